@@ -1,0 +1,3 @@
+module kotestbed/runimg
+
+go 1.19

@@ -1,0 +1,163 @@
+package dev.ko.build;
+
+import dev.ko.oci.GoPath;
+import dev.ko.oci.LayerFile;
+import dev.ko.oci.MediaType;
+import dev.ko.oci.TarWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The two layers ko adds: kodata under {@code /var/run/ko} and the binary under {@code /ko-app},
+ * with ko's entry names (leading slash or not), modes (0555), owners (0) and times.
+ */
+final class AppLayers {
+  static final String KODATA_ROOT = "/var/run/ko";
+  static final String APP_DIR = "/ko-app";
+  static final int MODE = 0555;
+
+  /** Owner BUILTIN/Users, group BUILTIN/Users: without it Windows cannot execute the file. */
+  static final byte[] WINDOWS_RAW_SD =
+      "AQAAgBQAAAAkAAAAAAAAAAAAAAABAgAAAAAABSAAAAAhAgAAAQIAAAAAAAUgAAAAIQIAAA==".getBytes(StandardCharsets.US_ASCII);
+
+  private AppLayers() {}
+
+  /** Reports a kodata symlink that Windows images skip. */
+  interface SkipListener {
+    void skipped(String name);
+  }
+
+  /**
+   * Writes the kodata layer. Symlinks are followed, but only to targets inside {@code allowedRoot};
+   * on Windows they are skipped.
+   */
+  static LayerFile kodata(
+      Path target, MediaType mediaType, Path kodataDir, Path allowedRoot, boolean windows, long mtime,
+      SkipListener skipped) throws IOException {
+    return LayerFile.write(target, mediaType, tar -> {
+      String root = KODATA_ROOT;
+      List<String> dirs = List.of("/var", "/var/run", "/var/run/ko");
+      if (windows) {
+        root = "Files" + KODATA_ROOT;
+        dirs = List.of("Hives", "Files", "Files/var", "Files/var/run", "Files/var/run/ko");
+      }
+      for (String d : dirs) {
+        tar.directory(d, MODE, 0);
+      }
+      if (Files.isDirectory(kodataDir)) {
+        Path realRoot = allowedRoot.toRealPath();
+        walk(tar, kodataDir, root, realRoot, windows, mtime, skipped);
+      }
+    });
+  }
+
+  /** Go's filepath.Walk order: entries of a directory sorted by name bytes, depth first. */
+  private static void walk(
+      TarWriter tar, Path dir, String chroot, Path allowedRoot, boolean windows, long mtime, SkipListener skipped)
+      throws IOException {
+    for (Path entry : sortedChildren(dir)) {
+      String name = chroot + "/" + entry.getFileName().toString();
+      boolean link = Files.isSymbolicLink(entry);
+      if (!link && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+        tar.directory(name, MODE, mtime);
+        walk(tar, entry, name, allowedRoot, windows, mtime, skipped);
+        continue;
+      }
+      if (link && windows) {
+        skipped.skipped(entry.getFileName().toString());
+        continue;
+      }
+      Path real;
+      try {
+        real = entry.toRealPath();
+      } catch (IOException e) {
+        throw new IOException("kodata: cannot resolve \"" + entry + "\": " + e.getMessage(), e);
+      }
+      if (!real.startsWith(allowedRoot)) {
+        throw new IllegalArgumentException("kodata symlink \"" + entry + "\" resolves to \"" + real
+            + "\" which is outside the allowed root \"" + allowedRoot + "\"");
+      }
+      if (Files.isDirectory(real)) {
+        tar.directory(name, MODE, mtime);
+        walk(tar, real, name, allowedRoot, windows, mtime, skipped);
+        continue;
+      }
+      Map<String, byte[]> pax = windows ? Map.of("MSWINDOWS.rawsd", WINDOWS_RAW_SD) : Map.of();
+      try (InputStream in = Files.newInputStream(real)) {
+        tar.file(name, MODE, mtime, Files.size(real), in, pax);
+      }
+    }
+  }
+
+  private static List<Path> sortedChildren(Path dir) throws IOException {
+    List<Path> children = new ArrayList<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+      s.forEach(children::add);
+    }
+    children.sort(Comparator.comparing(p -> p.getFileName().toString().getBytes(StandardCharsets.UTF_8), Arrays::compareUnsigned));
+    return children;
+  }
+
+  /**
+   * Where kodata symlinks may point: {@code KO_DATA_PATH_ALLOWED_ROOT} if it contains kodata, else
+   * the nearest enclosing git worktree, else kodata itself.
+   */
+  static Path allowedRoot(Path kodataDir, String allowedRootEnv) throws IOException {
+    Path kodata = Files.exists(kodataDir) ? kodataDir.toRealPath() : kodataDir.toAbsolutePath().normalize();
+    if (!allowedRootEnv.isEmpty()) {
+      Path widened = Path.of(allowedRootEnv).toAbsolutePath().normalize();
+      if (Files.exists(widened)) {
+        widened = widened.toRealPath();
+      }
+      if (kodata.startsWith(widened)) {
+        return widened;
+      }
+    }
+    for (Path p = kodata.getParent(); p != null; p = p.getParent()) {
+      if (Files.exists(p.resolve(".git"), LinkOption.NOFOLLOW_LINKS)) {
+        return p;
+      }
+    }
+    return kodata;
+  }
+
+  /** Writes the binary layer: {@code ko-app} then {@code /ko-app/<name>} (Windows: under {@code Files/}). */
+  static LayerFile binary(Path target, MediaType mediaType, Path binary, String name, boolean windows, byte[] capabilities)
+      throws IOException {
+    return LayerFile.write(target, mediaType, tar -> {
+      String file = APP_DIR + "/" + name;
+      Map<String, byte[]> pax = Map.of();
+      if (windows) {
+        tar.directory("Hives", MODE, 0);
+        tar.directory("Files", MODE, 0);
+        tar.directory("Files/ko-app", MODE, 0);
+        file = "Files" + file;
+        pax = Map.of("MSWINDOWS.rawsd", WINDOWS_RAW_SD);
+      } else {
+        tar.directory("ko-app", MODE, 0);
+        if (capabilities.length > 0) {
+          pax = Map.of("SCHILY.xattr.security.capability", capabilities);
+        }
+      }
+      try (InputStream in = Files.newInputStream(binary)) {
+        tar.file(file, MODE, 0, Files.size(binary), in, pax);
+      }
+    });
+  }
+
+  /** The binary's name in the image: the import path's last element, or {@code ko-app}. */
+  static String appName(String importPath) {
+    String base = GoPath.base(importPath);
+    return base.equals(".") || base.equals("/") ? "ko-app" : base;
+  }
+}

@@ -1,0 +1,95 @@
+package dev.ko.build;
+
+import dev.ko.log.Log;
+import dev.ko.name.DigestReference;
+import dev.ko.name.Reference;
+import dev.ko.oci.Artifact;
+import dev.ko.registry.RegistryClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+
+/**
+ * Chooses the base image of each import path ({@code baseImageOverrides}, else the default) and
+ * fetches each base reference once per run, however many builds use it.
+ */
+public final class BaseImages {
+  /** A base image and the reference it was fetched by. */
+  public record Base(Reference reference, Artifact artifact) {}
+
+  /** Fetches an artifact by reference. */
+  @FunctionalInterface
+  public interface Fetcher {
+    Artifact fetch(Reference reference) throws IOException;
+  }
+
+  private final Fetcher fetcher;
+  private final String defaultBase;
+  private final Map<String, String> overrides;
+  private final boolean insecure;
+  private final Executor executor;
+  private final Log log;
+  private final ConcurrentMap<String, CompletableFuture<Base>> cache = new ConcurrentHashMap<>();
+
+  public BaseImages(Fetcher fetcher, BuildOptions options, Executor executor, Log log) {
+    this.fetcher = fetcher;
+    this.defaultBase = options.defaultBaseImage();
+    this.overrides = options.baseImageOverrides();
+    this.insecure = options.insecureRegistry();
+    this.executor = executor;
+    this.log = log;
+  }
+
+  public static Fetcher from(RegistryClient client) {
+    return client::pull;
+  }
+
+  /** The base reference string for an import path (without {@code ko://}). */
+  public String referenceFor(String importPath) {
+    String override = overrides.getOrDefault(importPath.toLowerCase(Locale.ROOT), "");
+    return override.isEmpty() ? defaultBase : override;
+  }
+
+  public Base get(String importPath) throws IOException {
+    String ref = referenceFor(importPath);
+    CompletableFuture<Base> f = cache.computeIfAbsent(ref, r -> CompletableFuture.supplyAsync(() -> fetch(r), executor));
+    Base base;
+    try {
+      base = f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof UncheckedIOException u) {
+        throw u.getCause();
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
+    if (base.reference() instanceof DigestReference) {
+      log.info("Using base " + base.reference() + " for " + importPath);
+    } else {
+      log.info("Using base " + base.reference() + "@" + base.artifact().digest() + " for " + importPath);
+    }
+    return base;
+  }
+
+  private Base fetch(String ref) {
+    Reference reference;
+    try {
+      reference = Reference.parse(ref, insecure);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("base image \"" + ref + "\" is not a valid image reference: " + e.getMessage(), e);
+    }
+    try {
+      return new Base(reference, fetcher.fetch(reference));
+    } catch (IOException e) {
+      throw new UncheckedIOException(new IOException("pulling base image " + ref + ": " + e.getMessage(), e));
+    }
+  }
+}

@@ -1,0 +1,18 @@
+package dev.ko.build;
+
+import dev.ko.oci.Artifact;
+import java.io.IOException;
+
+/** Builds images from Go import paths. References carry the {@code ko://} prefix. */
+public interface Builder {
+  String STRICT_SCHEME = "ko://";
+
+  /** Turns {@code ./cmd/app}, {@code example.com/m/cmd/app} or a {@code ko://} path into a qualified {@code ko://} reference. */
+  String qualifyImport(String importPath) throws IOException;
+
+  /** Fails with {@link UnsupportedReferenceException} unless the reference names a main package. */
+  void checkSupported(String reference) throws IOException;
+
+  /** Builds the image (or, for several platforms, the index) for a supported reference. */
+  Artifact build(String reference) throws IOException;
+}

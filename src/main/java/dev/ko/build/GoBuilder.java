@@ -1,0 +1,440 @@
+package dev.ko.build;
+
+import dev.ko.build.BaseImages.Base;
+import dev.ko.log.Log;
+import dev.ko.oci.Artifact;
+import dev.ko.oci.ConfigFile;
+import dev.ko.oci.ContainerConfig;
+import dev.ko.oci.Descriptor;
+import dev.ko.oci.Digest;
+import dev.ko.oci.GoTime;
+import dev.ko.oci.History;
+import dev.ko.oci.Image;
+import dev.ko.oci.ImageIndex;
+import dev.ko.oci.IndexManifest;
+import dev.ko.oci.Layer;
+import dev.ko.oci.LayerFile;
+import dev.ko.oci.MediaType;
+import dev.ko.oci.Mutate;
+import dev.ko.oci.Platform;
+import dev.ko.oci.BuiltIndex;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * ko's Go builder: one {@code go build} per platform (in parallel, at most {@code jobs} at once),
+ * each binary and the package's kodata layered onto the matching base image.
+ */
+public final class GoBuilder implements Builder {
+  static final String AUTHOR = "github.com/ko-build/ko";
+  static final String BASE_NAME = "org.opencontainers.image.base.name";
+  static final String BASE_DIGEST = "org.opencontainers.image.base.digest";
+
+  private final BuildOptions options;
+  private final GoToolchain go;
+  private final BaseImages bases;
+  private final ExecutorService executor;
+  private final Log log;
+  private final List<String> platformSpecs;
+  private final Semaphore goBuilds;
+  private final BinaryLayerCache binaryLayers;
+  private final ConcurrentMap<String, GoPackage> packages = new ConcurrentHashMap<>();
+  private final ConcurrentMap<Path, ReentrantLock> outputLocks = new ConcurrentHashMap<>();
+
+  public GoBuilder(BuildOptions options, GoToolchain go, BaseImages bases, ExecutorService executor, Log log) {
+    this.options = options;
+    this.go = go;
+    this.bases = bases;
+    this.executor = executor;
+    this.log = log;
+    this.platformSpecs = Platforms.effective(options.platforms(), options.environment());
+    new PlatformMatcher(platformSpecs); // validates the specs before any work starts
+    this.goBuilds = new Semaphore(options.jobs());
+    this.binaryLayers = new BinaryLayerCache();
+    checkGoflags(options.environment().getOrDefault("GOFLAGS", ""));
+  }
+
+  // ------------------------------------------------------------ qualify and check
+
+  @Override
+  public String qualifyImport(String importPath) throws IOException {
+    String path = importPath;
+    if (isLocal(path)) {
+      List<GoPackage> found = go.list(options.workingDirectory(), goEnvironment(), List.of(path));
+      if (found.size() != 1) {
+        throw new UnsupportedReferenceException(
+            "qualifying local import " + path + ": found " + found.size() + " local packages, expected 1");
+      }
+      GoPackage p = found.get(0);
+      if (!p.error().isEmpty()) {
+        throw new UnsupportedReferenceException("qualifying local import " + path + ": " + p.error());
+      }
+      packages.put(p.importPath(), p);
+      path = p.importPath();
+    }
+    return path.startsWith(STRICT_SCHEME) ? path : STRICT_SCHEME + path;
+  }
+
+  static boolean isLocal(String path) {
+    return path.equals(".") || path.equals("..") || path.startsWith("./") || path.startsWith("../");
+  }
+
+  @Override
+  public void checkSupported(String reference) throws IOException {
+    if (!reference.startsWith(STRICT_SCHEME)) {
+      throw new UnsupportedReferenceException("importpath does not start with ko://");
+    }
+    GoPackage p = goPackage(reference.substring(STRICT_SCHEME.length()));
+    if (!p.error().isEmpty()) {
+      throw new UnsupportedReferenceException(p.error());
+    }
+    if (!p.name().equals("main")) {
+      throw new UnsupportedReferenceException("importpath is not `package main`");
+    }
+  }
+
+  private GoPackage goPackage(String importPath) throws IOException {
+    GoPackage cached = packages.get(importPath);
+    if (cached != null) {
+      return cached;
+    }
+    List<GoPackage> found = go.list(options.workingDirectory(), goEnvironment(), List.of(importPath));
+    if (found.size() != 1) {
+      throw new UnsupportedReferenceException("found " + found.size() + " local packages, expected 1");
+    }
+    packages.put(importPath, found.get(0));
+    return found.get(0);
+  }
+
+  // ------------------------------------------------------------ build
+
+  @Override
+  public Artifact build(String reference) throws IOException {
+    String importPath = reference.startsWith(STRICT_SCHEME) ? reference.substring(STRICT_SCHEME.length()) : reference;
+    GoPackage pkg = goPackage(importPath);
+    if (pkg.dir() == null || pkg.goFiles().isEmpty()) {
+      throw new UnsupportedReferenceException("package " + importPath + " contains no Go files");
+    }
+    Build b = new Build(reference, importPath, pkg);
+    CompletableFuture<Base> baseFuture = async(() -> bases.get(importPath));
+    // kodata does not depend on the base or the binary: start it now, on the common case's terms.
+    b.kodata(false, MediaType.OCI_LAYER);
+    Base base = join(baseFuture);
+    PlatformMatcher matcher = new PlatformMatcher(platformSpecs);
+    if (base.artifact() instanceof ImageIndex index) {
+      return buildFromIndex(b, base, index, matcher);
+    }
+    Image image = (Image) base.artifact();
+    Platform platform = image.configFile().platform();
+    Platform effective = platform == null
+        ? Platform.LINUX_AMD64
+        : new Platform(platform.os().isEmpty() ? "linux" : platform.os(),
+            platform.architecture().isEmpty() ? "amd64" : platform.architecture(), platform.variant(),
+            platform.osVersion(), platform.osFeatures(), List.of());
+    if (!matcher.isAll() && !matcher.matches(effective)) {
+      throw new IllegalArgumentException("base image platform \"" + effective + "\" does not match desired platforms " + matcher);
+    }
+    return b.image(base, image, image.digest(), effective);
+  }
+
+  private Artifact buildFromIndex(Build b, Base base, ImageIndex index, PlatformMatcher matcher) throws IOException {
+    List<Descriptor> matched = new ArrayList<>();
+    for (Descriptor d : index.indexManifest().manifests()) {
+      if (d.mediaType().isIndex()) {
+        throw new IllegalArgumentException("\"" + d.digest() + "\" has unexpected mediaType \"" + d.mediaType()
+            + "\" in base for \"" + base.reference() + "\"");
+      }
+      if (matcher.matches(d.platform())) {
+        matched.add(d);
+      }
+    }
+    if (matched.isEmpty()) {
+      throw new IllegalArgumentException("no matching platforms in base image index " + base.reference()
+          + " for " + matcher + " (it has " + describePlatforms(index) + ")");
+    }
+    if (matched.size() == 1) {
+      Descriptor d = matched.get(0);
+      return b.image(base, childImage(index, d), d.digest(), platformOf(d));
+    }
+    List<CompletableFuture<Image>> futures = new ArrayList<>();
+    for (Descriptor d : matched) {
+      futures.add(async(() -> b.image(base, childImage(index, d), d.digest(), platformOf(d))));
+    }
+    List<Image> images = new ArrayList<>();
+    try {
+      for (CompletableFuture<Image> f : futures) {
+        images.add(join(f));
+      }
+    } catch (IOException | RuntimeException e) {
+      futures.forEach(f -> f.cancel(true));
+      throw e;
+    }
+    List<Descriptor> descriptors = new ArrayList<>();
+    for (int i = 0; i < matched.size(); i++) {
+      Descriptor baseDesc = matched.get(i);
+      Image img = images.get(i);
+      descriptors.add(new Descriptor(baseDesc.mediaType(), img.size(), img.digest(), "", baseDesc.urls(),
+          baseDesc.annotations(), baseDesc.platform(), img.configDescriptor().mediaType().value()));
+    }
+    SortedMap<String, String> annotations = options.annotations();
+    annotations.put(BASE_NAME, base.reference().name());
+    annotations.put(BASE_DIGEST, index.digest().toString());
+    return BuiltIndex.of(new IndexManifest(2, index.mediaType(), descriptors, annotations, null), images);
+  }
+
+  private static String describePlatforms(ImageIndex index) {
+    List<String> ps = new ArrayList<>();
+    for (Descriptor d : index.indexManifest().manifests()) {
+      ps.add(d.platform() == null ? "(none)" : d.platform().toString());
+    }
+    return String.join(", ", ps);
+  }
+
+  private static Platform platformOf(Descriptor d) {
+    return d.platform() == null ? Platform.LINUX_AMD64 : d.platform();
+  }
+
+  private static Image childImage(ImageIndex index, Descriptor d) throws IOException {
+    Artifact child = index.child(d);
+    if (!(child instanceof Image image)) {
+      throw new IllegalArgumentException("\"" + d.digest() + "\" has unexpected mediaType \"" + child.mediaType() + "\"");
+    }
+    return image;
+  }
+
+  /** The state of building one import path: its package and shared kodata layers. */
+  private final class Build {
+    private final String reference;
+    private final String importPath;
+    private final GoPackage pkg;
+    private final String appName;
+    private final ConcurrentMap<String, CompletableFuture<LayerFile>> kodataLayers = new ConcurrentHashMap<>();
+
+    Build(String reference, String importPath, GoPackage pkg) {
+      this.reference = reference;
+      this.importPath = importPath;
+      this.pkg = pkg;
+      this.appName = AppLayers.appName(importPath);
+    }
+
+    CompletableFuture<LayerFile> kodata(boolean windows, MediaType mediaType) {
+      return kodataLayers.computeIfAbsent(windows + " " + mediaType, k -> async(() -> {
+        Path kodataDir = pkg.dir().resolve("kodata");
+        Path root = AppLayers.allowedRoot(kodataDir, options.environment().getOrDefault("KO_DATA_PATH_ALLOWED_ROOT", ""));
+        long mtime = options.kodataCreationTime() == null ? 0 : options.kodataCreationTime().epochSecond();
+        Path target = Files.createTempFile(options.tempDirectory(), "kodata-", ".tar.gz");
+        return AppLayers.kodata(target, mediaType, kodataDir, root, windows, mtime,
+            name -> log.info("skipping symlink in kodata for windows: " + name));
+      }));
+    }
+
+    Image image(Base base, Image baseImage, Digest baseDigest, Platform platform) throws IOException {
+      boolean windows = platform.os().equals("windows");
+      MediaType layerType = baseImage.mediaType().equals(MediaType.DOCKER_MANIFEST) ? MediaType.DOCKER_LAYER : MediaType.OCI_LAYER;
+      CompletableFuture<LayerFile> kodataFuture = kodata(windows, layerType);
+      LayerFile binaryLayer = compile(platform, windows, layerType);
+      LayerFile kodataLayer = join(kodataFuture);
+
+      GoTime binaryTime = options.creationTime() == null ? GoTime.ZERO : options.creationTime();
+      GoTime kodataTime = options.kodataCreationTime() == null ? GoTime.ZERO : options.kodataCreationTime();
+      String appPath = windows ? "C:\\ko-app\\" + appName : AppLayers.APP_DIR + "/" + appName;
+      List<Mutate.Addition> additions = List.of(
+          new Mutate.Addition(kodataLayer,
+              new History("ko", kodataTime, "ko build " + reference, "kodata contents, at $KO_DATA_PATH", false)),
+          new Mutate.Addition(binaryLayer,
+              new History("ko", binaryTime, "ko build " + reference, "go build output, at " + AppLayers.APP_DIR + "/" + appName, false)));
+      SortedMap<String, String> annotations = options.annotations();
+      annotations.put(BASE_NAME, base.reference().name());
+      annotations.put(BASE_DIGEST, baseDigest.toString());
+      return Mutate.append(baseImage, additions, cfg -> configure(cfg, appPath, windows), annotations);
+    }
+
+    private ConfigFile configure(ConfigFile cfg, String appPath, boolean windows) {
+      ContainerConfig c = cfg.config().withEntrypoint(List.of(appPath)).withCmd(List.of());
+      List<String> env = new ArrayList<>(c.env());
+      String appDir = windows ? "C:\\ko-app" : AppLayers.APP_DIR;
+      boolean sawPath = false;
+      for (int i = 0; i < env.size(); i++) {
+        String e = env.get(i);
+        int eq = e.indexOf('=');
+        if (eq >= 0 && e.substring(0, eq).equals("PATH")) {
+          // ko joins with ':' even on Windows.
+          env.set(i, "PATH=" + e.substring(eq + 1) + ":" + appDir);
+          sawPath = true;
+          break;
+        }
+      }
+      if (!sawPath) {
+        env.add("PATH=" + appDir);
+      }
+      env.add("KO_DATA_PATH=" + (windows ? "C:\\var\\run\\ko" : AppLayers.KODATA_ROOT));
+      c = c.withEnv(env);
+      if (!options.labels().isEmpty()) {
+        SortedMap<String, String> labels = c.labels();
+        labels.putAll(options.labels());
+        c = c.withLabels(labels);
+      }
+      if (!options.user().isEmpty()) {
+        c = c.withUser(options.user());
+      }
+      ConfigFile out = cfg.withConfig(c).withAuthor(AUTHOR);
+      return options.creationTime() == null ? out : out.withCreated(options.creationTime());
+    }
+
+    /**
+     * Runs go build into this import path's persistent output for the platform (so an unchanged
+     * package links nothing) and layers the binary while the output is locked against other builds.
+     */
+    private LayerFile compile(Platform platform, boolean windows, MediaType layerType) throws IOException {
+      Path outDir = options.cacheDirectory().resolve("bin").resolve(importPath).resolve(platform.toString().replace(':', '-'));
+      Files.createDirectories(outDir);
+      Path out = outDir.resolve("out");
+      List<String> args = new ArrayList<>(buildFlags());
+      args.add("-o");
+      args.add(out.toString());
+      args.add(importPath);
+      Map<String, String> env = buildEnv(platform);
+      acquire(goBuilds);
+      ReentrantLock local = outputLocks.computeIfAbsent(outDir, p -> new ReentrantLock());
+      local.lock();
+      try (FileChannel lockFile = FileChannel.open(outDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock ignored = lockFile.lock()) {
+        log.info("Building " + importPath + " for " + platform);
+        try {
+          go.build(options.workingDirectory(), env, args);
+        } catch (GoCommandException e) {
+          if (!e.output().isBlank()) {
+            log.info(e.output());
+          }
+          throw new GoCommandException("building " + importPath + " for " + platform + ": " + e.getMessage(), e.output());
+        }
+        return binaryLayers.get(out, appName, windows, layerType, new byte[0]);
+      } finally {
+        local.unlock();
+        goBuilds.release();
+      }
+    }
+  }
+
+  private List<String> buildFlags() {
+    List<String> flags = new ArrayList<>(options.defaultFlags());
+    if (options.trimpath()) {
+      flags.add("-trimpath");
+    }
+    if (options.disableOptimizations()) {
+      flags.add("-gcflags");
+      flags.add("all=-N -l");
+    }
+    List<String> ldflags = !options.ldflags().isEmpty() ? options.ldflags() : options.defaultLdflags();
+    if (!ldflags.isEmpty()) {
+      flags.add("-ldflags=" + String.join(" ", ldflags));
+    }
+    for (String f : flags) {
+      if (isToolexec(f)) {
+        throw new IllegalArgumentException("cannot set " + f);
+      }
+    }
+    return flags;
+  }
+
+  private Map<String, String> buildEnv(Platform platform) {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (String kv : Platforms.goEnv(platform)) {
+      put(env, kv);
+    }
+    env.putAll(options.environment());
+    for (String kv : options.defaultEnv()) {
+      put(env, kv);
+    }
+    return env;
+  }
+
+  private Map<String, String> goEnvironment() {
+    return options.environment();
+  }
+
+  private static void put(Map<String, String> env, String kv) {
+    int eq = kv.indexOf('=');
+    if (eq <= 0) {
+      throw new IllegalArgumentException("invalid environment entry \"" + kv + "\": want KEY=VALUE");
+    }
+    env.put(kv.substring(0, eq), kv.substring(eq + 1));
+  }
+
+  static boolean isToolexec(String arg) {
+    return arg.equals("-toolexec") || arg.equals("--toolexec") || arg.startsWith("-toolexec=") || arg.startsWith("--toolexec=");
+  }
+
+  static void checkGoflags(String goflags) {
+    for (String f : goflags.trim().split("\\s+")) {
+      if (isToolexec(f)) {
+        throw new IllegalArgumentException("cannot set " + f + " via GOFLAGS environment variable");
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ concurrency helpers
+
+  /** An I/O task that may throw, for running on the executor. */
+  @FunctionalInterface
+  interface IoTask<T> {
+    T call() throws IOException;
+  }
+
+  private <T> CompletableFuture<T> async(IoTask<T> task) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return task.call();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, executor);
+  }
+
+  static <T> T join(CompletableFuture<T> f) throws IOException {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof UncheckedIOException u) {
+        throw u.getCause();
+      }
+      if (c instanceof RuntimeException r) {
+        throw r;
+      }
+      if (c instanceof Error err) {
+        throw err;
+      }
+      throw new IOException(c);
+    } catch (java.util.concurrent.CancellationException e) {
+      throw new InterruptedIOException("build cancelled");
+    }
+  }
+
+  private static void acquire(Semaphore s) throws InterruptedIOException {
+    try {
+      s.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for a build slot");
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package dev.ko.cli;
+
+import dev.ko.config.Env;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import picocli.CommandLine;
+
+/** Runs one {@code ko} invocation against the given environment and streams; returns the exit code. */
+public final class Cli {
+  private Cli() {}
+
+  public static int run(String[] args, Env env, Path workingDirectory, PrintStream out, PrintStream err) {
+    KoCommand root = new KoCommand(env, workingDirectory, out, err);
+    CommandLine cl = new CommandLine(root);
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      err.println("Error: " + message(ex));
+      if (root.verbose()) {
+        ex.printStackTrace(err);
+      }
+      return 1;
+    });
+    cl.setParameterExceptionHandler((ex, arguments) -> {
+      err.println("Error: " + ex.getMessage());
+      err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+      return 2;
+    });
+    int code = cl.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  /** The message a user needs; our exceptions carry ko-style "context: cause" chains already. */
+  static String message(Throwable ex) {
+    String m = ex.getMessage();
+    if (m == null || m.isBlank()) {
+      return ex.getClass().getSimpleName() + (ex.getCause() != null ? ": " + message(ex.getCause()) : "");
+    }
+    return m;
+  }
+}

@@ -1,0 +1,62 @@
+package dev.ko.cli;
+
+import dev.ko.config.Env;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/** The root command: global flags and the context every subcommand runs in. */
+@Command(
+    name = "ko",
+    description = "Rapidly iterate with Go, Containers, and Kubernetes.",
+    subcommands = {
+      BuildCommand.class,
+      VersionCommand.class,
+      CompletionCommand.class,
+      CommandLine.HelpCommand.class
+    })
+final class KoCommand implements Callable<Integer> {
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Enable debug logs")
+  boolean verbose;
+
+  @Mixin HelpFlag help;
+
+  private final Env env;
+  private final Path workingDirectory;
+  private final PrintStream out;
+  private final PrintStream err;
+
+  KoCommand(Env env, Path workingDirectory, PrintStream out, PrintStream err) {
+    this.env = env;
+    this.workingDirectory = workingDirectory;
+    this.out = out;
+    this.err = err;
+  }
+
+  /** {@code ko} alone prints help, as cobra does. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(out);
+    return 0;
+  }
+
+  PrintStream out() {
+    return out;
+  }
+
+  boolean verbose() {
+    return verbose;
+  }
+
+  Wiring wiring() {
+    return new Wiring(env, workingDirectory, new StderrLog(err, verbose));
+  }
+}

@@ -1,0 +1,15 @@
+package dev.ko.cli;
+
+import dev.ko.config.Env;
+import java.nio.file.Path;
+
+/** The {@code ko} executable. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    int code = Cli.run(args, Env.system(), Path.of("").toAbsolutePath(), System.out, System.err);
+    // Exit at once: the HTTP client's threads would otherwise hold the JVM for a moment.
+    System.exit(code);
+  }
+}

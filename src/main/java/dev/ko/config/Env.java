@@ -1,0 +1,71 @@
+package dev.ko.config;
+
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A snapshot of the process environment. Everything else receives values from here, which is what
+ * lets tests run the whole CLI in-process with an environment of their choosing.
+ */
+public final class Env {
+  private final Map<String, String> vars;
+
+  public Env(Map<String, String> vars) {
+    this.vars = Map.copyOf(vars);
+  }
+
+  /** The real environment; the one place the program reads it. */
+  public static Env system() {
+    return new Env(System.getenv());
+  }
+
+  public String get(String name) {
+    return vars.getOrDefault(name, "");
+  }
+
+  public Optional<String> lookup(String name) {
+    return Optional.ofNullable(vars.get(name));
+  }
+
+  public boolean isSet(String name) {
+    return !get(name).isEmpty();
+  }
+
+  /** The whole environment, for child processes such as {@code go}. */
+  public Map<String, String> asMap() {
+    return new TreeMap<>(vars);
+  }
+
+  public Path home() {
+    String home = get("HOME");
+    return Path.of(home.isEmpty() ? System.getProperty("user.home") : home);
+  }
+
+  /** The local time zone, from {@code TZ} when set, as Go's {@code time.Local}. */
+  public ZoneId zone() {
+    String tz = get("TZ");
+    if (!tz.isEmpty()) {
+      try {
+        return ZoneId.of(tz.startsWith(":") ? tz.substring(1) : tz);
+      } catch (RuntimeException e) {
+        return ZoneId.of("UTC");
+      }
+    }
+    return ZoneId.systemDefault();
+  }
+
+  /**
+   * The cache for build outputs and layer metadata: {@code KOCACHE}, else {@code
+   * $XDG_CACHE_HOME/ko-jvm}, else {@code ~/.cache/ko-jvm}.
+   */
+  public Path cacheDirectory() {
+    if (isSet("KOCACHE")) {
+      return Path.of(get("KOCACHE"));
+    }
+    String xdg = get("XDG_CACHE_HOME");
+    return (xdg.isEmpty() ? home().resolve(".cache") : Path.of(xdg)).resolve("ko-jvm");
+  }
+}

@@ -1,0 +1,67 @@
+package dev.ko.name;
+
+/**
+ * A repository within a registry. {@link #path()} is the canonical path, with Docker Hub's implicit
+ * {@code library/} namespace added for one-component names.
+ */
+public record Repository(Registry registry, String path) {
+  private static final String REPOSITORY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_-./";
+
+  public Repository {
+    if (path.isEmpty()) {
+      throw new BadNameException("a repository name must be specified");
+    }
+    for (int i = 0; i < path.length(); i++) {
+      if (REPOSITORY_CHARS.indexOf(path.charAt(i)) < 0) {
+        throw new BadNameException(
+            "repository can only contain the characters `" + REPOSITORY_CHARS + "`: " + path);
+      }
+    }
+    if (registry.isDockerHub() && path.indexOf('/') < 0) {
+      path = "library/" + path;
+    }
+  }
+
+  /**
+   * Parses {@code [registry/]path}. The first component is a registry only if it contains a dot or
+   * a colon, as in Docker's rules; otherwise the repository is on Docker Hub.
+   */
+  public static Repository parse(String name, boolean insecure) {
+    if (name.isEmpty()) {
+      throw new BadNameException("a repository name must be specified");
+    }
+    String registry = "";
+    String path = name;
+    int slash = name.indexOf('/');
+    if (slash >= 0) {
+      String first = name.substring(0, slash);
+      if (first.indexOf('.') >= 0 || first.indexOf(':') >= 0) {
+        registry = first;
+        path = name.substring(slash + 1);
+      }
+    }
+    return new Repository(new Registry(registry, insecure), path);
+  }
+
+  public static Repository parse(String name) {
+    return parse(name, false);
+  }
+
+  /** The fully qualified name, {@code registry/path}. */
+  public String name() {
+    return registry.host() + "/" + path;
+  }
+
+  public Tag tag(String tag) {
+    return new Tag(this, tag, name() + ":" + tag);
+  }
+
+  public DigestReference digest(String digest) {
+    return new DigestReference(this, digest, name() + "@" + digest);
+  }
+
+  @Override
+  public String toString() {
+    return name();
+  }
+}

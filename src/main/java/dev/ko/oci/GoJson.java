@@ -1,0 +1,282 @@
+package dev.ko.oci;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * JSON the way Go's {@code encoding/json} writes and reads it, because image digests depend on the
+ * exact bytes: compact output, {@code <>&} and U+2028/U+2029 escaped with lowercase hex, control
+ * characters as short or four-hex-digit escapes; on input, field names match exactly or,
+ * failing that, case-insensitively.
+ */
+public final class GoJson {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final JsonFactory FACTORY = new JsonFactory();
+  private static final CharacterEscapes GO_ESCAPES = new GoEscapes();
+
+  private GoJson() {}
+
+  /** Writes one JSON value with a Go-compatible generator. */
+  public static byte[] write(JsonWriter body) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.setCharacterEscapes(GO_ESCAPES);
+      body.write(g);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** A generator body; {@link IOException} only arises from the in-memory sink and is unexpected. */
+  @FunctionalInterface
+  public interface JsonWriter {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  public static ObjectNode parseObject(byte[] json, String what) {
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("parsing " + what + ": " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (node == null || !node.isObject()) {
+      throw new IllegalArgumentException("parsing " + what + ": want a JSON object");
+    }
+    return (ObjectNode) node;
+  }
+
+  public static ObjectMapper mapper() {
+    return MAPPER;
+  }
+
+  /** Go's field lookup: the exact name, else a case-insensitive match. */
+  public static JsonNode field(JsonNode object, String name) {
+    if (object == null || !object.isObject()) {
+      return null;
+    }
+    JsonNode exact = object.get(name);
+    if (exact != null) {
+      return exact;
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (e.getKey().equalsIgnoreCase(name)) {
+        return e.getValue();
+      }
+    }
+    return null;
+  }
+
+  public static String string(JsonNode object, String name) {
+    JsonNode v = field(object, name);
+    if (v == null || v.isNull()) {
+      return "";
+    }
+    if (!v.isTextual()) {
+      throw new IllegalArgumentException("field \"" + name + "\": want a string, got " + v.getNodeType());
+    }
+    return v.textValue();
+  }
+
+  public static long number(JsonNode object, String name) {
+    JsonNode v = field(object, name);
+    if (v == null || v.isNull()) {
+      return 0;
+    }
+    if (!v.isIntegralNumber()) {
+      throw new IllegalArgumentException("field \"" + name + "\": want an integer, got " + v.getNodeType());
+    }
+    return v.longValue();
+  }
+
+  public static boolean bool(JsonNode object, String name) {
+    JsonNode v = field(object, name);
+    if (v == null || v.isNull()) {
+      return false;
+    }
+    if (!v.isBoolean()) {
+      throw new IllegalArgumentException("field \"" + name + "\": want a boolean, got " + v.getNodeType());
+    }
+    return v.booleanValue();
+  }
+
+  public static List<String> strings(JsonNode object, String name) {
+    JsonNode v = field(object, name);
+    if (v == null || v.isNull()) {
+      return List.of();
+    }
+    if (!v.isArray()) {
+      throw new IllegalArgumentException("field \"" + name + "\": want a list of strings");
+    }
+    List<String> out = new ArrayList<>(v.size());
+    for (JsonNode item : v) {
+      if (!item.isTextual()) {
+        throw new IllegalArgumentException("field \"" + name + "\": want a list of strings");
+      }
+      out.add(item.textValue());
+    }
+    return List.copyOf(out);
+  }
+
+  public static SortedMap<String, String> stringMap(JsonNode object, String name) {
+    JsonNode v = field(object, name);
+    SortedMap<String, String> out = new TreeMap<>();
+    if (v == null || v.isNull()) {
+      return out;
+    }
+    if (!v.isObject()) {
+      throw new IllegalArgumentException("field \"" + name + "\": want an object of strings");
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!e.getValue().isTextual()) {
+        throw new IllegalArgumentException("field \"" + name + "\": want an object of strings");
+      }
+      out.put(e.getKey(), e.getValue().textValue());
+    }
+    return out;
+  }
+
+  /** The keys of a Go {@code map[string]struct{}} such as Volumes or ExposedPorts. */
+  public static List<String> keys(JsonNode object, String name) {
+    JsonNode v = field(object, name);
+    if (v == null || v.isNull()) {
+      return List.of();
+    }
+    if (!v.isObject()) {
+      throw new IllegalArgumentException("field \"" + name + "\": want an object");
+    }
+    SortedSet<String> out = new TreeSet<>();
+    v.fieldNames().forEachRemaining(out::add);
+    return List.copyOf(out);
+  }
+
+  // ---- writing helpers mirroring Go's omitempty ----
+
+  public static void stringField(JsonGenerator g, String name, String value) throws IOException {
+    g.writeStringField(name, value);
+  }
+
+  public static void omitEmpty(JsonGenerator g, String name, String value) throws IOException {
+    if (value != null && !value.isEmpty()) {
+      g.writeStringField(name, value);
+    }
+  }
+
+  public static void omitEmpty(JsonGenerator g, String name, boolean value) throws IOException {
+    if (value) {
+      g.writeBooleanField(name, true);
+    }
+  }
+
+  public static void omitEmpty(JsonGenerator g, String name, long value) throws IOException {
+    if (value != 0) {
+      g.writeNumberField(name, value);
+    }
+  }
+
+  public static void omitEmpty(JsonGenerator g, String name, List<String> values) throws IOException {
+    if (values != null && !values.isEmpty()) {
+      g.writeFieldName(name);
+      stringArray(g, values);
+    }
+  }
+
+  public static void stringArray(JsonGenerator g, List<String> values) throws IOException {
+    g.writeStartArray();
+    for (String v : values) {
+      g.writeString(v);
+    }
+    g.writeEndArray();
+  }
+
+  /** A Go {@code map[string]string}: keys sorted, omitted when empty. */
+  public static void omitEmpty(JsonGenerator g, String name, Map<String, String> values)
+      throws IOException {
+    if (values != null && !values.isEmpty()) {
+      g.writeFieldName(name);
+      g.writeStartObject();
+      for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) {
+        g.writeStringField(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+    }
+  }
+
+  /** A Go {@code map[string]struct{}}: {@code {"k":{}}}, keys sorted, omitted when empty. */
+  public static void omitEmptySet(JsonGenerator g, String name, List<String> keys) throws IOException {
+    if (keys != null && !keys.isEmpty()) {
+      g.writeFieldName(name);
+      g.writeStartObject();
+      for (String k : new TreeSet<>(keys)) {
+        g.writeFieldName(k);
+        g.writeStartObject();
+        g.writeEndObject();
+      }
+      g.writeEndObject();
+    }
+  }
+
+  /** Go's escaping: HTML-safe, lowercase hex, short forms only for backspace, form feed, newline, return and tab. */
+  private static final class GoEscapes extends CharacterEscapes {
+    private final int[] ascii;
+
+    GoEscapes() {
+      ascii = CharacterEscapes.standardAsciiEscapesForJSON();
+      for (int c = 0; c < 0x20; c++) {
+        ascii[c] = CharacterEscapes.ESCAPE_CUSTOM;
+      }
+      ascii['<'] = CharacterEscapes.ESCAPE_CUSTOM;
+      ascii['>'] = CharacterEscapes.ESCAPE_CUSTOM;
+      ascii['&'] = CharacterEscapes.ESCAPE_CUSTOM;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ascii;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      switch (ch) {
+        case '\b':
+          return new SerializedString("\\b");
+        case '\f':
+          return new SerializedString("\\f");
+        case '\n':
+          return new SerializedString("\\n");
+        case '\r':
+          return new SerializedString("\\r");
+        case '\t':
+          return new SerializedString("\\t");
+        default:
+          if (ch < 0x20 || ch == '<' || ch == '>' || ch == '&' || ch == 0x2028 || ch == 0x2029) {
+            return new SerializedString(String.format("\\u%04x", ch));
+          }
+          return null;
+      }
+    }
+  }
+}

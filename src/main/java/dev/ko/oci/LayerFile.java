@@ -1,0 +1,78 @@
+package dev.ko.oci;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+
+/**
+ * A layer whose gzip blob sits in a local file. {@link #write} produces one in a single pass: the tar
+ * stream is hashed (diffID) while it is compressed, and the compressed bytes are hashed and counted
+ * while they reach the file.
+ */
+public record LayerFile(Path path, Digest digest, Digest diffId, long size, MediaType mediaType)
+    implements Layer {
+
+  /** Writes the tar entries of {@code body} as a gzip layer blob at {@code target}. */
+  public static LayerFile write(Path target, MediaType mediaType, TarBody body) throws IOException {
+    MessageDigest compressedSha = Digest.sha256();
+    MessageDigest tarSha = Digest.sha256();
+    CountingOutputStream counted;
+    try (OutputStream file = Files.newOutputStream(target)) {
+      counted = new CountingOutputStream(new DigestOutputStream(file, compressedSha));
+      GzipLevel1OutputStream gzip = new GzipLevel1OutputStream(counted);
+      OutputStream tarStream = new BufferedOutputStream(new DigestOutputStream(gzip, tarSha), 64 * 1024);
+      try (TarWriter tar = new TarWriter(tarStream)) {
+        body.write(tar);
+      }
+      tarStream.flush();
+      gzip.finish();
+      counted.flush();
+    }
+    return new LayerFile(
+        target,
+        Digest.fromSha256(compressedSha.digest()),
+        Digest.fromSha256(tarSha.digest()),
+        counted.count(),
+        mediaType);
+  }
+
+  @Override
+  public InputStream compressed() throws IOException {
+    return Files.newInputStream(path);
+  }
+
+  /** Writes the entries of a layer. */
+  @FunctionalInterface
+  public interface TarBody {
+    void write(TarWriter tar) throws IOException;
+  }
+
+  private static final class CountingOutputStream extends java.io.FilterOutputStream {
+    private long count;
+
+    CountingOutputStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count += len;
+    }
+
+    long count() {
+      return count;
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package dev.ko.publish;
+
+import dev.ko.oci.Artifact;
+import java.util.List;
+
+/**
+ * {@code --push=false} with no other destination: computes the reference without publishing. As in
+ * ko, the import path is not lower-cased here and the first tag is always included.
+ */
+public final class NoopPublisher implements Publisher {
+  private final String base;
+  private final Namer namer;
+  private final String tag;
+  private final boolean tagOnly;
+
+  public NoopPublisher(String base, Namer namer, List<String> tags, boolean tagOnly) {
+    if (tagOnly && tags.isEmpty()) {
+      throw new IllegalArgumentException("must specify tag if requesting tag only");
+    }
+    this.base = base;
+    this.namer = namer;
+    this.tag = tags.isEmpty() ? "latest" : tags.get(0);
+    this.tagOnly = tagOnly;
+  }
+
+  @Override
+  public String publish(Artifact artifact, String reference) {
+    String name = namer.name(base, ImportPaths.strip(reference));
+    if (tagOnly) {
+      return name + ":" + tag;
+    }
+    return name + ":" + tag + "@" + artifact.digest();
+  }
+}

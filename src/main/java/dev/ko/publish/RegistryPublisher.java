@@ -1,0 +1,259 @@
+package dev.ko.publish;
+
+import dev.ko.log.Log;
+import dev.ko.name.Repository;
+import dev.ko.name.Tag;
+import dev.ko.oci.Artifact;
+import dev.ko.oci.Descriptor;
+import dev.ko.oci.Digest;
+import dev.ko.oci.Image;
+import dev.ko.oci.ImageIndex;
+import dev.ko.oci.Layer;
+import dev.ko.registry.Access;
+import dev.ko.registry.RegistryClient;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Pushes to a registry the way ko does, minus the waste: nothing is sent when the tag already
+ * points at the same manifest; base layers on the same registry are mounted in one request; our
+ * layers are checked with HEAD and uploaded only when missing; blobs go up in parallel, each once,
+ * before the manifests that name them; children before their index; tags last.
+ */
+public final class RegistryPublisher implements Publisher {
+  private static final String LATEST = "latest";
+
+  private final RegistryClient client;
+  private final String base;
+  private final Namer namer;
+  private final List<String> tags;
+  private final boolean tagOnly;
+  private final boolean insecure;
+  private final ExecutorService executor;
+  private final Log log;
+
+  public RegistryPublisher(
+      RegistryClient client, String base, Namer namer, List<String> tags, boolean tagOnly, boolean insecure,
+      ExecutorService executor, Log log) {
+    if (tags.isEmpty()) {
+      throw new IllegalArgumentException("at least one tag is needed to push");
+    }
+    if (tagOnly) {
+      if (tags.size() != 1) {
+        throw new IllegalArgumentException("must specify exactly one tag to resolve images into tag-only references");
+      }
+      if (tags.get(0).equals(LATEST)) {
+        throw new IllegalArgumentException("latest tag cannot be used in tag-only references");
+      }
+    }
+    this.client = client;
+    this.base = base;
+    this.namer = namer;
+    this.tags = List.copyOf(tags);
+    this.tagOnly = tagOnly;
+    this.insecure = insecure;
+    this.executor = executor;
+    this.log = log;
+  }
+
+  @Override
+  public String publish(Artifact artifact, String reference) throws IOException {
+    String name = namer.name(base, ImportPaths.forRepository(reference));
+    List<Tag> targets = new ArrayList<>();
+    for (String t : tags) {
+      targets.add(Tag.parse(name + ":" + t, insecure));
+    }
+    Tag first = targets.get(0);
+    log.info("Publishing " + first);
+    Repository repo = first.repository();
+    Access access = Access.push(repo, mountSources(artifact));
+    push(access, repo, artifact, first.tag());
+    for (Tag other : targets.subList(1, targets.size())) {
+      log.info("Tagging " + other);
+      putManifestUnlessPresent(access, repo, other.tag(), artifact);
+    }
+    String ref;
+    if (tagOnly) {
+      ref = name + ":" + tags.get(0);
+    } else if (tags.size() == 1 && !tags.get(0).equals(LATEST)) {
+      ref = name + ":" + tags.get(0) + "@" + artifact.digest();
+    } else {
+      ref = name + "@" + artifact.digest();
+    }
+    log.info("Published " + ref);
+    return ref;
+  }
+
+  /** Repositories our base layers come from, so the token also covers pulling them for mounts. */
+  private static List<Repository> mountSources(Artifact artifact) throws IOException {
+    Set<Repository> sources = new LinkedHashSet<>();
+    if (artifact instanceof Image image) {
+      image.layers().forEach(l -> l.source().ifPresent(sources::add));
+    } else if (artifact instanceof ImageIndex index) {
+      for (Descriptor d : index.indexManifest().manifests()) {
+        sources.addAll(mountSources(index.child(d)));
+      }
+    }
+    return List.copyOf(sources);
+  }
+
+  private void push(Access access, Repository repo, Artifact artifact, String tag) throws IOException {
+    Optional<Descriptor> existing = client.headManifest(access, repo, tag);
+    if (existing.isPresent() && existing.get().digest().equals(artifact.digest())) {
+      log.info("existing manifest: " + repo + ":" + tag + "@" + artifact.digest());
+      return;
+    }
+    Uploads uploads = new Uploads(access, repo);
+    if (artifact instanceof Image image) {
+      uploads.pushImage(image);
+    } else if (artifact instanceof ImageIndex index) {
+      List<CompletableFuture<Void>> children = new ArrayList<>();
+      for (Descriptor d : index.indexManifest().manifests()) {
+        Artifact child = index.child(d);
+        children.add(run(() -> {
+          if (child instanceof Image img) {
+            uploads.pushImage(img);
+          } else {
+            push(access, repo, child, child.digest().toString());
+            return;
+          }
+          client.putManifest(access, repo, child.digest().toString(), child.mediaType(), child.rawManifest());
+        }));
+      }
+      awaitAll(children);
+    }
+    client.putManifest(access, repo, tag, artifact.mediaType(), artifact.rawManifest());
+    log.info(repo + ":" + tag + ": digest: " + artifact.digest() + " size: " + artifact.size());
+  }
+
+  private void putManifestUnlessPresent(Access access, Repository repo, String tag, Artifact artifact) throws IOException {
+    Optional<Descriptor> existing = client.headManifest(access, repo, tag);
+    if (existing.isPresent() && existing.get().digest().equals(artifact.digest())) {
+      return;
+    }
+    client.putManifest(access, repo, tag, artifact.mediaType(), artifact.rawManifest());
+  }
+
+  /** The blob uploads of one publish: each digest is sent at most once, however many images share it. */
+  private final class Uploads {
+    private final Access access;
+    private final Repository repo;
+    private final ConcurrentMap<Digest, CompletableFuture<Void>> blobs = new ConcurrentHashMap<>();
+
+    Uploads(Access access, Repository repo) {
+      this.access = access;
+      this.repo = repo;
+    }
+
+    void pushImage(Image image) throws IOException {
+      List<CompletableFuture<Void>> pending = new ArrayList<>();
+      for (Layer layer : image.layers()) {
+        pending.add(blob(layer.digest(), () -> pushLayer(layer)));
+      }
+      byte[] config = image.rawConfig();
+      Digest configDigest = image.configDescriptor().digest();
+      pending.add(blob(configDigest, () -> pushBytes(configDigest, config)));
+      awaitAll(pending);
+    }
+
+    private CompletableFuture<Void> blob(Digest digest, IoAction action) {
+      return blobs.computeIfAbsent(digest, d -> run(action));
+    }
+
+    private void pushLayer(Layer layer) throws IOException {
+      Optional<Repository> source = layer.source();
+      if (source.isPresent() && source.get().registry().host().equals(repo.registry().host())) {
+        if (source.get().path().equals(repo.path()) && client.blobExists(access, repo, layer.digest())) {
+          log.info("existing blob: " + layer.digest());
+          return;
+        }
+        Optional<URI> upload = client.mountBlob(access, repo, layer.digest(), source.get());
+        if (upload.isEmpty()) {
+          log.info("mounted blob: " + layer.digest());
+          return;
+        }
+        client.finishUpload(access, upload.get(), layer.digest(), layer.size(), layer::compressed);
+        log.info("pushed blob: " + layer.digest());
+        return;
+      }
+      if (client.blobExists(access, repo, layer.digest())) {
+        log.info("existing blob: " + layer.digest());
+        return;
+      }
+      URI upload = client.startUpload(access, repo);
+      client.finishUpload(access, upload, layer.digest(), layer.size(), layer::compressed);
+      log.info("pushed blob: " + layer.digest());
+    }
+
+    private void pushBytes(Digest digest, byte[] bytes) throws IOException {
+      if (client.blobExists(access, repo, digest)) {
+        log.info("existing blob: " + digest);
+        return;
+      }
+      URI upload = client.startUpload(access, repo);
+      client.finishUpload(access, upload, digest, bytes.length, () -> new ByteArrayInputStream(bytes));
+      log.info("pushed blob: " + digest);
+    }
+  }
+
+  @FunctionalInterface
+  private interface IoAction {
+    void run() throws IOException;
+  }
+
+  private CompletableFuture<Void> run(IoAction action) {
+    return CompletableFuture.runAsync(() -> {
+      try {
+        action.run();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, executor);
+  }
+
+  private static void awaitAll(List<CompletableFuture<Void>> futures) throws IOException {
+    IOException first = null;
+    for (CompletableFuture<Void> f : futures) {
+      try {
+        f.join();
+      } catch (CompletionException e) {
+        if (first == null) {
+          first = unwrap(e);
+          futures.forEach(other -> other.cancel(true));
+        }
+      } catch (CancellationException e) {
+        if (first == null) {
+          first = new InterruptedIOException("upload cancelled");
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  private static IOException unwrap(CompletionException e) {
+    Throwable c = e.getCause();
+    if (c instanceof UncheckedIOException u) {
+      return u.getCause();
+    }
+    if (c instanceof RuntimeException r) {
+      throw r;
+    }
+    return new IOException(c);
+  }
+}
