@@ -244,9 +244,30 @@ public final class RegistryClient {
         backoff(attempt);
         continue;
       }
+      if (status == 401 && !ok.contains(401)) {
+        throw unauthorized(access.registry(), method, uri, r);
+      }
       checkStatus(method, uri, r, ok);
       return r;
     }
+  }
+
+  /** A 401 that survived re-authentication, with what we know about why. */
+  private RegistryException unauthorized(Registry registry, String method, URI uri, HttpResponse<?> r) throws IOException {
+    List<RegistryException.Error> errors = parseErrors(readBody(r));
+    Credential c = credential(registry);
+    String why = c.isAnonymous()
+        ? "no credentials found for " + registry + " (log in with: ko login " + registry + ")"
+        : "the credentials for " + registry + " were refused";
+    if (errors.isEmpty()) {
+      errors = List.of(new RegistryException.Error("UNAUTHORIZED", "authentication required; " + why));
+    } else {
+      List<RegistryException.Error> withHint = new ArrayList<>(errors);
+      RegistryException.Error last = withHint.remove(withHint.size() - 1);
+      withHint.add(new RegistryException.Error(last.code(), last.message() + "; " + why));
+      errors = withHint;
+    }
+    return new RegistryException(method, uri.toString(), 401, errors);
   }
 
   private <T> HttpResponse<T> sendOnce(

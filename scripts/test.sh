@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every unit and integration test, on a fresh machine of this kind: installs what is missing
+# (Debian packages, binfmt for foreign binaries), starts a throwaway registry seeded with the base
+# images, runs `mvn verify`, and stops the registry again. .ci/run calls exactly this.
+set -euo pipefail
+
+root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+cd "$root"
+
+scripts/testbed.sh install
+bed=$(mktemp -d /tmp/ko-test-bed.XXXXXX)
+trap 'scripts/testbed.sh stop "$bed" || true' EXIT
+env_file=$(scripts/testbed.sh start "$bed")
+
+KO_TESTBED_ENV="$env_file" mvn -B verify "$@"

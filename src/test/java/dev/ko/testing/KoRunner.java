@@ -1,0 +1,51 @@
+package dev.ko.testing;
+
+import dev.ko.cli.Cli;
+import dev.ko.config.Env;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Runs the ko CLI in-process with a chosen environment and working directory. */
+public final class KoRunner {
+  private final Map<String, String> env;
+  private final Path workingDirectory;
+
+  private KoRunner(Map<String, String> env, Path workingDirectory) {
+    this.env = env;
+    this.workingDirectory = workingDirectory;
+  }
+
+  /** The test JVM's PATH and HOME, plus the given variables. */
+  public static KoRunner in(Path workingDirectory, Map<String, String> vars) {
+    Map<String, String> env = new HashMap<>();
+    for (String keep : new String[] {"PATH", "HOME", "GOCACHE", "GOPATH", "GOFLAGS", "TMPDIR"}) {
+      String v = System.getenv(keep);
+      if (v != null) {
+        env.put(keep, v);
+      }
+    }
+    env.putAll(vars);
+    return new KoRunner(env, workingDirectory);
+  }
+
+  public record Result(int exit, String stdout, String stderr) {
+    public String describe() {
+      return "exit " + exit + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
+    }
+  }
+
+  public Result run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit;
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      exit = Cli.run(args, new Env(env), workingDirectory, o, e);
+    }
+    return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+}
