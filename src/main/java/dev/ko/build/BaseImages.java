@@ -56,9 +56,18 @@ public final class BaseImages {
     return override.isEmpty() ? defaultBase : override;
   }
 
+  /** Starts fetching a base that builds will probably need; a failure surfaces when one asks for it. */
+  public void prefetch(String ref) {
+    future(ref);
+  }
+
+  private CompletableFuture<Base> future(String ref) {
+    return cache.computeIfAbsent(ref, r -> CompletableFuture.supplyAsync(() -> fetch(r), executor));
+  }
+
   public Base get(String importPath) throws IOException {
     String ref = referenceFor(importPath);
-    CompletableFuture<Base> f = cache.computeIfAbsent(ref, r -> CompletableFuture.supplyAsync(() -> fetch(r), executor));
+    CompletableFuture<Base> f = future(ref);
     Base base;
     try {
       base = f.join();

@@ -28,12 +28,15 @@ final class BinaryLayerCache {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Duration KEEP_OLD_BLOBS = Duration.ofHours(1);
 
-  LayerFile get(Path binary, String name, boolean windows, MediaType mediaType, byte[] capabilities)
-      throws IOException {
+  /**
+   * The binary's layer as an OCI layer; callers retype it for Docker bases (the bytes are the same).
+   */
+  LayerFile get(Path binary, String name, boolean windows, byte[] capabilities) throws IOException {
+    MediaType mediaType = MediaType.OCI_LAYER;
     Path dir = binary.getParent();
     Path meta = dir.resolve("layer.json");
     Path blobs = dir.resolve("layers");
-    String key = key(binary, name, windows, mediaType, capabilities);
+    String key = key(binary, name, windows, capabilities);
     LayerFile cached = read(meta, blobs, key, mediaType);
     if (cached != null) {
       return cached;
@@ -61,11 +64,10 @@ final class BinaryLayerCache {
     return written;
   }
 
-  private static String key(Path binary, String name, boolean windows, MediaType mediaType, byte[] capabilities)
-      throws IOException {
+  private static String key(Path binary, String name, boolean windows, byte[] capabilities) throws IOException {
     BasicFileAttributes a = Files.readAttributes(binary, BasicFileAttributes.class);
     return a.size() + "|" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "|" + a.fileKey() + "|" + name + "|"
-        + windows + "|" + mediaType + "|" + HexFormat.of().formatHex(capabilities);
+        + windows + "|" + HexFormat.of().formatHex(capabilities);
   }
 
   private static LayerFile read(Path meta, Path blobs, String key, MediaType mediaType) {

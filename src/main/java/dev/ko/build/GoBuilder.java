@@ -79,6 +79,7 @@ public final class GoBuilder implements Builder {
     String path = importPath;
     if (isLocal(path)) {
       List<GoPackage> found = go.list(options.workingDirectory(), goEnvironment(), List.of(path));
+      log.debug("go list " + path + " done");
       if (found.size() != 1) {
         throw new UnsupportedReferenceException(
             "qualifying local import " + path + ": found " + found.size() + " local packages, expected 1");
@@ -136,9 +137,14 @@ public final class GoBuilder implements Builder {
     Build b = new Build(reference, importPath, pkg);
     CompletableFuture<Base> baseFuture = async(() -> bases.get(importPath));
     // kodata does not depend on the base or the binary: start it now, on the common case's terms.
-    b.kodata(false, MediaType.OCI_LAYER);
-    Base base = join(baseFuture);
+    b.kodata(false);
     PlatformMatcher matcher = new PlatformMatcher(platformSpecs);
+    // Named platforms can be compiled while the base is still being fetched; a base platform that
+    // needs another Go environment (say GOARM) gets its own build later.
+    for (Platform wanted : matcher.concretePlatforms()) {
+      b.binary(wanted);
+    }
+    Base base = join(baseFuture);
     if (base.artifact() instanceof ImageIndex index) {
       return buildFromIndex(b, base, index, matcher);
     }
@@ -227,6 +233,7 @@ public final class GoBuilder implements Builder {
     private final GoPackage pkg;
     private final String appName;
     private final ConcurrentMap<String, CompletableFuture<LayerFile>> kodataLayers = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, CompletableFuture<LayerFile>> binaries = new ConcurrentHashMap<>();
 
     Build(String reference, String importPath, GoPackage pkg) {
       this.reference = reference;
@@ -235,23 +242,29 @@ public final class GoBuilder implements Builder {
       this.appName = AppLayers.appName(importPath);
     }
 
-    CompletableFuture<LayerFile> kodata(boolean windows, MediaType mediaType) {
-      return kodataLayers.computeIfAbsent(windows + " " + mediaType, k -> async(() -> {
+    /** The kodata layer as an OCI layer (retyped for Docker bases), built once per OS family. */
+    CompletableFuture<LayerFile> kodata(boolean windows) {
+      return kodataLayers.computeIfAbsent(windows ? "windows" : "other", k -> async(() -> {
         Path kodataDir = pkg.dir().resolve("kodata");
         Path root = AppLayers.allowedRoot(kodataDir, options.environment().getOrDefault("KO_DATA_PATH_ALLOWED_ROOT", ""));
         long mtime = options.kodataCreationTime() == null ? 0 : options.kodataCreationTime().epochSecond();
         Path target = Files.createTempFile(options.tempDirectory(), "kodata-", ".tar.gz");
-        return AppLayers.kodata(target, mediaType, kodataDir, root, windows, mtime,
+        return AppLayers.kodata(target, MediaType.OCI_LAYER, kodataDir, root, windows, mtime,
             name -> log.info("skipping symlink in kodata for windows: " + name));
       }));
+    }
+
+    /** The binary layer for a platform's Go environment, compiled once however many platforms share it. */
+    CompletableFuture<LayerFile> binary(Platform platform) {
+      return binaries.computeIfAbsent(Platforms.buildKey(platform), key -> async(() -> compile(platform, key)));
     }
 
     Image image(Base base, Image baseImage, Digest baseDigest, Platform platform) throws IOException {
       boolean windows = platform.os().equals("windows");
       MediaType layerType = baseImage.mediaType().equals(MediaType.DOCKER_MANIFEST) ? MediaType.DOCKER_LAYER : MediaType.OCI_LAYER;
-      CompletableFuture<LayerFile> kodataFuture = kodata(windows, layerType);
-      LayerFile binaryLayer = compile(platform, windows, layerType);
-      LayerFile kodataLayer = join(kodataFuture);
+      CompletableFuture<LayerFile> kodataFuture = kodata(windows);
+      LayerFile binaryLayer = join(binary(platform)).withMediaType(layerType);
+      LayerFile kodataLayer = join(kodataFuture).withMediaType(layerType);
 
       GoTime binaryTime = options.creationTime() == null ? GoTime.ZERO : options.creationTime();
       GoTime kodataTime = options.kodataCreationTime() == null ? GoTime.ZERO : options.kodataCreationTime();
@@ -303,8 +316,9 @@ public final class GoBuilder implements Builder {
      * Runs go build into this import path's persistent output for the platform (so an unchanged
      * package links nothing) and layers the binary while the output is locked against other builds.
      */
-    private LayerFile compile(Platform platform, boolean windows, MediaType layerType) throws IOException {
-      Path outDir = options.cacheDirectory().resolve("bin").resolve(importPath).resolve(platform.toString().replace(':', '-'));
+    private LayerFile compile(Platform platform, String buildKey) throws IOException {
+      boolean windows = platform.os().equals("windows");
+      Path outDir = options.cacheDirectory().resolve("bin").resolve(importPath).resolve(buildKey);
       Files.createDirectories(outDir);
       Path out = outDir.resolve("out");
       List<String> args = new ArrayList<>(buildFlags());
@@ -320,13 +334,16 @@ public final class GoBuilder implements Builder {
         log.info("Building " + importPath + " for " + platform);
         try {
           go.build(options.workingDirectory(), env, args);
+          log.debug("go build " + importPath + " for " + platform + " done");
         } catch (GoCommandException e) {
           if (!e.output().isBlank()) {
             log.info(e.output());
           }
           throw new GoCommandException("building " + importPath + " for " + platform + ": " + e.getMessage(), e.output());
         }
-        return binaryLayers.get(out, appName, windows, layerType, new byte[0]);
+        LayerFile layer = binaryLayers.get(out, appName, windows, new byte[0]);
+        log.debug("binary layer " + layer.digest() + " ready");
+        return layer;
       } finally {
         local.unlock();
         goBuilds.release();

@@ -46,6 +46,11 @@ public final class PlatformMatcher {
     return all;
   }
 
+  /** The wanted platforms that name both an OS and an architecture: builds can start before the base is known. */
+  List<Platform> concretePlatforms() {
+    return platforms.stream().filter(p -> !p.os().isEmpty() && !p.architecture().isEmpty()).toList();
+  }
+
   public boolean matches(Platform base) {
     if (base != null && (base.os().equals("unknown") || base.architecture().equals("unknown"))) {
       return false;

@@ -56,6 +56,20 @@ public final class Platforms {
     return env;
   }
 
+  /**
+   * What distinguishes one build from another: GOOS, GOARCH and GOARM or GOAMD64. Platforms with the
+   * same key (linux/arm64 and linux/arm64/v8, say) share one binary.
+   */
+  static String buildKey(Platform p) {
+    StringBuilder key = new StringBuilder(p.os()).append('-').append(p.architecture());
+    for (String kv : goEnv(p)) {
+      if (kv.startsWith("GOARM=") || kv.startsWith("GOAMD64=")) {
+        key.append('-').append(kv.replace('=', '-'));
+      }
+    }
+    return key.toString();
+  }
+
   /** ko's getGoarm: v5..v7 as given, above v7 clamps to 7, below v5 means none. */
   static String goarm(Platform p) {
     String v = p.variant();

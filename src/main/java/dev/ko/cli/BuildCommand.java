@@ -38,9 +38,11 @@ final class BuildCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     List<String> paths = importPaths.isEmpty() ? List.of(".") : importPaths;
     try (Wiring wiring = root.wiring()) {
+      wiring.log().debug("command line parsed");
       BuildOptions options = wiring.buildOptions(buildFlags, publishFlags);
       Publisher publisher = wiring.publisher(publishFlags);
       Builder builder = wiring.builder(options);
+      wiring.log().debug("builder and publisher ready");
       List<String> references = new ArrayList<>();
       for (String path : paths) {
         references.add(qualifyAndCheck(builder, path));

@@ -33,6 +33,7 @@ final class KoCommand implements Callable<Integer> {
   private final Path workingDirectory;
   private final PrintStream out;
   private final PrintStream err;
+  private final long startNanos = System.nanoTime();
 
   KoCommand(Env env, Path workingDirectory, PrintStream out, PrintStream err) {
     this.env = env;
@@ -57,6 +58,6 @@ final class KoCommand implements Callable<Integer> {
   }
 
   Wiring wiring() {
-    return new Wiring(env, workingDirectory, new StderrLog(err, verbose));
+    return new Wiring(env, workingDirectory, new StderrLog(err, verbose, startNanos));
   }
 }

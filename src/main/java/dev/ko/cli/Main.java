@@ -8,6 +8,10 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    ClassWarmup.start();
+    // Ctrl-C (or any exit) stops the go builds we started rather than leaving them running.
+    Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroy)));
     int code = Cli.run(args, Env.system(), Path.of("").toAbsolutePath(), System.out, System.err);
     // Exit at once: the HTTP client's threads would otherwise hold the JVM for a moment.
     System.exit(code);

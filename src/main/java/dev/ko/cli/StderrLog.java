@@ -11,10 +11,12 @@ final class StderrLog implements Log {
 
   private final PrintStream err;
   private final boolean verbose;
+  private final long startNanos;
 
-  StderrLog(PrintStream err, boolean verbose) {
+  StderrLog(PrintStream err, boolean verbose, long startNanos) {
     this.err = err;
     this.verbose = verbose;
+    this.startNanos = startNanos;
   }
 
   @Override
@@ -25,7 +27,8 @@ final class StderrLog implements Log {
   @Override
   public void debug(String line) {
     if (verbose) {
-      print(line);
+      // Debug lines carry the time since the command started, to see where a run spends it.
+      print("[+" + (System.nanoTime() - startNanos) / 1_000_000 + "ms] " + line);
     }
   }
 

@@ -65,6 +65,10 @@ final class Wiring implements AutoCloseable {
     });
   }
 
+  Log log() {
+    return log;
+  }
+
   ExecutorService executor() {
     return executor;
   }
@@ -156,6 +160,9 @@ final class Wiring implements AutoCloseable {
 
   Builder builder(BuildOptions options) {
     BaseImages bases = new BaseImages(BaseImages.from(registryClient()), options, executor, log);
+    if (options.baseImageOverrides().isEmpty()) {
+      bases.prefetch(options.defaultBaseImage());
+    }
     String goBinary = env.isSet("KO_GO_PATH") ? env.get("KO_GO_PATH") : "go";
     return new GoBuilder(options, new ProcessGoToolchain(goBinary), bases, executor, log);
   }
@@ -180,6 +187,7 @@ final class Wiring implements AutoCloseable {
       hosts.add(registry.host());
       unverifiedHosts = Set.copyOf(hosts);
     }
+    registryClient().warmUp(registry, executor);
     return new RegistryPublisher(registryClient(), repo, namer, flags.uniqueTags(), flags.tagOnly,
         flags.insecureRegistry, executor, log);
   }

@@ -41,6 +41,11 @@ public record LayerFile(Path path, Digest digest, Digest diffId, long size, Medi
         mediaType);
   }
 
+  /** The same blob under another media type (OCI and Docker gzip layers have identical bytes). */
+  public LayerFile withMediaType(MediaType type) {
+    return type.equals(mediaType) ? this : new LayerFile(path, digest, diffId, size, type);
+  }
+
   @Override
   public InputStream compressed() throws IOException {
     return Files.newInputStream(path);

@@ -417,6 +417,20 @@ public final class RegistryClient {
     }
   }
 
+  /**
+   * Pings a registry in the background so that connection, TLS and auth discovery are done by the
+   * time requests need them. A failure is forgotten here and reported by the first real request.
+   */
+  public void warmUp(Registry registry, java.util.concurrent.Executor executor) {
+    executor.execute(() -> {
+      try {
+        ping(registry);
+      } catch (IOException | RuntimeException e) {
+        log.debug("warming up " + registry + ": " + e.getMessage());
+      }
+    });
+  }
+
   private Challenge ping(Registry registry) throws IOException {
     CompletableFuture<Challenge> mine = new CompletableFuture<>();
     CompletableFuture<Challenge> existing = pings.putIfAbsent(registry.host(), mine);

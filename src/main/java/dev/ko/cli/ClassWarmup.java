@@ -1,0 +1,29 @@
+package dev.ko.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Loads and initialises the heavy JDK and Jackson classes on the second core while the main thread
+ * parses the command line, so the first registry request and the first JSON parse do not pay for
+ * it. The objects built here are thrown away; only the class initialisation is kept.
+ */
+final class ClassWarmup {
+  private ClassWarmup() {}
+
+  static void start() {
+    Thread t = new Thread(() -> {
+      try {
+        SSLContext tls = SSLContext.getDefault();
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).sslContext(tls).build();
+        new ObjectMapper().readTree("{\"a\":[1,\"b\",{\"c\":true}]}");
+      } catch (Exception | LinkageError e) {
+        // Only an optimisation: anything wrong here will surface where the classes are really used.
+      }
+    }, "ko-class-warmup");
+    t.setDaemon(true);
+    t.start();
+  }
+}
