@@ -128,6 +128,48 @@ class BuildIntegrationTest {
     }
   }
 
+  @Test
+  void pushFalsePrintsTheReferenceWithoutPushing() throws Exception {
+    Path module = Repo.copyExample(tmp.resolve("example"));
+    KoRunner.Result r = KoRunner.in(module, env("it-nopush", tmp.resolve("cache"))).run("build", "--push=false", "./cmd/hello");
+    assertThat(r.exit()).as(r.describe()).isZero();
+    String name = bed.registry() + "/it-nopush/hello-" + md5(IMPORT_PATH);
+    assertThat(r.stdout()).matches(Pattern.quote(name) + ":latest@sha256:[0-9a-f]{64}\n");
+    assertThat(bed.tags("it-nopush/hello-" + md5(IMPORT_PATH))).isEmpty();
+  }
+
+  @Test
+  void severalImportPathsPrintInArgumentOrderWithNamingFlags() throws Exception {
+    Path module = Repo.copyExample(tmp.resolve("example"));
+    Files.createDirectories(module.resolve("cmd/second"));
+    Files.writeString(module.resolve("cmd/second/main.go"), "package main\n\nfunc main() { println(\"second\") }\n");
+    KoRunner.Result r = KoRunner.in(module, env("it-order", tmp.resolve("cache")))
+        .run("build", "-B", "-t", "v1,extra", "./cmd/second", "example.com/hello/cmd/hello");
+    assertThat(r.exit()).as(r.describe()).isZero();
+    String[] lines = r.stdout().split("\n");
+    assertThat(lines).hasSize(2);
+    assertThat(lines[0]).startsWith(bed.registry() + "/it-order/second@sha256:");
+    assertThat(lines[1]).startsWith(bed.registry() + "/it-order/hello@sha256:");
+    assertThat(bed.tags("it-order/hello")).containsExactlyInAnyOrder("v1", "extra");
+  }
+
+  @Test
+  void basicAuthCredentialsFromDockerConfig() throws Exception {
+    TestBed auth = TestBed.basicAuth();
+    Path dockerConfig = Files.createDirectories(tmp.resolve("docker"));
+    String token = java.util.Base64.getEncoder().encodeToString("user:pass".getBytes(StandardCharsets.UTF_8));
+    Files.writeString(dockerConfig.resolve("config.json"),
+        "{\"auths\":{\"" + auth.registry() + "\":{\"auth\":\"" + token + "\"}}}");
+    Map<String, String> env = env("unused", tmp.resolve("cache"));
+    env.put("KO_DOCKER_REPO", auth.registry() + "/it-auth");
+    env.put("KO_DEFAULTBASEIMAGE", auth.base());
+    env.put("DOCKER_CONFIG", dockerConfig.toString());
+    KoRunner.Result r = KoRunner.in(Repo.copyExample(tmp.resolve("example")), env).run("build", "./cmd/hello");
+    assertThat(r.exit()).as(r.describe()).isZero();
+    assertThat(r.stderr()).doesNotContain(token).doesNotContain("user:pass");
+    assertThat(auth.tags("it-auth/hello-" + md5(IMPORT_PATH))).containsExactly("latest");
+  }
+
   private static String digest(KoRunner.Result r) {
     assertThat(r.exit()).as(r.describe()).isZero();
     Matcher m = Pattern.compile("@(sha256:[0-9a-f]{64})$").matcher(r.stdout().strip());

@@ -70,6 +70,41 @@ class MultiPlatformIntegrationTest {
   }
 
   @Test
+  void childrenArePushedByDigestBeforeTheIndexAndSharedBlobsOnce() throws Exception {
+    KoRunner ko = ko("mp-order", bed.base());
+    long mark = bed.logMark();
+    String ref = ref(ko.run("build", "--platform=all", "./cmd/hello"));
+    List<String> requests = bed.requestsSince(mark);
+
+    JsonNode index = JSON.readTree(bed.skopeoInspect(ref, "--raw"));
+    String repo = ref.substring(0, ref.indexOf('@'));
+    String repoPath = repo.substring(repo.indexOf('/') + 1);
+    int indexPut = indexOf(requests, "PUT /v2/" + repoPath + "/manifests/latest");
+    for (JsonNode child : index.at("/manifests")) {
+      int childPut = indexOf(requests, "PUT /v2/" + repoPath + "/manifests/" + child.at("/digest").asText());
+      assertThat(childPut).as("child %s pushed by digest; requests %s", child.at("/digest"), requests).isGreaterThanOrEqualTo(0);
+      assertThat(childPut).as("child before index").isLessThan(indexPut);
+    }
+    JsonNode amd64 = JSON.readTree(bed.skopeoInspect(repo + "@" + index.at("/manifests/0/digest").asText(), "--raw"));
+    JsonNode arm64 = JSON.readTree(bed.skopeoInspect(repo + "@" + index.at("/manifests/1/digest").asText(), "--raw"));
+    String kodata = amd64.at("/layers/2/digest").asText();
+    assertThat(arm64.at("/layers/2/digest").asText()).as("both children share the kodata layer").isEqualTo(kodata);
+    long kodataUploads = requests.stream()
+        .filter(q -> q.startsWith("PUT ") && q.contains("/blobs/uploads/") && q.contains(kodata.substring(7)))
+        .count();
+    assertThat(kodataUploads).as("the shared kodata blob is uploaded once").isEqualTo(1);
+  }
+
+  private static int indexOf(List<String> requests, String prefix) {
+    for (int i = 0; i < requests.size(); i++) {
+      if (requests.get(i).startsWith(prefix)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  @Test
   void allGivesEveryBasePlatform() throws Exception {
     String ref = ref(ko("mp-all", bed.base()).run("build", "--platform=all", "./cmd/hello"));
     JsonNode index = JSON.readTree(bed.skopeoInspect(ref, "--raw"));
