@@ -54,6 +54,7 @@ readonly MT_DOCKER_LAYER=application/vnd.docker.image.rootfs.diff.tar.gzip
 readonly BASE_REPO=distroless/static
 readonly BASE_TAG=nonroot
 readonly BASE_SINGLE_TAG=amd64
+readonly MIXED_TAG=mixed
 readonly DOCKER_REPO=distroless-docker/static
 
 log() { printf 'testbed: %s\n' "$*" >&2; }
@@ -524,7 +525,51 @@ EOF
     } >>"${out}/meta"
   done
 
-  local index_digest list_digest _size
+  # --- a mixed index: linux/amd64, windows/amd64 with an os.version, and an
+  # unknown/unknown attestation-style entry (ko must never build that one). The
+  # windows image only carries metadata: nothing runs it, tests read its layers.
+  local win_cfg_digest win_cfg_size win_digest win_size mixed_digest _size
+  read -r win_cfg_digest win_cfg_size < <(add_json_blob "${out}" --arg d0 "${base_diff}" '
+    {
+      architecture: "amd64",
+      created: "1970-01-01T00:00:00Z",
+      os: "windows",
+      config: {User: "ContainerUser", Env: ["PATH=C:\\Windows\\system32;C:\\Windows"]},
+      rootfs: {type: "layers", diff_ids: [$d0]},
+      history: [{created: "1970-01-01T00:00:00Z", created_by: "ko-testbed: stand-in windows base"}],
+      "os.version": "10.0.20348.2700"
+    }')
+  read -r win_digest win_size < <(add_json_blob "${out}" \
+    --arg mt "${MT_OCI_MANIFEST}" --arg cmt "${MT_OCI_CONFIG}" --arg lmt "${MT_OCI_LAYER}" \
+    --arg cd "${win_cfg_digest}" --argjson cs "${win_cfg_size}" \
+    --arg l0 "${base_digest}" --argjson s0 "${base_size}" '
+    {
+      schemaVersion: 2,
+      mediaType: $mt,
+      config: {mediaType: $cmt, digest: $cd, size: $cs},
+      layers: [{mediaType: $lmt, digest: $l0, size: $s0}]
+    }')
+  read -r mixed_digest _size < <(add_json_blob "${out}" \
+    --arg mt "${MT_OCI_INDEX}" --argjson linux "$(jq -c '.[0]' <<<"${oci_entries}")" \
+    --arg wmt "${MT_OCI_MANIFEST}" --arg wd "${win_digest}" --argjson ws "${win_size}" '
+    {
+      schemaVersion: 2,
+      mediaType: $mt,
+      manifests: [
+        $linux,
+        {mediaType: $wmt, digest: $wd, size: $ws,
+         platform: {architecture: "amd64", os: "windows", "os.version": "10.0.20348.2700"}},
+        ($linux + {platform: {architecture: "unknown", os: "unknown"},
+                   annotations: {"vnd.docker.reference.type": "attestation-manifest"}})
+      ]
+    }')
+  {
+    printf 'WINDOWS_CONFIG_DIGEST=%s\n' "${win_cfg_digest}"
+    printf 'WINDOWS_OCI_DIGEST=%s\n' "${win_digest}"
+    printf 'MIXED_INDEX_DIGEST=%s\n' "${mixed_digest}"
+  } >>"${out}/meta"
+
+  local index_digest list_digest
   read -r index_digest _size < <(add_json_blob "${out}" \
     --arg mt "${MT_OCI_INDEX}" --argjson m "${oci_entries}" \
     '{schemaVersion: 2, mediaType: $mt, manifests: $m}')
@@ -642,6 +687,9 @@ seed_base() {
   push_manifest "${BASE_REPO}" "${ARM64_OCI_DIGEST}" "$(b "${ARM64_OCI_DIGEST}")" "${MT_OCI_MANIFEST}" "${ARM64_OCI_DIGEST}"
   push_manifest "${BASE_REPO}" "${BASE_TAG}" "$(b "${OCI_INDEX_DIGEST}")" "${MT_OCI_INDEX}" "${OCI_INDEX_DIGEST}"
   push_manifest "${BASE_REPO}" "${BASE_SINGLE_TAG}" "$(b "${AMD64_OCI_DIGEST}")" "${MT_OCI_MANIFEST}" "${AMD64_OCI_DIGEST}"
+  push_blob "${BASE_REPO}" "$(b "${WINDOWS_CONFIG_DIGEST}")" "${WINDOWS_CONFIG_DIGEST}"
+  push_manifest "${BASE_REPO}" "${WINDOWS_OCI_DIGEST}" "$(b "${WINDOWS_OCI_DIGEST}")" "${MT_OCI_MANIFEST}" "${WINDOWS_OCI_DIGEST}"
+  push_manifest "${BASE_REPO}" "${MIXED_TAG}" "$(b "${MIXED_INDEX_DIGEST}")" "${MT_OCI_INDEX}" "${MIXED_INDEX_DIGEST}"
 
   # The Docker copy shares the bytes; mounting avoids a second upload.
   for d in "${blobs[@]}"; do
@@ -773,6 +821,9 @@ cmd_start() {
     printf 'TESTBED_BASE_DOCKER_DIGEST=%s\n' "${DOCKER_LIST_DIGEST}"
     printf 'TESTBED_BASE_DOCKER_AMD64_DIGEST=%s\n' "${AMD64_DOCKER_DIGEST}"
     printf 'TESTBED_BASE_DOCKER_ARM64_DIGEST=%s\n' "${ARM64_DOCKER_DIGEST}"
+    printf 'TESTBED_BASE_MIXED=%s/%s:%s\n' "${host}" "${BASE_REPO}" "${MIXED_TAG}"
+    printf 'TESTBED_BASE_MIXED_DIGEST=%s\n' "${MIXED_INDEX_DIGEST}"
+    printf 'TESTBED_BASE_WINDOWS_DIGEST=%s\n' "${WINDOWS_OCI_DIGEST}"
     if [[ ${tls} == 1 ]]; then
       printf 'TESTBED_CA=%s\n' "${dir}/ca.pem"
       printf 'TESTBED_CERT_DIR=%s\n' "${dir}/certs"

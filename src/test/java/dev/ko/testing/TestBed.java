@@ -162,6 +162,28 @@ public final class TestBed {
     return r.stdout();
   }
 
+  /** A blob's bytes, fetched with curl (not our client). */
+  public byte[] blob(String repository, String digest) throws IOException {
+    Path file = Files.createTempFile("blob-", ".bin");
+    try {
+      List<String> cmd = new ArrayList<>(List.of("curl", "-sfL", "-o", file.toString()));
+      if (values.containsKey("TESTBED_CA")) {
+        cmd.addAll(List.of("--cacert", get("TESTBED_CA")));
+      }
+      if (values.containsKey("TESTBED_USER")) {
+        cmd.addAll(List.of("-u", get("TESTBED_USER") + ":" + get("TESTBED_PASSWORD")));
+      }
+      cmd.add(get("TESTBED_SCHEME") + "://" + registry() + "/v2/" + repository + "/blobs/" + digest);
+      Proc.Result r = Proc.run(Repo.root(), Map.of(), cmd);
+      if (r.exit() != 0) {
+        throw new IOException("fetching blob " + digest + " from " + repository + " failed: " + r.stderr());
+      }
+      return Files.readAllBytes(file);
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
   /** Tags of a repository, or an empty list when the registry does not know it. */
   public List<String> tags(String repository) throws IOException {
     List<String> cmd = new ArrayList<>(List.of("curl", "-s"));
