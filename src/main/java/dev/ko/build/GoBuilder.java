@@ -78,7 +78,7 @@ public final class GoBuilder implements Builder {
   public String qualifyImport(String importPath) throws IOException {
     String path = importPath;
     if (isLocal(path)) {
-      List<GoPackage> found = go.list(options.workingDirectory(), goEnvironment(), List.of(path));
+      List<GoPackage> found = go.list(options.workingDirectory(), options.environment(), List.of(path));
       log.debug("go list " + path + " done");
       if (found.size() != 1) {
         throw new UnsupportedReferenceException(
@@ -117,7 +117,7 @@ public final class GoBuilder implements Builder {
     if (cached != null) {
       return cached;
     }
-    List<GoPackage> found = go.list(options.workingDirectory(), goEnvironment(), List.of(importPath));
+    List<GoPackage> found = go.list(options.workingDirectory(), options.environment(), List.of(importPath));
     if (found.size() != 1) {
       throw new UnsupportedReferenceException("found " + found.size() + " local packages, expected 1");
     }
@@ -382,10 +382,6 @@ public final class GoBuilder implements Builder {
       put(env, kv);
     }
     return env;
-  }
-
-  private Map<String, String> goEnvironment() {
-    return options.environment();
   }
 
   private static void put(Map<String, String> env, String kv) {

@@ -123,14 +123,11 @@ public final class RegistryPublisher implements Publisher {
     } else if (artifact instanceof ImageIndex index) {
       List<CompletableFuture<Void>> children = new ArrayList<>();
       for (Descriptor d : index.indexManifest().manifests()) {
-        Artifact child = index.child(d);
+        if (!(index.child(d) instanceof Image child)) {
+          throw new IOException("index " + index.digest() + " nests another index; ko builds never do");
+        }
         children.add(run(() -> {
-          if (child instanceof Image img) {
-            uploads.pushImage(img);
-          } else {
-            push(access, repo, child, child.digest().toString());
-            return;
-          }
+          uploads.pushImage(child);
           client.putManifest(access, repo, child.digest().toString(), child.mediaType(), child.rawManifest());
         }));
       }

@@ -347,11 +347,11 @@ public final class RegistryClient {
     while (root.getCause() != null) {
       root = root.getCause();
     }
-    if (root instanceof ConnectException || root instanceof UnresolvedAddressException
-        || root instanceof SSLException || root instanceof InterruptedIOException && !(root instanceof HttpTimeoutException)) {
-      return false;
-    }
-    return true;
+    // Refused connections, unknown hosts and TLS failures will not fix themselves in a second.
+    return !(root instanceof ConnectException
+        || root instanceof UnresolvedAddressException
+        || root instanceof SSLException
+        || root instanceof InterruptedIOException);
   }
 
   /** A short reason for an I/O failure; Java's own messages are often empty. */
