@@ -134,8 +134,18 @@ public final class GoBuilder implements Builder {
     if (pkg.dir() == null || pkg.goFiles().isEmpty()) {
       throw new UnsupportedReferenceException("package " + importPath + " contains no Go files");
     }
-    Build b = new Build(reference, importPath, pkg);
-    CompletableFuture<Base> baseFuture = async(() -> bases.get(importPath));
+    TaskGroup tasks = new TaskGroup(executor);
+    try {
+      return build(new Build(reference, importPath, pkg, tasks));
+    } finally {
+      // On failure this stops what still runs; on success only unused speculative builds remain.
+      tasks.cancelAndWait();
+    }
+  }
+
+  private Artifact build(Build b) throws IOException {
+    String importPath = b.importPath;
+    CompletableFuture<Base> baseFuture = b.tasks.submit(() -> bases.get(importPath));
     // kodata does not depend on the base or the binary: start it now, on the common case's terms.
     b.kodata(false);
     PlatformMatcher matcher = new PlatformMatcher(platformSpecs);
@@ -182,16 +192,11 @@ public final class GoBuilder implements Builder {
     }
     List<CompletableFuture<Image>> futures = new ArrayList<>();
     for (Descriptor d : matched) {
-      futures.add(async(() -> b.image(base, childImage(index, d), d.digest(), platformOf(d))));
+      futures.add(b.tasks.submit(() -> b.image(base, childImage(index, d), d.digest(), platformOf(d))));
     }
     List<Image> images = new ArrayList<>();
-    try {
-      for (CompletableFuture<Image> f : futures) {
-        images.add(join(f));
-      }
-    } catch (IOException | RuntimeException e) {
-      futures.forEach(f -> f.cancel(true));
-      throw e;
+    for (CompletableFuture<Image> f : futures) {
+      images.add(join(f));
     }
     List<Descriptor> descriptors = new ArrayList<>();
     for (int i = 0; i < matched.size(); i++) {
@@ -232,19 +237,21 @@ public final class GoBuilder implements Builder {
     private final String importPath;
     private final GoPackage pkg;
     private final String appName;
+    private final TaskGroup tasks;
     private final ConcurrentMap<String, CompletableFuture<LayerFile>> kodataLayers = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, CompletableFuture<LayerFile>> binaries = new ConcurrentHashMap<>();
 
-    Build(String reference, String importPath, GoPackage pkg) {
+    Build(String reference, String importPath, GoPackage pkg, TaskGroup tasks) {
       this.reference = reference;
       this.importPath = importPath;
       this.pkg = pkg;
+      this.tasks = tasks;
       this.appName = AppLayers.appName(importPath);
     }
 
     /** The kodata layer as an OCI layer (retyped for Docker bases), built once per OS family. */
     CompletableFuture<LayerFile> kodata(boolean windows) {
-      return kodataLayers.computeIfAbsent(windows ? "windows" : "other", k -> async(() -> {
+      return kodataLayers.computeIfAbsent(windows ? "windows" : "other", k -> tasks.submit(() -> {
         Path kodataDir = pkg.dir().resolve("kodata");
         Path root = AppLayers.allowedRoot(kodataDir, options.environment().getOrDefault("KO_DATA_PATH_ALLOWED_ROOT", ""));
         long mtime = options.kodataCreationTime() == null ? 0 : options.kodataCreationTime().epochSecond();
@@ -256,7 +263,7 @@ public final class GoBuilder implements Builder {
 
     /** The binary layer for a platform's Go environment, compiled once however many platforms share it. */
     CompletableFuture<LayerFile> binary(Platform platform) {
-      return binaries.computeIfAbsent(Platforms.buildKey(platform), key -> async(() -> compile(platform, key)));
+      return binaries.computeIfAbsent(Platforms.buildKey(platform), key -> tasks.submit(() -> compile(platform, key)));
     }
 
     Image image(Base base, Image baseImage, Digest baseDigest, Platform platform) throws IOException {
@@ -328,7 +335,13 @@ public final class GoBuilder implements Builder {
       Map<String, String> env = buildEnv(platform);
       acquire(goBuilds);
       ReentrantLock local = outputLocks.computeIfAbsent(outDir, p -> new ReentrantLock());
-      local.lock();
+      try {
+        local.lockInterruptibly();
+      } catch (InterruptedException e) {
+        goBuilds.release();
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while waiting for " + outDir);
+      }
       try (FileChannel lockFile = FileChannel.open(outDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
           FileLock ignored = lockFile.lock()) {
         log.info("Building " + importPath + " for " + platform);
@@ -405,22 +418,6 @@ public final class GoBuilder implements Builder {
   }
 
   // ------------------------------------------------------------ concurrency helpers
-
-  /** An I/O task that may throw, for running on the executor. */
-  @FunctionalInterface
-  interface IoTask<T> {
-    T call() throws IOException;
-  }
-
-  private <T> CompletableFuture<T> async(IoTask<T> task) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return task.call();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }, executor);
-  }
 
   static <T> T join(CompletableFuture<T> f) throws IOException {
     try {

@@ -116,7 +116,14 @@ public final class ProcessGoToolchain implements GoToolchain {
       int exit = p.waitFor();
       return new Result(exit, out, new String(err.join(), StandardCharsets.UTF_8));
     } catch (InterruptedException e) {
+      // Cancelled: make sure go is gone before anyone reuses its output directory.
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
+      try {
+        p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException again) {
+        // already interrupted: give up waiting
+      }
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted: " + String.join(" ", cmd));
     }
