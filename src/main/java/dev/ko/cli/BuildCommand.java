@@ -21,6 +21,7 @@ import picocli.CommandLine.ParentCommand;
     name = "build",
     aliases = "publish",
     description = "Build and publish container images from the given importpaths.",
+    customSynopsis = "ko build IMPORTPATH... [flags]",
     sortOptions = false)
 final class BuildCommand implements Callable<Integer> {
   @ParentCommand KoCommand root;
