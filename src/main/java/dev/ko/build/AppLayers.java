@@ -51,8 +51,9 @@ final class AppLayers {
         root = "Files" + KODATA_ROOT;
         dirs = List.of("Hives", "Files", "Files/var", "Files/var/run", "Files/var/run/ko");
       }
+      // ko stamps the parent directories with the kodata time too.
       for (String d : dirs) {
-        tar.directory(d, MODE, 0);
+        tar.directory(d, MODE, mtime);
       }
       if (Files.isDirectory(kodataDir)) {
         Path realRoot = allowedRoot.toRealPath();

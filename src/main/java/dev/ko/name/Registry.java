@@ -14,9 +14,9 @@ import java.util.regex.Pattern;
 public record Registry(String host, boolean insecure) {
   public static final String DOCKER_HUB = "index.docker.io";
 
-  private static final Pattern LOCAL = Pattern.compile(".*\\.localhost(?::\\d{1,5})?$");
-  private static final Pattern LOOPBACK = Pattern.compile("^127\\.0\\.0\\.1(?::\\d{1,5})?$");
-  private static final Pattern IPV6_LOOPBACK = Pattern.compile("^(::1|\\[::1\\](?::\\d{1,5})?)$");
+  // go-containerregistry's rules: mDNS ".local" counts as local too, and the loopback addresses
+  // match anywhere in the name (its patterns are unanchored).
+  private static final Pattern LOCAL = Pattern.compile(".*\\.local(?:host)?(?::\\d{1,5})?$");
 
   public Registry {
     if (!isValidAuthority(host)) {
@@ -43,9 +43,7 @@ public record Registry(String host, boolean insecure) {
     if (host.equals("localhost") || host.startsWith("localhost:")) {
       return "http";
     }
-    if (LOCAL.matcher(host).matches()
-        || LOOPBACK.matcher(host).matches()
-        || IPV6_LOOPBACK.matcher(host).matches()) {
+    if (LOCAL.matcher(host).matches() || host.contains("127.0.0.1") || host.contains("::1")) {
       return "http";
     }
     return "https";
@@ -72,7 +70,8 @@ public record Registry(String host, boolean insecure) {
     }
     int[] v = new int[4];
     for (int i = 0; i < 4; i++) {
-      if (!octets[i].matches("\\d{1,3}")) {
+      // Go's net.ParseIP takes no leading zeros
+      if (!octets[i].matches("0|[1-9]\\d{0,2}")) {
         return false;
       }
       v[i] = Integer.parseInt(octets[i]);
@@ -83,9 +82,29 @@ public record Registry(String host, boolean insecure) {
     return v[0] == 10 || (v[0] == 172 && v[1] >= 16 && v[1] <= 31) || (v[0] == 192 && v[1] == 168);
   }
 
+  /** Go's url.Parse: whatever follows the last colon (after any [IPv6] literal) is a numeric port. */
+  private static boolean hasValidOptionalPort(String host) {
+    String rest = host;
+    if (host.startsWith("[")) {
+      int close = host.indexOf(']');
+      if (close < 0) {
+        return false;
+      }
+      rest = host.substring(close + 1);
+      if (!rest.isEmpty() && !rest.startsWith(":")) {
+        return false;
+      }
+    }
+    int colon = rest.lastIndexOf(':');
+    return colon < 0 || rest.substring(colon + 1).chars().allMatch(c -> c >= '0' && c <= '9');
+  }
+
   private static boolean isValidAuthority(String host) {
     if (host.isEmpty()) {
       return true;
+    }
+    if (!hasValidOptionalPort(host)) {
+      return false;
     }
     try {
       URI uri = new URI("http://" + host);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,6 +14,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +31,10 @@ import java.util.TreeSet;
  */
 public final class GoJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final JsonFactory FACTORY = new JsonFactory();
+  // Go writes characters outside the BMP as raw UTF-8; Jackson escapes them as surrogate pairs
+  // whenever custom escapes are set, unless told to combine them.
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder().enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
   private static final CharacterEscapes GO_ESCAPES = new GoEscapes();
 
   private GoJson() {}
@@ -50,6 +55,27 @@ public final class GoJson {
   @FunctionalInterface
   public interface JsonWriter {
     void write(JsonGenerator g) throws IOException;
+  }
+
+  /**
+   * Go sorts map keys by their UTF-8 bytes, which is code point order; Java's natural String order
+   * (UTF-16 units) puts characters above U+FFFF before U+E000..U+FFFF.
+   */
+  public static final Comparator<String> GO_KEY_ORDER = GoJson::compareCodePoints;
+
+  private static int compareCodePoints(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int ca = a.codePointAt(i);
+      int cb = b.codePointAt(j);
+      if (ca != cb) {
+        return Integer.compare(ca, cb);
+      }
+      i += Character.charCount(ca);
+      j += Character.charCount(cb);
+    }
+    return Integer.compare(a.length() - i, b.length() - j);
   }
 
   public static ObjectNode parseObject(byte[] json, String what) {
@@ -97,7 +123,7 @@ public final class GoJson {
     if (!v.isTextual()) {
       throw new IllegalArgumentException("field \"" + name + "\": want a string, got " + v.getNodeType());
     }
-    return v.textValue();
+    return goString(v.textValue());
   }
 
   public static long number(JsonNode object, String name) {
@@ -135,7 +161,7 @@ public final class GoJson {
       if (!item.isTextual()) {
         throw new IllegalArgumentException("field \"" + name + "\": want a list of strings");
       }
-      out.add(item.textValue());
+      out.add(goString(item.textValue()));
     }
     return List.copyOf(out);
   }
@@ -154,7 +180,7 @@ public final class GoJson {
       if (!e.getValue().isTextual()) {
         throw new IllegalArgumentException("field \"" + name + "\": want an object of strings");
       }
-      out.put(e.getKey(), e.getValue().textValue());
+      out.put(goString(e.getKey()), goString(e.getValue().textValue()));
     }
     return out;
   }
@@ -169,8 +195,35 @@ public final class GoJson {
       throw new IllegalArgumentException("field \"" + name + "\": want an object");
     }
     SortedSet<String> out = new TreeSet<>();
-    v.fieldNames().forEachRemaining(out::add);
+    v.fieldNames().forEachRemaining(k -> out.add(goString(k)));
     return List.copyOf(out);
+  }
+
+  /** A decoded string as Go holds it: an unpaired surrogate (from a {@code \\uD800} escape) becomes U+FFFD. */
+  static String goString(String s) {
+    StringBuilder b = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!Character.isSurrogate(c)) {
+        if (b != null) {
+          b.append(c);
+        }
+        continue;
+      }
+      boolean paired = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+      if (paired) {
+        if (b != null) {
+          b.append(c).append(s.charAt(i + 1));
+        }
+        i++;
+        continue;
+      }
+      if (b == null) {
+        b = new StringBuilder(s.length()).append(s, 0, i);
+      }
+      b.append('\uFFFD');
+    }
+    return b == null ? s : b.toString();
   }
 
   // ---- writing helpers mirroring Go's omitempty ----
@@ -218,7 +271,9 @@ public final class GoJson {
     if (values != null && !values.isEmpty()) {
       g.writeFieldName(name);
       g.writeStartObject();
-      for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) {
+      SortedMap<String, String> sorted = new TreeMap<>(GO_KEY_ORDER);
+      sorted.putAll(values);
+      for (Map.Entry<String, String> e : sorted.entrySet()) {
         g.writeStringField(e.getKey(), e.getValue());
       }
       g.writeEndObject();
@@ -230,7 +285,9 @@ public final class GoJson {
     if (keys != null && !keys.isEmpty()) {
       g.writeFieldName(name);
       g.writeStartObject();
-      for (String k : new TreeSet<>(keys)) {
+      SortedSet<String> sorted = new TreeSet<>(GO_KEY_ORDER);
+      sorted.addAll(keys);
+      for (String k : sorted) {
         g.writeFieldName(k);
         g.writeStartObject();
         g.writeEndObject();

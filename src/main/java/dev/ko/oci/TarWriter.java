@@ -196,7 +196,11 @@ public final class TarWriter implements AutoCloseable {
     }
   }
 
+  /** Go's formatOctal: a value that does not fit in len-1 octal digits is written as 0 (PAX carries it). */
   private static void formatOctal(byte[] b, int off, int len, long value) {
+    if (value < 0 || value >= 1L << (3 * (len - 1))) {
+      value = 0;
+    }
     String s = Long.toOctalString(value);
     int zeros = len - s.length() - 1;
     if (zeros > 0) {

@@ -1,30 +1,42 @@
 package dev.ko.testing;
 
 import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads tar (or tar+gzip) bytes into entries, with PAX records, independently of the code under
- * test: tests use it to look at the layers we pushed.
+ * An independent reader for the tar layouts our layers use (USTAR headers, PAX extended headers),
+ * so tests can check entry names, types, modes, owners, times and PAX records.
  */
 public final class TarEntries {
   private TarEntries() {}
 
-  /** One entry; PAX values are raw bytes (capabilities are binary). */
-  public record Entry(String name, char type, int mode, long uid, long gid, long mtime, Map<String, byte[]> pax, byte[] content) {
+  /** One entry, with its PAX records (raw bytes) when it had an extended header. */
+  public record Entry(
+      String name, char type, int mode, long uid, long gid, String uname, String gname, long mtime,
+      byte[] content, Map<String, byte[]> pax) {
+    public String text() {
+      return new String(content, StandardCharsets.UTF_8);
+    }
+
+    /** A PAX record as text, or null. */
     public String paxString(String key) {
       byte[] v = pax.get(key);
       return v == null ? null : new String(v, StandardCharsets.UTF_8);
     }
+  }
+
+  public static List<Entry> readGzip(Path layer) throws IOException {
+    return readGzip(Files.readAllBytes(layer));
   }
 
   public static List<Entry> readGzip(byte[] gzip) throws IOException {
@@ -35,61 +47,65 @@ public final class TarEntries {
 
   public static List<Entry> read(byte[] tar) throws IOException {
     List<Entry> out = new ArrayList<>();
-    DataInputStream in = new DataInputStream(new ByteArrayInputStream(tar));
-    Map<String, byte[]> pending = new HashMap<>();
-    byte[] header = new byte[512];
+    int pos = 0;
+    Map<String, byte[]> pax = null;
     while (true) {
-      in.readFully(header);
-      if (isZero(header)) {
-        break;
+      if (pos + 512 > tar.length) {
+        throw new IOException("tar ends without two zero blocks");
       }
-      String name = string(header, 0, 100);
-      char type = (char) header[156];
-      long size = octal(header, 124, 12);
-      String prefix = string(header, 345, 155);
-      if (!prefix.isEmpty() && new String(header, 257, 5, StandardCharsets.US_ASCII).equals("ustar")) {
-        name = prefix + "/" + name;
+      byte[] h = Arrays.copyOfRange(tar, pos, pos + 512);
+      if (isZero(h)) {
+        if (pos + 1024 != tar.length || !isZero(Arrays.copyOfRange(tar, pos + 512, pos + 1024))) {
+          throw new IOException("expected exactly two zero blocks at the end, at offset " + pos);
+        }
+        return out;
       }
-      byte[] content = new byte[(int) size];
-      in.readFully(content);
-      in.skipNBytes((512 - size % 512) % 512);
+      long size = octal(h, 124, 12);
+      byte[] data = Arrays.copyOfRange(tar, pos + 512, pos + 512 + (int) size);
+      pos += 512 + (int) ((size + 511) / 512 * 512);
+      char type = (char) h[156];
       if (type == 'x') {
-        pending = parsePax(content);
+        pax = parsePax(data);
         continue;
       }
-      if (pending.containsKey("path")) {
-        name = new String(pending.get("path"), StandardCharsets.UTF_8);
+      String name = string(h, 0, 100);
+      String prefix = string(h, 345, 155);
+      if (!prefix.isEmpty()) {
+        name = prefix + "/" + name;
       }
-      out.add(new Entry(name, type, (int) octal(header, 100, 8), octal(header, 108, 8), octal(header, 116, 8),
-          octal(header, 136, 12), pending, content));
-      pending = new HashMap<>();
+      Map<String, byte[]> records = pax == null ? Map.of() : pax;
+      if (records.containsKey("path")) {
+        name = new String(records.get("path"), StandardCharsets.UTF_8);
+      }
+      out.add(new Entry(name, type, (int) octal(h, 100, 8), octal(h, 108, 8), octal(h, 116, 8),
+          string(h, 265, 32), string(h, 297, 32), octal(h, 136, 12), data, records));
+      pax = null;
     }
-    return out;
   }
 
   private static Map<String, byte[]> parsePax(byte[] data) {
-    Map<String, byte[]> records = new HashMap<>();
+    Map<String, byte[]> records = new LinkedHashMap<>();
     int i = 0;
     while (i < data.length) {
       int space = i;
       while (data[space] != ' ') {
         space++;
       }
-      int length = Integer.parseInt(new String(data, i, space - i, StandardCharsets.US_ASCII));
+      int len = Integer.parseInt(new String(data, i, space - i, StandardCharsets.US_ASCII));
       int eq = space + 1;
       while (data[eq] != '=') {
         eq++;
       }
       String key = new String(data, space + 1, eq - space - 1, StandardCharsets.UTF_8);
-      records.put(key, Arrays.copyOfRange(data, eq + 1, i + length - 1));
-      i += length;
+      records.put(key, Arrays.copyOfRange(data, eq + 1, i + len - 1));
+      i += len;
     }
     return records;
   }
 
-  private static boolean isZero(byte[] block) {
-    for (byte b : block) {
-      if (b != 0) {
+  private static boolean isZero(byte[] b) {
+    for (byte x : b) {
+      if (x != 0) {
         return false;
       }
     }
@@ -107,5 +123,12 @@ public final class TarEntries {
   private static long octal(byte[] b, int off, int len) {
     String s = string(b, off, len).strip();
     return s.isEmpty() ? 0 : Long.parseLong(s, 8);
+  }
+
+  /** Decompresses a gzip blob held in memory. */
+  public static byte[] gunzip(byte[] gz) throws IOException {
+    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gz))) {
+      return in.readAllBytes();
+    }
   }
 }

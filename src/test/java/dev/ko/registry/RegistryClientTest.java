@@ -1,0 +1,325 @@
+package dev.ko.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ko.log.Log;
+import dev.ko.name.Repository;
+import dev.ko.oci.Digest;
+import dev.ko.oci.MediaType;
+import dev.ko.registry.StubRegistry.Request;
+import dev.ko.registry.StubRegistry.Response;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link RegistryClient} against an in-process stub, for the protocol's edge cases. */
+class RegistryClientTest {
+  private static final String MANIFEST =
+      "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{}}";
+  private static final Map<String, String> MANIFEST_HEADERS =
+      Map.of("Content-Type", MediaType.OCI_MANIFEST.value());
+  private static final String UNAUTHORIZED_BODY =
+      "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}";
+
+  @TempDir Path tmp;
+
+  private StubRegistry stub;
+
+  @AfterEach
+  void stop() {
+    if (stub != null) {
+      stub.close();
+    }
+  }
+
+  private static RegistryClient client(Keychain keychain) {
+    HttpTransport transport = new HttpTransport(RegistryClientTest::defaultTls, RegistryClientTest::defaultTls, Set.of());
+    return new RegistryClient(transport, keychain, "ko-test", Log.NONE, Duration.ofMillis(1));
+  }
+
+  private static SSLContext defaultTls() {
+    try {
+      return SSLContext.getDefault();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private Repository repo(String path) {
+    return Repository.parse(stub.host() + "/" + path);
+  }
+
+  private String bearerChallenge(String scope) {
+    return "Bearer realm=\"http://" + stub.host() + "/token\",service=\"stub registry\""
+        + (scope == null ? "" : ",scope=\"" + scope + "\"");
+  }
+
+  // ------------------------------------------------------------ Bearer
+
+  @Test
+  void bearerTokenIsFetchedWithServiceAndScopeAndReusedForTheSameAccess() throws Exception {
+    AtomicInteger tokens = new AtomicInteger();
+    stub = new StubRegistry(r -> {
+      if (r.pathAndQuery().equals("/v2/")) {
+        return Response.json(401, "", Map.of("WWW-Authenticate", bearerChallenge(null)));
+      }
+      if (r.pathAndQuery().startsWith("/token?")) {
+        return Response.json(200, "{\"token\":\"T" + tokens.incrementAndGet() + "\",\"expires_in\":300}", Map.of());
+      }
+      if (!String.valueOf(r.authorization()).startsWith("Bearer T")) {
+        return Response.json(401, UNAUTHORIZED_BODY, Map.of("WWW-Authenticate", bearerChallenge(null)));
+      }
+      return Response.json(200, MANIFEST, MANIFEST_HEADERS);
+    });
+    RegistryClient client = client(Keychain.ANONYMOUS);
+    Repository foo = repo("foo/bar");
+
+    RegistryClient.Fetched first = client.getManifest(Access.pull(foo), foo, "latest");
+    client.getManifest(Access.pull(foo), foo, "v2");
+    Repository other = repo("other/repo");
+    client.getManifest(Access.pull(other), other, "latest");
+
+    assertThat(first.mediaType()).isEqualTo(MediaType.OCI_MANIFEST);
+    assertThat(first.digest()).isEqualTo(Digest.of(MANIFEST.getBytes(StandardCharsets.UTF_8)));
+    assertThat(stub.lines()).containsExactly(
+        "GET /v2/",
+        "GET /token?service=stub+registry&scope=repository%3Afoo%2Fbar%3Apull",
+        "GET /v2/foo/bar/manifests/latest",
+        "GET /v2/foo/bar/manifests/v2",
+        "GET /token?service=stub+registry&scope=repository%3Aother%2Frepo%3Apull",
+        "GET /v2/other/repo/manifests/latest");
+    List<Request> requests = stub.requests();
+    assertThat(requests.get(2).authorization()).isEqualTo("Bearer T1");
+    assertThat(requests.get(3).authorization()).isEqualTo("Bearer T1");
+    assertThat(requests.get(5).authorization()).isEqualTo("Bearer T2");
+  }
+
+  @Test
+  void aRefusedTokenIsReplacedFromTheNewChallengeAndTheRequestRetried() throws Exception {
+    AtomicInteger tokens = new AtomicInteger();
+    String pushScope = "repository:foo/bar:pull,push";
+    stub = new StubRegistry(r -> {
+      if (r.pathAndQuery().equals("/v2/")) {
+        return Response.json(401, "", Map.of("WWW-Authenticate", bearerChallenge(null)));
+      }
+      if (r.pathAndQuery().startsWith("/token?")) {
+        return Response.json(200, "{\"access_token\":\"T" + tokens.incrementAndGet() + "\"}", Map.of());
+      }
+      if (!"Bearer T2".equals(r.authorization())) {
+        return Response.json(401, UNAUTHORIZED_BODY, Map.of("WWW-Authenticate", bearerChallenge(pushScope)));
+      }
+      return Response.of(201);
+    });
+    RegistryClient client = client(Keychain.ANONYMOUS);
+    Repository foo = repo("foo/bar");
+
+    client.putManifest(Access.pull(foo), foo, "latest", MediaType.OCI_MANIFEST, MANIFEST.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(stub.lines()).containsExactly(
+        "GET /v2/",
+        "GET /token?service=stub+registry&scope=repository%3Afoo%2Fbar%3Apull",
+        "PUT /v2/foo/bar/manifests/latest",
+        // the challenge's scope is added to ours
+        "GET /token?service=stub+registry&scope=repository%3Afoo%2Fbar%3Apull"
+            + "&scope=repository%3Afoo%2Fbar%3Apull%2Cpush",
+        "PUT /v2/foo/bar/manifests/latest");
+    assertThat(stub.requests().get(4).authorization()).isEqualTo("Bearer T2");
+    assertThat(new String(stub.requests().get(4).body(), StandardCharsets.UTF_8)).isEqualTo(MANIFEST);
+  }
+
+  // ------------------------------------------------------------ Basic and failures
+
+  @Test
+  void basicChallengeUsesCredentialsFromDockerConfig() throws Exception {
+    stub = new StubRegistry(r -> {
+      if (r.pathAndQuery().equals("/v2/")) {
+        return Response.json(401, "", Map.of("WWW-Authenticate", "Basic realm=\"stub\""));
+      }
+      if (!basic("user", "s3cret").equals(r.authorization())) {
+        return Response.json(401, UNAUTHORIZED_BODY, Map.of("WWW-Authenticate", "Basic realm=\"stub\""));
+      }
+      return Response.json(200, MANIFEST, MANIFEST_HEADERS);
+    });
+    Keychain keychain = dockerConfig(Map.of(stub.host(), "user:s3cret"));
+    Repository foo = repo("foo/bar");
+
+    client(keychain).getManifest(Access.pull(foo), foo, "latest");
+
+    assertThat(stub.lines()).containsExactly("GET /v2/", "GET /v2/foo/bar/manifests/latest");
+    assertThat(stub.requests().get(1).authorization()).isEqualTo(basic("user", "s3cret"));
+  }
+
+  @Test
+  void refusedCredentialsGiveUnauthorizedWithoutTheSecret() throws Exception {
+    stub = new StubRegistry(r -> Response.json(401, r.pathAndQuery().equals("/v2/") ? "" : UNAUTHORIZED_BODY,
+        Map.of("WWW-Authenticate", "Basic realm=\"stub\"")));
+    Keychain keychain = dockerConfig(Map.of(stub.host(), "user:s3cret"));
+    Repository foo = repo("foo/bar");
+
+    assertThatThrownBy(() -> client(keychain).getManifest(Access.pull(foo), foo, "latest"))
+        .isInstanceOfSatisfying(RegistryException.class, e -> {
+          assertThat(e.status()).isEqualTo(401);
+          assertThat(e.hasCode("UNAUTHORIZED")).isTrue();
+          assertThat(e.getMessage())
+              .isEqualTo("GET http://" + stub.host() + "/v2/foo/bar/manifests/latest: UNAUTHORIZED: "
+                  + "authentication required; the credentials for " + stub.host() + " were refused")
+              .doesNotContain("s3cret")
+              .doesNotContain(basic("user", "s3cret").substring(6));
+        });
+    // one retry after re-authenticating, then it gives up
+    assertThat(stub.lines()).containsExactly(
+        "GET /v2/", "GET /v2/foo/bar/manifests/latest", "GET /v2/foo/bar/manifests/latest");
+  }
+
+  @Test
+  void withoutCredentialsTheErrorSaysHowToLogIn() throws Exception {
+    stub = new StubRegistry(r -> Response.json(401, "", Map.of("WWW-Authenticate", "Basic realm=\"stub\"")));
+    Repository foo = repo("foo/bar");
+
+    assertThatThrownBy(() -> client(Keychain.ANONYMOUS).getManifest(Access.pull(foo), foo, "latest"))
+        .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.hasCode("UNAUTHORIZED")).isTrue())
+        .hasMessageEndingWith("authentication required; no credentials found for " + stub.host()
+            + " (log in with: ko login " + stub.host() + ")");
+  }
+
+  @Test
+  void serverErrorsAreRetried() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    stub = new StubRegistry(r -> {
+      if (r.pathAndQuery().equals("/v2/")) {
+        return Response.of(200);
+      }
+      return calls.incrementAndGet() == 1 ? Response.of(503) : Response.json(200, MANIFEST, MANIFEST_HEADERS);
+    });
+    Repository foo = repo("foo/bar");
+
+    client(Keychain.ANONYMOUS).getManifest(Access.pull(foo), foo, "latest");
+    assertThat(stub.lines()).containsExactly(
+        "GET /v2/", "GET /v2/foo/bar/manifests/latest", "GET /v2/foo/bar/manifests/latest");
+    assertThat(stub.requests().get(1).authorization()).isNull();
+  }
+
+  @Test
+  void persistentServerErrorsFailAfterThreeAttempts() throws Exception {
+    stub = new StubRegistry(r -> r.pathAndQuery().equals("/v2/") ? Response.of(200)
+        : Response.json(500, "{\"errors\":[{\"code\":\"UNKNOWN\",\"message\":\"boom\"}]}", Map.of()));
+    Repository foo = repo("foo/bar");
+
+    assertThatThrownBy(() -> client(Keychain.ANONYMOUS).getManifest(Access.pull(foo), foo, "latest"))
+        .isInstanceOfSatisfying(RegistryException.class, e -> {
+          assertThat(e.status()).isEqualTo(500);
+          assertThat(e.isTemporary()).isTrue();
+        })
+        .hasMessage("GET http://" + stub.host() + "/v2/foo/bar/manifests/latest: UNKNOWN: boom");
+    assertThat(stub.lines()).hasSize(4);
+  }
+
+  @Test
+  void aClientErrorIsNotRetried() throws Exception {
+    stub = new StubRegistry(r -> r.pathAndQuery().equals("/v2/") ? Response.of(200) : Response.of(404));
+    Repository foo = repo("foo/bar");
+
+    assertThatThrownBy(() -> client(Keychain.ANONYMOUS).getManifest(Access.pull(foo), foo, "nope"))
+        .hasMessage("GET http://" + stub.host() + "/v2/foo/bar/manifests/nope: unexpected status code 404 Not Found");
+    assertThat(stub.lines()).hasSize(2);
+  }
+
+  // ------------------------------------------------------------ mounts and uploads
+
+  @Test
+  void mountAnswered201IsDoneAnd202OpensAnUpload() throws Exception {
+    Digest digest = Digest.of("layer".getBytes(StandardCharsets.UTF_8));
+    AtomicInteger calls = new AtomicInteger();
+    stub = new StubRegistry(r -> {
+      if (r.pathAndQuery().equals("/v2/")) {
+        return Response.of(200);
+      }
+      return calls.incrementAndGet() == 1 ? Response.of(201)
+          : new Response(202, Map.of("Location", "/v2/foo/bar/blobs/uploads/u1?_state=abc"), new byte[0]);
+    });
+    RegistryClient client = client(Keychain.ANONYMOUS);
+    Repository target = repo("foo/bar");
+    Repository source = repo("base/img");
+    Access access = Access.push(target, List.of(source));
+
+    assertThat(client.mountBlob(access, target, digest, source)).isEmpty();
+    Optional<URI> upload = client.mountBlob(access, target, digest, source);
+
+    assertThat(upload).contains(URI.create("http://" + stub.host() + "/v2/foo/bar/blobs/uploads/u1?_state=abc"));
+    assertThat(stub.requests().get(1).line())
+        .isEqualTo("POST /v2/foo/bar/blobs/uploads/?mount=" + digest + "&from=base%2Fimg");
+  }
+
+  @Test
+  void uploadLocationsRelativeOrAbsoluteKeepTheirQuery() throws Exception {
+    byte[] blob = "blob content".getBytes(StandardCharsets.UTF_8);
+    Digest digest = Digest.of(blob);
+    AtomicInteger posts = new AtomicInteger();
+    stub = new StubRegistry(r -> {
+      if (r.pathAndQuery().equals("/v2/")) {
+        return Response.of(200);
+      }
+      if (r.method().equals("POST")) {
+        String location = posts.incrementAndGet() == 1
+            ? "/v2/foo/bar/blobs/uploads/u1?_state=a%2Bb"
+            : "http://" + stub.host() + "/elsewhere/u2";
+        return new Response(202, Map.of("Location", location), new byte[0]);
+      }
+      return Response.of(201);
+    });
+    RegistryClient client = client(Keychain.ANONYMOUS);
+    Repository target = repo("foo/bar");
+    Access access = Access.push(target, List.of());
+
+    for (int i = 0; i < 2; i++) {
+      URI location = client.startUpload(access, target);
+      client.finishUpload(access, location, digest, blob.length, () -> new ByteArrayInputStream(blob));
+    }
+
+    String encoded = "digest=sha256%3A" + digest.hex();
+    assertThat(stub.lines()).containsExactly(
+        "GET /v2/",
+        "POST /v2/foo/bar/blobs/uploads/",
+        "PUT /v2/foo/bar/blobs/uploads/u1?_state=a%2Bb&" + encoded,
+        "POST /v2/foo/bar/blobs/uploads/",
+        "PUT /elsewhere/u2?" + encoded);
+    assertThat(stub.requests().get(2).body()).isEqualTo(blob);
+    assertThat(stub.requests().get(4).body()).isEqualTo(blob);
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  private static String basic(String user, String password) {
+    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A Docker config.json with {@code auths} entries (host -> user:password), found via DOCKER_CONFIG. */
+  private Keychain dockerConfig(Map<String, String> auths) throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("docker"));
+    StringBuilder json = new StringBuilder("{\"auths\":{");
+    String sep = "";
+    for (Map.Entry<String, String> e : auths.entrySet()) {
+      json.append(sep).append('"').append(e.getKey()).append("\":{\"auth\":\"")
+          .append(Base64.getEncoder().encodeToString(e.getValue().getBytes(StandardCharsets.UTF_8))).append("\"}");
+      sep = ",";
+    }
+    Files.writeString(dir.resolve("config.json"), json.append("}}"));
+    return new DockerConfigKeychain(Map.of("DOCKER_CONFIG", dir.toString()), tmp.resolve("home"));
+  }
+}
