@@ -158,12 +158,12 @@ class GoBuilderTest {
         GoBuilder.BASE_NAME, "registry.example.com/base:1",
         GoBuilder.BASE_DIGEST, base.digest().toString()));
 
-    // the go build ko runs: flags, output into the cache, the import path; GOOS/GOARCH from the base
+    // the go build ko runs: flags, output into the cache (one directory per Go environment), the import path
     assertThat(go.builds).hasSize(1);
     List<String> args = go.builds.get(0);
     assertThat(args.get(0)).isEqualTo("-trimpath");
     assertThat(args.get(1)).isEqualTo("-o");
-    assertThat(args.get(2)).endsWith("/bin/" + IMPORT_PATH + "/linux/amd64/out");
+    assertThat(args.get(2)).endsWith("/bin/" + IMPORT_PATH + "/linux-amd64/out");
     assertThat(args.get(3)).isEqualTo(IMPORT_PATH);
     assertThat(go.envs.get(0)).containsEntry("GOOS", "linux").containsEntry("GOARCH", "amd64").containsEntry("CGO_ENABLED", "0");
 
