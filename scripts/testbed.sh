@@ -24,7 +24,9 @@
 # $names inside single quotes are jq variables and dpkg-query fields, not
 # shell expansions.
 # shellcheck disable=SC2016
-set -euo pipefail
+set -Eeuo pipefail
+# set -e alone exits silently; say which command failed.
+trap 'printf "testbed: error: \"%s\" failed (exit %d, line %d)\n" "${BASH_COMMAND}" "$?" "${LINENO}" >&2' ERR
 
 # Fixed modes regardless of the caller's umask: file modes end up in the base
 # layer and must not vary between machines.
@@ -280,7 +282,10 @@ start_registry() {
       fi
       code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 \
         "${CURL_TLS[@]}" "${REG_URL}/v2/" || true)
-      if [[ ${code} == "${want}" ]]; then
+      # The answer must come from our registry, not from another process that
+      # took the port between pick_port and serve: ours logs that it listens.
+      if [[ ${code} == "${want}" ]] && kill -0 "${pid}" 2>/dev/null &&
+        tail -c "+${logpos}" "${dir}/registry.log" | grep -q "listening on 127.0.0.1:${REG_PORT}"; then
         log "registry pid ${pid} listening on ${REG_URL}"
         return 0
       fi

@@ -1,6 +1,7 @@
 package dev.ko.build;
 
 import dev.ko.oci.GoTime;
+import dev.ko.sbom.SbomOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import java.util.TreeMap;
  * @param jobs the most builds to run at once
  * @param cacheDirectory persistent build outputs and layer metadata
  * @param tempDirectory this run's scratch files, deleted at exit
+ * @param sbom whether SBOMs are made and where they are written; none unless asked for
  */
 public record BuildOptions(
     Path workingDirectory,
@@ -43,7 +45,8 @@ public record BuildOptions(
     boolean trimpath,
     boolean insecureRegistry,
     Path cacheDirectory,
-    Path tempDirectory) {
+    Path tempDirectory,
+    SbomOptions sbom) {
 
   public static final String DEFAULT_BASE_IMAGE = "gcr.io/distroless/static:nonroot";
 
@@ -59,6 +62,7 @@ public record BuildOptions(
     labels = new TreeMap<>(labels);
     annotations = new TreeMap<>(annotations);
     user = user == null ? "" : user;
+    sbom = sbom == null ? SbomOptions.NONE : sbom;
     if (jobs < 1) {
       throw new IllegalArgumentException("jobs must be at least 1, got " + jobs);
     }
@@ -101,6 +105,7 @@ public record BuildOptions(
     private boolean disableOptimizations;
     private boolean trimpath = true;
     private boolean insecureRegistry;
+    private SbomOptions sbom = SbomOptions.NONE;
 
     private Builder(Path workingDirectory, Path cacheDirectory, Path tempDirectory) {
       this.workingDirectory = workingDirectory;
@@ -198,11 +203,16 @@ public record BuildOptions(
       return this;
     }
 
+    public Builder sbom(SbomOptions v) {
+      sbom = v;
+      return this;
+    }
+
     public BuildOptions build() {
       return new BuildOptions(workingDirectory, defaultBaseImage, baseImageOverrides, platforms, environment,
           defaultEnv, defaultFlags, defaultLdflags, ldflags, buildConfigs, creationTime, kodataCreationTime,
           labels, annotations, user, jobs, disableOptimizations, trimpath, insecureRegistry, cacheDirectory,
-          tempDirectory);
+          tempDirectory, sbom);
     }
   }
 }

@@ -18,6 +18,7 @@ import dev.ko.oci.MediaType;
 import dev.ko.oci.Mutate;
 import dev.ko.oci.Platform;
 import dev.ko.oci.BuiltIndex;
+import dev.ko.sbom.SbomAttacher;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -56,6 +57,8 @@ public final class GoBuilder implements Builder {
   private final List<String> platformSpecs;
   private final Semaphore goBuilds;
   private final BinaryLayerCache binaryLayers;
+  private final SbomAttacher sboms;
+  private final VersionMCache versionMs = new VersionMCache();
   private final ConcurrentMap<String, GoPackage> packages = new ConcurrentHashMap<>();
   private final ConcurrentMap<Path, ReentrantLock> outputLocks = new ConcurrentHashMap<>();
 
@@ -69,6 +72,7 @@ public final class GoBuilder implements Builder {
     new PlatformMatcher(platformSpecs); // validates the specs before any work starts
     this.goBuilds = new Semaphore(options.jobs());
     this.binaryLayers = new BinaryLayerCache();
+    this.sboms = new SbomAttacher(options.sbom(), options.workingDirectory(), log);
     checkGoflags(options.environment().getOrDefault("GOFLAGS", ""));
   }
 
@@ -208,7 +212,8 @@ public final class GoBuilder implements Builder {
     SortedMap<String, String> annotations = options.annotations();
     annotations.put(BASE_NAME, base.reference().name());
     annotations.put(BASE_DIGEST, index.digest().toString());
-    return BuiltIndex.of(new IndexManifest(2, index.mediaType(), descriptors, annotations, null), images);
+    return sboms.attach(
+        BuiltIndex.of(new IndexManifest(2, index.mediaType(), descriptors, annotations, null), images), b.appName);
   }
 
   private static String describePlatforms(ImageIndex index) {
@@ -239,7 +244,7 @@ public final class GoBuilder implements Builder {
     private final String appName;
     private final TaskGroup tasks;
     private final ConcurrentMap<String, CompletableFuture<LayerFile>> kodataLayers = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, CompletableFuture<LayerFile>> binaries = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, CompletableFuture<Compiled>> binaries = new ConcurrentHashMap<>();
 
     Build(String reference, String importPath, GoPackage pkg, TaskGroup tasks) {
       this.reference = reference;
@@ -261,8 +266,12 @@ public final class GoBuilder implements Builder {
       }));
     }
 
+    private String appPath(boolean windows) {
+      return windows ? "C:\\ko-app\\" + appName : AppLayers.APP_DIR + "/" + appName;
+    }
+
     /** The binary layer for a platform's Go environment, compiled once however many platforms share it. */
-    CompletableFuture<LayerFile> binary(Platform platform) {
+    CompletableFuture<Compiled> binary(Platform platform) {
       return binaries.computeIfAbsent(Platforms.buildKey(platform), key -> tasks.submit(() -> compile(platform, key)));
     }
 
@@ -270,12 +279,13 @@ public final class GoBuilder implements Builder {
       boolean windows = platform.os().equals("windows");
       MediaType layerType = baseImage.mediaType().equals(MediaType.DOCKER_MANIFEST) ? MediaType.DOCKER_LAYER : MediaType.OCI_LAYER;
       CompletableFuture<LayerFile> kodataFuture = kodata(windows);
-      LayerFile binaryLayer = join(binary(platform)).withMediaType(layerType);
+      String appPath = appPath(windows);
+      Compiled compiled = join(binary(platform));
+      LayerFile binaryLayer = compiled.layer().withMediaType(layerType);
       LayerFile kodataLayer = join(kodataFuture).withMediaType(layerType);
 
       GoTime binaryTime = options.creationTime() == null ? GoTime.ZERO : options.creationTime();
       GoTime kodataTime = options.kodataCreationTime() == null ? GoTime.ZERO : options.kodataCreationTime();
-      String appPath = windows ? "C:\\ko-app\\" + appName : AppLayers.APP_DIR + "/" + appName;
       List<Mutate.Addition> additions = List.of(
           new Mutate.Addition(kodataLayer,
               new History("ko", kodataTime, "ko build " + reference, "kodata contents, at $KO_DATA_PATH", false)),
@@ -284,7 +294,8 @@ public final class GoBuilder implements Builder {
       SortedMap<String, String> annotations = options.annotations();
       annotations.put(BASE_NAME, base.reference().name());
       annotations.put(BASE_DIGEST, baseDigest.toString());
-      return Mutate.append(baseImage, additions, cfg -> configure(cfg, appPath, windows), annotations);
+      Image image = Mutate.append(baseImage, additions, cfg -> configure(cfg, appPath, windows), annotations);
+      return sboms.attach(image, compiled.versionM(), appName, platform);
     }
 
     private ConfigFile configure(ConfigFile cfg, String appPath, boolean windows) {
@@ -321,9 +332,10 @@ public final class GoBuilder implements Builder {
 
     /**
      * Runs go build into this import path's persistent output for the platform (so an unchanged
-     * package links nothing) and layers the binary while the output is locked against other builds.
+     * package links nothing) and layers the binary (and reads its module list, for the SBOM) while
+     * the output is locked against other builds.
      */
-    private LayerFile compile(Platform platform, String buildKey) throws IOException {
+    private Compiled compile(Platform platform, String buildKey) throws IOException {
       boolean windows = platform.os().equals("windows");
       Path outDir = options.cacheDirectory().resolve("bin").resolve(importPath).resolve(buildKey);
       Files.createDirectories(outDir);
@@ -356,13 +368,21 @@ public final class GoBuilder implements Builder {
         }
         LayerFile layer = binaryLayers.get(out, appName, windows, new byte[0]);
         log.debug("binary layer " + layer.digest() + " ready");
-        return layer;
+        String versionM = "";
+        if (sboms.enabled()) {
+          String raw = versionMs.get(out, () -> go.versionM(out, options.environment()));
+          versionM = SbomAttacher.inImagePath(raw, out.toString(), appPath(windows));
+        }
+        return new Compiled(layer, versionM);
       } finally {
         local.unlock();
         goBuilds.release();
       }
     }
   }
+
+  /** A built binary's layer and its {@code go version -m} output (empty when SBOMs are off). */
+  private record Compiled(LayerFile layer, String versionM) {}
 
   private List<String> buildFlags() {
     List<String> flags = new ArrayList<>(options.defaultFlags());

@@ -18,6 +18,7 @@ import dev.ko.publish.RegistryPublisher;
 import dev.ko.registry.DockerConfigKeychain;
 import dev.ko.registry.HttpTransport;
 import dev.ko.registry.RegistryClient;
+import dev.ko.sbom.SbomOptions;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -32,6 +33,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -93,6 +95,7 @@ final class Wiring implements AutoCloseable {
         .jobs(flags.jobs > 0 ? flags.jobs : Runtime.getRuntime().availableProcessors())
         .disableOptimizations(flags.disableOptimizations)
         .insecureRegistry(publish.insecureRegistry)
+        .sbom(SbomOptions.fromFlags(flags.sbom, flags.sbomDir, Version.get()))
         .build();
   }
 
@@ -182,14 +185,29 @@ final class Wiring implements AutoCloseable {
       throw new IllegalArgumentException("KO_DOCKER_REPO environment variable is unset");
     }
     Registry registry = parseDockerRepo(repo, flags.insecureRegistry);
+    Optional<Repository> sbomRepository = cosignRepository(flags.insecureRegistry);
     if (flags.insecureRegistry) {
       Set<String> hosts = new HashSet<>(unverifiedHosts);
       hosts.add(registry.host());
+      sbomRepository.ifPresent(r -> hosts.add(r.registry().host()));
       unverifiedHosts = Set.copyOf(hosts);
     }
     registryClient().warmUp(registry, executor);
     return new RegistryPublisher(registryClient(), repo, namer, flags.uniqueTags(), flags.tagOnly,
-        flags.insecureRegistry, executor, log);
+        flags.insecureRegistry, sbomRepository, executor, log);
+  }
+
+  /** Where SBOMs go instead of next to their image, as cosign reads {@code COSIGN_REPOSITORY}. */
+  private Optional<Repository> cosignRepository(boolean insecure) {
+    String value = env.get("COSIGN_REPOSITORY");
+    if (value.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Repository.parse(value, insecure));
+    } catch (BadNameException e) {
+      throw new IllegalArgumentException("failed to parse COSIGN_REPOSITORY \"" + value + "\" as repository: " + e.getMessage(), e);
+    }
   }
 
   /** KO_DOCKER_REPO is a registry or a repository, as in ko. */

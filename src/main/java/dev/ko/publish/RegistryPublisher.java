@@ -4,6 +4,7 @@ import dev.ko.log.Log;
 import dev.ko.name.Repository;
 import dev.ko.name.Tag;
 import dev.ko.oci.Artifact;
+import dev.ko.oci.Attachment;
 import dev.ko.oci.Descriptor;
 import dev.ko.oci.Digest;
 import dev.ko.oci.Image;
@@ -19,6 +20,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -32,7 +34,8 @@ import java.util.concurrent.ExecutorService;
  * Pushes to a registry the way ko does, minus the waste: nothing is sent when the tag already
  * points at the same manifest; base layers on the same registry are mounted in one request; our
  * layers are checked with HEAD and uploaded only when missing; blobs go up in parallel, each once,
- * before the manifests that name them; children before their index; tags last.
+ * before the manifests that name them; children before their index; tags last. Attachments (SBOMs)
+ * follow, each under cosign's tag for its subject.
  */
 public final class RegistryPublisher implements Publisher {
   private static final String LATEST = "latest";
@@ -43,12 +46,17 @@ public final class RegistryPublisher implements Publisher {
   private final List<String> tags;
   private final boolean tagOnly;
   private final boolean insecure;
+  private final Optional<Repository> attachmentRepository;
   private final ExecutorService executor;
   private final Log log;
 
+  /**
+   * @param attachmentRepository where attachments go instead of the image's own repository
+   *     ({@code COSIGN_REPOSITORY}), if anywhere else
+   */
   public RegistryPublisher(
       RegistryClient client, String base, Namer namer, List<String> tags, boolean tagOnly, boolean insecure,
-      ExecutorService executor, Log log) {
+      Optional<Repository> attachmentRepository, ExecutorService executor, Log log) {
     if (tags.isEmpty()) {
       throw new IllegalArgumentException("at least one tag is needed to push");
     }
@@ -66,6 +74,7 @@ public final class RegistryPublisher implements Publisher {
     this.tags = List.copyOf(tags);
     this.tagOnly = tagOnly;
     this.insecure = insecure;
+    this.attachmentRepository = attachmentRepository;
     this.executor = executor;
     this.log = log;
   }
@@ -86,6 +95,7 @@ public final class RegistryPublisher implements Publisher {
       log.info("Tagging " + other);
       putManifestUnlessPresent(access, repo, other.tag(), artifact);
     }
+    pushAttachments(access, repo, artifact);
     String ref;
     if (tagOnly) {
       ref = name + ":" + tags.get(0);
@@ -96,6 +106,32 @@ public final class RegistryPublisher implements Publisher {
     }
     log.info("Published " + ref);
     return ref;
+  }
+
+  /**
+   * The attachments of the artifact and of its children, as cosign stores them: each a small image
+   * tagged {@code sha256-<subject hex>.<kind>}, pushed in parallel (unless already there).
+   */
+  private void pushAttachments(Access imageAccess, Repository imageRepo, Artifact artifact) throws IOException {
+    List<Artifact> subjects = new ArrayList<>(List.of(artifact));
+    if (artifact instanceof ImageIndex index) {
+      for (Descriptor d : index.indexManifest().manifests()) {
+        subjects.add(index.child(d));
+      }
+    }
+    Repository repo = attachmentRepository.orElse(imageRepo);
+    Access access = repo.equals(imageRepo) ? imageAccess : Access.push(repo, List.of());
+    List<CompletableFuture<Void>> pushes = new ArrayList<>();
+    for (Artifact subject : subjects) {
+      for (Attachment attachment : Attachment.of(subject)) {
+        String tag = attachment.tag(subject.digest());
+        pushes.add(run(() -> {
+          push(access, repo, attachment.image(), tag);
+          log.info("Published " + attachment.name().toUpperCase(Locale.ROOT) + " " + repo + ":" + tag);
+        }));
+      }
+    }
+    awaitAll(pushes);
   }
 
   /** Repositories our base layers come from, so the token also covers pulling them for mounts. */

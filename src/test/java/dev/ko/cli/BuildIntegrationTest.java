@@ -100,12 +100,15 @@ class BuildIntegrationTest {
   void rebuildAfterSourceChangeUploadsOnlyTheNewLayers() throws Exception {
     Path module = Repo.copyExample(tmp.resolve("example"));
     Map<String, String> env = env("it-incremental", tmp.resolve("cache"));
-    String before = digest(KoRunner.in(module, env).run("build", "./cmd/hello"));
+    // A new image has a new SBOM, uploaded too; the image's own blobs are what this test is about.
+    String before = digest(KoRunner.in(module, env).run("build", "--sbom=none", "./cmd/hello"));
 
     Path main = module.resolve("cmd/hello/main.go");
-    Files.writeString(main, Files.readString(main).replace("Hello from ko-jvm!", "Hello again from ko-jvm!"));
+    // A change no earlier run made, so none of the new blobs can already be in the registry.
+    String changed = "Hello again (" + System.nanoTime() + ") from ko-jvm!";
+    Files.writeString(main, Files.readString(main).replace("Hello from ko-jvm!", changed));
     long mark = bed.logMark();
-    KoRunner.Result r = KoRunner.in(module, env).run("build", "./cmd/hello");
+    KoRunner.Result r = KoRunner.in(module, env).run("build", "--sbom=none", "./cmd/hello");
     String after = digest(r);
     List<String> requests = bed.requestsSince(mark);
 
@@ -150,7 +153,7 @@ class BuildIntegrationTest {
     assertThat(lines).hasSize(2);
     assertThat(lines[0]).startsWith(bed.registry() + "/it-order/second@sha256:");
     assertThat(lines[1]).startsWith(bed.registry() + "/it-order/hello@sha256:");
-    assertThat(bed.tags("it-order/hello")).containsExactlyInAnyOrder("v1", "extra");
+    assertThat(bed.tags("it-order/hello")).filteredOn(t -> !t.endsWith(".sbom")).containsExactlyInAnyOrder("v1", "extra");
   }
 
   @Test
@@ -167,7 +170,7 @@ class BuildIntegrationTest {
     KoRunner.Result r = KoRunner.in(Repo.copyExample(tmp.resolve("example")), env).run("build", "./cmd/hello");
     assertThat(r.exit()).as(r.describe()).isZero();
     assertThat(r.stderr()).doesNotContain(token).doesNotContain("user:pass");
-    assertThat(auth.tags("it-auth/hello-" + md5(IMPORT_PATH))).containsExactly("latest");
+    assertThat(auth.tags("it-auth/hello-" + md5(IMPORT_PATH))).contains("latest");
   }
 
   private static String digest(KoRunner.Result r) {

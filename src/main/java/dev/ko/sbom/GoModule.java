@@ -1,0 +1,16 @@
+package dev.ko.sbom;
+
+/**
+ * A module as Go records it in a binary ({@code runtime/debug.Module}).
+ *
+ * @param version a semantic version, a pseudo-version or {@code (devel)}
+ * @param sum the go.sum hash ({@code h1:...}), empty when none was recorded (replaced modules)
+ * @param replace the module that replaced this one, or null
+ */
+public record GoModule(String path, String version, String sum, GoModule replace) {
+  public GoModule {
+    path = path == null ? "" : path;
+    version = version == null ? "" : version;
+    sum = sum == null ? "" : sum;
+  }
+}

@@ -1,0 +1,93 @@
+package dev.ko.sbom;
+
+import dev.ko.log.Log;
+import dev.ko.oci.Attachment;
+import dev.ko.oci.AttachedImage;
+import dev.ko.oci.AttachedIndex;
+import dev.ko.oci.GoPath;
+import dev.ko.oci.Image;
+import dev.ko.oci.ImageIndex;
+import dev.ko.oci.Platform;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+
+/**
+ * Makes the SBOM of each built image and index, writes it to {@code --sbom-dir} when asked and
+ * attaches it, so that the registry publisher can push it where cosign looks.
+ */
+public final class SbomAttacher {
+  private static final String ATTACHMENT = "sbom";
+
+  private final SbomOptions options;
+  private final Path workingDirectory;
+  private final Log log;
+
+  public SbomAttacher(SbomOptions options, Path workingDirectory, Log log) {
+    this.options = options;
+    this.workingDirectory = workingDirectory;
+    this.log = log;
+  }
+
+  /** Whether SBOMs are made at all; when not, the builder need not run {@code go version -m}. */
+  public boolean enabled() {
+    return options.enabled();
+  }
+
+  /**
+   * {@code go version -m} output with the first occurrence of the build output path replaced by the
+   * binary's path in the image, so that the text does not depend on where the build ran.
+   */
+  public static String inImagePath(String versionM, String binaryPath, String appPath) {
+    int at = versionM.indexOf(binaryPath);
+    return at < 0 ? versionM : versionM.substring(0, at) + appPath + versionM.substring(at + binaryPath.length());
+  }
+
+  /**
+   * The image with its SBOM attached (the image itself when SBOMs are off).
+   *
+   * @param versionM the binary's {@code go version -m} output, see {@link #inImagePath}
+   * @param appName the binary's name, which names the {@code --sbom-dir} file
+   */
+  public Image attach(Image image, String versionM, String appName, Platform platform) throws IOException {
+    if (!options.enabled()) {
+      return image;
+    }
+    byte[] sbom = Spdx.image(options.toolVersion(), GoBuildInfo.fromVersionM(versionM), image);
+    writeFile(appName + "-" + platform.toString().replace('/', '-').replace(':', '-'), sbom);
+    return new AttachedImage(image, List.of(new Attachment(ATTACHMENT, Spdx.MEDIA_TYPE, sbom)));
+  }
+
+  /** The index with its SBOM attached (the index itself when SBOMs are off). */
+  public ImageIndex attach(ImageIndex index, String appName) throws IOException {
+    if (!options.enabled()) {
+      return index;
+    }
+    byte[] sbom = Spdx.index(options.toolVersion(), index);
+    writeFile(appName + "-index", sbom);
+    return new AttachedIndex(index, List.of(new Attachment(ATTACHMENT, Spdx.MEDIA_TYPE, sbom)));
+  }
+
+  /** {@code <dir>/<stem>.spdx.json}, mode 0644, the directory created as needed. */
+  private void writeFile(String stem, byte[] sbom) throws IOException {
+    if (options.directory().isEmpty()) {
+      return;
+    }
+    String shown = GoPath.join(options.directory(), stem + ".spdx.json");
+    Path dir = workingDirectory.resolve(options.directory());
+    Path file = dir.resolve(stem + ".spdx.json");
+    log.info("Writing SBOM to " + shown);
+    try {
+      Files.createDirectories(dir);
+      Files.write(file, sbom);
+      if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+      }
+    } catch (IOException e) {
+      throw new IOException("writing SBOM to " + shown + ": " + e.getMessage(), e);
+    }
+  }
+}
