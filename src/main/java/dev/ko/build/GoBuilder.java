@@ -58,7 +58,6 @@ public final class GoBuilder implements Builder {
   private final Semaphore goBuilds;
   private final BinaryLayerCache binaryLayers;
   private final SbomAttacher sboms;
-  private final VersionMCache versionMs = new VersionMCache();
   private final ConcurrentMap<String, GoPackage> packages = new ConcurrentHashMap<>();
   private final ConcurrentMap<Path, ReentrantLock> outputLocks = new ConcurrentHashMap<>();
 
@@ -370,7 +369,10 @@ public final class GoBuilder implements Builder {
         log.debug("binary layer " + layer.digest() + " ready");
         String versionM = "";
         if (sboms.enabled()) {
-          String raw = versionMs.get(out, () -> go.versionM(out, options.environment()));
+          String raw = GoBuildInfoReader.versionM(out).orElse(null);
+          if (raw == null) {
+            raw = go.versionM(out, options.environment());
+          }
           versionM = SbomAttacher.inImagePath(raw, out.toString(), appPath(windows));
         }
         return new Compiled(layer, versionM);
