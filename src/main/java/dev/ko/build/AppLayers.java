@@ -52,7 +52,7 @@ final class AppLayers {
         dirs = List.of("Hives", "Files", "Files/var", "Files/var/run", "Files/var/run/ko");
       }
       for (String d : dirs) {
-        tar.directory(d, MODE, 0);
+        tar.directory(d, MODE, mtime); // KO_DATA_DATE_EPOCH applies to every kodata entry
       }
       if (Files.isDirectory(kodataDir)) {
         Path realRoot = allowedRoot.toRealPath();

@@ -21,6 +21,8 @@ import java.util.TreeMap;
  * @param jobs the most builds to run at once
  * @param cacheDirectory persistent build outputs and layer metadata
  * @param tempDirectory this run's scratch files, deleted at exit
+ * @param origins where {@code defaultEnv}, {@code defaultFlags}, {@code defaultLdflags} and {@code
+ *     ldflags} came from ({@code file:line}, a variable, {@code --ldflags}), for error messages
  */
 public record BuildOptions(
     Path workingDirectory,
@@ -43,7 +45,8 @@ public record BuildOptions(
     boolean trimpath,
     boolean insecureRegistry,
     Path cacheDirectory,
-    Path tempDirectory) {
+    Path tempDirectory,
+    Map<String, String> origins) {
 
   public static final String DEFAULT_BASE_IMAGE = "gcr.io/distroless/static:nonroot";
 
@@ -59,6 +62,7 @@ public record BuildOptions(
     labels = new TreeMap<>(labels);
     annotations = new TreeMap<>(annotations);
     user = user == null ? "" : user;
+    origins = Map.copyOf(origins);
     if (jobs < 1) {
       throw new IllegalArgumentException("jobs must be at least 1, got " + jobs);
     }
@@ -72,6 +76,11 @@ public record BuildOptions(
   @Override
   public SortedMap<String, String> annotations() {
     return new TreeMap<>(annotations);
+  }
+
+  /** Where an option's value came from, for error messages; the option's name when unknown. */
+  public String origin(String option) {
+    return origins.getOrDefault(option, option);
   }
 
   public static Builder builder(Path workingDirectory, Path cacheDirectory, Path tempDirectory) {
@@ -101,6 +110,7 @@ public record BuildOptions(
     private boolean disableOptimizations;
     private boolean trimpath = true;
     private boolean insecureRegistry;
+    private Map<String, String> origins = Map.of();
 
     private Builder(Path workingDirectory, Path cacheDirectory, Path tempDirectory) {
       this.workingDirectory = workingDirectory;
@@ -198,11 +208,16 @@ public record BuildOptions(
       return this;
     }
 
+    public Builder origins(Map<String, String> v) {
+      origins = v;
+      return this;
+    }
+
     public BuildOptions build() {
       return new BuildOptions(workingDirectory, defaultBaseImage, baseImageOverrides, platforms, environment,
           defaultEnv, defaultFlags, defaultLdflags, ldflags, buildConfigs, creationTime, kodataCreationTime,
           labels, annotations, user, jobs, disableOptimizations, trimpath, insecureRegistry, cacheDirectory,
-          tempDirectory);
+          tempDirectory, origins);
     }
   }
 }

@@ -56,8 +56,13 @@ public final class GoBuilder implements Builder {
   private final List<String> platformSpecs;
   private final Semaphore goBuilds;
   private final BinaryLayerCache binaryLayers;
+  private final BuildConfigs configs;
   private final ConcurrentMap<String, GoPackage> packages = new ConcurrentHashMap<>();
+  /** Where a local import path was qualified: go list and go build for it run there. */
+  private final ConcurrentMap<String, Path> qualifiedIn = new ConcurrentHashMap<>();
   private final ConcurrentMap<Path, ReentrantLock> outputLocks = new ConcurrentHashMap<>();
+  private final ConcurrentMap<Path, GitInfo> gitInfos = new ConcurrentHashMap<>();
+  private final ConcurrentMap<List<Object>, Map<String, String>> goEnvs = new ConcurrentHashMap<>();
 
   public GoBuilder(BuildOptions options, GoToolchain go, BaseImages bases, ExecutorService executor, Log log) {
     this.options = options;
@@ -69,7 +74,8 @@ public final class GoBuilder implements Builder {
     new PlatformMatcher(platformSpecs); // validates the specs before any work starts
     this.goBuilds = new Semaphore(options.jobs());
     this.binaryLayers = new BinaryLayerCache();
-    checkGoflags(options.environment().getOrDefault("GOFLAGS", ""));
+    this.configs = new BuildConfigs(options.workingDirectory(), options.buildConfigs());
+    BuildSettings.checkGoflags(options.environment().getOrDefault("GOFLAGS", ""));
   }
 
   // ------------------------------------------------------------ qualify and check
@@ -78,19 +84,59 @@ public final class GoBuilder implements Builder {
   public String qualifyImport(String importPath) throws IOException {
     String path = importPath;
     if (isLocal(path)) {
-      List<GoPackage> found = go.list(options.workingDirectory(), goEnvironment(), List.of(path));
-      if (found.size() != 1) {
-        throw new UnsupportedReferenceException(
-            "qualifying local import " + path + ": found " + found.size() + " local packages, expected 1");
-      }
-      GoPackage p = found.get(0);
-      if (!p.error().isEmpty()) {
-        throw new UnsupportedReferenceException("qualifying local import " + path + ": " + p.error());
-      }
+      GoPackage p = qualifyLocal(path);
       packages.put(p.importPath(), p);
       path = p.importPath();
     }
     return path.startsWith(STRICT_SCHEME) ? path : STRICT_SCHEME + path;
+  }
+
+  /**
+   * Like ko's builder dispatch: each build config whose {@code dir} contains the path gets to
+   * qualify it in that directory first (so a config's own module resolves it), then the working
+   * directory does.
+   */
+  private GoPackage qualifyLocal(String path) throws IOException {
+    Map<Path, String> candidates = new LinkedHashMap<>();
+    for (BuildConfig c : configs.all()) {
+      try {
+        candidates.putIfAbsent(configs.directory(c), BuildConfigs.relativePath(c.dir(), path));
+      } catch (IllegalArgumentException e) {
+        // not under this config's directory: try the next
+      }
+    }
+    candidates.remove(options.workingDirectory().normalize());
+    for (Map.Entry<Path, String> c : candidates.entrySet()) {
+      List<GoPackage> found;
+      try {
+        found = go.list(c.getKey(), goEnvironment(), List.of(c.getValue()));
+      } catch (GoCommandException e) {
+        continue; // e.g. the config's dir is no module: the working directory may still qualify it
+      }
+      if (found.size() == 1 && found.get(0).error().isEmpty()) {
+        qualifiedIn.put(found.get(0).importPath(), c.getKey());
+        return found.get(0);
+      }
+    }
+    List<GoPackage> found = go.list(options.workingDirectory(), goEnvironment(), List.of(path));
+    if (found.size() != 1) {
+      throw new UnsupportedReferenceException(
+          "qualifying local import " + path + ": found " + found.size() + " local packages, expected 1");
+    }
+    GoPackage p = found.get(0);
+    if (!p.error().isEmpty()) {
+      throw new UnsupportedReferenceException("qualifying local import " + path + ": " + p.error());
+    }
+    return p;
+  }
+
+  /** Where go runs for an import path: its build config's dir, else where it was qualified. */
+  private Path directoryFor(String importPath) {
+    BuildConfig c = configs.forImportPath(importPath);
+    if (c != null) {
+      return configs.directory(c);
+    }
+    return qualifiedIn.getOrDefault(importPath, options.workingDirectory());
   }
 
   static boolean isLocal(String path) {
@@ -109,6 +155,28 @@ public final class GoBuilder implements Builder {
     if (!p.name().equals("main")) {
       throw new UnsupportedReferenceException("importpath is not `package main`");
     }
+    checkTemplates(p.importPath());
+  }
+
+  /**
+   * Renders the import path's flag and ldflag templates once for the first wanted platform, so a
+   * missing key stops the run before anything is built.
+   */
+  private void checkTemplates(String importPath) throws IOException {
+    BuildConfig config = configs.forImportPath(importPath);
+    Platform platform = Platform.LINUX_AMD64;
+    for (String spec : platformSpecs) {
+      if (!spec.equals("all")) {
+        platform = Platform.parse(spec.split(",")[0].strip());
+        break;
+      }
+    }
+    Map<String, String> env = BuildSettings.environment(options, config, platform);
+    try {
+      BuildSettings.check(options, config, templateData(directoryFor(importPath), env));
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
   }
 
   private GoPackage goPackage(String importPath) throws IOException {
@@ -116,7 +184,7 @@ public final class GoBuilder implements Builder {
     if (cached != null) {
       return cached;
     }
-    List<GoPackage> found = go.list(options.workingDirectory(), goEnvironment(), List.of(importPath));
+    List<GoPackage> found = go.list(directoryFor(importPath), goEnvironment(), List.of(importPath));
     if (found.size() != 1) {
       throw new UnsupportedReferenceException("found " + found.size() + " local packages, expected 1");
     }
@@ -133,7 +201,11 @@ public final class GoBuilder implements Builder {
     if (pkg.dir() == null || pkg.goFiles().isEmpty()) {
       throw new UnsupportedReferenceException("package " + importPath + " contains no Go files");
     }
-    Build b = new Build(reference, importPath, pkg);
+    BuildConfig config = configs.forImportPath(importPath);
+    if (config != null) {
+      log.info("Using build config " + config.id() + " for " + importPath);
+    }
+    Build b = new Build(reference, importPath, pkg, config);
     CompletableFuture<Base> baseFuture = async(() -> bases.get(importPath));
     // kodata does not depend on the base or the binary: start it now, on the common case's terms.
     b.kodata(false, MediaType.OCI_LAYER);
@@ -225,13 +297,19 @@ public final class GoBuilder implements Builder {
     private final String reference;
     private final String importPath;
     private final GoPackage pkg;
+    private final BuildConfig config;
+    private final Path dir;
+    private final byte[] capabilities;
     private final String appName;
     private final ConcurrentMap<String, CompletableFuture<LayerFile>> kodataLayers = new ConcurrentHashMap<>();
 
-    Build(String reference, String importPath, GoPackage pkg) {
+    Build(String reference, String importPath, GoPackage pkg, BuildConfig config) {
       this.reference = reference;
       this.importPath = importPath;
       this.pkg = pkg;
+      this.config = config;
+      this.dir = directoryFor(importPath);
+      this.capabilities = config == null ? new byte[0] : Capabilities.xattr(config.linuxCapabilities());
       this.appName = AppLayers.appName(importPath);
     }
 
@@ -307,11 +385,16 @@ public final class GoBuilder implements Builder {
       Path outDir = options.cacheDirectory().resolve("bin").resolve(importPath).resolve(platform.toString().replace(':', '-'));
       Files.createDirectories(outDir);
       Path out = outDir.resolve("out");
-      List<String> args = new ArrayList<>(buildFlags());
+      Map<String, String> env = BuildSettings.environment(options, config, platform);
+      List<String> args;
+      try {
+        args = new ArrayList<>(BuildSettings.flags(options, config, templateData(dir, env)));
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
       args.add("-o");
       args.add(out.toString());
       args.add(importPath);
-      Map<String, String> env = buildEnv(platform);
       acquire(goBuilds);
       ReentrantLock local = outputLocks.computeIfAbsent(outDir, p -> new ReentrantLock());
       local.lock();
@@ -319,14 +402,14 @@ public final class GoBuilder implements Builder {
           FileLock ignored = lockFile.lock()) {
         log.info("Building " + importPath + " for " + platform);
         try {
-          go.build(options.workingDirectory(), env, args);
+          go.build(dir, env, args);
         } catch (GoCommandException e) {
           if (!e.output().isBlank()) {
             log.info(e.output());
           }
           throw new GoCommandException("building " + importPath + " for " + platform + ": " + e.getMessage(), e.output());
         }
-        return binaryLayers.get(out, appName, windows, layerType, new byte[0]);
+        return binaryLayers.get(out, appName, windows, layerType, capabilities);
       } finally {
         local.unlock();
         goBuilds.release();
@@ -334,61 +417,22 @@ public final class GoBuilder implements Builder {
     }
   }
 
-  private List<String> buildFlags() {
-    List<String> flags = new ArrayList<>(options.defaultFlags());
-    if (options.trimpath()) {
-      flags.add("-trimpath");
-    }
-    if (options.disableOptimizations()) {
-      flags.add("-gcflags");
-      flags.add("all=-N -l");
-    }
-    List<String> ldflags = !options.ldflags().isEmpty() ? options.ldflags() : options.defaultLdflags();
-    if (!ldflags.isEmpty()) {
-      flags.add("-ldflags=" + String.join(" ", ldflags));
-    }
-    for (String f : flags) {
-      if (isToolexec(f)) {
-        throw new IllegalArgumentException("cannot set " + f);
-      }
-    }
-    return flags;
-  }
-
-  private Map<String, String> buildEnv(Platform platform) {
-    Map<String, String> env = new LinkedHashMap<>();
-    for (String kv : Platforms.goEnv(platform)) {
-      put(env, kv);
-    }
-    env.putAll(options.environment());
-    for (String kv : options.defaultEnv()) {
-      put(env, kv);
-    }
-    return env;
+  /** Template data for a build in {@code dir}; git and go env are read once per run and directory. */
+  private Map<String, Object> templateData(Path dir, Map<String, String> env) {
+    return BuildSettings.templateData(env,
+        () -> goEnvs.computeIfAbsent(List.of(dir, env), k -> {
+          try {
+            return go.env(dir, env);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }),
+        () -> gitInfos.computeIfAbsent(dir, d -> GitInfo.read(d, options.environment(), log)),
+        options.creationTime());
   }
 
   private Map<String, String> goEnvironment() {
     return options.environment();
-  }
-
-  private static void put(Map<String, String> env, String kv) {
-    int eq = kv.indexOf('=');
-    if (eq <= 0) {
-      throw new IllegalArgumentException("invalid environment entry \"" + kv + "\": want KEY=VALUE");
-    }
-    env.put(kv.substring(0, eq), kv.substring(eq + 1));
-  }
-
-  static boolean isToolexec(String arg) {
-    return arg.equals("-toolexec") || arg.equals("--toolexec") || arg.startsWith("-toolexec=") || arg.startsWith("--toolexec=");
-  }
-
-  static void checkGoflags(String goflags) {
-    for (String f : goflags.trim().split("\\s+")) {
-      if (isToolexec(f)) {
-        throw new IllegalArgumentException("cannot set " + f + " via GOFLAGS environment variable");
-      }
-    }
   }
 
   // ------------------------------------------------------------ concurrency helpers
