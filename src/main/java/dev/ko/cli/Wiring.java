@@ -90,7 +90,7 @@ final class Wiring implements AutoCloseable {
     List<BuildConfig> builds = BuildConfigs.resolve(workingDirectory, buildConfigs(config), goToolchain(), env.asMap());
     Map<String, String> origins = new LinkedHashMap<>();
     for (String key : List.of(KoConfig.DEFAULT_ENV, KoConfig.DEFAULT_FLAGS, KoConfig.DEFAULT_LDFLAGS)) {
-      origins.put(key, origin(config, key));
+      origins.put(key, config.where(key));
     }
     origins.put("ldflags", "--ldflags");
     return BuildOptions.builder(workingDirectory, cacheDirectory(), tempDirectory())
@@ -113,15 +113,6 @@ final class Wiring implements AutoCloseable {
         .disableOptimizations(flags.disableOptimizations)
         .insecureRegistry(publish.insecureRegistry)
         .build();
-  }
-
-  /** {@code file:line: key} for a key from .ko.yaml, the variable name for one from the environment. */
-  private static String origin(KoConfig config, String key) {
-    String at = config.origins().get(key);
-    if (at == null) {
-      return key;
-    }
-    return at.startsWith("KO_") ? at : at + ": " + key;
   }
 
   private static List<BuildConfig> buildConfigs(KoConfig config) {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -55,11 +56,6 @@ public record KoConfig(
     origins = Map.copyOf(origins);
   }
 
-  /** No file and no variables. */
-  public static KoConfig empty() {
-    return new KoConfig(null, "", Map.of(), List.of(), List.of(), List.of(), List.of(), List.of(), Map.of());
-  }
-
   /**
    * Reads {@code KO_CONFIG_PATH} or the working directory's {@code .ko.yaml} (a missing file is
    * fine) and applies the {@code KO_DEFAULT*} and {@code KO_BASEIMAGEOVERRIDES} variables. No other
@@ -74,6 +70,23 @@ public record KoConfig(
   /** Where a top-level key's value came from: {@code file:line}, a variable name, or the key itself. */
   public String origin(String key) {
     return origins.getOrDefault(key, key);
+  }
+
+  /**
+   * A key's value described for error messages: {@code file:line: key} when it came from the file,
+   * the variable's name when it came from {@code KO_<KEY>}, else the key.
+   */
+  public String where(String key) {
+    String at = origins.get(key);
+    if (at == null) {
+      return key;
+    }
+    return at.equals(variable(key)) ? at : at + ": " + key;
+  }
+
+  /** The variable that overrides a key, as viper's AutomaticEnv with prefix KO names it. */
+  static String variable(String key) {
+    return "KO_" + key.toUpperCase(Locale.ROOT);
   }
 
   /**

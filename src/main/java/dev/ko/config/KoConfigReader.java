@@ -72,7 +72,7 @@ final class KoConfigReader {
           Entry entry = e.getValue();
           String key = canonical(e.getKey(), KoConfig.KEYS);
           if (key == null) {
-            log.info("WARNING: " + at(entry.key) + ": unknown key '" + entry.name + "' in " + fileName + " is ignored");
+            log.info("WARNING: " + at(entry.key) + ": unknown key '" + entry.name + "' is ignored");
             continue;
           }
           if (isNull(entry.value)) {
@@ -96,7 +96,7 @@ final class KoConfigReader {
     }
     for (String key : List.of(KoConfig.DEFAULT_PLATFORMS, KoConfig.DEFAULT_ENV, KoConfig.DEFAULT_FLAGS,
         KoConfig.DEFAULT_LDFLAGS)) {
-      String variable = "KO_" + key.toUpperCase(Locale.ROOT);
+      String variable = KoConfig.variable(key);
       if (env.isSet(variable)) {
         lists.put(key, fields(env.get(variable)));
         origins.put(key, variable);
@@ -171,8 +171,16 @@ final class KoConfigReader {
     } catch (MarkedYamlEngineException e) {
       Optional<Mark> mark = e.getProblemMark().or(e::getContextMark);
       String where = mark.map(m -> file + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1)).orElse(file.toString());
-      String problem = e.getProblem() == null || e.getProblem().isBlank() ? e.getContext() : e.getProblem();
-      throw new IllegalArgumentException(where + ": invalid YAML: " + oneLine(problem), e);
+      StringBuilder message = new StringBuilder();
+      if (e.getContext() != null && !e.getContext().isBlank()) {
+        message.append(oneLine(e.getContext())).append(": ");
+      }
+      message.append(oneLine(e.getProblem()));
+      Optional<Mark> context = e.getContextMark();
+      if (context.isPresent() && mark.isPresent() && context.get().getLine() != mark.get().getLine()) {
+        message.append(" (started at line ").append(context.get().getLine() + 1).append(')');
+      }
+      throw new IllegalArgumentException(where + ": invalid YAML: " + message, e);
     } catch (YamlEngineException e) {
       throw new IllegalArgumentException(file + ": invalid YAML: " + oneLine(e.getMessage()), e);
     } catch (NoSuchFileException e) {

@@ -162,7 +162,9 @@ class KoConfigTest {
     assertThat(c.defaultFlags()).containsExactly("-tags", "netgo");
     assertThat(c.defaultLdflags()).containsExactly("-s", "-w");
     assertThat(c.baseImageOverrides()).containsExactly(Map.entry("example.com/app", "gcr.io/base:1"));
-    assertThat(c.origin(KoConfig.DEFAULT_ENV)).isEqualTo("KO_DEFAULTENV");
+    assertThat(c.where(KoConfig.DEFAULT_ENV)).isEqualTo("KO_DEFAULTENV");
+    assertThat(load("defaultEnv: [C=3]\n").where(KoConfig.DEFAULT_ENV)).isEqualTo(file() + ":1: defaultEnv");
+    assertThat(load("").where(KoConfig.DEFAULT_ENV)).isEqualTo("defaultEnv");
   }
 
   @Test
