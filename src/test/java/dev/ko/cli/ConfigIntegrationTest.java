@@ -158,6 +158,30 @@ class ConfigIntegrationTest {
   }
 
   @Test
+  void koGoPathChoosesTheGoBinary() throws Exception {
+    Path module = ConfigModule.create(tmp.resolve("cfgapp"),
+        "defaultBaseImage: " + bed.base() + "\ndefaultLdflags: ['-X main.version={{.GoEnv.GOOS}}']\n", false);
+    Path calls = tmp.resolve("go-calls.txt");
+    Path wrapper = tmp.resolve("bin/my-go");
+    String realGo = Proc.run(tmp, Map.of(), List.of("sh", "-c", "command -v go")).stdout().strip();
+    ConfigModule.write(tmp, "bin/my-go", "#!/bin/sh\necho \"$1\" >> " + calls + "\nexec " + realGo + " \"$@\"\n");
+    assertThat(wrapper.toFile().setExecutable(true)).isTrue();
+    Map<String, String> env = env("it-config-gopath", tmp.resolve("cache"));
+    env.put("KO_GO_PATH", wrapper.toString());
+    KoRunner.Result r = KoRunner.in(module, env).run("build", "./cmd/other");
+    assertThat(r.exit()).as(r.describe()).isZero();
+    assertThat(Files.readAllLines(calls)).as("go list, go env for .GoEnv, go build").contains("list", "env", "build");
+    Proc.Result run = bed.runImage(r.stdout().strip(), tmp.resolve("run"));
+    assertThat(run.stdout()).isEqualTo("version: linux\n");
+
+    env.put("KO_GO_PATH", tmp.resolve("bin/no-such-go").toString());
+    KoRunner.Result missing = KoRunner.in(module, env).run("build", "./cmd/other");
+    assertThat(missing.exit()).isEqualTo(1);
+    assertThat(missing.stdout()).isEmpty();
+    assertThat(missing.stderr()).contains("Error: ").contains("no-such-go");
+  }
+
+  @Test
   void sameDigestFromTwoCheckoutsBuiltTwiceEach() throws Exception {
     String yaml = koYaml() + """
         - main: ./cmd/other
