@@ -347,8 +347,7 @@ final class KoConfigReader {
           "KO_BASEIMAGEOVERRIDES: expected a JSON object of import path to image reference, got " + json);
     }
     Map<String, String> out = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
       if (!e.getValue().isTextual()) {
         throw new IllegalArgumentException("KO_BASEIMAGEOVERRIDES: the value for \"" + e.getKey()
             + "\" must be a string (an image reference), got " + e.getValue());
