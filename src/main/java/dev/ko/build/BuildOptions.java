@@ -22,6 +22,8 @@ import java.util.TreeMap;
  * @param jobs the most builds to run at once
  * @param cacheDirectory persistent build outputs and layer metadata
  * @param tempDirectory this run's scratch files, deleted at exit
+ * @param origins where {@code defaultEnv}, {@code defaultFlags}, {@code defaultLdflags} and {@code
+ *     ldflags} came from ({@code file:line}, a variable, {@code --ldflags}), for error messages
  * @param sbom whether SBOMs are made and where they are written; none unless asked for
  */
 public record BuildOptions(
@@ -46,6 +48,7 @@ public record BuildOptions(
     boolean insecureRegistry,
     Path cacheDirectory,
     Path tempDirectory,
+    Map<String, String> origins,
     SbomOptions sbom) {
 
   public static final String DEFAULT_BASE_IMAGE = "gcr.io/distroless/static:nonroot";
@@ -62,6 +65,7 @@ public record BuildOptions(
     labels = new TreeMap<>(labels);
     annotations = new TreeMap<>(annotations);
     user = user == null ? "" : user;
+    origins = Map.copyOf(origins);
     sbom = sbom == null ? SbomOptions.NONE : sbom;
     if (jobs < 1) {
       throw new IllegalArgumentException("jobs must be at least 1, got " + jobs);
@@ -76,6 +80,11 @@ public record BuildOptions(
   @Override
   public SortedMap<String, String> annotations() {
     return new TreeMap<>(annotations);
+  }
+
+  /** Where an option's value came from, for error messages; the option's name when unknown. */
+  public String origin(String option) {
+    return origins.getOrDefault(option, option);
   }
 
   public static Builder builder(Path workingDirectory, Path cacheDirectory, Path tempDirectory) {
@@ -105,6 +114,7 @@ public record BuildOptions(
     private boolean disableOptimizations;
     private boolean trimpath = true;
     private boolean insecureRegistry;
+    private Map<String, String> origins = Map.of();
     private SbomOptions sbom = SbomOptions.NONE;
 
     private Builder(Path workingDirectory, Path cacheDirectory, Path tempDirectory) {
@@ -203,6 +213,11 @@ public record BuildOptions(
       return this;
     }
 
+    public Builder origins(Map<String, String> v) {
+      origins = v;
+      return this;
+    }
+
     public Builder sbom(SbomOptions v) {
       sbom = v;
       return this;
@@ -212,7 +227,7 @@ public record BuildOptions(
       return new BuildOptions(workingDirectory, defaultBaseImage, baseImageOverrides, platforms, environment,
           defaultEnv, defaultFlags, defaultLdflags, ldflags, buildConfigs, creationTime, kodataCreationTime,
           labels, annotations, user, jobs, disableOptimizations, trimpath, insecureRegistry, cacheDirectory,
-          tempDirectory, sbom);
+          tempDirectory, origins, sbom);
     }
   }
 }

@@ -58,8 +58,13 @@ public final class GoBuilder implements Builder {
   private final Semaphore goBuilds;
   private final BinaryLayerCache binaryLayers;
   private final SbomAttacher sboms;
+  private final BuildConfigs configs;
   private final ConcurrentMap<String, GoPackage> packages = new ConcurrentHashMap<>();
+  /** Where a local import path was qualified: go list and go build for it run there. */
+  private final ConcurrentMap<String, Path> qualifiedIn = new ConcurrentHashMap<>();
   private final ConcurrentMap<Path, ReentrantLock> outputLocks = new ConcurrentHashMap<>();
+  private final ConcurrentMap<Path, GitInfo> gitInfos = new ConcurrentHashMap<>();
+  private final ConcurrentMap<List<Object>, Map<String, String>> goEnvs = new ConcurrentHashMap<>();
 
   public GoBuilder(BuildOptions options, GoToolchain go, BaseImages bases, ExecutorService executor, Log log) {
     this.options = options;
@@ -72,7 +77,8 @@ public final class GoBuilder implements Builder {
     this.goBuilds = new Semaphore(options.jobs());
     this.binaryLayers = new BinaryLayerCache();
     this.sboms = new SbomAttacher(options.sbom(), options.workingDirectory(), log);
-    checkGoflags(options.environment().getOrDefault("GOFLAGS", ""));
+    this.configs = new BuildConfigs(options.workingDirectory(), options.buildConfigs());
+    BuildSettings.checkGoflags(options.environment().getOrDefault("GOFLAGS", ""));
   }
 
   // ------------------------------------------------------------ qualify and check
@@ -81,20 +87,60 @@ public final class GoBuilder implements Builder {
   public String qualifyImport(String importPath) throws IOException {
     String path = importPath;
     if (isLocal(path)) {
-      List<GoPackage> found = go.list(options.workingDirectory(), options.environment(), List.of(path));
+      GoPackage p = qualifyLocal(path);
       log.debug("go list " + path + " done");
-      if (found.size() != 1) {
-        throw new UnsupportedReferenceException(
-            "qualifying local import " + path + ": found " + found.size() + " local packages, expected 1");
-      }
-      GoPackage p = found.get(0);
-      if (!p.error().isEmpty()) {
-        throw new UnsupportedReferenceException("qualifying local import " + path + ": " + p.error());
-      }
       packages.put(p.importPath(), p);
       path = p.importPath();
     }
     return path.startsWith(STRICT_SCHEME) ? path : STRICT_SCHEME + path;
+  }
+
+  /**
+   * Like ko's builder dispatch: each build config whose {@code dir} contains the path gets to
+   * qualify it in that directory first (so a config's own module resolves it), then the working
+   * directory does.
+   */
+  private GoPackage qualifyLocal(String path) throws IOException {
+    Map<Path, String> candidates = new LinkedHashMap<>();
+    for (BuildConfig c : configs.all()) {
+      try {
+        candidates.putIfAbsent(configs.directory(c), BuildConfigs.relativePath(c.dir(), path));
+      } catch (IllegalArgumentException e) {
+        // not under this config's directory: try the next
+      }
+    }
+    candidates.remove(options.workingDirectory().normalize());
+    for (Map.Entry<Path, String> c : candidates.entrySet()) {
+      List<GoPackage> found;
+      try {
+        found = go.list(c.getKey(), options.environment(), List.of(c.getValue()));
+      } catch (GoCommandException e) {
+        continue; // e.g. the config's dir is no module: the working directory may still qualify it
+      }
+      if (found.size() == 1 && found.get(0).error().isEmpty()) {
+        qualifiedIn.put(found.get(0).importPath(), c.getKey());
+        return found.get(0);
+      }
+    }
+    List<GoPackage> found = go.list(options.workingDirectory(), options.environment(), List.of(path));
+    if (found.size() != 1) {
+      throw new UnsupportedReferenceException(
+          "qualifying local import " + path + ": found " + found.size() + " local packages, expected 1");
+    }
+    GoPackage p = found.get(0);
+    if (!p.error().isEmpty()) {
+      throw new UnsupportedReferenceException("qualifying local import " + path + ": " + p.error());
+    }
+    return p;
+  }
+
+  /** Where go runs for an import path: its build config's dir, else where it was qualified. */
+  private Path directoryFor(String importPath) {
+    BuildConfig c = configs.forImportPath(importPath);
+    if (c != null) {
+      return configs.directory(c);
+    }
+    return qualifiedIn.getOrDefault(importPath, options.workingDirectory());
   }
 
   static boolean isLocal(String path) {
@@ -113,6 +159,28 @@ public final class GoBuilder implements Builder {
     if (!p.name().equals("main")) {
       throw new UnsupportedReferenceException("importpath is not `package main`");
     }
+    checkTemplates(p.importPath());
+  }
+
+  /**
+   * Renders the import path's flag and ldflag templates once for the first wanted platform, so a
+   * missing key stops the run before anything is built.
+   */
+  private void checkTemplates(String importPath) throws IOException {
+    BuildConfig config = configs.forImportPath(importPath);
+    Platform platform = Platform.LINUX_AMD64;
+    for (String spec : platformSpecs) {
+      if (!spec.equals("all")) {
+        platform = Platform.parse(spec.split(",")[0].strip());
+        break;
+      }
+    }
+    Map<String, String> env = BuildSettings.environment(options, config, platform);
+    try {
+      BuildSettings.check(options, config, templateData(directoryFor(importPath), env));
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
   }
 
   private GoPackage goPackage(String importPath) throws IOException {
@@ -120,7 +188,7 @@ public final class GoBuilder implements Builder {
     if (cached != null) {
       return cached;
     }
-    List<GoPackage> found = go.list(options.workingDirectory(), options.environment(), List.of(importPath));
+    List<GoPackage> found = go.list(directoryFor(importPath), options.environment(), List.of(importPath));
     if (found.size() != 1) {
       throw new UnsupportedReferenceException("found " + found.size() + " local packages, expected 1");
     }
@@ -137,9 +205,13 @@ public final class GoBuilder implements Builder {
     if (pkg.dir() == null || pkg.goFiles().isEmpty()) {
       throw new UnsupportedReferenceException("package " + importPath + " contains no Go files");
     }
+    BuildConfig config = configs.forImportPath(importPath);
+    if (config != null) {
+      log.info("Using build config " + config.id() + " for " + importPath);
+    }
     TaskGroup tasks = new TaskGroup(executor);
     try {
-      return build(new Build(reference, importPath, pkg, tasks));
+      return build(new Build(reference, importPath, pkg, config, tasks));
     } finally {
       // On failure this stops what still runs; on success only unused speculative builds remain.
       tasks.cancelAndWait();
@@ -240,15 +312,21 @@ public final class GoBuilder implements Builder {
     private final String reference;
     private final String importPath;
     private final GoPackage pkg;
+    private final BuildConfig config;
+    private final Path dir;
+    private final byte[] capabilities;
     private final String appName;
     private final TaskGroup tasks;
     private final ConcurrentMap<String, CompletableFuture<LayerFile>> kodataLayers = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, CompletableFuture<Compiled>> binaries = new ConcurrentHashMap<>();
 
-    Build(String reference, String importPath, GoPackage pkg, TaskGroup tasks) {
+    Build(String reference, String importPath, GoPackage pkg, BuildConfig config, TaskGroup tasks) {
       this.reference = reference;
       this.importPath = importPath;
       this.pkg = pkg;
+      this.config = config;
+      this.dir = directoryFor(importPath);
+      this.capabilities = config == null ? new byte[0] : Capabilities.xattr(config.linuxCapabilities());
       this.tasks = tasks;
       this.appName = AppLayers.appName(importPath);
     }
@@ -339,11 +417,16 @@ public final class GoBuilder implements Builder {
       Path outDir = options.cacheDirectory().resolve("bin").resolve(importPath).resolve(buildKey);
       Files.createDirectories(outDir);
       Path out = outDir.resolve("out");
-      List<String> args = new ArrayList<>(buildFlags());
+      Map<String, String> env = BuildSettings.environment(options, config, platform);
+      List<String> args;
+      try {
+        args = new ArrayList<>(BuildSettings.flags(options, config, templateData(dir, env)));
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
       args.add("-o");
       args.add(out.toString());
       args.add(importPath);
-      Map<String, String> env = buildEnv(platform);
       acquire(goBuilds);
       ReentrantLock local = outputLocks.computeIfAbsent(outDir, p -> new ReentrantLock());
       try {
@@ -357,7 +440,7 @@ public final class GoBuilder implements Builder {
           FileLock ignored = lockFile.lock()) {
         log.info("Building " + importPath + " for " + platform);
         try {
-          go.build(options.workingDirectory(), env, args);
+          go.build(dir, env, args);
           log.debug("go build " + importPath + " for " + platform + " done");
         } catch (GoCommandException e) {
           if (!e.output().isBlank()) {
@@ -365,7 +448,7 @@ public final class GoBuilder implements Builder {
           }
           throw new GoCommandException("building " + importPath + " for " + platform + ": " + e.getMessage(), e.output());
         }
-        LayerFile layer = binaryLayers.get(out, appName, windows, new byte[0]);
+        LayerFile layer = binaryLayers.get(out, appName, windows, capabilities);
         log.debug("binary layer " + layer.digest() + " ready");
         String versionM = "";
         if (sboms.enabled()) {
@@ -386,57 +469,18 @@ public final class GoBuilder implements Builder {
   /** A built binary's layer and its {@code go version -m} output (empty when SBOMs are off). */
   private record Compiled(LayerFile layer, String versionM) {}
 
-  private List<String> buildFlags() {
-    List<String> flags = new ArrayList<>(options.defaultFlags());
-    if (options.trimpath()) {
-      flags.add("-trimpath");
-    }
-    if (options.disableOptimizations()) {
-      flags.add("-gcflags");
-      flags.add("all=-N -l");
-    }
-    List<String> ldflags = !options.ldflags().isEmpty() ? options.ldflags() : options.defaultLdflags();
-    if (!ldflags.isEmpty()) {
-      flags.add("-ldflags=" + String.join(" ", ldflags));
-    }
-    for (String f : flags) {
-      if (isToolexec(f)) {
-        throw new IllegalArgumentException("cannot set " + f);
-      }
-    }
-    return flags;
-  }
-
-  private Map<String, String> buildEnv(Platform platform) {
-    Map<String, String> env = new LinkedHashMap<>();
-    for (String kv : Platforms.goEnv(platform)) {
-      put(env, kv);
-    }
-    env.putAll(options.environment());
-    for (String kv : options.defaultEnv()) {
-      put(env, kv);
-    }
-    return env;
-  }
-
-  private static void put(Map<String, String> env, String kv) {
-    int eq = kv.indexOf('=');
-    if (eq <= 0) {
-      throw new IllegalArgumentException("invalid environment entry \"" + kv + "\": want KEY=VALUE");
-    }
-    env.put(kv.substring(0, eq), kv.substring(eq + 1));
-  }
-
-  static boolean isToolexec(String arg) {
-    return arg.equals("-toolexec") || arg.equals("--toolexec") || arg.startsWith("-toolexec=") || arg.startsWith("--toolexec=");
-  }
-
-  static void checkGoflags(String goflags) {
-    for (String f : goflags.trim().split("\\s+")) {
-      if (isToolexec(f)) {
-        throw new IllegalArgumentException("cannot set " + f + " via GOFLAGS environment variable");
-      }
-    }
+  /** Template data for a build in {@code dir}; git and go env are read once per run and directory. */
+  private Map<String, Object> templateData(Path dir, Map<String, String> env) {
+    return BuildSettings.templateData(env,
+        () -> goEnvs.computeIfAbsent(List.of(dir, env), k -> {
+          try {
+            return go.env(dir, env);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }),
+        () -> gitInfos.computeIfAbsent(dir, d -> GitInfo.read(d, options.environment(), log)),
+        options.creationTime());
   }
 
   // ------------------------------------------------------------ concurrency helpers

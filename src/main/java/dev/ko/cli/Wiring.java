@@ -1,11 +1,15 @@
 package dev.ko.cli;
 
 import dev.ko.build.BaseImages;
+import dev.ko.build.BuildConfig;
+import dev.ko.build.BuildConfigs;
 import dev.ko.build.BuildOptions;
 import dev.ko.build.Builder;
 import dev.ko.build.GoBuilder;
+import dev.ko.build.GoToolchain;
 import dev.ko.build.ProcessGoToolchain;
 import dev.ko.config.Env;
+import dev.ko.config.KoConfig;
 import dev.ko.log.Log;
 import dev.ko.name.BadNameException;
 import dev.ko.name.Registry;
@@ -29,6 +33,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,18 +82,36 @@ final class Wiring implements AutoCloseable {
 
   // ------------------------------------------------------------ options
 
+  /**
+   * The build options, each from the first place that sets it: flags, then {@code KO_*} variables,
+   * then {@code .ko.yaml}, then defaults. Everything is checked here, before anything is built.
+   */
   BuildOptions buildOptions(BuildFlags flags, PublishFlags publish) throws IOException {
     rejectUnimplemented(flags, publish);
     Map<String, String> labels = keyValues(flags.imageLabels, "invalid label flag: ");
     Map<String, String> annotations = keyValues(flags.imageAnnotations, "missing '=' in annotation: ");
-    String base = env.get("KO_DEFAULTBASEIMAGE");
+    GoTime created = epoch("SOURCE_DATE_EPOCH");
+    GoTime kodataCreated = epoch("KO_DATA_DATE_EPOCH");
+    KoConfig config = KoConfig.load(workingDirectory, env, log);
+    List<BuildConfig> builds = BuildConfigs.resolve(workingDirectory, buildConfigs(config), goToolchain(), env.asMap());
+    Map<String, String> origins = new LinkedHashMap<>();
+    for (String key : List.of(KoConfig.DEFAULT_ENV, KoConfig.DEFAULT_FLAGS, KoConfig.DEFAULT_LDFLAGS)) {
+      origins.put(key, config.where(key));
+    }
+    origins.put("ldflags", "--ldflags");
     return BuildOptions.builder(workingDirectory, cacheDirectory(), tempDirectory())
-        .defaultBaseImage(base.isEmpty() ? BuildOptions.DEFAULT_BASE_IMAGE : base)
-        .platforms(flags.platforms)
+        .defaultBaseImage(config.defaultBaseImage().isEmpty() ? BuildOptions.DEFAULT_BASE_IMAGE : config.defaultBaseImage())
+        .baseImageOverrides(config.baseImageOverrides())
+        .platforms(flags.platforms.isEmpty() ? config.defaultPlatforms() : flags.platforms)
         .environment(env.asMap())
+        .defaultEnv(config.defaultEnv())
+        .defaultFlags(config.defaultFlags())
+        .defaultLdflags(config.defaultLdflags())
         .ldflags(flags.ldflags)
-        .creationTime(epoch("SOURCE_DATE_EPOCH"))
-        .kodataCreationTime(epoch("KO_DATA_DATE_EPOCH"))
+        .buildConfigs(builds)
+        .origins(origins)
+        .creationTime(created)
+        .kodataCreationTime(kodataCreated)
         .labels(labels)
         .annotations(annotations)
         .user(flags.imageUser)
@@ -97,6 +120,20 @@ final class Wiring implements AutoCloseable {
         .insecureRegistry(publish.insecureRegistry)
         .sbom(SbomOptions.fromFlags(flags.sbom, flags.sbomDir, Version.get()))
         .build();
+  }
+
+  private static List<BuildConfig> buildConfigs(KoConfig config) {
+    List<BuildConfig> out = new ArrayList<>();
+    for (KoConfig.Build b : config.builds()) {
+      Map<String, String> origins = new LinkedHashMap<>();
+      origins.put("", b.where(""));
+      for (String key : b.origins().keySet()) {
+        origins.put(key, b.where(key));
+      }
+      out.add(new BuildConfig(b.id(), "", b.dir(), b.main(), b.env(), b.flags(), b.ldflags(), b.linuxCapabilities(),
+          origins));
+    }
+    return out;
   }
 
   private static void rejectUnimplemented(BuildFlags flags, PublishFlags publish) {
@@ -166,8 +203,12 @@ final class Wiring implements AutoCloseable {
     if (options.baseImageOverrides().isEmpty()) {
       bases.prefetch(options.defaultBaseImage());
     }
-    String goBinary = env.isSet("KO_GO_PATH") ? env.get("KO_GO_PATH") : "go";
-    return new GoBuilder(options, new ProcessGoToolchain(goBinary), bases, executor, log);
+    return new GoBuilder(options, goToolchain(), bases, executor, log);
+  }
+
+  /** {@code go} from {@code KO_GO_PATH}, else from PATH. */
+  private GoToolchain goToolchain() {
+    return new ProcessGoToolchain(env.isSet("KO_GO_PATH") ? env.get("KO_GO_PATH") : "go");
   }
 
   /** The publisher for the flags and {@code KO_DOCKER_REPO}, validated before anything is built. */

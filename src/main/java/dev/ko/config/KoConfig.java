@@ -1,0 +1,132 @@
+package dev.ko.config;
+
+import dev.ko.log.Log;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * ko's configuration: {@code .ko.yaml} (found in the working directory or through {@code
+ * KO_CONFIG_PATH}) with the {@code KO_*} variables that override its keys already applied. Lists
+ * are empty and strings empty when a key is not set anywhere.
+ *
+ * @param file the config file read, or null when there is none
+ * @param defaultBaseImage {@code defaultBaseImage} or {@code KO_DEFAULTBASEIMAGE}; empty if unset
+ * @param baseImageOverrides lower-cased import path to base image reference
+ * @param builds the {@code builds} entries, in file order
+ * @param origins where each set top-level key came from ({@code file:line} or the variable name), for
+ *     error messages
+ */
+public record KoConfig(
+    Path file,
+    String defaultBaseImage,
+    Map<String, String> baseImageOverrides,
+    List<String> defaultPlatforms,
+    List<String> defaultEnv,
+    List<String> defaultFlags,
+    List<String> defaultLdflags,
+    List<Build> builds,
+    Map<String, String> origins) {
+
+  public static final String DEFAULT_BASE_IMAGE = "defaultBaseImage";
+  public static final String BASE_IMAGE_OVERRIDES = "baseImageOverrides";
+  public static final String DEFAULT_PLATFORMS = "defaultPlatforms";
+  public static final String DEFAULT_ENV = "defaultEnv";
+  public static final String DEFAULT_FLAGS = "defaultFlags";
+  public static final String DEFAULT_LDFLAGS = "defaultLdflags";
+  public static final String BUILDS = "builds";
+
+  /** The top-level keys ko knows, in ko's spelling (matching is case-insensitive). */
+  static final List<String> KEYS = List.of(
+      DEFAULT_BASE_IMAGE, BASE_IMAGE_OVERRIDES, DEFAULT_PLATFORMS, DEFAULT_ENV, DEFAULT_FLAGS,
+      DEFAULT_LDFLAGS, BUILDS);
+
+  public KoConfig {
+    defaultBaseImage = defaultBaseImage == null ? "" : defaultBaseImage;
+    baseImageOverrides = Collections.unmodifiableMap(new LinkedHashMap<>(baseImageOverrides));
+    defaultPlatforms = List.copyOf(defaultPlatforms);
+    defaultEnv = List.copyOf(defaultEnv);
+    defaultFlags = List.copyOf(defaultFlags);
+    defaultLdflags = List.copyOf(defaultLdflags);
+    builds = List.copyOf(builds);
+    origins = Map.copyOf(origins);
+  }
+
+  /**
+   * Reads {@code KO_CONFIG_PATH} or the working directory's {@code .ko.yaml} (a missing file is
+   * fine) and applies the {@code KO_DEFAULT*} and {@code KO_BASEIMAGEOVERRIDES} variables. No other
+   * {@code KO_*} variable is read. Unknown top-level keys are logged as warnings.
+   *
+   * @throws IllegalArgumentException for a file that cannot be used, naming the file, line and key
+   */
+  public static KoConfig load(Path workingDirectory, Env env, Log log) {
+    return new KoConfigReader(workingDirectory, env, log).read();
+  }
+
+  /** Where a top-level key's value came from: {@code file:line}, a variable name, or the key itself. */
+  public String origin(String key) {
+    return origins.getOrDefault(key, key);
+  }
+
+  /**
+   * A key's value described for error messages: {@code file:line: key} when it came from the file,
+   * the variable's name when it came from {@code KO_<KEY>}, else the key.
+   */
+  public String where(String key) {
+    String at = origins.get(key);
+    if (at == null) {
+      return key;
+    }
+    return at.equals(variable(key)) ? at : at + ": " + key;
+  }
+
+  /** The variable that overrides a key, as viper's AutomaticEnv with prefix KO names it. */
+  static String variable(String key) {
+    return "KO_" + key.toUpperCase(Locale.ROOT);
+  }
+
+  /**
+   * One {@code builds[]} entry as written; which import path it builds is decided later, with
+   * {@code go list}. A null list means the key was not given (so the default applies); an empty list
+   * was given as empty.
+   *
+   * @param index position in the file, from 0
+   * @param id {@code id}, or {@code #<index>}
+   * @param dir {@code dir}, default {@code .}
+   * @param main {@code main}, default {@code .}
+   * @param origins where the entry ({@code ""}) and each of its keys is, as {@code file:line}
+   */
+  public record Build(
+      int index,
+      String id,
+      String dir,
+      String main,
+      List<String> env,
+      List<String> flags,
+      List<String> ldflags,
+      List<String> linuxCapabilities,
+      Map<String, String> origins) {
+    public Build {
+      env = copyOrNull(env);
+      flags = copyOrNull(flags);
+      ldflags = copyOrNull(ldflags);
+      linuxCapabilities = linuxCapabilities == null ? List.of() : List.copyOf(linuxCapabilities);
+      origins = Map.copyOf(origins);
+    }
+
+    /** {@code file:line: builds[i].key}, for error messages. */
+    public String where(String key) {
+      String at = origins.getOrDefault(key, origins.getOrDefault("", ""));
+      String name = "builds[" + index + "]" + (key.isEmpty() ? "" : "." + key);
+      return at.isEmpty() ? name : at + ": " + name;
+    }
+
+    private static List<String> copyOrNull(List<String> l) {
+      return l == null ? null : Collections.unmodifiableList(new ArrayList<>(l));
+    }
+  }
+}
