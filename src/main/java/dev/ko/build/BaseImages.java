@@ -1,5 +1,6 @@
 package dev.ko.build;
 
+import dev.ko.concurrent.Futures;
 import dev.ko.log.Log;
 import dev.ko.name.DigestReference;
 import dev.ko.name.Reference;
@@ -10,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
@@ -68,18 +68,7 @@ public final class BaseImages {
   public Base get(String importPath) throws IOException {
     String ref = referenceFor(importPath);
     CompletableFuture<Base> f = future(ref);
-    Base base;
-    try {
-      base = f.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof UncheckedIOException u) {
-        throw u.getCause();
-      }
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw e;
-    }
+    Base base = Futures.join(f);
     if (base.reference() instanceof DigestReference) {
       log.info("Using base " + base.reference() + " for " + importPath);
     } else {

@@ -110,7 +110,7 @@ final class BuildSettings {
     env.putAll(buildEnv);
     OffsetDateTime date = creationTime != null
         ? creationTime.time()
-        : OffsetDateTime.now(zone(buildEnv.getOrDefault("TZ", "")));
+        : OffsetDateTime.now(GoTime.localZone(buildEnv.getOrDefault("TZ", "")));
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("Env", Map.copyOf(env));
     data.put("GoEnv", memoize(() -> {
@@ -126,17 +126,7 @@ final class BuildSettings {
     return data;
   }
 
-  /** Go's time.Local: TZ when set and known, else the system zone. */
-  private static ZoneId zone(String tz) {
-    if (!tz.isEmpty()) {
-      try {
-        return ZoneId.of(tz.startsWith(":") ? tz.substring(1) : tz);
-      } catch (RuntimeException e) {
-        return ZoneId.of("UTC");
-      }
-    }
-    return ZoneId.systemDefault();
-  }
+
 
   private static <T> Supplier<T> memoize(Supplier<T> s) {
     return new Supplier<>() {

@@ -1,6 +1,7 @@
 package dev.ko.build;
 
 import dev.ko.build.BaseImages.Base;
+import dev.ko.concurrent.Futures;
 import dev.ko.log.Log;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.ConfigFile;
@@ -33,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
@@ -229,7 +229,7 @@ public final class GoBuilder implements Builder {
     for (Platform wanted : matcher.concretePlatforms()) {
       b.binary(wanted);
     }
-    Base base = join(baseFuture);
+    Base base = Futures.join(baseFuture);
     if (base.artifact() instanceof ImageIndex index) {
       return buildFromIndex(b, base, index, matcher);
     }
@@ -271,7 +271,7 @@ public final class GoBuilder implements Builder {
     }
     List<Image> images = new ArrayList<>();
     for (CompletableFuture<Image> f : futures) {
-      images.add(join(f));
+      images.add(Futures.join(f));
     }
     List<Descriptor> descriptors = new ArrayList<>();
     for (int i = 0; i < matched.size(); i++) {
@@ -357,9 +357,9 @@ public final class GoBuilder implements Builder {
       MediaType layerType = baseImage.mediaType().equals(MediaType.DOCKER_MANIFEST) ? MediaType.DOCKER_LAYER : MediaType.OCI_LAYER;
       CompletableFuture<LayerFile> kodataFuture = kodata(windows);
       String appPath = appPath(windows);
-      Compiled compiled = join(binary(platform));
+      Compiled compiled = Futures.join(binary(platform));
       LayerFile binaryLayer = compiled.layer().withMediaType(layerType);
-      LayerFile kodataLayer = join(kodataFuture).withMediaType(layerType);
+      LayerFile kodataLayer = Futures.join(kodataFuture).withMediaType(layerType);
 
       GoTime binaryTime = options.creationTime() == null ? GoTime.ZERO : options.creationTime();
       GoTime kodataTime = options.kodataCreationTime() == null ? GoTime.ZERO : options.kodataCreationTime();
@@ -484,26 +484,6 @@ public final class GoBuilder implements Builder {
   }
 
   // ------------------------------------------------------------ concurrency helpers
-
-  static <T> T join(CompletableFuture<T> f) throws IOException {
-    try {
-      return f.join();
-    } catch (CompletionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof UncheckedIOException u) {
-        throw u.getCause();
-      }
-      if (c instanceof RuntimeException r) {
-        throw r;
-      }
-      if (c instanceof Error err) {
-        throw err;
-      }
-      throw new IOException(c);
-    } catch (java.util.concurrent.CancellationException e) {
-      throw new InterruptedIOException("build cancelled");
-    }
-  }
 
   private static void acquire(Semaphore s) throws InterruptedIOException {
     try {

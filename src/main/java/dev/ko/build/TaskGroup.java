@@ -1,5 +1,6 @@
 package dev.ko.build;
 
+import dev.ko.concurrent.Futures.IoTask;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -17,12 +18,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #cancelAndWait()} returns only once none of them can touch a file any more.
  */
 final class TaskGroup {
-  /** An I/O task that may throw. */
-  @FunctionalInterface
-  interface IoTask<T> {
-    T call() throws IOException;
-  }
-
   private record Task(Future<?> future, AtomicBoolean claimed, CountDownLatch finished) {}
 
   private final ExecutorService executor;

@@ -1,5 +1,6 @@
 package dev.ko.cli;
 
+import dev.ko.concurrent.Futures;
 import dev.ko.build.BuildOptions;
 import dev.ko.build.Builder;
 import dev.ko.build.UnsupportedReferenceException;

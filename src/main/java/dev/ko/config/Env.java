@@ -1,5 +1,6 @@
 package dev.ko.config;
 
+import dev.ko.oci.GoTime;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.Map;
@@ -46,16 +47,9 @@ public final class Env {
 
   /** The local time zone, from {@code TZ} when set, as Go's {@code time.Local}. */
   public ZoneId zone() {
-    String tz = get("TZ");
-    if (!tz.isEmpty()) {
-      try {
-        return ZoneId.of(tz.startsWith(":") ? tz.substring(1) : tz);
-      } catch (RuntimeException e) {
-        return ZoneId.of("UTC");
-      }
-    }
-    return ZoneId.systemDefault();
+    return GoTime.localZone(get("TZ"));
   }
+
 
   /**
    * The cache for build outputs and layer metadata: {@code KOCACHE}, else {@code

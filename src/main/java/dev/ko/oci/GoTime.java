@@ -31,6 +31,21 @@ public record GoTime(OffsetDateTime time) {
     return new GoTime(OffsetDateTime.ofInstant(Instant.ofEpochSecond(seconds), zone));
   }
 
+  /**
+   * Go's {@code time.Local} for a {@code TZ} value: the named zone (a leading ':' allowed), UTC for
+   * an unknown name, the system zone when TZ is unset or empty.
+   */
+  public static ZoneId localZone(String tz) {
+    if (tz == null || tz.isEmpty()) {
+      return ZoneId.systemDefault();
+    }
+    try {
+      return ZoneId.of(tz.startsWith(":") ? tz.substring(1) : tz);
+    } catch (RuntimeException e) {
+      return ZoneId.of("UTC");
+    }
+  }
+
   public boolean isZero() {
     return time.toInstant().equals(ZERO.time.toInstant());
   }

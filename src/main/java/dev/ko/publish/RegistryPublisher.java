@@ -1,5 +1,6 @@
 package dev.ko.publish;
 
+import dev.ko.concurrent.Futures;
 import dev.ko.log.Log;
 import dev.ko.name.Repository;
 import dev.ko.name.Tag;
@@ -14,8 +15,6 @@ import dev.ko.registry.Access;
 import dev.ko.registry.RegistryClient;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -23,9 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
@@ -249,44 +246,21 @@ public final class RegistryPublisher implements Publisher {
   }
 
   private CompletableFuture<Void> run(IoAction action) {
-    return CompletableFuture.runAsync(() -> {
-      try {
-        action.run();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+    return Futures.async(() -> {
+      action.run();
+      return null;
     }, executor);
   }
 
+  /** Waits for every upload; the first failure stops waiting and is what the caller sees. */
   private static void awaitAll(List<CompletableFuture<Void>> futures) throws IOException {
-    IOException first = null;
     for (CompletableFuture<Void> f : futures) {
       try {
-        f.join();
-      } catch (CompletionException e) {
-        if (first == null) {
-          first = unwrap(e);
-          futures.forEach(other -> other.cancel(true));
-        }
-      } catch (CancellationException e) {
-        if (first == null) {
-          first = new InterruptedIOException("upload cancelled");
-        }
+        Futures.join(f);
+      } catch (IOException | RuntimeException e) {
+        futures.forEach(other -> other.cancel(true));
+        throw e;
       }
     }
-    if (first != null) {
-      throw first;
-    }
-  }
-
-  private static IOException unwrap(CompletionException e) {
-    Throwable c = e.getCause();
-    if (c instanceof UncheckedIOException u) {
-      return u.getCause();
-    }
-    if (c instanceof RuntimeException r) {
-      throw r;
-    }
-    return new IOException(c);
   }
 }

@@ -2,6 +2,7 @@ package dev.ko.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ko.concurrent.Futures;
 import dev.ko.log.Log;
 import dev.ko.name.Reference;
 import dev.ko.name.Registry;
@@ -435,7 +436,7 @@ public final class RegistryClient {
     CompletableFuture<Challenge> mine = new CompletableFuture<>();
     CompletableFuture<Challenge> existing = pings.putIfAbsent(registry.host(), mine);
     if (existing != null) {
-      return join(existing);
+      return Futures.join(existing);
     }
     try {
       URI uri = URI.create(registry.baseUri() + "/v2/");
@@ -457,16 +458,7 @@ public final class RegistryClient {
     }
   }
 
-  private static Challenge join(CompletableFuture<Challenge> f) throws IOException {
-    try {
-      return f.join();
-    } catch (java.util.concurrent.CompletionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw io;
-      }
-      throw e;
-    }
-  }
+
 
   private Credential credential(Registry registry) throws IOException {
     Credential c = credentials.get(registry.host());
