@@ -16,17 +16,17 @@ import dev.ko.publish.NoopPublisher;
 import dev.ko.publish.Publisher;
 import dev.ko.publish.RegistryPublisher;
 import dev.ko.registry.DockerConfigKeychain;
+import dev.ko.registry.GitHubKeychain;
 import dev.ko.registry.HttpTransport;
+import dev.ko.registry.Keychain;
 import dev.ko.registry.RegistryClient;
+import dev.ko.registry.TrustStores;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -36,9 +36,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * The one place where the program's parts are composed: options from flags and environment, the
@@ -147,8 +144,9 @@ final class Wiring implements AutoCloseable {
 
   synchronized RegistryClient registryClient() {
     if (registryClient == null) {
-      HttpTransport transport = new HttpTransport(Wiring::defaultTls, Wiring::trustAllTls, unverifiedHosts);
-      registryClient = new RegistryClient(transport, new DockerConfigKeychain(env.asMap(), env.home()),
+      HttpTransport transport = new HttpTransport(() -> TrustStores.verified(env.asMap()), TrustStores::unverified, unverifiedHosts);
+      registryClient = new RegistryClient(transport, Keychain.firstOf(
+          new DockerConfigKeychain(env.asMap(), env.home()), new GitHubKeychain(env.asMap())),
           Version.userAgent(), log, Duration.ofSeconds(1));
     }
     return registryClient;
@@ -197,39 +195,6 @@ final class Wiring implements AutoCloseable {
       return Repository.parse(repo, insecure).registry();
     } catch (BadNameException e) {
       throw new IllegalArgumentException("failed to parse \"" + repo + "\" as repository: " + e.getMessage(), e);
-    }
-  }
-
-  // ------------------------------------------------------------ TLS
-
-  private static SSLContext defaultTls() {
-    try {
-      return SSLContext.getDefault();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("no default TLS context", e);
-    }
-  }
-
-  /** Only for registries named with --insecure-registry. */
-  private static SSLContext trustAllTls() {
-    TrustManager trustAll = new X509TrustManager() {
-      @Override
-      public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-      @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-      @Override
-      public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
-      }
-    };
-    try {
-      SSLContext c = SSLContext.getInstance("TLS");
-      c.init(null, new TrustManager[] {trustAll}, new SecureRandom());
-      return c;
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot create a TLS context", e);
     }
   }
 

@@ -54,9 +54,12 @@ public final class RegistryClient {
   private final String userAgent;
   private final Log log;
   private final Duration retryBackoff;
-  private final ConcurrentMap<String, CompletableFuture<Challenge>> pings = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, CompletableFuture<Ping>> pings = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Credential> credentials = new ConcurrentHashMap<>();
   private final ConcurrentMap<Access, Token> tokens = new ConcurrentHashMap<>();
+
+  /** What {@code GET /v2/} told us: the scheme that answered and how to authenticate. */
+  private record Ping(String scheme, Challenge challenge) {}
 
   private record Token(String value, Instant expires) {
     boolean valid() {
@@ -369,6 +372,10 @@ public final class RegistryClient {
     if (t instanceof HttpTimeoutException) {
       return "timed out";
     }
+    if (isCertificateProblem(e)) {
+      return "TLS certificate not trusted: " + certificateReason(e)
+          + " (trust its CA through SSL_CERT_FILE or SSL_CERT_DIR, or use --insecure-registry)";
+    }
     if (t instanceof SSLException) {
       return "TLS handshake failed: " + t.getMessage();
     }
@@ -389,7 +396,7 @@ public final class RegistryClient {
   // ---------------------------------------------------------------- authentication
 
   private String authorization(Access access) throws IOException {
-    Challenge challenge = ping(access.registry());
+    Challenge challenge = ping(access.registry()).challenge();
     if (challenge.isBasic()) {
       Credential c = credential(access.registry());
       return c.hasPassword() ? c.basicHeader() : null;
@@ -408,34 +415,45 @@ public final class RegistryClient {
   /** After a 401: forget the token and learn from the new challenge (it may name a wider scope). */
   private void refresh(Access access, Challenge challenge) throws IOException {
     tokens.remove(access);
+    String scheme = ping(access.registry()).scheme();
     if (challenge.isBearer()) {
       Access wider = challenge.param("scope").isEmpty() ? access : access.with(challenge.param("scope"));
-      pings.put(access.registry().host(), CompletableFuture.completedFuture(challenge));
+      pings.put(access.registry().host(), CompletableFuture.completedFuture(new Ping(scheme, challenge)));
       tokens.put(access, fetchToken(wider, challenge));
     } else if (challenge.isBasic()) {
-      pings.put(access.registry().host(), CompletableFuture.completedFuture(challenge));
+      pings.put(access.registry().host(), CompletableFuture.completedFuture(new Ping(scheme, challenge)));
     }
   }
 
-  private Challenge ping(Registry registry) throws IOException {
-    CompletableFuture<Challenge> mine = new CompletableFuture<>();
-    CompletableFuture<Challenge> existing = pings.putIfAbsent(registry.host(), mine);
+  /**
+   * Pings a registry once per run. Registries that may speak plain HTTP (loopback, private
+   * networks, --insecure-registry) are tried with HTTPS first and HTTP second, as Go's ko does, so
+   * a TLS registry on localhost works too; the scheme that answered is used from then on.
+   */
+  private Ping ping(Registry registry) throws IOException {
+    CompletableFuture<Ping> mine = new CompletableFuture<>();
+    CompletableFuture<Ping> existing = pings.putIfAbsent(registry.host(), mine);
     if (existing != null) {
       return join(existing);
     }
     try {
-      URI uri = URI.create(registry.baseUri() + "/v2/");
-      HttpResponse<byte[]> r = sendOnce("GET", uri, Map.of(), null, BodyHandlers.ofByteArray(), null);
-      Challenge c;
-      if (r.statusCode() == 401) {
-        c = Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)).orElse(Challenge.NONE);
-      } else if (r.statusCode() == 200) {
-        c = Challenge.NONE;
+      Ping p;
+      if (registry.scheme().equals("https")) {
+        p = pingWith("https", registry);
       } else {
-        throw new RegistryException("GET", uri.toString(), r.statusCode(), parseErrors(r.body()));
+        try {
+          p = pingWith("https", registry);
+        } catch (IOException overTls) {
+          try {
+            p = pingWith("http", registry);
+          } catch (IOException plain) {
+            // A certificate problem says more than "an HTTP request to an HTTPS server".
+            throw isCertificateProblem(overTls) ? overTls : plain;
+          }
+        }
       }
-      mine.complete(c);
-      return c;
+      mine.complete(p);
+      return p;
     } catch (IOException | RuntimeException e) {
       pings.remove(registry.host(), mine);
       mine.completeExceptionally(e);
@@ -443,7 +461,46 @@ public final class RegistryClient {
     }
   }
 
-  private static Challenge join(CompletableFuture<Challenge> f) throws IOException {
+  private Ping pingWith(String scheme, Registry registry) throws IOException {
+    URI uri = URI.create(scheme + "://" + registry.host() + "/v2/");
+    HttpResponse<byte[]> r = sendOnce("GET", uri, Map.of(), null, BodyHandlers.ofByteArray(), null);
+    if (r.statusCode() == 401) {
+      return new Ping(scheme, Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)).orElse(Challenge.NONE));
+    }
+    if (r.statusCode() == 200) {
+      return new Ping(scheme, Challenge.NONE);
+    }
+    throw new RegistryException("GET", uri.toString(), r.statusCode(), parseErrors(r.body()));
+  }
+
+  private static boolean isCertificateProblem(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.security.cert.CertificateException || t instanceof java.security.cert.CertPathValidatorException
+          || t instanceof javax.net.ssl.SSLPeerUnverifiedException
+          || t instanceof java.security.cert.CertPathBuilderException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String certificateReason(Throwable e) {
+    String deepest = "";
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.security.cert.CertPathBuilderException) {
+        return "certificate signed by unknown authority";
+      }
+      if (t instanceof java.security.cert.CertificateExpiredException) {
+        return "certificate has expired";
+      }
+      if (t.getMessage() != null) {
+        deepest = t.getMessage();
+      }
+    }
+    return deepest;
+  }
+
+  private static Ping join(CompletableFuture<Ping> f) throws IOException {
     try {
       return f.join();
     } catch (java.util.concurrent.CompletionException e) {
@@ -520,8 +577,9 @@ public final class RegistryClient {
 
   // ---------------------------------------------------------------- helpers
 
-  private static URI url(Repository repo, String suffix) {
-    return URI.create(repo.registry().baseUri() + "/v2/" + repo.path() + suffix);
+  private URI url(Repository repo, String suffix) throws IOException {
+    Registry registry = repo.registry();
+    return URI.create(ping(registry).scheme() + "://" + registry.host() + "/v2/" + repo.path() + suffix);
   }
 
   private static URI location(URI request, HttpHeaders headers) throws IOException {
