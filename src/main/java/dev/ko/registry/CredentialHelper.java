@@ -9,6 +9,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -84,7 +86,7 @@ public final class CredentialHelper {
   private record Reply(int exit, byte[] stdout, byte[] stderr) {}
 
   private Reply run(String action, byte[] input) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(program, action);
+    ProcessBuilder pb = new ProcessBuilder(onPath(program, env), action);
     pb.environment().clear();
     pb.environment().putAll(env);
     Process p;
@@ -111,6 +113,23 @@ public final class CredentialHelper {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while waiting for " + program, e);
     }
+  }
+
+  /**
+   * The program as found on the PATH of {@code env}. The JDK would search the JVM's own PATH,
+   * which is not the environment ko was given.
+   */
+  static String onPath(String program, Map<String, String> env) {
+    for (String dir : env.getOrDefault("PATH", "").split(":")) {
+      if (dir.isEmpty()) {
+        continue;
+      }
+      Path candidate = Path.of(dir, program);
+      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+        return candidate.toString();
+      }
+    }
+    return program;
   }
 
   private static byte[] readAll(InputStream in) {
