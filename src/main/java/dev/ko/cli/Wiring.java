@@ -11,10 +11,20 @@ import dev.ko.name.BadNameException;
 import dev.ko.name.Registry;
 import dev.ko.name.Repository;
 import dev.ko.oci.GoTime;
+import dev.ko.publish.CachingPublisher;
+import dev.ko.publish.DaemonPublisher;
+import dev.ko.publish.DockerEngine;
+import dev.ko.publish.ExternalCommand;
+import dev.ko.publish.KindPublisher;
+import dev.ko.publish.LayoutPublisher;
+import dev.ko.publish.LocalImages;
+import dev.ko.publish.MultiPublisher;
 import dev.ko.publish.Namer;
 import dev.ko.publish.NoopPublisher;
 import dev.ko.publish.Publisher;
+import dev.ko.publish.RecordingPublisher;
 import dev.ko.publish.RegistryPublisher;
+import dev.ko.publish.TarballPublisher;
 import dev.ko.registry.DockerConfigKeychain;
 import dev.ko.registry.GitHubKeychain;
 import dev.ko.registry.HttpTransport;
@@ -28,6 +38,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +53,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * registry client, the builder and the publisher. Owns the run's thread pool and scratch directory.
  */
 final class Wiring implements AutoCloseable {
+  private static final String LOCAL_DOMAIN = "ko.local";
+  private static final String KIND_DOMAIN = "kind.local";
+
   private final Env env;
   private final Path workingDirectory;
   private final Log log;
@@ -92,10 +106,6 @@ final class Wiring implements AutoCloseable {
   private static void rejectUnimplemented(BuildFlags flags, PublishFlags publish) {
     if (flags.debug) {
       throw new IllegalArgumentException("--debug is not supported by this version of ko-jvm");
-    }
-    if (!publish.ociLayoutPath.isEmpty() || !publish.tarball.isEmpty() || !publish.imageRefs.isEmpty() || publish.local) {
-      throw new IllegalArgumentException(
-          "--oci-layout-path, --tarball, --image-refs and --local are not supported by this version of ko-jvm");
     }
   }
 
@@ -158,17 +168,57 @@ final class Wiring implements AutoCloseable {
     return new GoBuilder(options, new ProcessGoToolchain(goBinary), bases, executor, log);
   }
 
-  /** The publisher for the flags and {@code KO_DOCKER_REPO}, validated before anything is built. */
-  Publisher publisher(PublishFlags flags) {
+  /**
+   * The publisher for the flags and {@code KO_DOCKER_REPO}, validated before anything is built,
+   * chosen as ko does: the local Docker engine ({@code --local} or {@code ko.local}), else kind
+   * nodes ({@code kind.local}), else the OCI layout, the tarball and the registry, in that order,
+   * whichever are asked for; recorded for {@code --image-refs}; each result published once.
+   */
+  Publisher publisher(PublishFlags flags) throws IOException {
     String repo = env.get("KO_DOCKER_REPO");
     Namer namer = Namer.select(flags.preserveImportPaths, flags.baseImportPaths, flags.bare);
     if (flags.bare && flags.baseImportPaths) {
       log.info("WARNING! --base-import-paths will take precedence and ignore --bare flag. "
           + "In a future release this will be an error.");
     }
-    if (!flags.push) {
-      return new NoopPublisher(repo, namer, flags.uniqueTags(), flags.tagOnly);
+    List<String> tags = flags.uniqueTags();
+    Publisher publisher;
+    if (flags.local || repo.startsWith(LOCAL_DOMAIN)) {
+      if (flags.local && repo.contains(LOCAL_DOMAIN)) {
+        log.info("WARNING! The --local flag might be deprecated in the future.");
+      }
+      DockerEngine engine = DockerEngine.fromDockerHost(env.get("DOCKER_HOST"), env.isSet("DOCKER_TLS_VERIFY"));
+      publisher = new DaemonPublisher(engine, repo.isEmpty() ? LOCAL_DOMAIN : repo, namer, tags, env.get("GOOS"),
+          env.get("GOARCH"), log);
+    } else if (repo.startsWith(KIND_DOMAIN)) {
+      String provider = env.get("KIND_EXPERIMENTAL_PROVIDER").equals("podman") ? "podman" : "docker";
+      publisher = new KindPublisher(new ExternalCommand(provider, env.asMap()), env.get("KIND_CLUSTER_NAME"), repo,
+          namer, tags, env.get("GOOS"), env.get("GOARCH"), log);
+    } else {
+      List<Publisher> destinations = new ArrayList<>();
+      if (!flags.ociLayoutPath.isEmpty()) {
+        destinations.add(new LayoutPublisher(flags.ociLayoutPath, workingDirectory.resolve(flags.ociLayoutPath), log));
+      }
+      if (!flags.tarball.isEmpty()) {
+        destinations.add(new TarballPublisher(workingDirectory.resolve(flags.tarball), repo, namer, tags,
+            LocalImages.target(env.get("GOOS"), env.get("GOARCH")), log));
+      }
+      if (flags.push) {
+        destinations.add(registryPublisher(repo, namer, tags, flags));
+      }
+      if (destinations.isEmpty()) {
+        publisher = new NoopPublisher(repo, namer, tags, flags.tagOnly);
+      } else {
+        publisher = destinations.size() == 1 ? destinations.get(0) : new MultiPublisher(destinations);
+      }
     }
+    if (!flags.imageRefs.isEmpty()) {
+      publisher = new RecordingPublisher(publisher, workingDirectory.resolve(flags.imageRefs));
+    }
+    return new CachingPublisher(publisher);
+  }
+
+  private Publisher registryPublisher(String repo, Namer namer, List<String> tags, PublishFlags flags) {
     if (repo.isEmpty()) {
       throw new IllegalArgumentException("KO_DOCKER_REPO environment variable is unset");
     }
@@ -178,8 +228,8 @@ final class Wiring implements AutoCloseable {
       hosts.add(registry.host());
       unverifiedHosts = Set.copyOf(hosts);
     }
-    return new RegistryPublisher(registryClient(), repo, namer, flags.uniqueTags(), flags.tagOnly,
-        flags.insecureRegistry, executor, log);
+    return new RegistryPublisher(registryClient(), repo, namer, tags, flags.tagOnly, flags.insecureRegistry,
+        executor, log);
   }
 
   /** KO_DOCKER_REPO is a registry or a repository, as in ko. */
