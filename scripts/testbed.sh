@@ -603,6 +603,14 @@ base_images() {
 
 # ------------------------------------------------------------ base image push
 
+# The status code of a curl -D dump. No pipeline: under pipefail, head closing
+# early can kill printf with SIGPIPE and, through set -e, the whole script.
+status_of() {
+  local first=${1%%$'\n'*}
+  read -r _ first _ <<<"${first}"
+  printf '%s\n' "${first}"
+}
+
 header_value() {
   # $1: header name (lower case); stdin: a curl -D dump.
   tr -d '\r' | awk -v h="$1" 'tolower($0) ~ "^" h ":" { sub(/^[^:]*:[ \t]*/, ""); v = $0 } END { print v }'
@@ -617,7 +625,7 @@ push_blob() {
   local post="${REG_URL}/v2/${repo}/blobs/uploads/"
   [[ -n ${from} ]] && post+="?mount=${digest}&from=${from}"
   hdrs=$(reg_curl -o /dev/null -D - -X POST -H 'Content-Length: 0' "${post}")
-  code=$(printf '%s\n' "${hdrs}" | head -n 1 | awk '{print $2}')
+  code=$(status_of "${hdrs}")
   [[ ${code} == 201 ]] && return 0
   [[ ${code} == 202 ]] || die "POST ${post} -> ${code}"
   location=$(printf '%s\n' "${hdrs}" | header_value location)
@@ -638,7 +646,7 @@ push_manifest() {
   local repo=$1 ref=$2 file=$3 mt=$4 digest=$5 hdrs code got
   hdrs=$(reg_curl -o /dev/null -D - -X PUT -H "Content-Type: ${mt}" \
     --data-binary "@${file}" "${REG_URL}/v2/${repo}/manifests/${ref}")
-  code=$(printf '%s\n' "${hdrs}" | head -n 1 | awk '{print $2}')
+  code=$(status_of "${hdrs}")
   [[ ${code} == 201 ]] || die "PUT manifest ${repo}:${ref} -> ${code}"
   got=$(printf '%s\n' "${hdrs}" | header_value docker-content-digest)
   [[ ${got} == "${digest}" ]] || die "registry says ${got} for ${repo}:${ref}, expected ${digest}"
