@@ -10,6 +10,7 @@ import dev.ko.log.Log;
 import dev.ko.name.BadNameException;
 import dev.ko.name.Registry;
 import dev.ko.name.Repository;
+import dev.ko.name.Tag;
 import dev.ko.oci.GoTime;
 import dev.ko.publish.CachingPublisher;
 import dev.ko.publish.DaemonPublisher;
@@ -182,6 +183,13 @@ final class Wiring implements AutoCloseable {
           + "In a future release this will be an error.");
     }
     List<String> tags = flags.uniqueTags();
+    for (String tag : tags) {
+      try {
+        Tag.parse("ko.invalid/tag-check:" + tag);
+      } catch (BadNameException e) {
+        throw new IllegalArgumentException("invalid tag \"" + tag + "\": " + e.getMessage(), e);
+      }
+    }
     Publisher publisher;
     if (flags.local || repo.startsWith(LOCAL_DOMAIN)) {
       if (flags.local && repo.contains(LOCAL_DOMAIN)) {

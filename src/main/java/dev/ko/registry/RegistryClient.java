@@ -27,6 +27,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,12 +49,19 @@ public final class RegistryClient {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int ATTEMPTS = 3;
   private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
+  private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(10);
+  /**
+   * How long the HTTPS try of a registry that may speak plain HTTP may take (Go's TLS handshake
+   * timeout): a plain server that does not answer a TLS hello must not stall the run.
+   */
+  private static final Duration TLS_PROBE_TIMEOUT = Duration.ofSeconds(10);
 
   private final HttpTransport transport;
   private final Keychain keychain;
   private final String userAgent;
   private final Log log;
   private final Duration retryBackoff;
+  private final Clock clock;
   private final ConcurrentMap<String, CompletableFuture<Ping>> pings = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Credential> credentials = new ConcurrentHashMap<>();
   private final ConcurrentMap<Access, Token> tokens = new ConcurrentHashMap<>();
@@ -62,8 +70,8 @@ public final class RegistryClient {
   private record Ping(String scheme, Challenge challenge) {}
 
   private record Token(String value, Instant expires) {
-    boolean valid() {
-      return Instant.now().isBefore(expires);
+    boolean validAt(Instant now) {
+      return now.isBefore(expires);
     }
   }
 
@@ -71,6 +79,13 @@ public final class RegistryClient {
   public record Fetched(MediaType mediaType, byte[] bytes, Digest digest) {}
 
   public RegistryClient(HttpTransport transport, Keychain keychain, String userAgent, Log log, Duration retryBackoff) {
+    this(transport, keychain, userAgent, log, retryBackoff, Clock.systemUTC());
+  }
+
+  /** With the clock that decides when tokens expire (tests move it forward). */
+  RegistryClient(HttpTransport transport, Keychain keychain, String userAgent, Log log, Duration retryBackoff,
+      Clock clock) {
+    this.clock = clock;
     this.transport = transport;
     this.keychain = keychain;
     this.userAgent = userAgent;
@@ -276,7 +291,13 @@ public final class RegistryClient {
   private <T> HttpResponse<T> sendOnce(
       String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
       HttpResponse.BodyHandler<T> handler, String authorization) throws IOException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10));
+    return sendOnce(method, uri, headers, body, handler, authorization, REQUEST_TIMEOUT);
+  }
+
+  private <T> HttpResponse<T> sendOnce(
+      String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
+      HttpResponse.BodyHandler<T> handler, String authorization, Duration timeout) throws IOException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout);
     if (uri.getScheme().equals("http")) {
       b.version(HttpClient.Version.HTTP_1_1);
     }
@@ -403,7 +424,7 @@ public final class RegistryClient {
     }
     if (challenge.isBearer()) {
       Token t = tokens.get(access);
-      if (t == null || !t.valid()) {
+      if (t == null || !t.validAt(clock.instant())) {
         t = fetchToken(access, challenge);
         tokens.put(access, t);
       }
@@ -439,13 +460,13 @@ public final class RegistryClient {
     try {
       Ping p;
       if (registry.scheme().equals("https")) {
-        p = pingWith("https", registry);
+        p = pingWith("https", registry, REQUEST_TIMEOUT);
       } else {
         try {
-          p = pingWith("https", registry);
+          p = pingWith("https", registry, TLS_PROBE_TIMEOUT);
         } catch (IOException overTls) {
           try {
-            p = pingWith("http", registry);
+            p = pingWith("http", registry, REQUEST_TIMEOUT);
           } catch (IOException plain) {
             // A certificate problem says more than "an HTTP request to an HTTPS server".
             throw isCertificateProblem(overTls) ? overTls : plain;
@@ -461,9 +482,9 @@ public final class RegistryClient {
     }
   }
 
-  private Ping pingWith(String scheme, Registry registry) throws IOException {
+  private Ping pingWith(String scheme, Registry registry, Duration timeout) throws IOException {
     URI uri = URI.create(scheme + "://" + registry.host() + "/v2/");
-    HttpResponse<byte[]> r = sendOnce("GET", uri, Map.of(), null, BodyHandlers.ofByteArray(), null);
+    HttpResponse<byte[]> r = sendOnce("GET", uri, Map.of(), null, BodyHandlers.ofByteArray(), null, timeout);
     if (r.statusCode() == 401) {
       return new Ping(scheme, Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)).orElse(Challenge.NONE));
     }
@@ -568,7 +589,7 @@ public final class RegistryClient {
     }
     long expiresIn = reply.path("expires_in").asLong(60);
     // Renew a little early so a token never expires in the middle of an upload.
-    return new Token(token, Instant.now().plusSeconds(Math.max(10, expiresIn) - 5));
+    return new Token(token, clock.instant().plusSeconds(Math.max(10, expiresIn) - 5));
   }
 
   private static URI stripQuery(URI uri) {

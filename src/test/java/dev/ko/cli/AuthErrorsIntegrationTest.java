@@ -140,6 +140,8 @@ class AuthErrorsIntegrationTest {
     assertThat(failure(build(env, "--tag-only"))).isEqualTo("Error: latest tag cannot be used in tag-only references");
     assertThat(failure(build(env, "--tag-only", "-t", "a,b")))
         .isEqualTo("Error: must specify exactly one tag to resolve images into tag-only references");
+    assertThat(failure(build(env, "-t", "bad tag!")))
+        .startsWith("Error: invalid tag \"bad tag!\": tag can only contain the characters");
     assertThat(plain.tags("err-tag-only/hello-" + md5(IMPORT_PATH))).isEmpty();
   }
 

@@ -153,6 +153,25 @@ class AuthIntegrationTest {
   }
 
   @Test
+  void baseOnATokenRegistryTargetOnATlsRegistryBothWithLogins() throws Exception {
+    TestBed token = TestBed.tokenAuth();
+    TestBed tls = TestBed.tlsBasicAuth();
+    Map<String, String> env = env(tls, "auth-cross", token);
+    env.put("SSL_CERT_FILE", tls.get("TESTBED_CA"));
+    assertThat(login(env, token, "pass").exit()).isZero();
+    assertThat(login(env, tls, tls.get("TESTBED_PASSWORD")).exit()).isZero();
+    int before = token.tokenServer().requests().size();
+    long mark = tls.logMark();
+    String ref = build(env, "--platform=linux/arm64");
+    assertThat(token.tokenServer().requests().subList(before, token.tokenServer().requests().size()))
+        .as("the base registry is only read").allMatch(q -> q.scopes().equals(List.of("repository:distroless/static:pull")));
+    assertThat(tls.requestsSince(mark)).noneMatch(q -> q.contains("mount="));
+    Proc.Result run = tls.runImage(ref, tmp.resolve("run-cross"), "arm64", "v8");
+    assertThat(run.exit()).as(run.stderr()).isZero();
+    assertThat(run.stdout()).startsWith("Hello from ko-jvm! (linux/arm64, uid 65532)\n");
+  }
+
+  @Test
   void credentialHelperOnPathStoresOnLoginAndAnswersOnPush() throws Exception {
     TestBed tls = TestBed.tlsBasicAuth();
     Path store = Files.createDirectories(tmp.resolve("helper-store"));
