@@ -7,8 +7,14 @@
 #       Install the Debian packages the test bed needs (only if some are
 #       missing) and enable binfmt_misc so foreign-arch binaries run.
 #   testbed.sh start DIR [--tls] [--htpasswd USER:PASS]
+#                        [--token REALM_URL,SERVICE,ISSUER,CERT --token-user USER:PASS]
 #       Start a throwaway registry with its state under DIR, seed the base
 #       images, and print the path of DIR/env (KEY=value lines) on stdout.
+#       --token turns on Bearer token auth: the registry sends clients to the
+#       token server at REALM_URL (which the caller runs) and accepts the RS256
+#       tokens it signs with the key of CERT (a PEM certificate) for SERVICE
+#       and ISSUER. The script gets its own seeding token from REALM_URL as
+#       --token-user.
 #   testbed.sh stop DIR
 #       Stop the registry started in DIR (DIR itself is kept).
 #
@@ -38,7 +44,7 @@ readonly SCRIPT_PATH="${SCRIPT_DIR}/${BASH_SOURCE[0]##*/}"
 readonly RUNIMG_SRC_DIR="${SCRIPT_DIR}/testbed"
 
 readonly PACKAGES=(docker-registry golang-go skopeo umoci qemu-user-static git libcap2-bin
-  binfmt-support jq curl openssl apache2-utils ca-certificates tzdata)
+  binfmt-support jq curl openssl apache2-utils ca-certificates tzdata podman runc)
 
 readonly BINFMT_DIR=/proc/sys/fs/binfmt_misc
 
@@ -70,6 +76,7 @@ usage() {
   cat >&2 <<'EOF'
 usage: testbed.sh install
        testbed.sh start DIR [--tls] [--htpasswd USER:PASS]
+                            [--token REALM_URL,SERVICE,ISSUER,CERT --token-user USER:PASS]
        testbed.sh stop DIR
 EOF
   exit 2
@@ -169,6 +176,12 @@ yaml_str() {
   printf "'%s'" "${1//\'/\'\'}"
 }
 
+# Token auth settings (--token): realm URL, service, issuer, certificate.
+TOKEN_REALM=""
+TOKEN_SERVICE=""
+TOKEN_ISSUER=""
+TOKEN_CERT=""
+
 write_registry_config() {
   local dir=$1 port=$2 tls=$3 auth=$4
   {
@@ -217,6 +230,15 @@ auth:
     realm: ko-testbed
     path: $(yaml_str "${dir}/htpasswd")
 EOF
+    elif [[ -n ${TOKEN_REALM} ]]; then
+      cat <<EOF
+auth:
+  token:
+    realm: $(yaml_str "${TOKEN_REALM}")
+    service: $(yaml_str "${TOKEN_SERVICE}")
+    issuer: $(yaml_str "${TOKEN_ISSUER}")
+    rootcertbundle: $(yaml_str "${TOKEN_CERT}")
+EOF
     fi
   } >"${dir}/config.yml"
 }
@@ -261,7 +283,7 @@ REG_PORT=""
 start_registry() {
   local dir=$1 scheme=$2 tls=$3 auth=$4
   local attempt pid code i want=200 logpos
-  [[ ${auth} == 0 ]] || want=401
+  [[ ${auth} == 0 && -z ${TOKEN_REALM} ]] || want=401
   touch "${dir}/registry.log"
   for ((attempt = 0; attempt < 5; attempt++)); do
     REG_PORT=$(pick_port)
@@ -631,6 +653,14 @@ base_images() {
 
 # ------------------------------------------------------------ base image push
 
+# The status code of a curl -D dump. No pipeline: under pipefail, head closing
+# early can kill printf with SIGPIPE and, through set -e, the whole script.
+status_of() {
+  local first=${1%%$'\n'*}
+  read -r _ first _ <<<"${first}"
+  printf '%s\n' "${first}"
+}
+
 header_value() {
   # $1: header name (lower case); stdin: a curl -D dump.
   tr -d '\r' | awk -v h="$1" 'tolower($0) ~ "^" h ":" { sub(/^[^:]*:[ \t]*/, ""); v = $0 } END { print v }'
@@ -645,7 +675,7 @@ push_blob() {
   local post="${REG_URL}/v2/${repo}/blobs/uploads/"
   [[ -n ${from} ]] && post+="?mount=${digest}&from=${from}"
   hdrs=$(reg_curl -o /dev/null -D - -X POST -H 'Content-Length: 0' "${post}")
-  code=$(printf '%s\n' "${hdrs}" | head -n 1 | awk '{print $2}')
+  code=$(status_of "${hdrs}")
   [[ ${code} == 201 ]] && return 0
   [[ ${code} == 202 ]] || die "POST ${post} -> ${code}"
   location=$(printf '%s\n' "${hdrs}" | header_value location)
@@ -666,7 +696,7 @@ push_manifest() {
   local repo=$1 ref=$2 file=$3 mt=$4 digest=$5 hdrs code got
   hdrs=$(reg_curl -o /dev/null -D - -X PUT -H "Content-Type: ${mt}" \
     --data-binary "@${file}" "${REG_URL}/v2/${repo}/manifests/${ref}")
-  code=$(printf '%s\n' "${hdrs}" | head -n 1 | awk '{print $2}')
+  code=$(status_of "${hdrs}")
   [[ ${code} == 201 ]] || die "PUT manifest ${repo}:${ref} -> ${code}"
   got=$(printf '%s\n' "${hdrs}" | header_value docker-content-digest)
   [[ ${got} == "${digest}" ]] || die "registry says ${got} for ${repo}:${ref}, expected ${digest}"
@@ -742,11 +772,33 @@ build_runimg() {
   printf '%s\n' "${bin}"
 }
 
+# Asks the token server for one token that may push both seeded repositories
+# (and mount between them) and makes every later reg_curl send it.
+use_seeding_token() {
+  local user=$1 pass=$2 scopes reply token
+  scopes="scope=repository:${BASE_REPO}:pull,push&scope=repository:${DOCKER_REPO}:pull,push"
+  reply=$(curl -sS --max-time 30 -u "${user}:${pass}" \
+    "${TOKEN_REALM}?service=${TOKEN_SERVICE}&${scopes}") || die "token server ${TOKEN_REALM} did not answer"
+  token=$(jq -r '.token // .access_token // empty' <<<"${reply}")
+  [[ -n ${token} ]] || die "token server ${TOKEN_REALM} gave no token for ${user}"
+  CURL_AUTH=("${CURL_TLS[@]}" -H "Authorization: Bearer ${token}")
+}
+
 cmd_start() {
-  local dir="" tls=0 auth=0 creds="" user="" pass=""
+  local dir="" tls=0 auth=0 creds="" user="" pass="" token_spec="" token_creds=""
   while (($# > 0)); do
     case $1 in
       --tls) tls=1 ;;
+      --token)
+        (($# >= 2)) || usage
+        token_spec=$2
+        shift
+        ;;
+      --token-user)
+        (($# >= 2)) || usage
+        token_creds=$2
+        shift
+        ;;
       --htpasswd)
         (($# >= 2)) || usage
         creds=$2
@@ -762,6 +814,18 @@ cmd_start() {
     shift
   done
   [[ -n ${dir} ]] || usage
+  if [[ -n ${token_spec} ]]; then
+    [[ -z ${creds} ]] || die "--token and --htpasswd cannot be combined"
+    IFS=, read -r TOKEN_REALM TOKEN_SERVICE TOKEN_ISSUER TOKEN_CERT <<<"${token_spec}"
+    [[ -n ${TOKEN_REALM} && -n ${TOKEN_SERVICE} && -n ${TOKEN_ISSUER} && -n ${TOKEN_CERT} ]] ||
+      die "--token wants REALM_URL,SERVICE,ISSUER,CERT"
+    [[ -f ${TOKEN_CERT} ]] || die "--token: certificate ${TOKEN_CERT} not found"
+    [[ ${token_creds} == *:* && -n ${token_creds%%:*} ]] || die "--token needs --token-user USER:PASS"
+    user=${token_creds%%:*}
+    pass=${token_creds#*:}
+  elif [[ -n ${token_creds} ]]; then
+    die "--token-user needs --token"
+  fi
   if [[ -n ${creds} ]]; then
     [[ ${creds} == *:* && -n ${creds%%:*} ]] || die "--htpasswd wants USER:PASS"
     user=${creds%%:*}
@@ -801,6 +865,9 @@ cmd_start() {
   # orphan registry behind.
   STARTED_DIR=${dir}
   trap 'stop_pid "${STARTED_DIR}"' EXIT
+  if [[ -n ${TOKEN_REALM} ]]; then
+    use_seeding_token "${user}" "${pass}"
+  fi
   log "seeding base images"
   seed_base "${base}"
   trap - EXIT
@@ -833,7 +900,11 @@ cmd_start() {
       printf 'TESTBED_CA=%s\n' "${dir}/ca.pem"
       printf 'TESTBED_CERT_DIR=%s\n' "${dir}/certs"
     fi
-    if [[ ${auth} == 1 ]]; then
+    if [[ -n ${TOKEN_REALM} ]]; then
+      printf 'TESTBED_TOKEN_REALM=%s\n' "${TOKEN_REALM}"
+      printf 'TESTBED_TOKEN_SERVICE=%s\n' "${TOKEN_SERVICE}"
+    fi
+    if [[ ${auth} == 1 || -n ${TOKEN_REALM} ]]; then
       printf 'TESTBED_USER=%s\n' "${user}"
       printf 'TESTBED_PASSWORD=%s\n' "${pass}"
     fi

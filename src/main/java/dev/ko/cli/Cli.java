@@ -1,6 +1,7 @@
 package dev.ko.cli;
 
 import dev.ko.config.Env;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -11,7 +12,13 @@ public final class Cli {
   private Cli() {}
 
   public static int run(String[] args, Env env, Path workingDirectory, PrintStream out, PrintStream err) {
-    KoCommand root = new KoCommand(env, workingDirectory, out, err);
+    return run(args, env, workingDirectory, InputStream.nullInputStream(), out, err);
+  }
+
+  /** As above, with a standard input ({@code ko login --password-stdin} reads it). */
+  public static int run(
+      String[] args, Env env, Path workingDirectory, InputStream in, PrintStream out, PrintStream err) {
+    KoCommand root = new KoCommand(env, workingDirectory, in, out, err);
     CommandLine cl = new CommandLine(root);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));

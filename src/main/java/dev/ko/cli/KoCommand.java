@@ -1,6 +1,7 @@
 package dev.ko.cli;
 
 import dev.ko.config.Env;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Spec;
       BuildCommand.class,
       VersionCommand.class,
       CompletionCommand.class,
+      LoginCommand.class,
       CommandLine.HelpCommand.class
     })
 final class KoCommand implements Callable<Integer> {
@@ -31,13 +33,15 @@ final class KoCommand implements Callable<Integer> {
 
   private final Env env;
   private final Path workingDirectory;
+  private final InputStream in;
   private final PrintStream out;
   private final PrintStream err;
   private final long startNanos = System.nanoTime();
 
-  KoCommand(Env env, Path workingDirectory, PrintStream out, PrintStream err) {
+  KoCommand(Env env, Path workingDirectory, InputStream in, PrintStream out, PrintStream err) {
     this.env = env;
     this.workingDirectory = workingDirectory;
+    this.in = in;
     this.out = out;
     this.err = err;
   }
@@ -49,8 +53,20 @@ final class KoCommand implements Callable<Integer> {
     return 0;
   }
 
+  InputStream in() {
+    return in;
+  }
+
+  Env env() {
+    return env;
+  }
+
   PrintStream out() {
     return out;
+  }
+
+  PrintStream err() {
+    return err;
   }
 
   boolean verbose() {
@@ -58,6 +74,11 @@ final class KoCommand implements Callable<Integer> {
   }
 
   Wiring wiring() {
-    return new Wiring(env, workingDirectory, new StderrLog(err, verbose, startNanos));
+    return new Wiring(env, workingDirectory, log());
+  }
+
+  /** The log on stderr, in ko's format; debug lines only with -v. */
+  StderrLog log() {
+    return new StderrLog(err, verbose, startNanos);
   }
 }

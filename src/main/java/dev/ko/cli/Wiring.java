@@ -14,14 +14,28 @@ import dev.ko.log.Log;
 import dev.ko.name.BadNameException;
 import dev.ko.name.Registry;
 import dev.ko.name.Repository;
+import dev.ko.name.Tag;
 import dev.ko.oci.GoTime;
+import dev.ko.publish.CachingPublisher;
+import dev.ko.publish.DaemonPublisher;
+import dev.ko.publish.DockerEngine;
+import dev.ko.publish.ExternalCommand;
+import dev.ko.publish.KindPublisher;
+import dev.ko.publish.LayoutPublisher;
+import dev.ko.publish.LocalImages;
+import dev.ko.publish.MultiPublisher;
 import dev.ko.publish.Namer;
 import dev.ko.publish.NoopPublisher;
 import dev.ko.publish.Publisher;
+import dev.ko.publish.RecordingPublisher;
 import dev.ko.publish.RegistryPublisher;
+import dev.ko.publish.TarballPublisher;
 import dev.ko.registry.DockerConfigKeychain;
+import dev.ko.registry.GitHubKeychain;
 import dev.ko.registry.HttpTransport;
+import dev.ko.registry.Keychain;
 import dev.ko.registry.RegistryClient;
+import dev.ko.registry.TrustStores;
 import dev.ko.sbom.SbomOptions;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -29,9 +43,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -43,15 +54,15 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * The one place where the program's parts are composed: options from flags and environment, the
  * registry client, the builder and the publisher. Owns the run's thread pool and scratch directory.
  */
 final class Wiring implements AutoCloseable {
+  private static final String LOCAL_DOMAIN = "ko.local";
+  private static final String KIND_DOMAIN = "kind.local";
+
   private final Env env;
   private final Path workingDirectory;
   private final Log log;
@@ -140,10 +151,6 @@ final class Wiring implements AutoCloseable {
     if (flags.debug) {
       throw new IllegalArgumentException("--debug is not supported by this version of ko-jvm");
     }
-    if (!publish.ociLayoutPath.isEmpty() || !publish.tarball.isEmpty() || !publish.imageRefs.isEmpty() || publish.local) {
-      throw new IllegalArgumentException(
-          "--oci-layout-path, --tarball, --image-refs and --local are not supported by this version of ko-jvm");
-    }
   }
 
   private static Map<String, String> keyValues(List<String> items, String error) {
@@ -191,8 +198,9 @@ final class Wiring implements AutoCloseable {
 
   synchronized RegistryClient registryClient() {
     if (registryClient == null) {
-      HttpTransport transport = new HttpTransport(Wiring::defaultTls, Wiring::trustAllTls, unverifiedHosts);
-      registryClient = new RegistryClient(transport, new DockerConfigKeychain(env.asMap(), env.home()),
+      HttpTransport transport = new HttpTransport(() -> TrustStores.verified(env.asMap()), TrustStores::unverified, unverifiedHosts);
+      registryClient = new RegistryClient(transport, Keychain.firstOf(
+          new DockerConfigKeychain(env.asMap(), env.home()), new GitHubKeychain(env.asMap())),
           Version.userAgent(), log, Duration.ofSeconds(1));
     }
     return registryClient;
@@ -211,17 +219,64 @@ final class Wiring implements AutoCloseable {
     return new ProcessGoToolchain(env.isSet("KO_GO_PATH") ? env.get("KO_GO_PATH") : "go");
   }
 
-  /** The publisher for the flags and {@code KO_DOCKER_REPO}, validated before anything is built. */
-  Publisher publisher(PublishFlags flags) {
+  /**
+   * The publisher for the flags and {@code KO_DOCKER_REPO}, validated before anything is built,
+   * chosen as ko does: the local Docker engine ({@code --local} or {@code ko.local}), else kind
+   * nodes ({@code kind.local}), else the OCI layout, the tarball and the registry, in that order,
+   * whichever are asked for; recorded for {@code --image-refs}; each result published once.
+   */
+  Publisher publisher(PublishFlags flags) throws IOException {
     String repo = env.get("KO_DOCKER_REPO");
     Namer namer = Namer.select(flags.preserveImportPaths, flags.baseImportPaths, flags.bare);
     if (flags.bare && flags.baseImportPaths) {
       log.info("WARNING! --base-import-paths will take precedence and ignore --bare flag. "
           + "In a future release this will be an error.");
     }
-    if (!flags.push) {
-      return new NoopPublisher(repo, namer, flags.uniqueTags(), flags.tagOnly);
+    List<String> tags = flags.uniqueTags();
+    for (String tag : tags) {
+      try {
+        Tag.parse("ko.invalid/tag-check:" + tag);
+      } catch (BadNameException e) {
+        throw new IllegalArgumentException("invalid tag \"" + tag + "\": " + e.getMessage(), e);
+      }
     }
+    Publisher publisher;
+    if (flags.local || repo.startsWith(LOCAL_DOMAIN)) {
+      if (flags.local && repo.contains(LOCAL_DOMAIN)) {
+        log.info("WARNING! The --local flag might be deprecated in the future.");
+      }
+      DockerEngine engine = DockerEngine.fromDockerHost(env.get("DOCKER_HOST"), env.isSet("DOCKER_TLS_VERIFY"));
+      publisher = new DaemonPublisher(engine, repo.isEmpty() ? LOCAL_DOMAIN : repo, namer, tags, env.get("GOOS"),
+          env.get("GOARCH"), log);
+    } else if (repo.startsWith(KIND_DOMAIN)) {
+      String provider = env.get("KIND_EXPERIMENTAL_PROVIDER").equals("podman") ? "podman" : "docker";
+      publisher = new KindPublisher(new ExternalCommand(provider, env.asMap()), env.get("KIND_CLUSTER_NAME"), repo,
+          namer, tags, env.get("GOOS"), env.get("GOARCH"), log);
+    } else {
+      List<Publisher> destinations = new ArrayList<>();
+      if (!flags.ociLayoutPath.isEmpty()) {
+        destinations.add(new LayoutPublisher(flags.ociLayoutPath, workingDirectory.resolve(flags.ociLayoutPath), log));
+      }
+      if (!flags.tarball.isEmpty()) {
+        destinations.add(new TarballPublisher(workingDirectory.resolve(flags.tarball), repo, namer, tags,
+            LocalImages.target(env.get("GOOS"), env.get("GOARCH")), log));
+      }
+      if (flags.push) {
+        destinations.add(registryPublisher(repo, namer, tags, flags));
+      }
+      if (destinations.isEmpty()) {
+        publisher = new NoopPublisher(repo, namer, tags, flags.tagOnly);
+      } else {
+        publisher = destinations.size() == 1 ? destinations.get(0) : new MultiPublisher(destinations);
+      }
+    }
+    if (!flags.imageRefs.isEmpty()) {
+      publisher = new RecordingPublisher(publisher, workingDirectory.resolve(flags.imageRefs));
+    }
+    return new CachingPublisher(publisher);
+  }
+
+  private Publisher registryPublisher(String repo, Namer namer, List<String> tags, PublishFlags flags) {
     if (repo.isEmpty()) {
       throw new IllegalArgumentException("KO_DOCKER_REPO environment variable is unset");
     }
@@ -234,8 +289,8 @@ final class Wiring implements AutoCloseable {
       unverifiedHosts = Set.copyOf(hosts);
     }
     registryClient().warmUp(registry, executor);
-    return new RegistryPublisher(registryClient(), repo, namer, flags.uniqueTags(), flags.tagOnly,
-        flags.insecureRegistry, sbomRepository, executor, log);
+    return new RegistryPublisher(registryClient(), repo, namer, tags, flags.tagOnly, flags.insecureRegistry,
+        sbomRepository, executor, log);
   }
 
   /** Where SBOMs go instead of next to their image, as cosign reads {@code COSIGN_REPOSITORY}. */
@@ -264,39 +319,6 @@ final class Wiring implements AutoCloseable {
       return Repository.parse(repo, insecure).registry();
     } catch (BadNameException e) {
       throw new IllegalArgumentException("failed to parse \"" + repo + "\" as repository: " + e.getMessage(), e);
-    }
-  }
-
-  // ------------------------------------------------------------ TLS
-
-  private static SSLContext defaultTls() {
-    try {
-      return SSLContext.getDefault();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("no default TLS context", e);
-    }
-  }
-
-  /** Only for registries named with --insecure-registry. */
-  private static SSLContext trustAllTls() {
-    TrustManager trustAll = new X509TrustManager() {
-      @Override
-      public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-      @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-      @Override
-      public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
-      }
-    };
-    try {
-      SSLContext c = SSLContext.getInstance("TLS");
-      c.init(null, new TrustManager[] {trustAll}, new SecureRandom());
-      return c;
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot create a TLS context", e);
     }
   }
 

@@ -3,10 +3,7 @@ package dev.ko.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ko.name.Registry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +13,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Credentials the way Docker tooling finds them: Docker's {@code config.json} ({@code
@@ -72,7 +68,7 @@ public final class DockerConfigKeychain implements Keychain {
     try {
       root = MAPPER.readTree(file.get().toFile());
     } catch (IOException e) {
-      throw new IOException("reading credentials from " + file.get() + ": " + e.getMessage(), e);
+      throw new IOException("reading credentials from " + file.get() + ": " + jsonProblem(e));
     }
     if (root == null || !root.isObject()) {
       return Credential.ANONYMOUS;
@@ -83,7 +79,7 @@ public final class DockerConfigKeychain implements Keychain {
       helper = text(root.get("credsStore"));
     }
     if (!helper.isEmpty()) {
-      return fromHelper(helper, key);
+      return new CredentialHelper(helper, env).get(key);
     }
     JsonNode entry = findAuth(root.path("auths"), registry);
     return entry == null ? Credential.ANONYMOUS : fromAuthEntry(entry, file.get());
@@ -141,68 +137,15 @@ public final class DockerConfigKeychain implements Keychain {
     return new Credential(username, password, text(entry.get("identitytoken")), text(entry.get("registrytoken")));
   }
 
-  /** Runs {@code docker-credential-<helper> get} with the server on stdin (Docker's helper protocol). */
-  private Credential fromHelper(String helper, String server) throws IOException {
-    String program = "docker-credential-" + helper;
-    ProcessBuilder pb = new ProcessBuilder(program, "get");
-    pb.environment().clear();
-    pb.environment().putAll(env);
-    pb.redirectError(ProcessBuilder.Redirect.PIPE);
-    Process p;
-    try {
-      p = pb.start();
-    } catch (IOException e) {
-      throw new IOException("credential helper " + program + " could not be started: " + e.getMessage(), e);
+  /**
+   * Where a credentials file is broken, without the parser's message: it quotes the offending
+   * text, which may be a secret.
+   */
+  static String jsonProblem(IOException e) {
+    if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null) {
+      return "not valid JSON at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr();
     }
-    try (OutputStream in = p.getOutputStream()) {
-      in.write(server.getBytes(StandardCharsets.UTF_8));
-    }
-    byte[] out = readAll(p.getInputStream());
-    byte[] err = readAll(p.getErrorStream());
-    int code;
-    try {
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException("credential helper " + program + " did not answer within 60 s");
-      }
-      code = p.exitValue();
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while waiting for " + program, e);
-    }
-    String output = new String(out, StandardCharsets.UTF_8).strip();
-    if (code != 0) {
-      if (output.contains("credentials not found")) {
-        return Credential.ANONYMOUS;
-      }
-      String why = output.isEmpty() ? new String(err, StandardCharsets.UTF_8).strip() : output;
-      throw new IOException("credential helper " + program + " failed for " + server + ": exit status " + code
-          + (why.isEmpty() ? "" : ": " + firstLine(why)));
-    }
-    JsonNode reply;
-    try {
-      reply = MAPPER.readTree(out);
-    } catch (IOException e) {
-      throw new IOException("credential helper " + program + " gave output that is not JSON");
-    }
-    String username = text(reply.get("Username"));
-    String secret = text(reply.get("Secret"));
-    if (username.equals("<token>")) {
-      return new Credential("", "", secret, "");
-    }
-    return Credential.basic(username, secret);
-  }
-
-  private static String firstLine(String s) {
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
-  }
-
-  private static byte[] readAll(InputStream in) throws IOException {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    in.transferTo(b);
-    return b.toByteArray();
+    return e instanceof com.fasterxml.jackson.core.JsonProcessingException ? "not valid JSON" : RegistryClient.describe(e);
   }
 
   private static String text(JsonNode node) {

@@ -28,6 +28,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,19 +50,29 @@ public final class RegistryClient {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int ATTEMPTS = 3;
   private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
+  private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(10);
+  /**
+   * How long the HTTPS try of a registry that may speak plain HTTP may take (Go's TLS handshake
+   * timeout): a plain server that does not answer a TLS hello must not stall the run.
+   */
+  private static final Duration TLS_PROBE_TIMEOUT = Duration.ofSeconds(10);
 
   private final HttpTransport transport;
   private final Keychain keychain;
   private final String userAgent;
   private final Log log;
   private final Duration retryBackoff;
-  private final ConcurrentMap<String, CompletableFuture<Challenge>> pings = new ConcurrentHashMap<>();
+  private final Clock clock;
+  private final ConcurrentMap<String, CompletableFuture<Ping>> pings = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Credential> credentials = new ConcurrentHashMap<>();
   private final ConcurrentMap<Access, Token> tokens = new ConcurrentHashMap<>();
 
+  /** What {@code GET /v2/} told us: the scheme that answered and how to authenticate. */
+  private record Ping(String scheme, Challenge challenge) {}
+
   private record Token(String value, Instant expires) {
-    boolean valid() {
-      return Instant.now().isBefore(expires);
+    boolean validAt(Instant now) {
+      return now.isBefore(expires);
     }
   }
 
@@ -69,6 +80,13 @@ public final class RegistryClient {
   public record Fetched(MediaType mediaType, byte[] bytes, Digest digest) {}
 
   public RegistryClient(HttpTransport transport, Keychain keychain, String userAgent, Log log, Duration retryBackoff) {
+    this(transport, keychain, userAgent, log, retryBackoff, Clock.systemUTC());
+  }
+
+  /** With the clock that decides when tokens expire (tests move it forward). */
+  RegistryClient(HttpTransport transport, Keychain keychain, String userAgent, Log log, Duration retryBackoff,
+      Clock clock) {
+    this.clock = clock;
     this.transport = transport;
     this.keychain = keychain;
     this.userAgent = userAgent;
@@ -274,7 +292,13 @@ public final class RegistryClient {
   private <T> HttpResponse<T> sendOnce(
       String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
       HttpResponse.BodyHandler<T> handler, String authorization) throws IOException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10));
+    return sendOnce(method, uri, headers, body, handler, authorization, REQUEST_TIMEOUT);
+  }
+
+  private <T> HttpResponse<T> sendOnce(
+      String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
+      HttpResponse.BodyHandler<T> handler, String authorization, Duration timeout) throws IOException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout);
     if (uri.getScheme().equals("http")) {
       b.version(HttpClient.Version.HTTP_1_1);
     }
@@ -370,6 +394,10 @@ public final class RegistryClient {
     if (t instanceof HttpTimeoutException) {
       return "timed out";
     }
+    if (isCertificateProblem(e)) {
+      return "TLS certificate not trusted: " + certificateReason(e)
+          + " (trust its CA through SSL_CERT_FILE or SSL_CERT_DIR, or use --insecure-registry)";
+    }
     if (t instanceof SSLException) {
       return "TLS handshake failed: " + t.getMessage();
     }
@@ -390,14 +418,14 @@ public final class RegistryClient {
   // ---------------------------------------------------------------- authentication
 
   private String authorization(Access access) throws IOException {
-    Challenge challenge = ping(access.registry());
+    Challenge challenge = ping(access.registry()).challenge();
     if (challenge.isBasic()) {
       Credential c = credential(access.registry());
       return c.hasPassword() ? c.basicHeader() : null;
     }
     if (challenge.isBearer()) {
       Token t = tokens.get(access);
-      if (t == null || !t.valid()) {
+      if (t == null || !t.validAt(clock.instant())) {
         t = fetchToken(access, challenge);
         tokens.put(access, t);
       }
@@ -409,12 +437,13 @@ public final class RegistryClient {
   /** After a 401: forget the token and learn from the new challenge (it may name a wider scope). */
   private void refresh(Access access, Challenge challenge) throws IOException {
     tokens.remove(access);
+    String scheme = ping(access.registry()).scheme();
     if (challenge.isBearer()) {
       Access wider = challenge.param("scope").isEmpty() ? access : access.with(challenge.param("scope"));
-      pings.put(access.registry().host(), CompletableFuture.completedFuture(challenge));
+      pings.put(access.registry().host(), CompletableFuture.completedFuture(new Ping(scheme, challenge)));
       tokens.put(access, fetchToken(wider, challenge));
     } else if (challenge.isBasic()) {
-      pings.put(access.registry().host(), CompletableFuture.completedFuture(challenge));
+      pings.put(access.registry().host(), CompletableFuture.completedFuture(new Ping(scheme, challenge)));
     }
   }
 
@@ -432,25 +461,35 @@ public final class RegistryClient {
     });
   }
 
-  private Challenge ping(Registry registry) throws IOException {
-    CompletableFuture<Challenge> mine = new CompletableFuture<>();
-    CompletableFuture<Challenge> existing = pings.putIfAbsent(registry.host(), mine);
+  /**
+   * Pings a registry once per run. Registries that may speak plain HTTP (loopback, private
+   * networks, --insecure-registry) are tried with HTTPS first and HTTP second, as Go's ko does, so
+   * a TLS registry on localhost works too; the scheme that answered is used from then on.
+   */
+  private Ping ping(Registry registry) throws IOException {
+    CompletableFuture<Ping> mine = new CompletableFuture<>();
+    CompletableFuture<Ping> existing = pings.putIfAbsent(registry.host(), mine);
     if (existing != null) {
       return Futures.join(existing);
     }
     try {
-      URI uri = URI.create(registry.baseUri() + "/v2/");
-      HttpResponse<byte[]> r = sendOnce("GET", uri, Map.of(), null, BodyHandlers.ofByteArray(), null);
-      Challenge c;
-      if (r.statusCode() == 401) {
-        c = Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)).orElse(Challenge.NONE);
-      } else if (r.statusCode() == 200) {
-        c = Challenge.NONE;
+      Ping p;
+      if (registry.scheme().equals("https")) {
+        p = pingWith("https", registry, REQUEST_TIMEOUT);
       } else {
-        throw new RegistryException("GET", uri.toString(), r.statusCode(), parseErrors(r.body()));
+        try {
+          p = pingWith("https", registry, TLS_PROBE_TIMEOUT);
+        } catch (IOException overTls) {
+          try {
+            p = pingWith("http", registry, REQUEST_TIMEOUT);
+          } catch (IOException plain) {
+            // A certificate problem says more than "an HTTP request to an HTTPS server".
+            throw isCertificateProblem(overTls) ? overTls : plain;
+          }
+        }
       }
-      mine.complete(c);
-      return c;
+      mine.complete(p);
+      return p;
     } catch (IOException | RuntimeException e) {
       pings.remove(registry.host(), mine);
       mine.completeExceptionally(e);
@@ -458,7 +497,44 @@ public final class RegistryClient {
     }
   }
 
+  private Ping pingWith(String scheme, Registry registry, Duration timeout) throws IOException {
+    URI uri = URI.create(scheme + "://" + registry.host() + "/v2/");
+    HttpResponse<byte[]> r = sendOnce("GET", uri, Map.of(), null, BodyHandlers.ofByteArray(), null, timeout);
+    if (r.statusCode() == 401) {
+      return new Ping(scheme, Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)).orElse(Challenge.NONE));
+    }
+    if (r.statusCode() == 200) {
+      return new Ping(scheme, Challenge.NONE);
+    }
+    throw new RegistryException("GET", uri.toString(), r.statusCode(), parseErrors(r.body()));
+  }
 
+  private static boolean isCertificateProblem(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.security.cert.CertificateException || t instanceof java.security.cert.CertPathValidatorException
+          || t instanceof javax.net.ssl.SSLPeerUnverifiedException
+          || t instanceof java.security.cert.CertPathBuilderException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String certificateReason(Throwable e) {
+    String deepest = "";
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.security.cert.CertPathBuilderException) {
+        return "certificate signed by unknown authority";
+      }
+      if (t instanceof java.security.cert.CertificateExpiredException) {
+        return "certificate has expired";
+      }
+      if (t.getMessage() != null) {
+        deepest = t.getMessage();
+      }
+    }
+    return deepest;
+  }
 
   private Credential credential(Registry registry) throws IOException {
     Credential c = credentials.get(registry.host());
@@ -517,7 +593,7 @@ public final class RegistryClient {
     }
     long expiresIn = reply.path("expires_in").asLong(60);
     // Renew a little early so a token never expires in the middle of an upload.
-    return new Token(token, Instant.now().plusSeconds(Math.max(10, expiresIn) - 5));
+    return new Token(token, clock.instant().plusSeconds(Math.max(10, expiresIn) - 5));
   }
 
   private static URI stripQuery(URI uri) {
@@ -526,8 +602,9 @@ public final class RegistryClient {
 
   // ---------------------------------------------------------------- helpers
 
-  private static URI url(Repository repo, String suffix) {
-    return URI.create(repo.registry().baseUri() + "/v2/" + repo.path() + suffix);
+  private URI url(Repository repo, String suffix) throws IOException {
+    Registry registry = repo.registry();
+    return URI.create(ping(registry).scheme() + "://" + registry.host() + "/v2/" + repo.path() + suffix);
   }
 
   private static URI location(URI request, HttpHeaders headers) throws IOException {

@@ -1,7 +1,10 @@
 /**
  * The registry HTTP API (OCI distribution): ping, manifests, blobs, uploads and cross-repository
  * mounts, with anonymous, Basic and Bearer-token authentication driven by {@code WWW-Authenticate}
- * challenges and credentials from a {@link dev.ko.registry.Keychain}. Remote images and indexes are
- * exposed through the {@link dev.ko.oci} interfaces, with layers fetched only when needed.
+ * challenges and credentials from a {@link dev.ko.registry.Keychain} (Docker's config.json with
+ * credential helpers, podman's auth.json, {@code GITHUB_TOKEN}); {@code ko login} writes them
+ * ({@link dev.ko.registry.DockerLogin}). TLS is verified against the JDK's and Go's root locations
+ * ({@link dev.ko.registry.TrustStores}). Remote images and indexes are exposed through the {@link
+ * dev.ko.oci} interfaces, with layers fetched only when needed.
  */
 package dev.ko.registry;

@@ -2,6 +2,7 @@ package dev.ko.testing;
 
 import dev.ko.cli.Cli;
 import dev.ko.config.Env;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,10 +14,17 @@ import java.util.Map;
 public final class KoRunner {
   private final Map<String, String> env;
   private final Path workingDirectory;
+  private final byte[] stdin;
 
-  private KoRunner(Map<String, String> env, Path workingDirectory) {
+  private KoRunner(Map<String, String> env, Path workingDirectory, byte[] stdin) {
     this.env = env;
     this.workingDirectory = workingDirectory;
+    this.stdin = stdin;
+  }
+
+  /** The same runner with this text on standard input. */
+  public KoRunner withStdin(String text) {
+    return new KoRunner(env, workingDirectory, text.getBytes(StandardCharsets.UTF_8));
   }
 
   /** The test JVM's PATH and HOME, plus the given variables. */
@@ -29,7 +37,7 @@ public final class KoRunner {
       }
     }
     env.putAll(vars);
-    return new KoRunner(env, workingDirectory);
+    return new KoRunner(env, workingDirectory, new byte[0]);
   }
 
   public record Result(int exit, String stdout, String stderr) {
@@ -44,7 +52,7 @@ public final class KoRunner {
     int exit;
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      exit = Cli.run(args, new Env(env), workingDirectory, o, e);
+      exit = Cli.run(args, new Env(env), workingDirectory, new ByteArrayInputStream(stdin), o, e);
     }
     return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }

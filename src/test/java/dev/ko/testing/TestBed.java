@@ -20,9 +20,15 @@ public final class TestBed {
   private static final Map<String, TestBed> RUNNING = new ConcurrentHashMap<>();
 
   private final Map<String, String> values;
+  private final TokenServer tokenServer;
 
   private TestBed(Map<String, String> values) {
+    this(values, null);
+  }
+
+  private TestBed(Map<String, String> values, TokenServer tokenServer) {
     this.values = Map.copyOf(values);
+    this.tokenServer = tokenServer;
   }
 
   /** The plain-HTTP registry with the seeded base images. */
@@ -44,6 +50,36 @@ public final class TestBed {
   /** A plain-HTTP registry with htpasswd Basic auth for {@code user}/{@code pass}. */
   public static TestBed basicAuth() {
     return RUNNING.computeIfAbsent("auth", k -> start("auth", "--htpasswd", "user:pass"));
+  }
+
+  /**
+   * A plain-HTTP registry with Bearer token auth, as Docker Hub or GHCR work: its token server
+   * (in this JVM) knows {@code user}/{@code pass} and gives anonymous callers pull only.
+   */
+  public static TestBed tokenAuth() {
+    return RUNNING.computeIfAbsent("token", k -> startTokenAuth("token"));
+  }
+
+  /** A token-auth registry of its own, for tests that stop its token server. */
+  public static TestBed startTokenAuth(String name) {
+    try {
+      Path dir = Files.createTempDirectory("ko-testbed-" + name + "-tokens-");
+      TokenServer tokens = TokenServer.start(dir, "ko-testbed-registry", "ko-testbed-issuer", Map.of("user", "pass"), 300);
+      Path cert = dir.resolve("token.pem");
+      TestBed bed = start(name, "--token",
+          tokens.realm() + "," + tokens.service() + "," + tokens.issuer() + "," + cert, "--token-user", "user:pass");
+      return new TestBed(bed.values, tokens);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start a token-auth test bed", e);
+    }
+  }
+
+  /** The token server of a {@link #tokenAuth()} bed. */
+  public TokenServer tokenServer() {
+    if (tokenServer == null) {
+      throw new IllegalStateException("this test bed has no token server");
+    }
+    return tokenServer;
   }
 
   private static TestBed start(String name, String... flags) {
@@ -144,7 +180,12 @@ public final class TestBed {
   public Proc.Result runImage(String ref, Path workDir, String... archAndVariant) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Repo.root().resolve("scripts/run-image.sh").toString(), ref, workDir.toString()));
     cmd.addAll(List.of(archAndVariant));
-    return Proc.run(Repo.root(), Map.of("TESTBED_RUNIMG", get("TESTBED_RUNIMG")), cmd);
+    Map<String, String> env = new HashMap<>(Map.of("TESTBED_RUNIMG", get("TESTBED_RUNIMG")));
+    if (values.containsKey("TESTBED_USER")) {
+      env.put("TESTBED_USER", get("TESTBED_USER"));
+      env.put("TESTBED_PASSWORD", get("TESTBED_PASSWORD"));
+    }
+    return Proc.run(Repo.root(), env, cmd);
   }
 
   /** {@code skopeo inspect} (config or raw manifest) of a reference on this registry. */

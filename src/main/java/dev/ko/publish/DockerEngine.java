@@ -1,0 +1,265 @@
+package dev.ko.publish;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The parts of the Docker Engine API that {@code ko.local} needs ({@code POST /images/load}, {@code
+ * POST /images/{name}/tag}), over the socket {@code DOCKER_HOST} names: {@code unix://PATH}
+ * (default {@code /var/run/docker.sock}) or {@code tcp://HOST:PORT} without TLS. Podman's
+ * Docker-compatible service answers the same calls. One connection per call, HTTP/1.1, the
+ * request body streamed in chunks.
+ */
+public final class DockerEngine {
+  static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final String host;
+  private final SocketAddress address;
+
+  private DockerEngine(String host, SocketAddress address) {
+    this.host = host;
+    this.address = address;
+  }
+
+  /** The engine {@code DOCKER_HOST} names; an unsupported form is an error naming it. */
+  public static DockerEngine fromDockerHost(String dockerHost, boolean tlsVerify) {
+    String h = dockerHost.isEmpty() ? DEFAULT_HOST : dockerHost;
+    if (h.startsWith("unix://")) {
+      return new DockerEngine(h, UnixDomainSocketAddress.of(h.substring("unix://".length())));
+    }
+    if (h.startsWith("tcp://")) {
+      if (tlsVerify) {
+        throw new IllegalArgumentException("DOCKER_HOST \"" + h + "\" with DOCKER_TLS_VERIFY is not supported: "
+            + "ko-jvm talks to Docker over a unix socket or plain tcp://");
+      }
+      URI uri = URI.create("http://" + h.substring("tcp://".length()));
+      if (uri.getHost() == null) {
+        throw new IllegalArgumentException("invalid DOCKER_HOST \"" + h + "\": want unix:///path or tcp://host:port");
+      }
+      return new DockerEngine(h, new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 2375 : uri.getPort()));
+    }
+    throw new IllegalArgumentException("unsupported DOCKER_HOST \"" + h + "\": want unix:///path or tcp://host:port");
+  }
+
+  /** Writes a request body. */
+  @FunctionalInterface
+  public interface Body {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /** {@code docker load} of a {@code docker save} archive. */
+  public void load(Body archive) throws IOException {
+    Response r = call("POST", "/images/load?quiet=1", archive);
+    if (r.status != 200) {
+      throw new IOException("loading image into " + host + ": " + r.error());
+    }
+    // The engine reports load errors inside a 200 reply, as a JSON message stream.
+    for (String line : r.text().split("\n")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        JsonNode n = MAPPER.readTree(line);
+        if (n.hasNonNull("error")) {
+          throw new IOException("loading image into " + host + ": " + n.get("error").asText());
+        }
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        // not a JSON message: nothing to check
+      }
+    }
+  }
+
+  /** {@code docker tag SOURCE REPOSITORY:TAG}. */
+  public void tag(String source, String repository, String tag) throws IOException {
+    String path = "/images/" + source + "/tag?repo=" + encode(repository) + "&tag=" + encode(tag);
+    Response r = call("POST", path, null);
+    if (r.status != 201 && r.status != 200) {
+      throw new IOException("tagging " + source + " as " + repository + ":" + tag + " in " + host + ": " + r.error());
+    }
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  private record Response(int status, byte[] body) {
+    String text() {
+      return new String(body, StandardCharsets.UTF_8);
+    }
+
+    String error() {
+      try {
+        JsonNode n = MAPPER.readTree(body);
+        if (n != null && n.hasNonNull("message")) {
+          return n.get("message").asText() + " (status " + status + ")";
+        }
+      } catch (IOException e) {
+        // not JSON
+      }
+      String t = text().strip();
+      int nl = t.indexOf('\n');
+      return "status " + status + (t.isEmpty() ? "" : ": " + (nl < 0 ? t : t.substring(0, nl)));
+    }
+  }
+
+  private Response call(String method, String path, Body body) throws IOException {
+    SocketChannel channel;
+    try {
+      channel = address instanceof UnixDomainSocketAddress
+          ? SocketChannel.open(StandardProtocolFamily.UNIX)
+          : SocketChannel.open();
+      channel.connect(address);
+    } catch (IOException e) {
+      throw new IOException("cannot connect to the Docker daemon at " + host + ": " + reason(e)
+          + " (is the daemon running? set DOCKER_HOST to use another)", e);
+    }
+    try (channel) {
+      OutputStream raw = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+      StringBuilder head = new StringBuilder()
+          .append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
+          .append("Host: docker\r\n")
+          .append("User-Agent: ko-jvm\r\n")
+          .append("Connection: close\r\n");
+      if (body != null) {
+        head.append("Content-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n");
+      } else {
+        head.append("Content-Length: 0\r\n");
+      }
+      head.append("\r\n");
+      raw.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+      IOException writeFailure = null;
+      if (body != null) {
+        ChunkedOutputStream chunked = new ChunkedOutputStream(raw);
+        try {
+          body.writeTo(chunked);
+          chunked.finish();
+        } catch (IOException e) {
+          // The engine may have answered and closed early; its answer says more than a broken pipe.
+          writeFailure = e;
+        }
+      }
+      try {
+        raw.flush();
+      } catch (IOException e) {
+        if (writeFailure == null) {
+          writeFailure = e;
+        }
+      }
+      Response r;
+      try {
+        r = readResponse(new BufferedInputStream(Channels.newInputStream(channel)));
+      } catch (IOException e) {
+        throw writeFailure != null ? writeFailure : e;
+      }
+      if (writeFailure != null && r.status < 300) {
+        throw writeFailure;
+      }
+      return r;
+    }
+  }
+
+  private static String reason(IOException e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+
+  private static Response readResponse(InputStream in) throws IOException {
+    String status = line(in);
+    String[] parts = status.split(" ", 3);
+    if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
+      throw new IOException("the Docker daemon sent no HTTP answer: " + status);
+    }
+    int code = Integer.parseInt(parts[1]);
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (String h = line(in); !h.isEmpty(); h = line(in)) {
+      int colon = h.indexOf(':');
+      if (colon > 0) {
+        headers.put(h.substring(0, colon).strip().toLowerCase(Locale.ROOT), h.substring(colon + 1).strip());
+      }
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    if ("chunked".equalsIgnoreCase(headers.getOrDefault("transfer-encoding", ""))) {
+      while (true) {
+        String size = line(in);
+        int semi = size.indexOf(';');
+        int n = Integer.parseInt((semi < 0 ? size : size.substring(0, semi)).strip(), 16);
+        if (n == 0) {
+          break;
+        }
+        body.write(in.readNBytes(n));
+        line(in);
+      }
+    } else if (headers.containsKey("content-length")) {
+      body.write(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
+    } else {
+      in.transferTo(body);
+    }
+    return new Response(code, body.toByteArray());
+  }
+
+  private static String line(InputStream in) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    int c;
+    while ((c = in.read()) >= 0 && c != '\n') {
+      if (c != '\r') {
+        b.write(c);
+      }
+    }
+    if (c < 0 && b.size() == 0) {
+      throw new IOException("the Docker daemon closed the connection without an answer");
+    }
+    return b.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /** HTTP/1.1 chunked transfer coding; {@link #finish()} writes the last chunk. */
+  private static final class ChunkedOutputStream extends FilterOutputStream {
+    ChunkedOutputStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return;
+      }
+      out.write((Integer.toHexString(len) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(b, off, len);
+      out.write('\r');
+      out.write('\n');
+    }
+
+    void finish() throws IOException {
+      out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Override
+    public void close() {
+      // the connection is closed by its owner
+    }
+  }
+}

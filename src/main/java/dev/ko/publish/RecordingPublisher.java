@@ -1,0 +1,73 @@
+package dev.ko.publish;
+
+import dev.ko.oci.Artifact;
+import dev.ko.oci.Descriptor;
+import dev.ko.oci.ImageIndex;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code --image-refs FILE}: every reference published, one per line: an image's reference as
+ * returned; for an index, {@code <repository>@<digest>} of the index and of each child, as ko
+ * records them. The file is written when the run succeeds (ko writes as it goes, leaving a partial
+ * list behind a failure).
+ */
+public final class RecordingPublisher implements Publisher {
+  private final Publisher inner;
+  private final Path file;
+  private final List<String> lines = new ArrayList<>();
+
+  public RecordingPublisher(Publisher inner, Path file) {
+    this.inner = inner;
+    this.file = file;
+  }
+
+  @Override
+  public String publish(Artifact artifact, String reference) throws IOException {
+    String result = inner.publish(artifact, reference);
+    List<String> mine = new ArrayList<>();
+    if (artifact instanceof ImageIndex index) {
+      String repo = References.repositoryOf(result);
+      mine.add(repo + "@" + index.digest());
+      for (Descriptor d : index.indexManifest().manifests()) {
+        mine.add(repo + "@" + d.digest());
+      }
+    } else {
+      mine.add(result);
+    }
+    synchronized (lines) {
+      lines.addAll(mine);
+    }
+    return result;
+  }
+
+  @Override
+  public void close() throws IOException {
+    inner.close();
+    StringBuilder text = new StringBuilder();
+    synchronized (lines) {
+      lines.forEach(l -> text.append(l).append('\n'));
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+    try {
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new IOException("writing image references to " + file + ": " + e.getMessage(), e);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package dev.ko.registry;
+
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ko.name.Registry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * {@code ko login}: records a username and password for a registry in Docker's {@code
+ * config.json}, the way {@code docker login} and crane do: through the registry's credential
+ * helper ({@code credHelpers}, else {@code credsStore}) when one is configured, leaving only an
+ * empty {@code auths} entry in the file, else inline as base64 {@code auth}. Every other key of
+ * the file is kept. The file is replaced atomically and is readable by its owner only.
+ */
+public final class DockerLogin {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final Map<String, String> env;
+  private final Path home;
+
+  public DockerLogin(Map<String, String> env, Path home) {
+    this.env = Map.copyOf(env);
+    this.home = home;
+  }
+
+  /** The key Docker files a registry's credentials under. */
+  public static String key(Registry registry) {
+    return registry.isDockerHub() ? DockerConfigKeychain.DOCKER_HUB_KEY : registry.host();
+  }
+
+  /** Stores the credentials; returns the config file it went through. */
+  public Path login(Registry registry, String username, String password) throws IOException {
+    Path file = DockerConfigKeychain.dockerConfigFile(env, home);
+    if (Files.isSymbolicLink(file)) {
+      file = file.toRealPath();
+    }
+    ObjectNode root = read(file);
+    String key = key(registry);
+    ObjectNode auths = root.has("auths") && root.get("auths").isObject()
+        ? (ObjectNode) root.get("auths") : root.putObject("auths");
+    String helper = text(root.path("credHelpers").get(key));
+    if (helper.isEmpty()) {
+      helper = text(root.get("credsStore"));
+    }
+    if (!helper.isEmpty()) {
+      new CredentialHelper(helper, env).store(key, username, password);
+      auths.putObject(key);
+    } else {
+      ObjectNode entry = auths.putObject(key);
+      entry.put("auth", Base64.getEncoder().encodeToString(
+          (username + ":" + password).getBytes(StandardCharsets.UTF_8)));
+    }
+    write(file, root);
+    return file;
+  }
+
+  private static ObjectNode read(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return MAPPER.createObjectNode();
+    }
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new IOException("reading " + file + ": " + DockerConfigKeychain.jsonProblem(e));
+    }
+    if (node == null || node.isMissingNode()) {
+      return MAPPER.createObjectNode();
+    }
+    if (!node.isObject()) {
+      throw new IOException("reading " + file + ": want a JSON object");
+    }
+    return (ObjectNode) node;
+  }
+
+  private static String text(JsonNode n) {
+    return n == null || !n.isTextual() ? "" : n.textValue();
+  }
+
+  private static void write(Path file, ObjectNode root) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    DefaultPrettyPrinter pretty = new DefaultPrettyPrinter()
+        .withObjectIndenter(new DefaultIndenter("\t", "\n"))
+        .withoutSpacesInObjectEntries();
+    byte[] bytes = MAPPER.writer(pretty).writeValueAsBytes(root);
+    Path tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try {
+      Files.write(tmp, bytes);
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

@@ -1,0 +1,181 @@
+package dev.ko.registry;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * The certificates registries are verified against: the JDK's roots plus the PEM files Go programs
+ * read on Linux, so a CA that works with ko (and docker, crane, skopeo) works here too. As in Go,
+ * {@code SSL_CERT_FILE} replaces the list of bundle files (the first readable one is used) and
+ * {@code SSL_CERT_DIR} (colon-separated) replaces the list of directories, every file of which is
+ * read.
+ */
+public final class TrustStores {
+  /** Go's certFiles for Linux, in its order. */
+  static final List<String> GO_CERT_FILES = List.of(
+      "/etc/ssl/certs/ca-certificates.crt",
+      "/etc/pki/tls/certs/ca-bundle.crt",
+      "/etc/ssl/ca-bundle.pem",
+      "/etc/pki/tls/cacert.pem",
+      "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+      "/etc/ssl/cert.pem");
+
+  /** Go's certDirectories for Linux. */
+  static final List<String> GO_CERT_DIRECTORIES = List.of("/etc/ssl/certs", "/etc/pki/tls/certs");
+
+  private static final String BEGIN = "-----BEGIN CERTIFICATE-----";
+  private static final String END = "-----END CERTIFICATE-----";
+
+  private TrustStores() {}
+
+  /** A TLS context that verifies servers against the JDK roots and Go's PEM locations. */
+  public static SSLContext verified(Map<String, String> env) {
+    try {
+      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      Map<String, X509Certificate> all = new LinkedHashMap<>();
+      for (X509Certificate c : jdkRoots()) {
+        all.putIfAbsent(key(c), c);
+      }
+      for (X509Certificate c : goRoots(env)) {
+        all.putIfAbsent(key(c), c);
+      }
+      int i = 0;
+      for (X509Certificate c : all.values()) {
+        store.setCertificateEntry("root-" + i++, c);
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(store);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, tmf.getTrustManagers(), new SecureRandom());
+      return context;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot set up TLS trust: " + e.getMessage(), e);
+    }
+  }
+
+  /** Accepts any certificate: only for the registry named with {@code --insecure-registry}. */
+  public static SSLContext unverified() {
+    TrustManager trustAll = new X509TrustManager() {
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    };
+    try {
+      SSLContext c = SSLContext.getInstance("TLS");
+      c.init(null, new TrustManager[] {trustAll}, new SecureRandom());
+      return c;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot create a TLS context", e);
+    }
+  }
+
+  private static List<X509Certificate> jdkRoots() throws GeneralSecurityException {
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init((KeyStore) null);
+    List<X509Certificate> out = new ArrayList<>();
+    for (TrustManager tm : tmf.getTrustManagers()) {
+      if (tm instanceof X509TrustManager x) {
+        out.addAll(List.of(x.getAcceptedIssuers()));
+      }
+    }
+    return out;
+  }
+
+  /** The certificates Go's crypto/x509 would load as system roots with this environment. */
+  static List<X509Certificate> goRoots(Map<String, String> env) {
+    List<X509Certificate> out = new ArrayList<>();
+    String file = env.getOrDefault("SSL_CERT_FILE", "");
+    for (String f : file.isEmpty() ? GO_CERT_FILES : List.of(file)) {
+      byte[] data;
+      try {
+        data = Files.readAllBytes(Path.of(f));
+      } catch (IOException e) {
+        continue;
+      }
+      out.addAll(parsePem(data));
+      break;
+    }
+    String dirs = env.getOrDefault("SSL_CERT_DIR", "");
+    for (String d : dirs.isEmpty() ? GO_CERT_DIRECTORIES : List.of(dirs.split(":"))) {
+      if (d.isEmpty()) {
+        continue;
+      }
+      try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of(d))) {
+        for (Path entry : entries) {
+          if (Files.isRegularFile(entry)) {
+            try {
+              out.addAll(parsePem(Files.readAllBytes(entry)));
+            } catch (IOException e) {
+              // unreadable entries are skipped, as Go does
+            }
+          }
+        }
+      } catch (IOException e) {
+        // a missing directory is normal
+      }
+    }
+    return out;
+  }
+
+  /** Every parseable CERTIFICATE block; anything else is skipped, as Go's AppendCertsFromPEM does. */
+  static List<X509Certificate> parsePem(byte[] data) {
+    String text = new String(data, StandardCharsets.ISO_8859_1);
+    List<X509Certificate> out = new ArrayList<>();
+    CertificateFactory factory;
+    try {
+      factory = CertificateFactory.getInstance("X.509");
+    } catch (CertificateException e) {
+      throw new IllegalStateException("the JDK has no X.509 support", e);
+    }
+    int from = 0;
+    while (true) {
+      int begin = text.indexOf(BEGIN, from);
+      if (begin < 0) {
+        break;
+      }
+      int end = text.indexOf(END, begin);
+      if (end < 0) {
+        break;
+      }
+      from = end + END.length();
+      try {
+        byte[] der = Base64.getMimeDecoder().decode(text.substring(begin + BEGIN.length(), end));
+        out.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
+      } catch (IllegalArgumentException | CertificateException e) {
+        // not a certificate we can use
+      }
+    }
+    return out;
+  }
+
+  private static String key(X509Certificate c) throws GeneralSecurityException {
+    return Base64.getEncoder().encodeToString(c.getEncoded());
+  }
+}

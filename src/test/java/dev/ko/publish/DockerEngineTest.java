@@ -1,0 +1,82 @@
+package dev.ko.publish;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Protocol edge cases of the Engine API client, against a one-shot unix socket stub. */
+class DockerEngineTest {
+  @TempDir Path tmp;
+
+  /** Answers one connection with {@code response}; completes with the request it read (head + body). */
+  private CompletableFuture<String> serveOnce(Path socket, String response) throws IOException {
+    ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    server.bind(UnixDomainSocketAddress.of(socket));
+    return CompletableFuture.supplyAsync(() -> {
+      try (server; SocketChannel c = server.accept()) {
+        InputStream in = Channels.newInputStream(c);
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        // Read the head, then a chunked body up to its last chunk, if any.
+        while (!got.toString(StandardCharsets.ISO_8859_1).contains("\r\n\r\n")) {
+          got.write(in.read());
+        }
+        if (got.toString(StandardCharsets.ISO_8859_1).contains("chunked")) {
+          while (!got.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n0\r\n\r\n")) {
+            got.write(in.read());
+          }
+        }
+        c.write(java.nio.ByteBuffer.wrap(response.getBytes(StandardCharsets.UTF_8)));
+        return got.toString(StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
+  @Test
+  void loadStreamsAChunkedTarAndReportsErrorsSentInsideA200() throws Exception {
+    Path socket = tmp.resolve("d.sock");
+    CompletableFuture<String> request = serveOnce(socket, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        + "Transfer-Encoding: chunked\r\n\r\n"
+        + "44\r\n{\"errorDetail\":{\"message\":\"no space left\"},\"error\":\"no space left\"}\n\r\n0\r\n\r\n");
+    DockerEngine engine = DockerEngine.fromDockerHost("unix://" + socket, false);
+    assertThatThrownBy(() -> engine.load(out -> out.write("tar bytes".getBytes(StandardCharsets.UTF_8))))
+        .hasMessage("loading image into unix://" + socket + ": no space left");
+    assertThat(request.get()).startsWith("POST /images/load?quiet=1 HTTP/1.1\r\n")
+        .contains("Transfer-Encoding: chunked\r\n").endsWith("\r\n\r\n9\r\ntar bytes\r\n0\r\n\r\n");
+  }
+
+  @Test
+  void tagSendsRepoAndTagAndReportsTheEnginesMessage() throws Exception {
+    Path socket = tmp.resolve("t.sock");
+    CompletableFuture<String> request = serveOnce(socket, "HTTP/1.1 404 Not Found\r\nContent-Length: 34\r\n\r\n"
+        + "{\"message\":\"No such image: x:abc\"}");
+    DockerEngine engine = DockerEngine.fromDockerHost("unix://" + socket, false);
+    assertThatThrownBy(() -> engine.tag("ko.local/x:abc", "ko.local/x", "v1"))
+        .hasMessageContaining("No such image: x:abc (status 404)");
+    assertThat(request.get()).startsWith("POST /images/ko.local/x:abc/tag?repo=ko.local%2Fx&tag=v1 HTTP/1.1\r\n");
+  }
+
+  @Test
+  void dockerHostForms() {
+    assertThatThrownBy(() -> DockerEngine.fromDockerHost("npipe:////./pipe/docker_engine", false))
+        .hasMessageStartingWith("unsupported DOCKER_HOST \"npipe:");
+    assertThatThrownBy(() -> DockerEngine.fromDockerHost("tcp://h:2376", true))
+        .hasMessageContaining("DOCKER_TLS_VERIFY is not supported");
+    DockerEngine.fromDockerHost("tcp://127.0.0.1:2375", false);
+    DockerEngine.fromDockerHost("", false);
+  }
+}

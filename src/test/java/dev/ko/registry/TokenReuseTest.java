@@ -1,0 +1,169 @@
+package dev.ko.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.ko.testing.Proc;
+import dev.ko.log.Log;
+import dev.ko.name.Repository;
+import dev.ko.oci.Digest;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bearer tokens: asked for exactly the scopes needed, reused until they expire, renewed after; and
+ * a TLS registry on 127.0.0.1 is reached over HTTPS, trusted through SSL_CERT_FILE.
+ */
+class TokenReuseTest {
+  private HttpServer server;
+  private final AtomicInteger issued = new AtomicInteger();
+  private final List<String> tokenQueries = new CopyOnWriteArrayList<>();
+  private final MovableClock clock = new MovableClock();
+
+  /** A clock tests move forward. */
+  static final class MovableClock extends Clock {
+    private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+
+  @TempDir static Path keys;
+  static SSLContext serverTls;
+  static Path certPem;
+
+  /** A TLS stub: a JDK HttpServer would not answer the HTTPS try a local registry gets first. */
+  @BeforeAll
+  static void certificate() throws Exception {
+    Path store = keys.resolve("server.p12");
+    certPem = keys.resolve("server.pem");
+    run("keytool", "-genkeypair", "-alias", "stub", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
+        "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
+        "-storepass", "changeit");
+    run("keytool", "-exportcert", "-rfc", "-alias", "stub", "-keystore", store.toString(), "-storepass", "changeit",
+        "-file", certPem.toString());
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (var in = Files.newInputStream(store)) {
+      ks.load(in, "changeit".toCharArray());
+    }
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, "changeit".toCharArray());
+    serverTls = SSLContext.getInstance("TLS");
+    serverTls.init(kmf.getKeyManagers(), null, null);
+  }
+
+  private static void run(String... cmd) throws Exception {
+    Proc.Result r = Proc.run(keys, java.util.Map.of(), List.of(cmd));
+    assertThat(r.exit()).as(r.stderr()).isZero();
+  }
+
+  @BeforeEach
+  void start() throws IOException {
+    HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    https.setHttpsConfigurator(new HttpsConfigurator(serverTls));
+    server = https;
+    String realm = "https://127.0.0.1:" + server.getAddress().getPort() + "/token";
+    server.createContext("/token", ex -> {
+      tokenQueries.add(URLDecoder.decode(ex.getRequestURI().getRawQuery(), StandardCharsets.UTF_8));
+      reply(ex, 200, "{\"token\":\"tok-" + issued.incrementAndGet() + "\",\"expires_in\":60}");
+    });
+    server.createContext("/v2/", ex -> {
+      String auth = ex.getRequestHeaders().getFirst("Authorization");
+      if (auth == null || !auth.equals("Bearer tok-" + issued.get())) {
+        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"svc\"");
+        reply(ex, 401, "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"no\"}]}");
+        return;
+      }
+      reply(ex, 404, "");
+    });
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+  }
+
+  private static void reply(HttpExchange ex, int status, String body) throws IOException {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    ex.sendResponseHeaders(status, ex.getRequestMethod().equals("HEAD") || b.length == 0 ? -1 : b.length);
+    if (!ex.getRequestMethod().equals("HEAD") && b.length > 0) {
+      ex.getResponseBody().write(b);
+    }
+    ex.close();
+  }
+
+  private static SSLContext trustingTheStub() {
+    return TrustStores.verified(java.util.Map.of("SSL_CERT_FILE", certPem.toString()));
+  }
+
+  @Test
+  void oneTokenPerScopeSetUntilItExpires() throws Exception {
+    HttpTransport transport = new HttpTransport(TokenReuseTest::trustingTheStub, TrustStores::unverified, Set.of());
+    RegistryClient client = new RegistryClient(transport, r -> Credential.ANONYMOUS, "test", Log.NONE,
+        Duration.ofMillis(1), clock);
+    Repository target = Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/team/app");
+    Repository base = Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/distroless/static");
+    Access push = Access.push(target, List.of(base));
+    Digest d = Digest.of(new byte[0]);
+
+    for (int i = 0; i < 5; i++) {
+      assertThat(client.blobExists(push, target, d)).isFalse();
+    }
+    assertThat(issued.get()).as("one token for five requests").isEqualTo(1);
+    assertThat(tokenQueries.get(0)).isEqualTo(
+        "service=svc&scope=repository:distroless/static:pull&scope=repository:team/app:pull,push");
+
+    clock.advance(Duration.ofSeconds(50));
+    client.blobExists(push, target, d);
+    assertThat(issued.get()).as("still valid after 50 s of 60").isEqualTo(1);
+
+    clock.advance(Duration.ofSeconds(10));
+    client.blobExists(push, target, d);
+    assertThat(issued.get()).as("renewed shortly before it expires").isEqualTo(2);
+
+    client.blobExists(Access.pull(base), base, d);
+    assertThat(issued.get()).as("another scope set, another token").isEqualTo(3);
+    assertThat(tokenQueries.get(2)).isEqualTo("service=svc&scope=repository:distroless/static:pull");
+  }
+}
