@@ -1,6 +1,7 @@
 package dev.ko.cli;
 
 import dev.ko.config.Env;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -17,6 +18,11 @@ import picocli.CommandLine.Spec;
     description = "Rapidly iterate with Go, Containers, and Kubernetes.",
     subcommands = {
       BuildCommand.class,
+      ResolveCommand.class,
+      ApplyCommand.class,
+      CreateCommand.class,
+      DeleteCommand.class,
+      RunCommand.class,
       VersionCommand.class,
       CompletionCommand.class,
       CommandLine.HelpCommand.class
@@ -31,14 +37,18 @@ final class KoCommand implements Callable<Integer> {
 
   private final Env env;
   private final Path workingDirectory;
+  private final InputStream in;
   private final PrintStream out;
   private final PrintStream err;
+  private final boolean processStdio;
 
-  KoCommand(Env env, Path workingDirectory, PrintStream out, PrintStream err) {
+  KoCommand(Env env, Path workingDirectory, InputStream in, PrintStream out, PrintStream err, boolean processStdio) {
     this.env = env;
     this.workingDirectory = workingDirectory;
+    this.in = in;
     this.out = out;
     this.err = err;
+    this.processStdio = processStdio;
   }
 
   /** {@code ko} alone prints help, as cobra does. */
@@ -50,6 +60,27 @@ final class KoCommand implements Callable<Integer> {
 
   PrintStream out() {
     return out;
+  }
+
+  PrintStream err() {
+    return err;
+  }
+
+  InputStream in() {
+    return in;
+  }
+
+  /** Whether in/out/err are the process's own streams, which child processes may inherit. */
+  boolean processStdio() {
+    return processStdio;
+  }
+
+  Env env() {
+    return env;
+  }
+
+  Path workingDirectory() {
+    return workingDirectory;
   }
 
   boolean verbose() {

@@ -8,7 +8,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    int code = Cli.run(args, Env.system(), Path.of("").toAbsolutePath(), System.out, System.err);
+    int code = Cli.run(args, Env.system(), Path.of("").toAbsolutePath(), System.in, System.out, System.err, true);
     // Exit at once: the HTTP client's threads would otherwise hold the JVM for a moment.
     System.exit(code);
   }

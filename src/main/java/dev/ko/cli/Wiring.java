@@ -69,6 +69,10 @@ final class Wiring implements AutoCloseable {
     return executor;
   }
 
+  Log log() {
+    return log;
+  }
+
   // ------------------------------------------------------------ options
 
   BuildOptions buildOptions(BuildFlags flags, PublishFlags publish) throws IOException {

@@ -2,6 +2,7 @@ package dev.ko.testing;
 
 import dev.ko.cli.Cli;
 import dev.ko.config.Env;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,10 +14,12 @@ import java.util.Map;
 public final class KoRunner {
   private final Map<String, String> env;
   private final Path workingDirectory;
+  private final byte[] stdin;
 
-  private KoRunner(Map<String, String> env, Path workingDirectory) {
+  private KoRunner(Map<String, String> env, Path workingDirectory, byte[] stdin) {
     this.env = env;
     this.workingDirectory = workingDirectory;
+    this.stdin = stdin;
   }
 
   /** The test JVM's PATH and HOME, plus the given variables. */
@@ -29,7 +32,12 @@ public final class KoRunner {
       }
     }
     env.putAll(vars);
-    return new KoRunner(env, workingDirectory);
+    return new KoRunner(env, workingDirectory, new byte[0]);
+  }
+
+  /** The same runner with this standard input. */
+  public KoRunner withStdin(byte[] input) {
+    return new KoRunner(env, workingDirectory, input.clone());
   }
 
   public record Result(int exit, String stdout, String stderr) {
@@ -44,7 +52,7 @@ public final class KoRunner {
     int exit;
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      exit = Cli.run(args, new Env(env), workingDirectory, o, e);
+      exit = Cli.run(args, new Env(env), workingDirectory, new ByteArrayInputStream(stdin), o, e, false);
     }
     return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
