@@ -31,7 +31,8 @@ final class ResolveCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     try (Wiring wiring = root.wiring()) {
-      List<Resolver.ResolvedFile> files = Resolution.prepare(root, wiring, filenameFlags, buildFlags, publishFlags).run();
+      Resolution resolution = Resolution.prepare(root, wiring, filenameFlags, buildFlags, publishFlags);
+      List<Resolver.ResolvedFile> files = resolution.run();
       Resolver.write(files, root.out());
     }
     return 0;

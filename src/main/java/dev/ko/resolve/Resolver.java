@@ -207,8 +207,8 @@ public final class Resolver {
     try {
       YamlFile.parse(in.name(), text, in.charset()).scalars().forEach(s -> actual.add(s.value()));
     } catch (IllegalArgumentException e) {
-      throw new IllegalStateException("resolving " + in.name() + " produced YAML that does not parse (a bug in ko-jvm): "
-          + e.getMessage(), e);
+      throw new IllegalStateException(
+          "resolving " + in.name() + " produced YAML that does not parse (a bug in ko-jvm): " + e.getMessage(), e);
     }
     if (!expected.equals(actual)) {
       throw new IllegalStateException("resolving " + in.name() + " changed more than the references (a bug in ko-jvm)");

@@ -131,7 +131,8 @@ final class ScalarEdits {
     }
     if (content >= contentEnd || !text.startsWith("ko://", content)) {
       int line = node.getStartMark().orElseThrow().getLine() + 1;
-      throw new IllegalStateException("block scalar at line " + line + " of " + file.name() + " does not start with its value");
+      throw new IllegalStateException(
+          "block scalar at line " + line + " of " + file.name() + " does not start with its value");
     }
     // Trailing blanks on the line belong to the value: they go, so the value is exactly the reference.
     Edit contentEdit = new Edit(content, contentEnd, value);

@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
  */
 public final class Selector {
   private static final Pattern NAME = Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
+  private static final String NAME_RULE = "at most 63 alphanumeric characters, '-', '_' or '.', "
+      + "starting and ending with an alphanumeric character";
   private static final Pattern DNS_SUBDOMAIN =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
@@ -145,7 +147,8 @@ public final class Selector {
           try {
             Long.parseLong(v);
           } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("for 'Gt', 'Lt' operators, the value must be an integer, got \"" + v + "\"");
+            throw new IllegalArgumentException(
+                "for 'Gt', 'Lt' operators, the value must be an integer, got \"" + v + "\"");
           }
           yield new Requirement(key, op.equals(">") ? Operator.GREATER_THAN : Operator.LESS_THAN, Set.of(v));
         }
@@ -213,16 +216,14 @@ public final class Selector {
         }
       }
       if (name.isEmpty() || name.length() > 63 || !NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException("invalid label key \"" + t
-            + "\": name part must be at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character");
+        throw new IllegalArgumentException("invalid label key \"" + t + "\": name part must be " + NAME_RULE);
       }
       return t;
     }
 
     private static String value(String v) {
       if (!v.isEmpty() && (v.length() > 63 || !NAME.matcher(v).matches())) {
-        throw new IllegalArgumentException("invalid label value \"" + v
-            + "\": must be empty or at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character");
+        throw new IllegalArgumentException("invalid label value \"" + v + "\": must be empty or " + NAME_RULE);
       }
       return v;
     }

@@ -192,7 +192,8 @@ final class YamlFile {
       // The UTF-16 decoders named by byte order keep the byte order mark as U+FEFF, so it round-trips.
       return decoder.decode(in).toString();
     } catch (MalformedInputException e) {
-      throw new IllegalArgumentException("yaml: the file is not valid " + charset.name() + " (at byte " + in.position() + ")", e);
+      throw new IllegalArgumentException(
+          "yaml: the file is not valid " + charset.name() + " (at byte " + in.position() + ")", e);
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException("yaml: the file is not valid " + charset.name(), e);
     }

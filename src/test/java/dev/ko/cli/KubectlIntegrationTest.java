@@ -111,6 +111,23 @@ class KubectlIntegrationTest {
   }
 
   @Test
+  void applyPrimesKubectlThenSendsExactlyWhatResolvePrints() throws Exception {
+    Path module = module();
+    RecordingKubectl kubectl = RecordingKubectl.create(tmp.resolve("kubectl"), 0);
+    Map<String, String> env = ResolveIntegrationTest.env(bed, tmp, "it-apply-stdin");
+    env.put("PATH", kubectl.path());
+    KoRunner.Result r = KoRunner.in(module, env).run("apply", "-f", "config", "--", "--namespace=team", "-o", "name");
+    assertThat(r.exit()).as(r.describe()).isZero();
+    assertThat(kubectl.args()).containsExactly("apply", "-f", "-", "--namespace=team", "-o", "name");
+    assertThat(kubectl.workingDirectory()).isEqualTo(module.toRealPath());
+
+    KoRunner.Result resolved = KoRunner.in(module, env).run("resolve", "-f", "config");
+    assertThat(resolved.exit()).as(resolved.describe()).isZero();
+    assertThat(resolved.stdout()).contains("@sha256:");
+    assertThat(kubectl.stdin()).isEqualTo("---\n".repeat(1000) + resolved.stdout());
+  }
+
+  @Test
   void kubectlFailingEarlyStopsTheBuilds() throws Exception {
     Path module = module();
     RecordingKubectl kubectl = RecordingKubectl.failingAtOnce(tmp.resolve("kubectl"), 3);
