@@ -11,14 +11,26 @@ import picocli.CommandLine;
 public final class Cli {
   private Cli() {}
 
+  /** With an empty standard input; child processes get their output copied to these streams. */
   public static int run(String[] args, Env env, Path workingDirectory, PrintStream out, PrintStream err) {
-    return run(args, env, workingDirectory, InputStream.nullInputStream(), out, err);
+    return run(args, env, workingDirectory, InputStream.nullInputStream(), out, err, false);
   }
 
-  /** As above, with a standard input ({@code ko login --password-stdin} reads it). */
+  /** As above, with a standard input ({@code ko login --password-stdin} and {@code -f -} read it). */
   public static int run(
       String[] args, Env env, Path workingDirectory, InputStream in, PrintStream out, PrintStream err) {
-    KoCommand root = new KoCommand(env, workingDirectory, in, out, err);
+    return run(args, env, workingDirectory, in, out, err, false);
+  }
+
+  /**
+   * Runs one invocation with the given standard streams.
+   *
+   * @param processStdio whether {@code in}, {@code out} and {@code err} are this process's own, so
+   *     that child processes such as {@code kubectl} can inherit them (a terminal stays a terminal)
+   */
+  public static int run(String[] args, Env env, Path workingDirectory, InputStream in, PrintStream out,
+      PrintStream err, boolean processStdio) {
+    KoCommand root = new KoCommand(env, workingDirectory, in, out, err, processStdio);
     CommandLine cl = new CommandLine(root);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));

@@ -18,6 +18,11 @@ import picocli.CommandLine.Spec;
     description = "Rapidly iterate with Go, Containers, and Kubernetes.",
     subcommands = {
       BuildCommand.class,
+      ResolveCommand.class,
+      ApplyCommand.class,
+      CreateCommand.class,
+      DeleteCommand.class,
+      RunCommand.class,
       VersionCommand.class,
       CompletionCommand.class,
       LoginCommand.class,
@@ -36,14 +41,16 @@ final class KoCommand implements Callable<Integer> {
   private final InputStream in;
   private final PrintStream out;
   private final PrintStream err;
+  private final boolean processStdio;
   private final long startNanos = System.nanoTime();
 
-  KoCommand(Env env, Path workingDirectory, InputStream in, PrintStream out, PrintStream err) {
+  KoCommand(Env env, Path workingDirectory, InputStream in, PrintStream out, PrintStream err, boolean processStdio) {
     this.env = env;
     this.workingDirectory = workingDirectory;
     this.in = in;
     this.out = out;
     this.err = err;
+    this.processStdio = processStdio;
   }
 
   /** {@code ko} alone prints help, as cobra does. */
@@ -67,6 +74,15 @@ final class KoCommand implements Callable<Integer> {
 
   PrintStream err() {
     return err;
+  }
+
+  /** Whether in/out/err are the process's own streams, which child processes may inherit. */
+  boolean processStdio() {
+    return processStdio;
+  }
+
+  Path workingDirectory() {
+    return workingDirectory;
   }
 
   boolean verbose() {

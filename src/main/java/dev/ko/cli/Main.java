@@ -12,7 +12,7 @@ public final class Main {
     // Ctrl-C (or any exit) stops the go builds we started rather than leaving them running.
     Runtime.getRuntime().addShutdownHook(new Thread(() ->
         ProcessHandle.current().descendants().forEach(ProcessHandle::destroy)));
-    int code = Cli.run(args, Env.system(), Path.of("").toAbsolutePath(), System.in, System.out, System.err);
+    int code = Cli.run(args, Env.system(), Path.of("").toAbsolutePath(), System.in, System.out, System.err, true);
     // Exit at once: the HTTP client's threads would otherwise hold the JVM for a moment.
     System.exit(code);
   }

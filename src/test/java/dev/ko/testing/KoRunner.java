@@ -40,6 +40,11 @@ public final class KoRunner {
     return new KoRunner(env, workingDirectory, new byte[0]);
   }
 
+  /** The same runner with this standard input. */
+  public KoRunner withStdin(byte[] input) {
+    return new KoRunner(env, workingDirectory, input.clone());
+  }
+
   public record Result(int exit, String stdout, String stderr) {
     public String describe() {
       return "exit " + exit + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;

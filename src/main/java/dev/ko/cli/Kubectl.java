@@ -1,0 +1,170 @@
+package dev.ko.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs {@code kubectl} (found on the environment's {@code PATH}) in the working directory, with the
+ * environment passed through and its output on ours.
+ */
+final class Kubectl {
+  private final Path binary;
+  private final KoCommand root;
+
+  private Kubectl(Path binary, KoCommand root) {
+    this.binary = binary;
+    this.root = root;
+  }
+
+  /** ko's early check: {@code error: kubectl is not available. kubectl must be installed to use ko <command>}. */
+  static Kubectl require(KoCommand root, String command) {
+    return find(root.env().get("PATH"))
+        .map(p -> new Kubectl(p, root))
+        .orElseThrow(() -> new IllegalStateException(
+            "error: kubectl is not available. kubectl must be installed to use ko " + command));
+  }
+
+  static Optional<Path> find(String path) {
+    for (String dir : path.split(File.pathSeparator)) {
+      Path candidate = Path.of(dir.isEmpty() ? "." : dir).resolve("kubectl");
+      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Runs to completion with our standard input; returns the exit status. */
+  int run(List<String> args) throws IOException {
+    Running r = start(args, false);
+    return r.waitFor();
+  }
+
+  /**
+   * Starts kubectl.
+   *
+   * @param pipeStdin give kubectl a pipe to write to ({@link Running#stdin()}) instead of our input
+   */
+  Running start(List<String> args, boolean pipeStdin) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(binary.toString());
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.workingDirectory().toFile());
+    pb.environment().clear();
+    pb.environment().putAll(root.env().asMap());
+    boolean inherit = root.processStdio();
+    if (inherit) {
+      pb.redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
+      if (!pipeStdin) {
+        pb.redirectInput(ProcessBuilder.Redirect.INHERIT);
+      }
+      // Whatever we printed must come before kubectl's output.
+      root.out().flush();
+      root.err().flush();
+    }
+    Process p = pb.start();
+    List<CompletableFuture<Void>> pumps = new ArrayList<>();
+    if (!inherit) {
+      pumps.add(pump(p.getInputStream(), root.out(), false));
+      pumps.add(pump(p.getErrorStream(), root.err(), false));
+      if (!pipeStdin) {
+        pumps.add(pump(root.in(), p.getOutputStream(), true));
+      }
+    }
+    return new Running(p, pumps);
+  }
+
+  private static CompletableFuture<Void> pump(InputStream from, OutputStream to, boolean closeWhenDone) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      byte[] buf = new byte[8192];
+      try {
+        int n;
+        while ((n = from.read(buf)) >= 0) {
+          to.write(buf, 0, n);
+          to.flush();
+        }
+      } catch (IOException e) {
+        // the other side went away: kubectl exited, its status says how
+      } finally {
+        if (closeWhenDone) {
+          try {
+            to.close();
+          } catch (IOException e) {
+            // already closed by the exit of kubectl
+          }
+        }
+        done.complete(null);
+      }
+    }, "kubectl-io");
+    t.setDaemon(true);
+    t.start();
+    return done;
+  }
+
+  /** A started kubectl. */
+  static final class Running {
+    private final Process process;
+    private final List<CompletableFuture<Void>> pumps;
+
+    private Running(Process process, List<CompletableFuture<Void>> pumps) {
+      this.process = process;
+      this.pumps = pumps;
+    }
+
+    /** kubectl's standard input, when started with a pipe. */
+    OutputStream stdin() {
+      return process.getOutputStream();
+    }
+
+    /** Completes with the exit status when kubectl exits. */
+    CompletableFuture<Integer> exit() {
+      return process.onExit().thenApply(Process::exitValue);
+    }
+
+    /** Waits for the exit and for its output to be copied; returns the exit status. */
+    int waitFor() throws IOException {
+      try {
+        int code = process.waitFor();
+        // Output copying ends when kubectl closes its streams; our input copy may still block on read.
+        for (int i = 0; i < 2 && i < pumps.size(); i++) {
+          pumps.get(i).get();
+        }
+        return code;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        kill();
+        throw new InterruptedIOException("interrupted while running kubectl");
+      } catch (ExecutionException e) {
+        throw new IOException(e.getCause());
+      }
+    }
+
+    /** Stops kubectl if it still runs (our side failed), and waits until it is gone. */
+    void kill() {
+      if (!process.isAlive()) {
+        return;
+      }
+      process.destroy();
+      try {
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor();
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.ko.cli;
+
+import dev.ko.build.BuildOptions;
+import dev.ko.build.Builder;
+import dev.ko.publish.Publisher;
+import dev.ko.resolve.Resolver;
+import dev.ko.resolve.Selector;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What resolve, apply and create share: options, builder and publisher as {@code ko build} makes
+ * them, the selector, and every input read, all checked before anything is built.
+ */
+final class Resolution {
+  private final Resolver resolver;
+  private final Publisher publisher;
+  private final List<Resolver.Input> inputs;
+  private final Optional<Selector> selector;
+
+  private Resolution(Resolver resolver, Publisher publisher, List<Resolver.Input> inputs, Optional<Selector> selector) {
+    this.resolver = resolver;
+    this.publisher = publisher;
+    this.inputs = inputs;
+    this.selector = selector;
+  }
+
+  static Resolution prepare(KoCommand root, Wiring wiring, FilenameFlags files, BuildFlags buildFlags,
+      PublishFlags publishFlags) throws IOException {
+    Optional<Selector> selector = files.selector();
+    BuildOptions options = wiring.buildOptions(buildFlags, publishFlags);
+    Publisher publisher = wiring.publisher(publishFlags);
+    Builder builder = wiring.builder(options);
+    List<Resolver.Input> inputs = files.read(root);
+    return new Resolution(new Resolver(builder, publisher, wiring.executor()), publisher, inputs, selector);
+  }
+
+  /** Builds, publishes and splices; the publisher is closed once everything is published. */
+  List<Resolver.ResolvedFile> run() throws IOException {
+    List<Resolver.ResolvedFile> out = resolver.resolve(inputs, selector);
+    publisher.close();
+    return out;
+  }
+}

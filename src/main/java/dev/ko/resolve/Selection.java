@@ -1,0 +1,281 @@
+package dev.ko.resolve;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.snakeyaml.engine.v2.common.FlowStyle;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+
+/**
+ * What of a file a selector keeps: whole documents, and items of {@code kind: List} documents. The
+ * result is the nodes still in play and the deletions that cut the rest out of the text, leaving
+ * the kept documents and items byte for byte as they were.
+ */
+final class Selection {
+  private final List<Node> roots;
+  private final Set<Node> droppedItems;
+  private final List<Edit> deletions;
+  private final Set<Integer> droppedDocuments;
+  private final List<Edit> droppedItemRanges;
+
+  private Selection(List<Node> roots, Set<Node> droppedItems, List<Edit> deletions, Set<Integer> droppedDocuments,
+      List<Edit> droppedItemRanges) {
+    this.roots = roots;
+    this.droppedItems = droppedItems;
+    this.deletions = deletions;
+    this.droppedDocuments = droppedDocuments;
+    this.droppedItemRanges = droppedItemRanges;
+  }
+
+  /** Roots of the kept documents. */
+  List<Node> roots() {
+    return roots;
+  }
+
+  /** List items that were filtered out of kept documents: not to be searched. */
+  Set<Node> droppedItems() {
+    return droppedItems;
+  }
+
+  /** The edits that cut dropped documents and items out of the text. */
+  List<Edit> deletions() {
+    return deletions;
+  }
+
+  /** Whether a scalar of the input is gone from the output. */
+  boolean drops(YamlFile.Scalar s) {
+    if (droppedDocuments.contains(s.document())) {
+      return true;
+    }
+    for (Edit r : droppedItemRanges) {
+      if (r.start() <= s.start() && s.start() < r.end()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Every document, nothing cut. */
+  static Selection all(YamlFile file) {
+    List<Node> roots = new ArrayList<>();
+    file.documents().forEach(d -> roots.add(d.root()));
+    return new Selection(roots, Set.of(), List.of(), Set.of(), List.of());
+  }
+
+  /** ko's rules: null documents go silently, other documents must be Kubernetes objects. */
+  static Selection of(YamlFile file, Selector selector) {
+    List<Node> roots = new ArrayList<>();
+    Set<Node> dropped = Collections.newSetFromMap(new IdentityHashMap<>());
+    List<Edit> deletions = new ArrayList<>();
+    List<Edit> droppedRanges = new ArrayList<>();
+    Set<Integer> droppedDocuments = new HashSet<>();
+    for (int index = 0; index < file.documents().size(); index++) {
+      YamlFile.Document doc = file.documents().get(index);
+      Node root = doc.root();
+      Optional<String> kind = kind(root);
+      boolean keep;
+      if (kind.isEmpty()) {
+        keep = false;
+      } else if (kind.get().equals("List")) {
+        SequenceNode items = items(root);
+        List<Node> matching = new ArrayList<>();
+        for (Node item : items.getValue()) {
+          kind(item); // each item must be an object (or null, which has no labels), as in ko
+          if (selector.matches(labels(item))) {
+            matching.add(item);
+          } else {
+            dropped.add(item);
+          }
+        }
+        keep = !matching.isEmpty();
+        if (keep && matching.size() < items.getValue().size()) {
+          deletions.addAll(itemDeletions(file, items, dropped));
+          for (Node item : items.getValue()) {
+            if (dropped.contains(item)) {
+              droppedRanges.add(Edit.delete(file.start(item), file.end(item)));
+            }
+          }
+        }
+      } else {
+        keep = selector.matches(labels(root));
+      }
+      if (keep) {
+        roots.add(root);
+      } else {
+        deletions.add(Edit.delete(doc.start(), doc.end()));
+        droppedDocuments.add(index);
+      }
+    }
+    return new Selection(roots, dropped, deletions, droppedDocuments, droppedRanges);
+  }
+
+  /** The object's kind; empty for a null document; an error unless it has string apiVersion and kind. */
+  private static Optional<String> kind(Node node) {
+    if (node.getTag().equals(Tag.NULL)) {
+      return Optional.empty();
+    }
+    if (node instanceof MappingNode m) {
+      Node apiVersion = value(m, "apiVersion");
+      Node kind = value(m, "kind");
+      if (isString(apiVersion) && isString(kind)) {
+        return Optional.of(((ScalarNode) kind).getValue());
+      }
+    }
+    throw new IllegalArgumentException("yaml doesn't represent a k8s object");
+  }
+
+  private static SequenceNode items(Node list) {
+    if (value((MappingNode) list, "items") instanceof SequenceNode s) {
+      return s;
+    }
+    throw new IllegalArgumentException("yaml is not a valid k8s list");
+  }
+
+  /** {@code metadata.labels}; missing means no labels. Values are as written (ko compares the text). */
+  private static Map<String, String> labels(Node object) {
+    Map<String, String> out = new HashMap<>();
+    if (object instanceof MappingNode m
+        && value(m, "metadata") instanceof MappingNode metadata
+        && value(metadata, "labels") instanceof MappingNode labels) {
+      for (NodeTuple t : labels.getValue()) {
+        if (t.getKeyNode() instanceof ScalarNode k) {
+          String v = t.getValueNode() instanceof ScalarNode s ? s.getValue() : "";
+          out.putIfAbsent(k.getValue(), v);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Node value(MappingNode m, String key) {
+    for (NodeTuple t : m.getValue()) {
+      if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals(key)) {
+        return t.getValueNode();
+      }
+    }
+    return null;
+  }
+
+  private static boolean isString(Node n) {
+    return n instanceof ScalarNode s && s.getTag().equals(Tag.STR);
+  }
+
+  // ---------------------------------------------------------------- cutting items out of the text
+
+  private static List<Edit> itemDeletions(YamlFile file, SequenceNode items, Set<Node> dropped) {
+    return items.getFlowStyle() == FlowStyle.FLOW
+        ? flowItemDeletions(file, items, dropped)
+        : blockItemDeletions(file, items, dropped);
+  }
+
+  /**
+   * A block item runs from the comment lines right above its {@code -} line to where the next item
+   * starts (the last one to the end of the sequence): comments above an item go with it.
+   */
+  private static List<Edit> blockItemDeletions(YamlFile file, SequenceNode items, Set<Node> dropped) {
+    String text = file.text();
+    List<Node> all = items.getValue();
+    int[] starts = new int[all.size() + 1];
+    for (int i = 0; i < all.size(); i++) {
+      starts[i] = withCommentsAbove(text, lineStart(text, dash(text, file.start(all.get(i)))));
+    }
+    starts[all.size()] = file.end(items);
+    List<Edit> out = new ArrayList<>();
+    for (int i = 0; i < all.size(); i++) {
+      if (dropped.contains(all.get(i))) {
+        out.add(Edit.delete(starts[i], Math.max(starts[i], starts[i + 1])));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A flow sequence ({@code [a, b, c]}, JSON) keeps its brackets, the text before the first item and
+   * after the last: a dropped item goes with the separator after it, or, for dropped items after the
+   * last kept one, with the separator before them. Only deletions, so edits inside kept items stay.
+   */
+  private static List<Edit> flowItemDeletions(YamlFile file, SequenceNode items, Set<Node> dropped) {
+    List<Node> all = items.getValue();
+    int lastKept = -1;
+    for (int i = 0; i < all.size(); i++) {
+      if (!dropped.contains(all.get(i))) {
+        lastKept = i;
+      }
+    }
+    List<Edit> out = new ArrayList<>();
+    for (int i = 0; i < lastKept; i++) {
+      if (dropped.contains(all.get(i))) {
+        out.add(Edit.delete(file.start(all.get(i)), file.start(all.get(i + 1))));
+      }
+    }
+    if (lastKept < all.size() - 1) {
+      out.add(Edit.delete(file.end(all.get(lastKept)), file.end(all.get(all.size() - 1))));
+    }
+    return out;
+  }
+
+  /** Moves a line start up over the comment-only lines directly above it. */
+  private static int withCommentsAbove(String text, int lineStart) {
+    int start = lineStart;
+    while (start > 0) {
+      int lineBreak = start - 1;
+      if (lineBreak > 0 && text.charAt(lineBreak) == '\n' && text.charAt(lineBreak - 1) == '\r') {
+        lineBreak--;
+      }
+      int previous = lineStart(text, lineBreak);
+      if (!text.substring(previous, start).strip().startsWith("#")) {
+        break;
+      }
+      start = previous;
+    }
+    return start;
+  }
+
+  /** The {@code -} of a block sequence item whose content starts at {@code contentStart}. */
+  private static int dash(String text, int contentStart) {
+    int i = contentStart - 1;
+    while (i >= 0) {
+      char c = text.charAt(i);
+      if (c == '-') {
+        return i;
+      }
+      if (c == '\n' || c == '\r') {
+        // "- # comment" with the item on the next line: look for the dash on an earlier line.
+        int lineStart = lineStart(text, i);
+        String line = text.substring(lineStart, i).strip();
+        if (line.startsWith("-") && (line.length() == 1 || Character.isWhitespace(line.charAt(1)))) {
+          return text.indexOf('-', lineStart);
+        }
+        if (!line.isEmpty() && !line.startsWith("#")) {
+          break;
+        }
+        i = lineStart - 1;
+        continue;
+      }
+      if (c != ' ' && c != '\t') {
+        break;
+      }
+      i--;
+    }
+    throw new IllegalStateException("no '-' before the list item at offset " + contentStart);
+  }
+
+  private static int lineStart(String text, int offset) {
+    int i = offset;
+    while (i > 0 && text.charAt(i - 1) != '\n' && text.charAt(i - 1) != '\r') {
+      i--;
+    }
+    return i;
+  }
+}
