@@ -2,8 +2,10 @@ package dev.ko.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpClient;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 
 /**
  * Loads and initialises the heavy JDK and Jackson classes on the second core while the main thread
@@ -19,6 +21,12 @@ final class ClassWarmup {
         SSLContext tls = SSLContext.getDefault();
         HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).sslContext(tls).build();
         new ObjectMapper().readTree("{\"a\":[1,\"b\",{\"c\":true}]}");
+        // A client hello, never sent: the handshake and key-exchange code every registry ping
+        // needs (ko tries HTTPS even for local registries) is then loaded and initialised.
+        SSLEngine engine = tls.createSSLEngine("localhost", 443);
+        engine.setUseClientMode(true);
+        engine.beginHandshake();
+        engine.wrap(ByteBuffer.allocate(0), ByteBuffer.allocate(engine.getSession().getPacketBufferSize()));
       } catch (Exception | LinkageError e) {
         // Only an optimisation: anything wrong here will surface where the classes are really used.
       }

@@ -36,6 +36,7 @@ import java.util.concurrent.ExecutorService;
  */
 public final class RegistryPublisher implements Publisher {
   private static final String LATEST = "latest";
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
   private final RegistryClient client;
   private final String base;
@@ -87,12 +88,27 @@ public final class RegistryPublisher implements Publisher {
     log.info("Publishing " + first);
     Repository repo = first.repository();
     Access access = Access.push(repo, mountSources(artifact));
-    push(access, repo, artifact, first.tag());
-    for (Tag other : targets.subList(1, targets.size())) {
-      log.info("Tagging " + other);
-      putManifestUnlessPresent(access, repo, other.tag(), artifact);
+    // Attachments upload their blobs alongside the image, but tag themselves only once the image's
+    // tags exist, so an SBOM never names an image the registry does not have.
+    CompletableFuture<Void> imageTagged = new CompletableFuture<>();
+    CompletableFuture<Void> attachments = run(() -> pushAttachments(access, repo, artifact, imageTagged));
+    try {
+      push(access, repo, artifact, first.tag(), DONE);
+      for (Tag other : targets.subList(1, targets.size())) {
+        log.info("Tagging " + other);
+        putManifestUnlessPresent(access, repo, other.tag(), artifact);
+      }
+      imageTagged.complete(null);
+    } catch (IOException | RuntimeException e) {
+      imageTagged.completeExceptionally(e);
+      try {
+        Futures.join(attachments);
+      } catch (IOException | RuntimeException ignored) {
+        // stopped because the image failed: that failure is the one to report
+      }
+      throw e;
     }
-    pushAttachments(access, repo, artifact);
+    Futures.join(attachments);
     String ref;
     if (tagOnly) {
       ref = name + ":" + tags.get(0);
@@ -109,7 +125,8 @@ public final class RegistryPublisher implements Publisher {
    * The attachments of the artifact and of its children, as cosign stores them: each a small image
    * tagged {@code sha256-<subject hex>.<kind>}, pushed in parallel (unless already there).
    */
-  private void pushAttachments(Access imageAccess, Repository imageRepo, Artifact artifact) throws IOException {
+  private void pushAttachments(Access imageAccess, Repository imageRepo, Artifact artifact, CompletableFuture<Void> imageTagged)
+      throws IOException {
     List<Artifact> subjects = new ArrayList<>(List.of(artifact));
     if (artifact instanceof ImageIndex index) {
       for (Descriptor d : index.indexManifest().manifests()) {
@@ -123,7 +140,7 @@ public final class RegistryPublisher implements Publisher {
       for (Attachment attachment : Attachment.of(subject)) {
         String tag = attachment.tag(subject.digest());
         pushes.add(run(() -> {
-          push(access, repo, attachment.image(), tag);
+          push(access, repo, attachment.image(), tag, imageTagged);
           log.info("Published " + attachment.name().toUpperCase(Locale.ROOT) + " " + repo + ":" + tag);
         }));
       }
@@ -144,7 +161,9 @@ public final class RegistryPublisher implements Publisher {
     return List.copyOf(sources);
   }
 
-  private void push(Access access, Repository repo, Artifact artifact, String tag) throws IOException {
+  /** Pushes blobs and child manifests, then, once {@code before} is done, the manifest under {@code tag}. */
+  private void push(Access access, Repository repo, Artifact artifact, String tag, CompletableFuture<Void> before)
+      throws IOException {
     Optional<Descriptor> existing = client.headManifest(access, repo, tag);
     if (existing.isPresent() && existing.get().digest().equals(artifact.digest())) {
       log.info("existing manifest: " + repo + ":" + tag + "@" + artifact.digest());
@@ -166,6 +185,7 @@ public final class RegistryPublisher implements Publisher {
       }
       awaitAll(children);
     }
+    Futures.join(before);
     client.putManifest(access, repo, tag, artifact.mediaType(), artifact.rawManifest());
     log.info(repo + ":" + tag + ": digest: " + artifact.digest() + " size: " + artifact.size());
   }

@@ -63,9 +63,10 @@ public final class RegistryClient {
   private final Log log;
   private final Duration retryBackoff;
   private final Clock clock;
+  private final Duration tlsProbeTimeout;
   private final ConcurrentMap<String, CompletableFuture<Ping>> pings = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, Credential> credentials = new ConcurrentHashMap<>();
-  private final ConcurrentMap<Access, Token> tokens = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, CompletableFuture<Credential>> credentials = new ConcurrentHashMap<>();
+  private final ConcurrentMap<Access, CompletableFuture<Token>> tokens = new ConcurrentHashMap<>();
 
   /** What {@code GET /v2/} told us: the scheme that answered and how to authenticate. */
   private record Ping(String scheme, Challenge challenge) {}
@@ -80,13 +81,17 @@ public final class RegistryClient {
   public record Fetched(MediaType mediaType, byte[] bytes, Digest digest) {}
 
   public RegistryClient(HttpTransport transport, Keychain keychain, String userAgent, Log log, Duration retryBackoff) {
-    this(transport, keychain, userAgent, log, retryBackoff, Clock.systemUTC());
+    this(transport, keychain, userAgent, log, retryBackoff, Clock.systemUTC(), TLS_PROBE_TIMEOUT);
   }
 
-  /** With the clock that decides when tokens expire (tests move it forward). */
+  /**
+   * With the clock that decides when tokens expire (tests move it forward) and the time a TLS
+   * probe of a maybe-plain registry may take (the JDK's test HTTP server never answers one).
+   */
   RegistryClient(HttpTransport transport, Keychain keychain, String userAgent, Log log, Duration retryBackoff,
-      Clock clock) {
+      Clock clock, Duration tlsProbeTimeout) {
     this.clock = clock;
+    this.tlsProbeTimeout = tlsProbeTimeout;
     this.transport = transport;
     this.keychain = keychain;
     this.userAgent = userAgent;
@@ -424,12 +429,12 @@ public final class RegistryClient {
       return c.hasPassword() ? c.basicHeader() : null;
     }
     if (challenge.isBearer()) {
-      Token t = tokens.get(access);
-      if (t == null || !t.validAt(clock.instant())) {
-        t = fetchToken(access, challenge);
-        tokens.put(access, t);
+      CompletableFuture<Token> cached = tokens.get(access);
+      if (cached != null && cached.isDone() && !cached.isCompletedExceptionally() && !cached.join().validAt(clock.instant())) {
+        tokens.remove(access, cached);
       }
-      return "Bearer " + t.value();
+      // Parallel uploads wait for one token request instead of each making their own.
+      return "Bearer " + Futures.once(tokens, access, () -> fetchToken(access, challenge)).value();
     }
     return null;
   }
@@ -441,7 +446,7 @@ public final class RegistryClient {
     if (challenge.isBearer()) {
       Access wider = challenge.param("scope").isEmpty() ? access : access.with(challenge.param("scope"));
       pings.put(access.registry().host(), CompletableFuture.completedFuture(new Ping(scheme, challenge)));
-      tokens.put(access, fetchToken(wider, challenge));
+      tokens.put(access, CompletableFuture.completedFuture(fetchToken(wider, challenge)));
     } else if (challenge.isBasic()) {
       pings.put(access.registry().host(), CompletableFuture.completedFuture(new Ping(scheme, challenge)));
     }
@@ -467,35 +472,23 @@ public final class RegistryClient {
    * a TLS registry on localhost works too; the scheme that answered is used from then on.
    */
   private Ping ping(Registry registry) throws IOException {
-    CompletableFuture<Ping> mine = new CompletableFuture<>();
-    CompletableFuture<Ping> existing = pings.putIfAbsent(registry.host(), mine);
-    if (existing != null) {
-      return Futures.join(existing);
-    }
-    try {
-      Ping p;
+    return Futures.once(pings, registry.host(), () -> {
       if (registry.scheme().equals("https")) {
-        p = pingWith("https", registry, REQUEST_TIMEOUT);
-      } else {
+        return pingWith("https", registry, REQUEST_TIMEOUT);
+      }
+      try {
+        return pingWith("https", registry, tlsProbeTimeout);
+      } catch (IOException overTls) {
         try {
-          p = pingWith("https", registry, TLS_PROBE_TIMEOUT);
-        } catch (IOException overTls) {
-          try {
-            p = pingWith("http", registry, REQUEST_TIMEOUT);
-          } catch (IOException plain) {
-            // A certificate problem says more than "an HTTP request to an HTTPS server".
-            throw isCertificateProblem(overTls) ? overTls : plain;
-          }
+          return pingWith("http", registry, REQUEST_TIMEOUT);
+        } catch (IOException plain) {
+          // A certificate problem says more than "an HTTP request to an HTTPS server".
+          throw isCertificateProblem(overTls) ? overTls : plain;
         }
       }
-      mine.complete(p);
-      return p;
-    } catch (IOException | RuntimeException e) {
-      pings.remove(registry.host(), mine);
-      mine.completeExceptionally(e);
-      throw e;
-    }
+    });
   }
+
 
   private Ping pingWith(String scheme, Registry registry, Duration timeout) throws IOException {
     URI uri = URI.create(scheme + "://" + registry.host() + "/v2/");
@@ -536,13 +529,9 @@ public final class RegistryClient {
     return deepest;
   }
 
+  /** The keychain's answer for a registry, asked once per run (a credential helper is a process). */
   private Credential credential(Registry registry) throws IOException {
-    Credential c = credentials.get(registry.host());
-    if (c == null) {
-      c = keychain.resolve(registry);
-      credentials.put(registry.host(), c);
-    }
-    return c;
+    return Futures.once(credentials, registry.host(), () -> keychain.resolve(registry));
   }
 
   private Token fetchToken(Access access, Challenge challenge) throws IOException {

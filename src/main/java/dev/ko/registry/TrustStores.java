@@ -2,6 +2,7 @@ package dev.ko.registry;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -20,6 +21,8 @@ import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
@@ -47,8 +50,30 @@ public final class TrustStores {
 
   private TrustStores() {}
 
-  /** A TLS context that verifies servers against the JDK roots and Go's PEM locations. */
+  /**
+   * A TLS context that verifies servers against the JDK roots and Go's PEM locations. With {@code
+   * SSL_CERT_FILE} or {@code SSL_CERT_DIR} set, both sets are loaded at once; otherwise Go's system
+   * files are read only if the JDK's roots reject a server: on most systems both hold the same CAs,
+   * and parsing a few hundred PEM certificates on every run would cost start-up time for nothing.
+   */
   public static SSLContext verified(Map<String, String> env) {
+    try {
+      X509ExtendedTrustManager trust;
+      if (env.getOrDefault("SSL_CERT_FILE", "").isEmpty() && env.getOrDefault("SSL_CERT_DIR", "").isEmpty()) {
+        trust = new FallbackTrustManager(trustManager(null), () -> combined(env));
+      } else {
+        trust = combined(env);
+      }
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, new TrustManager[] {trust}, new SecureRandom());
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot set up TLS trust: " + e.getMessage(), e);
+    }
+  }
+
+  /** The JDK's roots and Go's, in one trust manager. */
+  private static X509ExtendedTrustManager combined(Map<String, String> env) throws GeneralSecurityException {
     try {
       KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
       store.load(null, null);
@@ -63,13 +88,110 @@ public final class TrustStores {
       for (X509Certificate c : all.values()) {
         store.setCertificateEntry("root-" + i++, c);
       }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(store);
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, tmf.getTrustManagers(), new SecureRandom());
-      return context;
-    } catch (GeneralSecurityException | IOException e) {
-      throw new IllegalStateException("cannot set up TLS trust: " + e.getMessage(), e);
+      return trustManager(store);
+    } catch (IOException e) {
+      throw new GeneralSecurityException("cannot create a key store: " + e.getMessage(), e);
+    }
+  }
+
+  private static X509ExtendedTrustManager trustManager(KeyStore store) throws GeneralSecurityException {
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(store);
+    for (TrustManager tm : tmf.getTrustManagers()) {
+      if (tm instanceof X509ExtendedTrustManager x) {
+        return x;
+      }
+    }
+    throw new GeneralSecurityException("the JDK offers no X.509 trust manager");
+  }
+
+  /** Supplies the wider trust manager when it is first needed. */
+  @FunctionalInterface
+  interface TrustSource {
+    X509ExtendedTrustManager get() throws GeneralSecurityException;
+  }
+
+  /**
+   * Trusts what the JDK's roots trust; a chain they reject gets a second chance against the wider
+   * set, which is built the first time that happens.
+   */
+  static final class FallbackTrustManager extends X509ExtendedTrustManager {
+    private final X509ExtendedTrustManager first;
+    private final TrustSource wider;
+    private volatile X509ExtendedTrustManager widerManager;
+
+    FallbackTrustManager(X509ExtendedTrustManager first, TrustSource wider) {
+      this.first = first;
+      this.wider = wider;
+    }
+
+    private X509ExtendedTrustManager wider() throws CertificateException {
+      X509ExtendedTrustManager w = widerManager;
+      if (w == null) {
+        synchronized (this) {
+          if (widerManager == null) {
+            try {
+              widerManager = wider.get();
+            } catch (GeneralSecurityException e) {
+              throw new CertificateException("cannot load the system's CA files: " + e.getMessage(), e);
+            }
+          }
+          w = widerManager;
+        }
+      }
+      return w;
+    }
+
+    @FunctionalInterface
+    private interface Check {
+      void check(X509ExtendedTrustManager tm) throws CertificateException;
+    }
+
+    private void either(Check check) throws CertificateException {
+      try {
+        check.check(first);
+      } catch (CertificateException rejected) {
+        try {
+          check.check(wider());
+        } catch (CertificateException alsoRejected) {
+          throw rejected;
+        }
+      }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+      either(tm -> tm.checkServerTrusted(chain, authType, engine));
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+      either(tm -> tm.checkServerTrusted(chain, authType, socket));
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      either(tm -> tm.checkServerTrusted(chain, authType));
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+      first.checkClientTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+      first.checkClientTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      first.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return first.getAcceptedIssuers();
     }
   }
 

@@ -50,7 +50,8 @@ class RegistryClientTest {
 
   private static RegistryClient client(Keychain keychain) {
     HttpTransport transport = new HttpTransport(RegistryClientTest::defaultTls, RegistryClientTest::defaultTls, Set.of());
-    return new RegistryClient(transport, keychain, "ko-test", Log.NONE, Duration.ofMillis(1));
+    return new RegistryClient(transport, keychain, "ko-test", Log.NONE, Duration.ofMillis(1), java.time.Clock.systemUTC(),
+        Duration.ofMillis(300));
   }
 
   private static SSLContext defaultTls() {

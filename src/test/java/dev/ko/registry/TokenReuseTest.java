@@ -141,7 +141,7 @@ class TokenReuseTest {
   void oneTokenPerScopeSetUntilItExpires() throws Exception {
     HttpTransport transport = new HttpTransport(TokenReuseTest::trustingTheStub, TrustStores::unverified, Set.of());
     RegistryClient client = new RegistryClient(transport, r -> Credential.ANONYMOUS, "test", Log.NONE,
-        Duration.ofMillis(1), clock);
+        Duration.ofMillis(1), clock, Duration.ofSeconds(10));
     Repository target = Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/team/app");
     Repository base = Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/distroless/static");
     Access push = Access.push(target, List.of(base));
