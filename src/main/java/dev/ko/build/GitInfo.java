@@ -1,12 +1,10 @@
 package dev.ko.build;
 
 import dev.ko.log.Log;
-import java.io.ByteArrayOutputStream;
+import dev.ko.process.ExternalCommand;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -15,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * What templates see as {@code .Git}: the branch, tag, commit and tree state of the build
@@ -50,12 +47,11 @@ public record GitInfo(String branch, String tag, String shortCommit, String full
 
   /** Reads the repository that contains {@code dir}, logging why any part is unavailable. */
   public static GitInfo read(Path dir, Map<String, String> env, Log log) {
-    Path executable = onPath("git", env.getOrDefault("PATH", ""));
-    if (executable == null) {
+    if (ExternalCommand.lookPath("git", env).isEmpty()) {
       log.info("git not present in PATH. Git info will not be available");
       return NONE;
     }
-    Git git = new Git(executable, dir, env);
+    Git git = new Git(new ExternalCommand("git", env).in(dir));
     try {
       Result inside = git.run("rev-parse", "--is-inside-work-tree");
       if (inside.exit != 0 || !inside.firstLine().equals("true")) {
@@ -89,21 +85,13 @@ public record GitInfo(String branch, String tag, String shortCommit, String full
             + status.stdout.stripTrailing() + "\n");
       }
       return new GitInfo(branch, tag, shortCommit, fullCommit, date, dirty);
+    } catch (InterruptedIOException e) {
+      // Cancelled, not a git problem: nothing to report, and nothing may be cached from it.
+      throw new UncheckedIOException(e);
     } catch (IOException e) {
       log.info("git is not available (" + e.getMessage() + "). Git info will not be available");
       return NONE;
     }
-  }
-
-  /** Like Go's exec.LookPath, against the build's PATH rather than the JVM's. */
-  private static Path onPath(String name, String path) {
-    for (String entry : path.split(":")) {
-      Path candidate = Path.of(entry.isEmpty() ? "." : entry).resolve(name);
-      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-        return candidate;
-      }
-    }
-    return null;
   }
 
   private static final class GitException extends Exception {
@@ -124,7 +112,7 @@ public record GitInfo(String branch, String tag, String shortCommit, String full
   }
 
   /** Runs git in one directory with the build's environment. */
-  private record Git(Path executable, Path dir, Map<String, String> env) {
+  private record Git(ExternalCommand git) {
     String output(String... args) throws GitException, IOException {
       Result r = run(args);
       if (r.exit != 0) {
@@ -134,32 +122,10 @@ public record GitInfo(String branch, String tag, String shortCommit, String full
     }
 
     Result run(String... args) throws IOException {
-      List<String> cmd = new ArrayList<>(List.of(executable.toString(), "-c", "log.showSignature=false"));
-      cmd.addAll(List.of(args));
-      ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-      pb.environment().clear();
-      pb.environment().putAll(env);
-      Process p = pb.start();
-      p.getOutputStream().close();
-      CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-      String out = read(p.getInputStream());
-      try {
-        return new Result(p.waitFor(), out, err.join());
-      } catch (InterruptedException e) {
-        p.destroyForcibly();
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted: git " + String.join(" ", args));
-      }
-    }
-
-    private static String read(InputStream in) {
-      ByteArrayOutputStream b = new ByteArrayOutputStream();
-      try (in) {
-        in.transferTo(b);
-      } catch (IOException e) {
-        // the process died; its exit status tells
-      }
-      return b.toString(StandardCharsets.UTF_8);
+      List<String> all = new ArrayList<>(List.of("-c", "log.showSignature=false"));
+      all.addAll(List.of(args));
+      ExternalCommand.Result r = git.run(all);
+      return new Result(r.exit(), r.stdoutText(), r.stderr());
     }
   }
 }

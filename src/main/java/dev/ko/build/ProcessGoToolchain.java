@@ -3,17 +3,14 @@ package dev.ko.build;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
+import dev.ko.process.ExternalCommand;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /** Runs the real {@code go} binary ({@code KO_GO_PATH}, else {@code go} from PATH). */
 public final class ProcessGoToolchain implements GoToolchain {
@@ -29,12 +26,12 @@ public final class ProcessGoToolchain implements GoToolchain {
   public List<GoPackage> list(Path dir, Map<String, String> env, List<String> patterns) throws IOException {
     List<String> cmd = new ArrayList<>(List.of("list", "-e", "-find", "-json=ImportPath,Name,Dir,GoFiles,Error"));
     cmd.addAll(patterns);
-    Result r = run(dir, env, cmd);
-    if (r.exit != 0) {
+    ExternalCommand.Result r = run(dir, env, cmd);
+    if (r.exit() != 0) {
       throw failure("go list", r);
     }
     List<GoPackage> out = new ArrayList<>();
-    try (MappingIterator<JsonNode> it = MAPPER.readerFor(JsonNode.class).readValues(r.stdout)) {
+    try (MappingIterator<JsonNode> it = MAPPER.readerFor(JsonNode.class).readValues(r.stdout())) {
       while (it.hasNext()) {
         JsonNode p = it.next();
         List<String> files = new ArrayList<>();
@@ -56,29 +53,29 @@ public final class ProcessGoToolchain implements GoToolchain {
     List<String> cmd = new ArrayList<>();
     cmd.add("build");
     cmd.addAll(args);
-    Result r = run(dir, env, cmd);
-    if (r.exit != 0) {
+    ExternalCommand.Result r = run(dir, env, cmd);
+    if (r.exit() != 0) {
       throw failure("go build", r);
     }
   }
 
   @Override
   public String versionM(Path binary, Map<String, String> env) throws IOException {
-    Result r = run(binary.getParent(), env, List.of("version", "-m", binary.toString()));
-    if (r.exit != 0) {
+    ExternalCommand.Result r = run(binary.getParent(), env, List.of("version", "-m", binary.toString()));
+    if (r.exit() != 0) {
       throw failure("go version -m " + binary, r);
     }
-    return new String(r.stdout, StandardCharsets.UTF_8);
+    return r.stdoutText();
   }
 
   @Override
   public Map<String, String> env(Path dir, Map<String, String> env) throws IOException {
-    Result r = run(dir, env, List.of("env"));
-    if (r.exit != 0) {
+    ExternalCommand.Result r = run(dir, env, List.of("env"));
+    if (r.exit() != 0) {
       throw failure("go env", r);
     }
     Map<String, String> out = new LinkedHashMap<>();
-    for (String line : new String(r.stdout, StandardCharsets.UTF_8).split("\n")) {
+    for (String line : r.stdoutText().split("\n")) {
       int eq = line.indexOf('=');
       if (eq <= 0) {
         continue;
@@ -93,56 +90,20 @@ public final class ProcessGoToolchain implements GoToolchain {
     return out;
   }
 
-  private record Result(int exit, byte[] stdout, String stderr) {}
-
-  private Result run(Path dir, Map<String, String> env, List<String> args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(go);
-    cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.directory(dir.toFile());
-    pb.environment().clear();
-    pb.environment().putAll(env);
-    Process p;
+  private ExternalCommand.Result run(Path dir, Map<String, String> env, List<String> args) throws IOException {
     try {
-      p = pb.start();
+      return new ExternalCommand(go, env).in(dir).run(args);
+    } catch (InterruptedIOException e) {
+      throw e;
     } catch (IOException e) {
-      throw new IOException("cannot run " + go + " (is Go installed? set KO_GO_PATH to use another go): " + e.getMessage(), e);
-    }
-    p.getOutputStream().close();
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readQuietly(p.getErrorStream()));
-    byte[] out = readQuietly(p.getInputStream());
-    try {
-      int exit = p.waitFor();
-      return new Result(exit, out, new String(err.join(), StandardCharsets.UTF_8));
-    } catch (InterruptedException e) {
-      // Cancelled: make sure go is gone before anyone reuses its output directory.
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      try {
-        p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (InterruptedException again) {
-        // already interrupted: give up waiting
-      }
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted: " + String.join(" ", cmd));
+      throw new IOException(e.getMessage() + " (is Go installed? set KO_GO_PATH to use another go)", e);
     }
   }
 
-  private static byte[] readQuietly(InputStream in) {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    try (in) {
-      in.transferTo(b);
-    } catch (IOException e) {
-      // The process died; its exit status tells the story.
-    }
-    return b.toByteArray();
-  }
-
-  private static GoCommandException failure(String what, Result r) {
-    String output = (r.stderr + new String(r.stdout, StandardCharsets.UTF_8)).strip();
+  private static GoCommandException failure(String what, ExternalCommand.Result r) {
+    String output = r.output().strip();
     String first = firstErrorLine(output);
-    return new GoCommandException(what + ": exit status " + r.exit + (first.isEmpty() ? "" : ": " + first), output);
+    return new GoCommandException(what + ": exit status " + r.exit() + (first.isEmpty() ? "" : ": " + first), output);
   }
 
   /** The first line that says something: go prefixes package headers with '#'. */

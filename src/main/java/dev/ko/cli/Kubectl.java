@@ -1,6 +1,6 @@
 package dev.ko.cli;
 
-import java.io.File;
+import dev.ko.process.ExternalCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -29,21 +30,16 @@ final class Kubectl {
 
   /** ko's early check: {@code error: kubectl is not available. kubectl must be installed to use ko <command>}. */
   static Kubectl require(KoCommand root, String command) {
-    return find(root.env().get("PATH"))
+    return find(root.env().asMap())
         .map(p -> new Kubectl(p, root))
         .orElseThrow(() -> new IllegalStateException(
             "error: kubectl is not available. kubectl must be installed to use ko " + command));
   }
 
-  static Optional<Path> find(String path) {
-    for (String dir : path.split(File.pathSeparator)) {
-      Path candidate = Path.of(dir.isEmpty() ? "." : dir).resolve("kubectl");
-      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
+  static Optional<Path> find(Map<String, String> env) {
+    return ExternalCommand.lookPath("kubectl", env);
   }
+
 
   /** Runs to completion with our standard input; returns the exit status. */
   int run(List<String> args) throws IOException {

@@ -19,7 +19,7 @@ import dev.ko.oci.GoTime;
 import dev.ko.publish.CachingPublisher;
 import dev.ko.publish.DaemonPublisher;
 import dev.ko.publish.DockerEngine;
-import dev.ko.publish.ExternalCommand;
+import dev.ko.process.ExternalCommand;
 import dev.ko.publish.KindPublisher;
 import dev.ko.publish.LayoutPublisher;
 import dev.ko.publish.LocalImages;

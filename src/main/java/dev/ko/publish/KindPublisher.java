@@ -1,6 +1,7 @@
 package dev.ko.publish;
 
 import dev.ko.log.Log;
+import dev.ko.process.ExternalCommand;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.DockerArchive;
 import dev.ko.oci.Image;

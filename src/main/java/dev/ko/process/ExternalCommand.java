@@ -1,0 +1,187 @@
+package dev.ko.process;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A program run with a given environment and working directory, its standard input written by the
+ * caller and its output collected. The wait can be interrupted: the program and its children are
+ * then killed and reaped before the exception leaves, so nothing keeps writing behind the caller.
+ */
+public final class ExternalCommand {
+  private final String program;
+  private final Map<String, String> env;
+  private final Path directory;
+  private final Duration timeout;
+
+  public ExternalCommand(String program, Map<String, String> env) {
+    this(program, env, null, null);
+  }
+
+  private ExternalCommand(String program, Map<String, String> env, Path directory, Duration timeout) {
+    this.program = program;
+    this.env = Map.copyOf(env);
+    this.directory = directory;
+    this.timeout = timeout;
+  }
+
+  /** The same command, run in {@code dir}. */
+  public ExternalCommand in(Path dir) {
+    return new ExternalCommand(program, env, dir, timeout);
+  }
+
+  /** The same command, killed if it has not finished within {@code limit}. */
+  public ExternalCommand timeout(Duration limit) {
+    return new ExternalCommand(program, env, directory, limit);
+  }
+
+  public String program() {
+    return program;
+  }
+
+  /** Exit status and output of one run. */
+  public record Result(int exit, byte[] stdout, String stderr) {
+    public String stdoutText() {
+      return new String(stdout, StandardCharsets.UTF_8);
+    }
+
+    /** Standard error, then standard output: everything the program said. */
+    public String output() {
+      String out = stdoutText();
+      return stderr.isEmpty() ? out : out.isEmpty() ? stderr : stderr + "\n" + out;
+    }
+
+    /** The first non-blank line of the output, for one-line errors. */
+    public String firstLine() {
+      for (String line : output().split("\n")) {
+        if (!line.isBlank()) {
+          return line.strip();
+        }
+      }
+      return "";
+    }
+  }
+
+  /** Writes a child's standard input. */
+  @FunctionalInterface
+  public interface Input {
+    void writeTo(OutputStream stdin) throws IOException;
+  }
+
+  public Result run(List<String> args) throws IOException {
+    return run(args, null);
+  }
+
+  public Result run(List<String> args, Input input) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(lookPath(program, env).map(Path::toString).orElse(program));
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    if (directory != null) {
+      pb.directory(directory.toFile());
+    }
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    Process p;
+    try {
+      p = pb.start();
+    } catch (IOException e) {
+      throw new IOException("cannot run " + program + ": " + e.getMessage(), e);
+    }
+    Drain out = new Drain(p.getInputStream(), program + " stdout");
+    Drain err = new Drain(p.getErrorStream(), program + " stderr");
+    IOException inputFailure = null;
+    try (OutputStream stdin = p.getOutputStream()) {
+      if (input != null) {
+        input.writeTo(stdin);
+      }
+    } catch (IOException e) {
+      // A child that exits early closes the pipe; its status and output explain why.
+      inputFailure = e;
+    }
+    try {
+      if (timeout == null) {
+        p.waitFor();
+      } else if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        kill(p);
+        throw new IOException(program + " did not finish within " + timeout.toSeconds() + " s");
+      }
+      int exit = p.exitValue();
+      if (exit == 0 && inputFailure != null) {
+        throw inputFailure;
+      }
+      return new Result(exit, out.bytes(), new String(err.bytes(), StandardCharsets.UTF_8));
+    } catch (InterruptedException e) {
+      kill(p);
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while running " + program);
+    }
+  }
+
+  /** Kills the process and its children, and waits (briefly) until they are gone. */
+  private static void kill(Process p) {
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    p.destroyForcibly();
+    try {
+      p.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException again) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Go's exec.LookPath against {@code env}'s PATH (the JDK would search the JVM's own). A name with
+   * a slash is used as it is; empty PATH entries are skipped rather than meaning the current
+   * directory, as Go has refused relative results since 1.19.
+   */
+  public static Optional<Path> lookPath(String program, Map<String, String> env) {
+    if (program.contains("/")) {
+      return Optional.of(Path.of(program));
+    }
+    for (String dir : env.getOrDefault("PATH", "").split(":")) {
+      if (dir.isEmpty()) {
+        continue;
+      }
+      Path candidate = Path.of(dir, program);
+      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Reads one output stream to its end on a thread of its own (never a shared pool's). */
+  private static final class Drain {
+    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    private final Thread thread;
+
+    Drain(InputStream in, String name) {
+      thread = new Thread(() -> {
+        try (in) {
+          in.transferTo(buffer);
+        } catch (IOException e) {
+          // the process died or was killed; its exit status tells what happened
+        }
+      }, name);
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    byte[] bytes() throws InterruptedException {
+      thread.join();
+      return buffer.toByteArray();
+    }
+  }
+}
