@@ -2,7 +2,7 @@ package dev.ko.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ko.name.Registry;
+import dev.ko.name.Repository;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -10,11 +10,11 @@ class KeychainsTest {
   @Test
   void githubTokenIsForGhcrOnly() throws Exception {
     GitHubKeychain k = new GitHubKeychain(Map.of("GITHUB_TOKEN", "ghs_abc", "GITHUB_ACTOR", "octocat"));
-    assertThat(k.resolve(Registry.parse("ghcr.io"))).isEqualTo(Credential.basic("octocat", "ghs_abc"));
-    assertThat(k.resolve(Registry.parse("docker.io")).isAnonymous()).isTrue();
-    assertThat(new GitHubKeychain(Map.of("GITHUB_TOKEN", "t")).resolve(Registry.parse("ghcr.io")).username())
+    assertThat(k.resolve(Repository.parse("ghcr.io/octocat/app"))).isEqualTo(Credential.basic("octocat", "ghs_abc"));
+    assertThat(k.resolve(Repository.parse("docker.io/library/app")).isAnonymous()).isTrue();
+    assertThat(new GitHubKeychain(Map.of("GITHUB_TOKEN", "t")).resolve(Repository.parse("ghcr.io/octocat/app")).username())
         .isEqualTo("unset");
-    assertThat(new GitHubKeychain(Map.of()).resolve(Registry.parse("ghcr.io")).isAnonymous()).isTrue();
+    assertThat(new GitHubKeychain(Map.of()).resolve(Repository.parse("ghcr.io/octocat/app")).isAnonymous()).isTrue();
   }
 
   @Test
@@ -22,7 +22,7 @@ class KeychainsTest {
     Keychain none = r -> Credential.ANONYMOUS;
     Keychain a = r -> Credential.basic("a", "1");
     Keychain b = r -> Credential.basic("b", "2");
-    assertThat(Keychain.firstOf(none, a, b).resolve(Registry.parse("x.io")).username()).isEqualTo("a");
-    assertThat(Keychain.firstOf(none).resolve(Registry.parse("x.io")).isAnonymous()).isTrue();
+    assertThat(Keychain.firstOf(none, a, b).resolve(Repository.parse("x.io/team/app")).username()).isEqualTo("a");
+    assertThat(Keychain.firstOf(none).resolve(Repository.parse("x.io/team/app")).isAnonymous()).isTrue();
   }
 }

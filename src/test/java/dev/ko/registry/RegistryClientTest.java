@@ -11,7 +11,6 @@ import dev.ko.registry.StubRegistry.Request;
 import dev.ko.registry.StubRegistry.Response;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,13 +47,17 @@ class RegistryClientTest {
     }
   }
 
-  private static RegistryClient client(Keychain keychain) {
-    HttpTransport transport = new HttpTransport(RegistryClientTest::defaultTls, RegistryClientTest::defaultTls, Set.of());
-    return new RegistryClient(transport, keychain, "ko-test", Log.NONE, Duration.ofMillis(1), java.time.Clock.systemUTC(),
-        Duration.ofMillis(300));
+  static RegistryClient client(Keychain keychain) {
+    return client(keychain, Log.NONE, InternalHosts.DNS);
   }
 
-  private static SSLContext defaultTls() {
+  static RegistryClient client(Keychain keychain, Log log, InternalHosts.Resolver resolver) {
+    HttpTransport transport = new HttpTransport(RegistryClientTest::defaultTls, RegistryClientTest::defaultTls);
+    return new RegistryClient(transport, keychain, "ko-test", log, Duration.ofMillis(1), java.time.Clock.systemUTC(),
+        Duration.ofMillis(300), resolver);
+  }
+
+  static SSLContext defaultTls() {
     try {
       return SSLContext.getDefault();
     } catch (NoSuchAlgorithmException e) {
@@ -176,7 +179,7 @@ class RegistryClientTest {
     assertThatThrownBy(() -> client(keychain).getManifest(Access.pull(foo), foo, "latest"))
         .isInstanceOfSatisfying(RegistryException.class, e -> {
           assertThat(e.status()).isEqualTo(401);
-          assertThat(e.hasCode("UNAUTHORIZED")).isTrue();
+          assertThat(e.errors()).extracting(RegistryException.Error::code).containsExactly("UNAUTHORIZED");
           assertThat(e.getMessage())
               .isEqualTo("GET http://" + stub.host() + "/v2/foo/bar/manifests/latest: UNAUTHORIZED: "
                   + "authentication required; the credentials for " + stub.host() + " were refused")
@@ -194,7 +197,8 @@ class RegistryClientTest {
     Repository foo = repo("foo/bar");
 
     assertThatThrownBy(() -> client(Keychain.ANONYMOUS).getManifest(Access.pull(foo), foo, "latest"))
-        .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.hasCode("UNAUTHORIZED")).isTrue())
+        .isInstanceOfSatisfying(RegistryException.class,
+            e -> assertThat(e.errors()).extracting(RegistryException.Error::code).containsExactly("UNAUTHORIZED"))
         .hasMessageEndingWith("authentication required; no credentials found for " + stub.host()
             + " (log in with: ko login " + stub.host() + ")");
   }
@@ -244,27 +248,34 @@ class RegistryClientTest {
   // ------------------------------------------------------------ mounts and uploads
 
   @Test
-  void mountAnswered201IsDoneAnd202OpensAnUpload() throws Exception {
-    Digest digest = Digest.of("layer".getBytes(StandardCharsets.UTF_8));
-    AtomicInteger calls = new AtomicInteger();
+  void mountAnswered201IsDoneAnd202OpensAnUploadThatIsFinished() throws Exception {
+    byte[] blob = "layer".getBytes(StandardCharsets.UTF_8);
+    Digest digest = Digest.of(blob);
+    AtomicInteger posts = new AtomicInteger();
     stub = new StubRegistry(r -> {
       if (r.pathAndQuery().equals("/v2/")) {
         return Response.of(200);
       }
-      return calls.incrementAndGet() == 1 ? Response.of(201)
-          : new Response(202, Map.of("Location", "/v2/foo/bar/blobs/uploads/u1?_state=abc"), new byte[0]);
+      if (r.method().equals("POST")) {
+        return posts.incrementAndGet() == 1 ? Response.of(201)
+            : new Response(202, Map.of("Location", "/v2/foo/bar/blobs/uploads/u1?_state=abc"), new byte[0]);
+      }
+      return Response.of(201);
     });
     RegistryClient client = client(Keychain.ANONYMOUS);
     Repository target = repo("foo/bar");
     Repository source = repo("base/img");
     Access access = Access.push(target, List.of(source));
 
-    assertThat(client.mountBlob(access, target, digest, source)).isEmpty();
-    Optional<URI> upload = client.mountBlob(access, target, digest, source);
+    assertThat(client.uploadBlob(access, target, digest, blob.length, () -> new ByteArrayInputStream(blob),
+        Optional.of(source))).isEqualTo(RegistryClient.Upload.MOUNTED);
+    assertThat(client.uploadBlob(access, target, digest, blob.length, () -> new ByteArrayInputStream(blob),
+        Optional.of(source))).isEqualTo(RegistryClient.Upload.PUSHED);
 
-    assertThat(upload).contains(URI.create("http://" + stub.host() + "/v2/foo/bar/blobs/uploads/u1?_state=abc"));
-    assertThat(stub.requests().get(1).line())
-        .isEqualTo("POST /v2/foo/bar/blobs/uploads/?mount=" + digest + "&from=base%2Fimg");
+    String mount = "POST /v2/foo/bar/blobs/uploads/?mount=" + digest + "&from=base%2Fimg";
+    assertThat(stub.lines()).containsExactly("GET /v2/", mount, mount,
+        "PUT /v2/foo/bar/blobs/uploads/u1?_state=abc&digest=sha256%3A" + digest.hex());
+    assertThat(stub.requests().get(3).body()).isEqualTo(blob);
   }
 
   @Test
@@ -289,8 +300,8 @@ class RegistryClientTest {
     Access access = Access.push(target, List.of());
 
     for (int i = 0; i < 2; i++) {
-      URI location = client.startUpload(access, target);
-      client.finishUpload(access, location, digest, blob.length, () -> new ByteArrayInputStream(blob));
+      assertThat(client.uploadBlob(access, target, digest, blob.length, () -> new ByteArrayInputStream(blob),
+          Optional.empty())).isEqualTo(RegistryClient.Upload.PUSHED);
     }
 
     String encoded = "digest=sha256%3A" + digest.hex();
