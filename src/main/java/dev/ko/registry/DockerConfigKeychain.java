@@ -95,15 +95,26 @@ public final class DockerConfigKeychain implements Keychain {
     return entry == null || !entry.isObject() ? Credential.ANONYMOUS : fromAuthEntry(entry, file.get());
   }
 
+  /**
+   * The {@code auths} entry for a registry: its exact key, else one that names the same host with a
+   * scheme and path ({@code https://host/v1/}), as Docker's file store allows. A key without a
+   * scheme but with a path is for one repository (podman writes those) and is not used for others.
+   */
   private static JsonNode findAuth(JsonNode auths, Registry registry) {
     if (!auths.isObject()) {
       return null;
     }
+    String key = DockerConfig.key(registry);
+    if (auths.has(key)) {
+      return auths.get(key);
+    }
     String wanted = registry.host();
     for (Iterator<Map.Entry<String, JsonNode>> it = auths.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      String host = hostOf(e.getKey());
-      if (host.equals(wanted) || (registry.isDockerHub() && isDockerHubAlias(host))) {
+      String k = e.getKey();
+      boolean forOneRepository = !k.startsWith("http://") && !k.startsWith("https://") && k.contains("/");
+      String host = hostOf(k);
+      if (!forOneRepository && (host.equals(wanted) || (registry.isDockerHub() && isDockerHubAlias(host)))) {
         return e.getValue();
       }
     }
