@@ -3,6 +3,7 @@ package dev.ko.registry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -310,8 +311,8 @@ public final class TrustStores {
 
   /** Certificates collected from PEM text, each distinct one parsed once. */
   private static final class Pem {
-    private final Map<String, X509Certificate> byBase64 = new LinkedHashMap<>();
-    private final Set<String> unusable = new HashSet<>();
+    private final Map<ByteBuffer, X509Certificate> byDer = new LinkedHashMap<>();
+    private final Set<ByteBuffer> unusable = new HashSet<>();
     private final CertificateFactory factory;
 
     Pem() {
@@ -335,22 +336,26 @@ public final class TrustStores {
           break;
         }
         from = end + END.length();
-        // The same certificate in another file may be wrapped or end its lines differently.
-        String base64 = text.substring(begin + BEGIN.length(), end).replaceAll("\\s+", "");
-        if (byBase64.containsKey(base64) || unusable.contains(base64)) {
+        ByteBuffer der;
+        try {
+          der = ByteBuffer.wrap(Base64.getMimeDecoder().decode(text.substring(begin + BEGIN.length(), end)));
+        } catch (IllegalArgumentException e) {
+          continue; // not base64
+        }
+        // Decoding is cheap, parsing is not: a certificate met before is not parsed again.
+        if (byDer.containsKey(der) || unusable.contains(der)) {
           continue;
         }
         try {
-          byte[] der = Base64.getMimeDecoder().decode(base64);
-          byBase64.put(base64, (X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
-        } catch (IllegalArgumentException | CertificateException e) {
-          unusable.add(base64); // not a certificate we can use
+          byDer.put(der, (X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der.array())));
+        } catch (CertificateException e) {
+          unusable.add(der); // not a certificate we can use
         }
       }
     }
 
     List<X509Certificate> certificates() {
-      return List.copyOf(byBase64.values());
+      return List.copyOf(byDer.values());
     }
   }
 
