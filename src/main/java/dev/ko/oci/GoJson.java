@@ -94,9 +94,9 @@ public final class GoJson {
   }
 
   /**
-   * The program's one Jackson mapper, for JSON that is only read or whose bytes do not matter
-   * (registry errors, tokens, credential files). Shared because a mapper is costly to build and
-   * thread-safe once built; nobody may reconfigure it.
+   * A plain Jackson mapper to share, for JSON whose exact bytes do not matter (registry errors,
+   * tokens, credential files, docker-save manifests): a mapper is costly to build and thread-safe
+   * once built. Nobody may reconfigure it.
    */
   public static ObjectMapper mapper() {
     return MAPPER;
