@@ -45,12 +45,10 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -69,7 +67,6 @@ final class Wiring implements AutoCloseable {
   private final ExecutorService executor;
   private Path tempDirectory;
   private RegistryClient registryClient;
-  private Set<String> unverifiedHosts = Set.of();
 
   Wiring(Env env, Path workingDirectory, Log log) {
     this.env = env;
@@ -198,7 +195,7 @@ final class Wiring implements AutoCloseable {
 
   synchronized RegistryClient registryClient() {
     if (registryClient == null) {
-      HttpTransport transport = new HttpTransport(() -> TrustStores.verified(env.asMap()), TrustStores::unverified, unverifiedHosts);
+      HttpTransport transport = new HttpTransport(() -> TrustStores.verified(env.asMap()), TrustStores::unverified);
       registryClient = new RegistryClient(transport, Keychain.firstOf(
           new DockerConfigKeychain(env.asMap(), env.home()), new GitHubKeychain(env.asMap())),
           Version.userAgent(), log, Duration.ofSeconds(1));
@@ -282,12 +279,6 @@ final class Wiring implements AutoCloseable {
     }
     Registry registry = parseDockerRepo(repo, flags.insecureRegistry);
     Optional<Repository> sbomRepository = cosignRepository(flags.insecureRegistry);
-    if (flags.insecureRegistry) {
-      Set<String> hosts = new HashSet<>(unverifiedHosts);
-      hosts.add(registry.host());
-      sbomRepository.ifPresent(r -> hosts.add(r.registry().host()));
-      unverifiedHosts = Set.copyOf(hosts);
-    }
     registryClient().warmUp(registry, executor);
     return new RegistryPublisher(registryClient(), repo, namer, tags, flags.tagOnly, flags.insecureRegistry,
         sbomRepository, executor, log);

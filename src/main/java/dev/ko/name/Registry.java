@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * Hub's canonical {@code index.docker.io}.
  *
  * @param host host[:port] as it appears in references
- * @param insecure allow plain HTTP (and, for pushes, unverified TLS) for this registry
+ * @param insecure allow plain HTTP and unverified TLS for this registry ({@code --insecure-registry})
  */
 public record Registry(String host, boolean insecure) {
   public static final String DOCKER_HUB = "index.docker.io";
@@ -31,10 +31,6 @@ public record Registry(String host, boolean insecure) {
     return new Registry(host, false);
   }
 
-  public Registry withInsecure(boolean value) {
-    return new Registry(host, value);
-  }
-
   /** The scheme ko uses: HTTP for insecure, loopback, {@code *.localhost} and RFC 1918 hosts. */
   public String scheme() {
     if (insecure || isPrivateNetwork()) {
@@ -51,10 +47,6 @@ public record Registry(String host, boolean insecure) {
 
   public boolean isDockerHub() {
     return host.equals(DOCKER_HUB);
-  }
-
-  public URI baseUri() {
-    return URI.create(scheme() + "://" + host);
   }
 
   @Override

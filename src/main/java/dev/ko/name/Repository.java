@@ -60,10 +60,6 @@ public record Repository(Registry registry, String path) {
     return new Tag(this, tag, name() + ":" + tag);
   }
 
-  public DigestReference digest(String digest) {
-    return new DigestReference(this, digest, name() + "@" + digest);
-  }
-
   @Override
   public String toString() {
     return name();

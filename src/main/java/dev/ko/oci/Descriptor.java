@@ -43,10 +43,6 @@ public record Descriptor(
     return new Descriptor(mediaType, size, digest, data, urls, annotations, p, artifactType);
   }
 
-  public Descriptor withArtifactType(String type) {
-    return new Descriptor(mediaType, size, digest, data, urls, annotations, platform, type);
-  }
-
   public Descriptor withAnnotations(Map<String, String> values) {
     return new Descriptor(mediaType, size, digest, data, urls, new TreeMap<>(values), platform, artifactType);
   }

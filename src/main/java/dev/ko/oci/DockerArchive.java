@@ -1,6 +1,5 @@
 package dev.ko.oci;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -17,7 +16,6 @@ import java.util.Set;
  * {@code manifest.json} listing, per image, its config, layers and the tags to load it as.
  */
 public final class DockerArchive {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int MODE = 0644;
 
   /** One image of the archive and the references ({@code name:tag}) it is loaded as. */
@@ -33,7 +31,7 @@ public final class DockerArchive {
   public static void write(List<Entry> entries, OutputStream out) throws IOException {
     TarWriter tar = new TarWriter(out);
     Set<Digest> written = new HashSet<>();
-    ArrayNode manifest = MAPPER.createArrayNode();
+    ArrayNode manifest = GoJson.mapper().createArrayNode();
     for (Entry e : entries) {
       Image image = e.image();
       Digest config = image.configDescriptor().digest();
@@ -61,7 +59,7 @@ public final class DockerArchive {
         }
       }
     }
-    tar.file("manifest.json", MODE, 0, MAPPER.writeValueAsBytes(manifest), Map.of());
+    tar.file("manifest.json", MODE, 0, GoJson.mapper().writeValueAsBytes(manifest), Map.of());
     tar.close();
   }
 }

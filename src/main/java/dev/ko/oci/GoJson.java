@@ -93,6 +93,11 @@ public final class GoJson {
     return (ObjectNode) node;
   }
 
+  /**
+   * A plain Jackson mapper to share, for JSON whose exact bytes do not matter (registry errors,
+   * tokens, credential files, docker-save manifests): a mapper is costly to build and thread-safe
+   * once built. Nobody may reconfigure it.
+   */
   public static ObjectMapper mapper() {
     return MAPPER;
   }
@@ -227,10 +232,6 @@ public final class GoJson {
   }
 
   // ---- writing helpers mirroring Go's omitempty ----
-
-  public static void stringField(JsonGenerator g, String name, String value) throws IOException {
-    g.writeStringField(name, value);
-  }
 
   public static void omitEmpty(JsonGenerator g, String name, String value) throws IOException {
     if (value != null && !value.isEmpty()) {

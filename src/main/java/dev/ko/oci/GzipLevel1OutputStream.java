@@ -66,6 +66,15 @@ final class GzipLevel1OutputStream extends FilterOutputStream {
       (byte) size, (byte) (size >> 8), (byte) (size >> 16), (byte) (size >> 24)
     };
     out.write(trailer);
+    end();
+  }
+
+  /**
+   * Frees the deflater's native memory. Idempotent; after it, nothing more can be written. Needed
+   * when the stream is abandoned unfinished (the tar body failed), since the garbage collector
+   * may take its time.
+   */
+  void end() {
     deflater.end();
   }
 
@@ -74,6 +83,7 @@ final class GzipLevel1OutputStream extends FilterOutputStream {
     try {
       finish();
     } finally {
+      end();
       out.close();
     }
   }

@@ -25,12 +25,16 @@ public record LayerFile(Path path, Digest digest, Digest diffId, long size, Medi
     try (OutputStream file = Files.newOutputStream(target)) {
       counted = new CountingOutputStream(new DigestOutputStream(file, compressedSha));
       GzipLevel1OutputStream gzip = new GzipLevel1OutputStream(counted);
-      OutputStream tarStream = new BufferedOutputStream(new DigestOutputStream(gzip, tarSha), 64 * 1024);
-      try (TarWriter tar = new TarWriter(tarStream)) {
-        body.write(tar);
+      try {
+        OutputStream tarStream = new BufferedOutputStream(new DigestOutputStream(gzip, tarSha), 64 * 1024);
+        try (TarWriter tar = new TarWriter(tarStream)) {
+          body.write(tar);
+        }
+        tarStream.flush();
+        gzip.finish();
+      } finally {
+        gzip.end();
       }
-      tarStream.flush();
-      gzip.finish();
       counted.flush();
     }
     return new LayerFile(

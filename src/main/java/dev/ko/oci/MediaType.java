@@ -6,8 +6,6 @@ public record MediaType(String value) {
   public static final MediaType OCI_INDEX = new MediaType("application/vnd.oci.image.index.v1+json");
   public static final MediaType OCI_CONFIG = new MediaType("application/vnd.oci.image.config.v1+json");
   public static final MediaType OCI_LAYER = new MediaType("application/vnd.oci.image.layer.v1.tar+gzip");
-  public static final MediaType OCI_LAYER_UNCOMPRESSED =
-      new MediaType("application/vnd.oci.image.layer.v1.tar");
   public static final MediaType DOCKER_MANIFEST =
       new MediaType("application/vnd.docker.distribution.manifest.v2+json");
   public static final MediaType DOCKER_MANIFEST_LIST =
@@ -16,8 +14,6 @@ public record MediaType(String value) {
       new MediaType("application/vnd.docker.container.image.v1+json");
   public static final MediaType DOCKER_LAYER =
       new MediaType("application/vnd.docker.image.rootfs.diff.tar.gzip");
-  public static final MediaType DOCKER_SCHEMA1_SIGNED =
-      new MediaType("application/vnd.docker.distribution.manifest.v1+prettyjws");
 
   public MediaType {
     if (value == null) {
@@ -31,10 +27,6 @@ public record MediaType(String value) {
 
   public boolean isImage() {
     return equals(OCI_MANIFEST) || equals(DOCKER_MANIFEST);
-  }
-
-  public boolean isDocker() {
-    return value.startsWith("application/vnd.docker.");
   }
 
   /** Every manifest type a registry may answer with, for the Accept header. */

@@ -36,13 +36,7 @@ public final class Mutate {
     ConfigFile config = configChange.apply(base.configFile().withAddedLayers(diffIds, history));
     SortedMap<String, String> merged = base.manifest().annotations();
     merged.putAll(annotations);
-    Manifest manifest =
-        base.manifest()
-            .withLayers(descriptors)
-            .withAnnotations(merged);
-    if (manifest.mediaType() == null) {
-      manifest = new Manifest(2, base.mediaType(), manifest.config(), descriptors, merged, manifest.subject());
-    }
+    Manifest manifest = base.manifest().withLayers(descriptors).withAnnotations(merged);
     return BuiltImage.of(manifest, config, layers);
   }
 }

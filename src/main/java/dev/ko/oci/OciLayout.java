@@ -22,6 +22,7 @@ public final class OciLayout {
   private static final byte[] LAYOUT = "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8);
 
   private final Path root;
+  private final Object indexLock = new Object();
 
   private OciLayout(Path root) {
     this.root = root;
@@ -63,19 +64,24 @@ public final class OciLayout {
 
   /**
    * Writes the artifact's blobs and manifests and lists it in {@code index.json} (once: appending
-   * the same artifact again changes nothing).
+   * the same artifact again changes nothing). Blobs are written without holding the lock, so
+   * artifacts are copied in parallel: a blob appears under its final name only whole (temporary
+   * file, then rename), and two writers of the same blob write the same bytes. Only the
+   * read-modify-write of {@code index.json} is serialised.
    */
-  public synchronized void append(Artifact artifact) throws IOException {
+  public void append(Artifact artifact) throws IOException {
     writeArtifact(artifact);
-    IndexManifest index = index();
     Descriptor d = Descriptor.of(artifact.mediaType(), artifact.size(), artifact.digest());
-    if (index.manifests().contains(d)) {
-      return;
+    synchronized (indexLock) {
+      IndexManifest index = index();
+      if (index.manifests().contains(d)) {
+        return;
+      }
+      List<Descriptor> manifests = new ArrayList<>(index.manifests());
+      manifests.add(d);
+      writeIndex(new IndexManifest(index.schemaVersion(), index.mediaType(), manifests, index.annotations(),
+          index.subject()));
     }
-    List<Descriptor> manifests = new ArrayList<>(index.manifests());
-    manifests.add(d);
-    writeIndex(new IndexManifest(index.schemaVersion(), index.mediaType(), manifests, index.annotations(),
-        index.subject()));
   }
 
   private void writeArtifact(Artifact artifact) throws IOException {

@@ -15,7 +15,6 @@ import dev.ko.registry.Access;
 import dev.ko.registry.RegistryClient;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -225,28 +224,16 @@ public final class RegistryPublisher implements Publisher {
     }
 
     private void pushLayer(Layer layer) throws IOException {
-      Optional<Repository> source = layer.source();
-      if (source.isPresent() && source.get().registry().host().equals(repo.registry().host())) {
-        if (source.get().path().equals(repo.path()) && client.blobExists(access, repo, layer.digest())) {
-          log.info("existing blob: " + layer.digest());
-          return;
-        }
-        Optional<URI> upload = client.mountBlob(access, repo, layer.digest(), source.get());
-        if (upload.isEmpty()) {
-          log.info("mounted blob: " + layer.digest());
-          return;
-        }
-        client.finishUpload(access, upload.get(), layer.digest(), layer.size(), layer::compressed);
-        log.info("pushed blob: " + layer.digest());
-        return;
-      }
-      if (client.blobExists(access, repo, layer.digest())) {
+      Optional<Repository> mountFrom =
+          layer.source().filter(s -> s.registry().host().equals(repo.registry().host()));
+      if ((mountFrom.isEmpty() || mountFrom.get().path().equals(repo.path()))
+          && client.blobExists(access, repo, layer.digest())) {
         log.info("existing blob: " + layer.digest());
         return;
       }
-      URI upload = client.startUpload(access, repo);
-      client.finishUpload(access, upload, layer.digest(), layer.size(), layer::compressed);
-      log.info("pushed blob: " + layer.digest());
+      RegistryClient.Upload upload =
+          client.uploadBlob(access, repo, layer.digest(), layer.size(), layer::compressed, mountFrom);
+      log.info((upload == RegistryClient.Upload.MOUNTED ? "mounted blob: " : "pushed blob: ") + layer.digest());
     }
 
     private void pushBytes(Digest digest, byte[] bytes) throws IOException {
@@ -254,8 +241,7 @@ public final class RegistryPublisher implements Publisher {
         log.info("existing blob: " + digest);
         return;
       }
-      URI upload = client.startUpload(access, repo);
-      client.finishUpload(access, upload, digest, bytes.length, () -> new ByteArrayInputStream(bytes));
+      client.uploadBlob(access, repo, digest, bytes.length, () -> new ByteArrayInputStream(bytes), Optional.empty());
       log.info("pushed blob: " + digest);
     }
   }

@@ -10,15 +10,16 @@ import java.util.TreeSet;
  * The repositories and actions a series of requests needs; a Bearer token is requested for exactly
  * these scopes and reused while it is valid.
  *
+ * @param repository the repository the requests are for: its credentials are the ones used
  * @param scopes token scopes, e.g. {@code repository:foo/bar:pull,push}, sorted
  */
-public record Access(Registry registry, List<String> scopes) {
+public record Access(Repository repository, List<String> scopes) {
   public Access {
     scopes = List.copyOf(new TreeSet<>(scopes));
   }
 
   public static Access pull(Repository repository) {
-    return new Access(repository.registry(), List.of(scope(repository, false)));
+    return new Access(repository, List.of(scope(repository, false)));
   }
 
   /** Push to {@code target}, plus pull on each repository blobs will be mounted from. */
@@ -30,7 +31,11 @@ public record Access(Registry registry, List<String> scopes) {
         scopes.add(scope(source, false));
       }
     }
-    return new Access(target.registry(), scopes);
+    return new Access(target, scopes);
+  }
+
+  public Registry registry() {
+    return repository.registry();
   }
 
   static String scope(Repository repository, boolean push) {
@@ -41,6 +46,6 @@ public record Access(Registry registry, List<String> scopes) {
   Access with(String scope) {
     List<String> more = new ArrayList<>(scopes);
     more.add(scope);
-    return new Access(registry, more);
+    return new Access(repository, more);
   }
 }

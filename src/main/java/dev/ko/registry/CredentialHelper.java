@@ -1,8 +1,8 @@
 package dev.ko.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ko.oci.GoJson;
 import dev.ko.process.ExternalCommand;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -18,7 +18,6 @@ import java.util.Map;
  * error message: only the helper's exit status and the first line of what it said.
  */
 public final class CredentialHelper {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final long TIMEOUT_SECONDS = 60;
 
   private final String program;
@@ -27,10 +26,6 @@ public final class CredentialHelper {
   public CredentialHelper(String name, Map<String, String> env) {
     this.program = "docker-credential-" + name;
     this.env = Map.copyOf(env);
-  }
-
-  public String program() {
-    return program;
   }
 
   /** The stored credential, or anonymous when the helper has none for this server. */
@@ -45,15 +40,15 @@ public final class CredentialHelper {
     }
     JsonNode reply;
     try {
-      reply = MAPPER.readTree(r.stdout());
+      reply = GoJson.mapper().readTree(r.stdout());
     } catch (IOException e) {
       throw new IOException("credential helper " + program + " gave output that is not JSON");
     }
     if (reply == null || !reply.isObject()) {
       throw new IOException("credential helper " + program + " gave output that is not a JSON object");
     }
-    String username = text(reply.get("Username"));
-    String secret = text(reply.get("Secret"));
+    String username = DockerConfig.text(reply.get("Username"));
+    String secret = DockerConfig.text(reply.get("Secret"));
     if (username.equals("<token>")) {
       return new Credential("", "", secret, "");
     }
@@ -62,11 +57,11 @@ public final class CredentialHelper {
 
   /** Hands a username and password to the helper to keep. */
   public void store(String server, String username, String secret) throws IOException {
-    ObjectNode request = MAPPER.createObjectNode();
+    ObjectNode request = GoJson.mapper().createObjectNode();
     request.put("ServerURL", server);
     request.put("Username", username);
     request.put("Secret", secret);
-    ExternalCommand.Result r = run("store", MAPPER.writeValueAsBytes(request));
+    ExternalCommand.Result r = run("store", GoJson.mapper().writeValueAsBytes(request));
     if (r.exit() != 0) {
       throw failure("store", server, r);
     }
@@ -94,9 +89,5 @@ public final class CredentialHelper {
   private static String firstLine(String s) {
     int nl = s.indexOf('\n');
     return nl < 0 ? s : s.substring(0, nl);
-  }
-
-  private static String text(JsonNode node) {
-    return node == null || !node.isTextual() ? "" : node.textValue();
   }
 }

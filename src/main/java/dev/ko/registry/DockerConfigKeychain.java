@@ -1,8 +1,10 @@
 package dev.ko.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ko.concurrent.Futures;
 import dev.ko.name.Registry;
+import dev.ko.name.Repository;
+import dev.ko.oci.GoJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,37 +15,33 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * Credentials the way Docker tooling finds them: Docker's {@code config.json} ({@code
  * $DOCKER_CONFIG} or {@code ~/.docker}) with {@code credHelpers}, {@code credsStore} and {@code
  * auths}; failing that, podman's {@code auth.json} ({@code $REGISTRY_AUTH_FILE}, {@code
- * $XDG_RUNTIME_DIR/containers}, {@code $XDG_CONFIG_HOME/containers}).
+ * $XDG_RUNTIME_DIR/containers}, {@code $XDG_CONFIG_HOME/containers}). As in go-containerregistry,
+ * the full repository ({@code registry/path}) is looked up first, then the registry. Each key is
+ * looked up once per keychain: a credential helper is a process, and many repositories share
+ * their registry's key.
  */
 public final class DockerConfigKeychain implements Keychain {
-  /** The key Docker uses for Docker Hub. */
-  public static final String DOCKER_HUB_KEY = "https://index.docker.io/v1/";
-
-  private static final ObjectMapper MAPPER = new ObjectMapper();
-
   private final Map<String, String> env;
   private final Path home;
+  private final ConcurrentMap<String, CompletableFuture<Credential>> byKey = new ConcurrentHashMap<>();
 
   public DockerConfigKeychain(Map<String, String> env, Path home) {
     this.env = Map.copyOf(env);
     this.home = home;
   }
 
-  /** The Docker config file location ({@code ko login} writes here). */
-  public static Path dockerConfigFile(Map<String, String> env, Path home) {
-    String dir = env.getOrDefault("DOCKER_CONFIG", "");
-    return dir.isEmpty() ? home.resolve(".docker").resolve("config.json") : Path.of(dir, "config.json");
-  }
-
   /** The first existing file, in the order ko's default keychain reads them. */
   Optional<Path> configFile() {
     List<Path> candidates = new ArrayList<>();
-    candidates.add(dockerConfigFile(env, home));
+    candidates.add(DockerConfig.file(env, home));
     String authFile = env.getOrDefault("REGISTRY_AUTH_FILE", "");
     if (!authFile.isEmpty()) {
       candidates.add(Path.of(authFile));
@@ -59,41 +57,64 @@ public final class DockerConfigKeychain implements Keychain {
   }
 
   @Override
-  public Credential resolve(Registry registry) throws IOException {
+  public Credential resolve(Repository repository) throws IOException {
+    Registry registry = repository.registry();
+    Credential forRepository = Futures.once(byKey, repository.name(), () -> lookup(repository.name(), null));
+    if (!forRepository.isAnonymous()) {
+      return forRepository;
+    }
+    String key = DockerConfig.key(registry);
+    return Futures.once(byKey, key, () -> lookup(key, registry));
+  }
+
+  /**
+   * The credential filed under {@code key}: from its helper if one is configured, else from {@code
+   * auths}. For a registry key ({@code registry} given), an {@code auths} key also matches when it
+   * names the same host with a scheme or path, as Docker's file store allows.
+   */
+  private Credential lookup(String key, Registry registry) throws IOException {
     Optional<Path> file = configFile();
     if (file.isEmpty()) {
       return Credential.ANONYMOUS;
     }
     JsonNode root;
     try {
-      root = MAPPER.readTree(file.get().toFile());
+      root = GoJson.mapper().readTree(file.get().toFile());
     } catch (IOException e) {
-      throw new IOException("reading credentials from " + file.get() + ": " + jsonProblem(e));
+      throw new IOException("reading credentials from " + file.get() + ": " + DockerConfig.jsonProblem(e));
     }
     if (root == null || !root.isObject()) {
       return Credential.ANONYMOUS;
     }
-    String key = registry.isDockerHub() ? DOCKER_HUB_KEY : registry.host();
-    String helper = text(root.path("credHelpers").get(key));
-    if (helper.isEmpty()) {
-      helper = text(root.get("credsStore"));
-    }
+    String helper = DockerConfig.helper(root, key);
     if (!helper.isEmpty()) {
       return new CredentialHelper(helper, env).get(key);
     }
-    JsonNode entry = findAuth(root.path("auths"), registry);
-    return entry == null ? Credential.ANONYMOUS : fromAuthEntry(entry, file.get());
+    JsonNode auths = root.path("auths");
+    JsonNode entry = registry == null ? auths.get(key) : findAuth(auths, registry);
+    return entry == null || !entry.isObject() ? Credential.ANONYMOUS : fromAuthEntry(entry, file.get());
   }
 
+  /**
+   * The {@code auths} entry for a registry: its exact key, else one that names the same host with a
+   * scheme and path ({@code https://host/v1/}), as Docker's file store allows. A key without a
+   * scheme but with a path is for one repository (podman writes those) and is not used for others.
+   */
   private static JsonNode findAuth(JsonNode auths, Registry registry) {
     if (!auths.isObject()) {
       return null;
     }
+    String key = DockerConfig.key(registry);
+    if (auths.has(key)) {
+      return auths.get(key);
+    }
     String wanted = registry.host();
     for (Iterator<Map.Entry<String, JsonNode>> it = auths.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      String host = hostOf(e.getKey());
-      if (host.equals(wanted) || (registry.isDockerHub() && isDockerHubAlias(host))) {
+      String k = e.getKey();
+      boolean forOneRepository = !k.startsWith("http://") && !k.startsWith("https://") && k.contains("/");
+      String host = hostOf(k);
+      if (!forOneRepository && (host.equals(wanted) || (registry.isDockerHub() && isDockerHubAlias(host)))) {
         return e.getValue();
       }
     }
@@ -117,9 +138,9 @@ public final class DockerConfigKeychain implements Keychain {
   }
 
   private static Credential fromAuthEntry(JsonNode entry, Path file) throws IOException {
-    String username = text(entry.get("username"));
-    String password = text(entry.get("password"));
-    String auth = text(entry.get("auth"));
+    String username = DockerConfig.text(entry.get("username"));
+    String password = DockerConfig.text(entry.get("password"));
+    String auth = DockerConfig.text(entry.get("auth"));
     if (!auth.isEmpty()) {
       String decoded;
       try {
@@ -134,21 +155,7 @@ public final class DockerConfigKeychain implements Keychain {
       username = decoded.substring(0, colon);
       password = decoded.substring(colon + 1);
     }
-    return new Credential(username, password, text(entry.get("identitytoken")), text(entry.get("registrytoken")));
-  }
-
-  /**
-   * Where a credentials file is broken, without the parser's message: it quotes the offending
-   * text, which may be a secret.
-   */
-  static String jsonProblem(IOException e) {
-    if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null) {
-      return "not valid JSON at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr();
-    }
-    return e instanceof com.fasterxml.jackson.core.JsonProcessingException ? "not valid JSON" : RegistryClient.describe(e);
-  }
-
-  private static String text(JsonNode node) {
-    return node == null || !node.isTextual() ? "" : node.textValue();
+    return new Credential(username, password, DockerConfig.text(entry.get("identitytoken")),
+        DockerConfig.text(entry.get("registrytoken")));
   }
 }

@@ -3,9 +3,9 @@ package dev.ko.registry;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ko.name.Registry;
+import dev.ko.oci.GoJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -24,8 +24,6 @@ import java.util.Map;
  * the file is kept. The file is replaced atomically and is readable by its owner only.
  */
 public final class DockerLogin {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
-
   private final Map<String, String> env;
   private final Path home;
 
@@ -34,25 +32,17 @@ public final class DockerLogin {
     this.home = home;
   }
 
-  /** The key Docker files a registry's credentials under. */
-  public static String key(Registry registry) {
-    return registry.isDockerHub() ? DockerConfigKeychain.DOCKER_HUB_KEY : registry.host();
-  }
-
   /** Stores the credentials; returns the config file it went through. */
   public Path login(Registry registry, String username, String password) throws IOException {
-    Path file = DockerConfigKeychain.dockerConfigFile(env, home);
+    Path file = DockerConfig.file(env, home);
     if (Files.isSymbolicLink(file)) {
       file = file.toRealPath();
     }
     ObjectNode root = read(file);
-    String key = key(registry);
+    String key = DockerConfig.key(registry);
     ObjectNode auths = root.has("auths") && root.get("auths").isObject()
         ? (ObjectNode) root.get("auths") : root.putObject("auths");
-    String helper = text(root.path("credHelpers").get(key));
-    if (helper.isEmpty()) {
-      helper = text(root.get("credsStore"));
-    }
+    String helper = DockerConfig.helper(root, key);
     if (!helper.isEmpty()) {
       new CredentialHelper(helper, env).store(key, username, password);
       auths.putObject(key);
@@ -67,25 +57,21 @@ public final class DockerLogin {
 
   private static ObjectNode read(Path file) throws IOException {
     if (!Files.exists(file)) {
-      return MAPPER.createObjectNode();
+      return GoJson.mapper().createObjectNode();
     }
     JsonNode node;
     try {
-      node = MAPPER.readTree(file.toFile());
+      node = GoJson.mapper().readTree(file.toFile());
     } catch (IOException e) {
-      throw new IOException("reading " + file + ": " + DockerConfigKeychain.jsonProblem(e));
+      throw new IOException("reading " + file + ": " + DockerConfig.jsonProblem(e));
     }
     if (node == null || node.isMissingNode()) {
-      return MAPPER.createObjectNode();
+      return GoJson.mapper().createObjectNode();
     }
     if (!node.isObject()) {
       throw new IOException("reading " + file + ": want a JSON object");
     }
     return (ObjectNode) node;
-  }
-
-  private static String text(JsonNode n) {
-    return n == null || !n.isTextual() ? "" : n.textValue();
   }
 
   private static void write(Path file, ObjectNode root) throws IOException {
@@ -96,7 +82,7 @@ public final class DockerLogin {
     DefaultPrettyPrinter pretty = new DefaultPrettyPrinter()
         .withObjectIndenter(new DefaultIndenter("\t", "\n"))
         .withoutSpacesInObjectEntries();
-    byte[] bytes = MAPPER.writer(pretty).writeValueAsBytes(root);
+    byte[] bytes = GoJson.mapper().writer(pretty).writeValueAsBytes(root);
     Path tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     try {

@@ -1,6 +1,6 @@
 package dev.ko.registry;
 
-import dev.ko.name.Registry;
+import dev.ko.name.Repository;
 import java.util.Map;
 
 /**
@@ -20,8 +20,8 @@ public final class GitHubKeychain implements Keychain {
   }
 
   @Override
-  public Credential resolve(Registry registry) {
-    if (token.isEmpty() || !registry.host().equals(GHCR)) {
+  public Credential resolve(Repository repository) {
+    if (token.isEmpty() || !repository.registry().host().equals(GHCR)) {
       return Credential.ANONYMOUS;
     }
     return Credential.basic(actor, token);

@@ -1,63 +1,63 @@
 package dev.ko.registry;
 
-import java.net.URI;
+import dev.ko.name.Registry;
 import java.net.http.HttpClient;
 import java.time.Duration;
-import java.util.Set;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 /**
- * Hands out the HTTP client for a request. Clients are created lazily, once, because building one
- * costs start-up time that commands without network work should not pay.
+ * Hands out the HTTP client for a registry's requests: the one that skips TLS verification for a
+ * registry named insecure ({@code --insecure-registry} marks the names it applies to), the
+ * verifying one for every other. Clients are created lazily, once, because building one costs
+ * start-up time that commands without network work should not pay.
  */
 public final class HttpTransport {
-  private final Supplier<SSLContext> verifiedTls;
-  private final Supplier<SSLContext> unverifiedTls;
-  private final Set<String> unverifiedHosts;
-  private volatile HttpClient verified;
-  private volatile HttpClient unverified;
+  private final Lazy verified;
+  private final Lazy unverified;
 
   /**
    * @param verifiedTls TLS context with the trusted roots
-   * @param unverifiedTls TLS context that accepts any certificate, for {@code unverifiedHosts} only
+   * @param unverifiedTls TLS context that accepts any certificate, for insecure registries only
    */
-  public HttpTransport(Supplier<SSLContext> verifiedTls, Supplier<SSLContext> unverifiedTls, Set<String> unverifiedHosts) {
-    this.verifiedTls = verifiedTls;
-    this.unverifiedTls = unverifiedTls;
-    this.unverifiedHosts = Set.copyOf(unverifiedHosts);
+  public HttpTransport(Supplier<SSLContext> verifiedTls, Supplier<SSLContext> unverifiedTls) {
+    this.verified = new Lazy(verifiedTls);
+    this.unverified = new Lazy(unverifiedTls);
   }
 
-  public HttpClient client(URI uri) {
-    if (unverifiedHosts.contains(uri.getRawAuthority())) {
-      HttpClient c = unverified;
+  /**
+   * The client for requests that {@code registry} leads to: to itself, and to the token servers
+   * and storage it names, as go-containerregistry uses one transport for them all.
+   */
+  public HttpClient client(Registry registry) {
+    return (registry.insecure() ? unverified : verified).get();
+  }
+
+  /** A client built on first use; later calls get the same one without locking. */
+  private static final class Lazy {
+    private final Supplier<SSLContext> tls;
+    private volatile HttpClient client;
+
+    Lazy(Supplier<SSLContext> tls) {
+      this.tls = tls;
+    }
+
+    HttpClient get() {
+      HttpClient c = client;
       if (c == null) {
         synchronized (this) {
-          if (unverified == null) {
-            unverified = build(unverifiedTls.get());
+          c = client;
+          if (c == null) {
+            c = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(30))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .sslContext(tls.get())
+                .build();
+            client = c;
           }
-          c = unverified;
         }
       }
       return c;
     }
-    HttpClient c = verified;
-    if (c == null) {
-      synchronized (this) {
-        if (verified == null) {
-          verified = build(verifiedTls.get());
-        }
-        c = verified;
-      }
-    }
-    return c;
-  }
-
-  private static HttpClient build(SSLContext tls) {
-    return HttpClient.newBuilder()
-        .connectTimeout(Duration.ofSeconds(30))
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .sslContext(tls)
-        .build();
   }
 }

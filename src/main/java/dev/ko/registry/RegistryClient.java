@@ -1,7 +1,6 @@
 package dev.ko.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ko.concurrent.Futures;
 import dev.ko.log.Log;
 import dev.ko.name.Reference;
@@ -10,6 +9,7 @@ import dev.ko.name.Repository;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.Descriptor;
 import dev.ko.oci.Digest;
+import dev.ko.oci.GoJson;
 import dev.ko.oci.MediaType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +17,9 @@ import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
@@ -26,29 +28,44 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * A client for the OCI distribution API. Thread-safe: pings, credentials and tokens are cached per
- * registry and per {@link Access}, so parallel uploads share one token.
+ * registry, repository and {@link Access}, so parallel uploads share one token.
+ *
+ * <p>Credentials go to the registry only: a request to any other host or scheme (an upload
+ * location or redirect to storage, an HTTPS registry's http:// location) is sent without them, its
+ * URL is shown without its query (presigned storage URLs carry their signature there), and it may
+ * not lead into a loopback, link-local or private network unless the registry is in one.
  */
 public final class RegistryClient {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int ATTEMPTS = 3;
+  private static final int MAX_REDIRECTS = 5;
   private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
   private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(10);
   /**
@@ -64,8 +81,9 @@ public final class RegistryClient {
   private final Duration retryBackoff;
   private final Clock clock;
   private final Duration tlsProbeTimeout;
-  private final ConcurrentMap<String, CompletableFuture<Ping>> pings = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, CompletableFuture<Credential>> credentials = new ConcurrentHashMap<>();
+  private final InternalHosts internalHosts;
+  private final ConcurrentMap<Registry, CompletableFuture<Ping>> pings = new ConcurrentHashMap<>();
+  private final ConcurrentMap<Repository, CompletableFuture<Credential>> credentials = new ConcurrentHashMap<>();
   private final ConcurrentMap<Access, CompletableFuture<Token>> tokens = new ConcurrentHashMap<>();
 
   /** What {@code GET /v2/} told us: the scheme that answered and how to authenticate. */
@@ -80,16 +98,31 @@ public final class RegistryClient {
   /** A manifest as the registry sent it. */
   public record Fetched(MediaType mediaType, byte[] bytes, Digest digest) {}
 
+  /** How a blob got into the repository. */
+  public enum Upload {
+    /** The registry linked it from another repository. */
+    MOUNTED,
+    /** Its bytes were sent. */
+    PUSHED
+  }
+
+  /** Re-openable blob content. */
+  @FunctionalInterface
+  public interface BlobSource {
+    InputStream open() throws IOException;
+  }
+
   public RegistryClient(HttpTransport transport, Keychain keychain, String userAgent, Log log, Duration retryBackoff) {
-    this(transport, keychain, userAgent, log, retryBackoff, Clock.systemUTC(), TLS_PROBE_TIMEOUT);
+    this(transport, keychain, userAgent, log, retryBackoff, Clock.systemUTC(), TLS_PROBE_TIMEOUT, InternalHosts.DNS);
   }
 
   /**
-   * With the clock that decides when tokens expire (tests move it forward) and the time a TLS
-   * probe of a maybe-plain registry may take (the JDK's test HTTP server never answers one).
+   * With the clock that decides when tokens expire (tests move it forward), the time a TLS probe
+   * of a maybe-plain registry may take (the JDK's test HTTP server never answers one) and the name
+   * resolution that decides which hosts are internal (tests make a loopback stub look public).
    */
   RegistryClient(HttpTransport transport, Keychain keychain, String userAgent, Log log, Duration retryBackoff,
-      Clock clock, Duration tlsProbeTimeout) {
+      Clock clock, Duration tlsProbeTimeout, InternalHosts.Resolver resolver) {
     this.clock = clock;
     this.tlsProbeTimeout = tlsProbeTimeout;
     this.transport = transport;
@@ -97,6 +130,7 @@ public final class RegistryClient {
     this.userAgent = userAgent;
     this.log = log;
     this.retryBackoff = retryBackoff;
+    this.internalHosts = new InternalHosts(resolver);
   }
 
   // ---------------------------------------------------------------- pulling
@@ -108,21 +142,26 @@ public final class RegistryClient {
     return artifact(access, ref.repository(), fetched);
   }
 
+  /** The image or index a fetched manifest describes; a document we cannot read is an IOException. */
   Artifact artifact(Access access, Repository repo, Fetched fetched) throws IOException {
     MediaType mt = fetched.mediaType();
-    if (mt.isIndex()) {
-      return new RemoteIndex(this, access, repo, fetched);
-    }
-    if (mt.isImage()) {
-      return RemoteImage.load(this, access, repo, fetched);
+    try {
+      if (mt.isIndex()) {
+        return new RemoteIndex(this, access, repo, fetched);
+      }
+      if (mt.isImage()) {
+        return RemoteImage.load(this, access, repo, fetched);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new IOException(repo.name() + "@" + fetched.digest() + ": " + e.getMessage(), e);
     }
     throw new IOException("unsupported manifest media type \"" + mt + "\" for " + repo.name() + "@" + fetched.digest());
   }
 
   public Fetched getManifest(Access access, Repository repo, String identifier) throws IOException {
     URI uri = url(repo, "/manifests/" + identifier);
-    HttpResponse<byte[]> r =
-        send(access, "GET", uri, Map.of("Accept", MediaType.acceptAllManifests()), null, BodyHandlers.ofByteArray(), Set.of(200));
+    HttpResponse<byte[]> r = send(access, "GET", uri, Map.of("Accept", MediaType.acceptAllManifests()), null,
+        BodyHandlers.ofByteArray(), Set.of(200), true);
     byte[] body = r.body();
     Digest digest = Digest.of(body);
     if (identifier.startsWith("sha256:") && !identifier.equals(digest.toString())) {
@@ -132,21 +171,31 @@ public final class RegistryClient {
     return new Fetched(new MediaType(mediaTypeOf(contentType, body)), body, digest);
   }
 
-  /** The descriptor of a manifest by tag or digest, or empty if the registry does not have it. */
+  /**
+   * The descriptor of a manifest by tag or digest, or empty if the registry does not have it or
+   * does not say which digest it has (then it is simply pushed again).
+   */
   public Optional<Descriptor> headManifest(Access access, Repository repo, String identifier) throws IOException {
     URI uri = url(repo, "/manifests/" + identifier);
-    HttpResponse<byte[]> r =
-        send(access, "HEAD", uri, Map.of("Accept", MediaType.acceptAllManifests()), null, BodyHandlers.ofByteArray(), Set.of(200, 404));
+    HttpResponse<byte[]> r = send(access, "HEAD", uri, Map.of("Accept", MediaType.acceptAllManifests()), null,
+        BodyHandlers.ofByteArray(), Set.of(200, 404), true);
     if (r.statusCode() == 404) {
       return Optional.empty();
     }
-    Optional<String> digest = r.headers().firstValue("Docker-Content-Digest");
-    if (digest.isEmpty()) {
+    Optional<String> header = r.headers().firstValue("Docker-Content-Digest");
+    if (header.isEmpty()) {
+      return Optional.empty();
+    }
+    Digest digest;
+    try {
+      digest = Digest.parse(header.get().strip());
+    } catch (IllegalArgumentException e) {
+      log.debug("HEAD " + uri + ": ignoring Docker-Content-Digest " + header.get() + " (not sha256)");
       return Optional.empty();
     }
     long size = r.headers().firstValueAsLong("Content-Length").orElse(-1);
-    String contentType = r.headers().firstValue("Content-Type").orElse("");
-    return Optional.of(Descriptor.of(new MediaType(contentType), size, Digest.parse(digest.get())));
+    String contentType = withoutParameters(r.headers().firstValue("Content-Type").orElse(""));
+    return Optional.of(Descriptor.of(new MediaType(contentType), size, digest));
   }
 
   /** A whole blob in memory (configs); its digest is verified. */
@@ -161,54 +210,80 @@ public final class RegistryClient {
     return bytes;
   }
 
-  /** Streams a blob, following a redirect to storage without our credentials. */
+  /** Streams a blob, following a redirect to storage. */
   public InputStream openBlob(Access access, Repository repo, Digest digest) throws IOException {
-    URI uri = url(repo, "/blobs/" + digest);
-    Set<Integer> ok = Set.of(200, 301, 302, 303, 307, 308);
-    HttpResponse<InputStream> r = send(access, "GET", uri, Map.of(), null, BodyHandlers.ofInputStream(), ok);
-    for (int hops = 0; REDIRECTS.contains(r.statusCode()); hops++) {
-      r.body().close();
-      if (hops == 5) {
-        throw new IOException("GET " + uri + ": too many redirects");
-      }
-      URI next = uri.resolve(r.headers().firstValue("Location").orElseThrow(
-          () -> new IOException("GET " + uri + ": redirect without Location")));
-      r = sendOnce("GET", next, Map.of(), null, BodyHandlers.ofInputStream(), null);
-      checkStatus("GET", next, r, ok);
-    }
-    return r.body();
+    return blobRequest(access, "GET", repo, digest, BodyHandlers.ofInputStream(), Set.of(200)).body();
   }
 
   // ---------------------------------------------------------------- pushing
 
+  /**
+   * Whether the repository has the blob. A redirect (registries that keep blobs in S3 or GCS
+   * redirect HEAD too) says it has: the registry knows where the bytes are.
+   */
   public boolean blobExists(Access access, Repository repo, Digest digest) throws IOException {
-    HttpResponse<byte[]> r =
-        send(access, "HEAD", url(repo, "/blobs/" + digest), Map.of(), null, BodyHandlers.ofByteArray(), Set.of(200, 404));
-    return r.statusCode() == 200;
+    HttpResponse<byte[]> r = blobRequest(access, "HEAD", repo, digest, BodyHandlers.ofByteArray(), Set.of(200, 404));
+    return r.statusCode() != 404;
   }
 
   /**
-   * Asks the registry to mount a blob from another repository. Returns empty when mounted, else the
-   * upload location the registry opened instead.
+   * Puts a blob into {@code repo}: mounted from {@code mountFrom} when given and the registry
+   * agrees, else sent in one PUT to a new upload session. On a temporary failure the whole
+   * sequence is repeated, so a retry never goes to an upload session that may have died with the
+   * failure; the single requests do not retry on their own. Every stream opened from {@code
+   * source} is closed after each attempt, whether or not the request read it to the end.
    */
-  public Optional<URI> mountBlob(Access access, Repository target, Digest digest, Repository from) throws IOException {
+  public Upload uploadBlob(Access access, Repository repo, Digest digest, long size, BlobSource source,
+      Optional<Repository> mountFrom) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      ConcurrentLinkedQueue<InputStream> opened = new ConcurrentLinkedQueue<>();
+      try {
+        Optional<URI> location = mountFrom.isPresent()
+            ? mountBlob(access, repo, digest, mountFrom.get())
+            : Optional.of(startUpload(access, repo));
+        if (location.isEmpty()) {
+          return Upload.MOUNTED;
+        }
+        putBlob(access, location.get(), digest, size, () -> {
+          InputStream in = source.open();
+          opened.add(in);
+          return in;
+        });
+        return Upload.PUSHED;
+      } catch (IOException e) {
+        if (attempt < ATTEMPTS && isTemporary(e)) {
+          log.debug("retrying the upload of " + digest + " to " + repo + " after: " + e.getMessage());
+          backoff(attempt);
+          continue;
+        }
+        throw e;
+      } finally {
+        closeAll(opened);
+      }
+    }
+  }
+
+  /** Asks the registry to mount a blob; empty when mounted, else the upload it opened instead. */
+  private Optional<URI> mountBlob(Access access, Repository target, Digest digest, Repository from) throws IOException {
     URI uri = url(target, "/blobs/uploads/?mount=" + digest + "&from=" + encode(from.path()));
-    HttpResponse<byte[]> r = send(access, "POST", uri, Map.of(), BodyPublishers::noBody, BodyHandlers.ofByteArray(), Set.of(201, 202));
+    HttpResponse<byte[]> r = send(access, "POST", uri, Map.of(), BodyPublishers::noBody, BodyHandlers.ofByteArray(),
+        Set.of(201, 202), false);
     if (r.statusCode() == 201) {
       return Optional.empty();
     }
-    return Optional.of(location(uri, r.headers()));
+    return Optional.of(location(access.registry(), "POST", uri, r.headers()));
   }
 
   /** Starts an upload session; returns its location. */
-  public URI startUpload(Access access, Repository target) throws IOException {
+  private URI startUpload(Access access, Repository target) throws IOException {
     URI uri = url(target, "/blobs/uploads/");
-    HttpResponse<byte[]> r = send(access, "POST", uri, Map.of(), BodyPublishers::noBody, BodyHandlers.ofByteArray(), Set.of(202));
-    return location(uri, r.headers());
+    HttpResponse<byte[]> r = send(access, "POST", uri, Map.of(), BodyPublishers::noBody, BodyHandlers.ofByteArray(),
+        Set.of(202), false);
+    return location(access.registry(), "POST", uri, r.headers());
   }
 
   /** Sends a whole blob to an upload location in one PUT. */
-  public void finishUpload(Access access, URI location, Digest digest, long size, BlobSource source) throws IOException {
+  private void putBlob(Access access, URI location, Digest digest, long size, BlobSource source) throws IOException {
     String sep = location.getRawQuery() == null ? "?" : "&";
     URI uri = URI.create(location + sep + "digest=" + encode(digest.toString()));
     Supplier<BodyPublisher> body =
@@ -219,42 +294,78 @@ public final class RegistryClient {
             throw new UncheckedIOException(e);
           }
         }), size);
-    send(access, "PUT", uri, Map.of("Content-Type", "application/octet-stream"), body, BodyHandlers.ofByteArray(), Set.of(201));
-  }
-
-  /** Re-openable blob content. */
-  @FunctionalInterface
-  public interface BlobSource {
-    InputStream open() throws IOException;
+    send(access, "PUT", uri, Map.of("Content-Type", "application/octet-stream"), body, BodyHandlers.ofByteArray(),
+        Set.of(201), false);
   }
 
   public void putManifest(Access access, Repository repo, String identifier, MediaType mediaType, byte[] bytes)
       throws IOException {
     send(access, "PUT", url(repo, "/manifests/" + identifier), Map.of("Content-Type", mediaType.value()),
-        () -> BodyPublishers.ofByteArray(bytes), BodyHandlers.ofByteArray(), Set.of(200, 201, 202));
+        () -> BodyPublishers.ofByteArray(bytes), BodyHandlers.ofByteArray(), Set.of(200, 201, 202), true);
+  }
+
+  private static void closeAll(Iterable<InputStream> streams) {
+    for (InputStream in : streams) {
+      try {
+        in.close();
+      } catch (IOException e) {
+        // nothing more to release
+      }
+    }
   }
 
   // ---------------------------------------------------------------- HTTP with auth and retries
 
+  /**
+   * A request for a blob. The registry may answer with a redirect to where the bytes are stored:
+   * a GET follows it (up to {@value #MAX_REDIRECTS} hops, each target checked, no credentials to
+   * hosts other than the registry); for a HEAD the redirect is the answer, so storage is not asked.
+   */
+  private <T> HttpResponse<T> blobRequest(Access access, String method, Repository repo, Digest digest,
+      HttpResponse.BodyHandler<T> handler, Set<Integer> ok) throws IOException {
+    Set<Integer> okOrRedirect = new HashSet<>(ok);
+    okOrRedirect.addAll(REDIRECTS);
+    URI uri = url(repo, "/blobs/" + digest);
+    HttpResponse<T> r = send(access, method, uri, Map.of(), null, handler, okOrRedirect, true);
+    if (!method.equals("GET")) {
+      return r;
+    }
+    for (int hops = 0; REDIRECTS.contains(r.statusCode()); hops++) {
+      discard(r);
+      if (hops == MAX_REDIRECTS) {
+        throw new RefusedLocation(method + " " + shown(access.registry(), uri) + ": too many redirects");
+      }
+      uri = location(access.registry(), method, uri, r.headers());
+      r = send(access, method, uri, Map.of(), null, handler, okOrRedirect, true);
+    }
+    return r;
+  }
+
+  /**
+   * Sends a request, with the registry's credentials if it goes to the registry, re-authenticating
+   * once after a 401; with {@code retry}, temporary failures are tried again.
+   */
   private <T> HttpResponse<T> send(
       Access access, String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
-      HttpResponse.BodyHandler<T> handler, Set<Integer> ok) throws IOException {
+      HttpResponse.BodyHandler<T> handler, Set<Integer> ok, boolean retry) throws IOException {
+    Registry registry = access.registry();
+    boolean toRegistry = isRegistry(registry, uri);
     boolean reauthenticated = false;
     for (int attempt = 1; ; attempt++) {
-      String authorization = authorization(access);
+      String authorization = toRegistry ? authorization(access) : null;
       HttpResponse<T> r;
       try {
-        r = sendOnce(method, uri, headers, body, handler, authorization);
+        r = sendOnce(registry, method, uri, headers, body, handler, authorization, REQUEST_TIMEOUT);
       } catch (IOException e) {
-        if (attempt < ATTEMPTS && isTemporary(e)) {
-          log.debug("retrying " + method + " " + uri + " after " + describe(e));
+        if (retry && attempt < ATTEMPTS && isTemporary(e)) {
+          log.debug("retrying " + method + " " + shown(registry, uri) + " after " + describe(e));
           backoff(attempt);
           continue;
         }
         throw e;
       }
       int status = r.statusCode();
-      if (status == 401 && !reauthenticated) {
+      if (status == 401 && toRegistry && !reauthenticated) {
         reauthenticated = true;
         discard(r);
         Challenge challenge = Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)).orElse(Challenge.NONE);
@@ -262,24 +373,25 @@ public final class RegistryClient {
         attempt--;
         continue;
       }
-      if (!ok.contains(status) && attempt < ATTEMPTS && (status == 408 || status == 429 || status >= 500)) {
+      if (!ok.contains(status) && retry && attempt < ATTEMPTS && RegistryException.isTemporary(status)) {
         discard(r);
-        log.debug("retrying " + method + " " + uri + " after status " + status);
+        log.debug("retrying " + method + " " + shown(registry, uri) + " after status " + status);
         backoff(attempt);
         continue;
       }
-      if (status == 401 && !ok.contains(401)) {
-        throw unauthorized(access.registry(), method, uri, r);
+      if (status == 401 && toRegistry && !ok.contains(401)) {
+        throw unauthorized(access, method, uri, r);
       }
-      checkStatus(method, uri, r, ok);
+      checkStatus(method, shown(registry, uri), r, ok);
       return r;
     }
   }
 
   /** A 401 that survived re-authentication, with what we know about why. */
-  private RegistryException unauthorized(Registry registry, String method, URI uri, HttpResponse<?> r) throws IOException {
+  private RegistryException unauthorized(Access access, String method, URI uri, HttpResponse<?> r) throws IOException {
+    Registry registry = access.registry();
     List<RegistryException.Error> errors = parseErrors(readBody(r));
-    Credential c = credential(registry);
+    Credential c = credential(access.repository());
     String why = c.isAnonymous()
         ? "no credentials found for " + registry + " (log in with: ko login " + registry + ")"
         : "the credentials for " + registry + " were refused";
@@ -294,15 +406,14 @@ public final class RegistryClient {
     return new RegistryException(method, uri.toString(), 401, errors);
   }
 
+  /**
+   * One HTTP exchange, on the client the registry's TLS setting selects. Requests are logged and
+   * errors reported with the URL {@link #shown} for the registry.
+   */
   private <T> HttpResponse<T> sendOnce(
-      String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
-      HttpResponse.BodyHandler<T> handler, String authorization) throws IOException {
-    return sendOnce(method, uri, headers, body, handler, authorization, REQUEST_TIMEOUT);
-  }
-
-  private <T> HttpResponse<T> sendOnce(
-      String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
+      Registry registry, String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
       HttpResponse.BodyHandler<T> handler, String authorization, Duration timeout) throws IOException {
+    String shown = shown(registry, uri);
     HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout);
     if (uri.getScheme().equals("http")) {
       b.version(HttpClient.Version.HTTP_1_1);
@@ -313,29 +424,30 @@ public final class RegistryClient {
       b.header("Authorization", authorization);
     }
     b.method(method, body == null ? BodyPublishers.noBody() : body.get());
-    log.debug("--> " + method + " " + uri);
+    log.debug("--> " + method + " " + shown);
     try {
-      HttpResponse<T> r = transport.client(uri).send(b.build(), handler);
-      log.debug("<-- " + r.statusCode() + " " + method + " " + uri);
+      HttpResponse<T> r = transport.client(registry).send(b.build(), handler);
+      log.debug("<-- " + r.statusCode() + " " + method + " " + shown);
       return r;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new InterruptedIOException(method + " " + uri + ": interrupted");
+      throw new InterruptedIOException(method + " " + shown + ": interrupted");
     } catch (UncheckedIOException e) {
-      throw new IOException(method + " " + uri + ": " + describe(e.getCause()), e.getCause());
+      throw new IOException(method + " " + shown + ": " + describe(e.getCause()), e.getCause());
     } catch (IOException e) {
-      throw new IOException(method + " " + uri + ": " + describe(e), e);
+      throw new IOException(method + " " + shown + ": " + describe(e), e);
     } catch (IllegalArgumentException e) {
-      throw new IOException(method + " " + uri + ": " + e.getMessage(), e);
+      // The JDK's message may quote the whole URL.
+      throw new IOException(method + " " + shown + ": " + (shown.equals(uri.toString()) ? e.getMessage() : "invalid URL"), e);
     }
   }
 
-  private static void checkStatus(String method, URI uri, HttpResponse<?> r, Set<Integer> ok) throws IOException {
+  private static void checkStatus(String method, String shownUri, HttpResponse<?> r, Set<Integer> ok) throws IOException {
     if (ok.contains(r.statusCode())) {
       return;
     }
     byte[] body = readBody(r);
-    throw new RegistryException(method, uri.toString(), r.statusCode(), parseErrors(body));
+    throw new RegistryException(method, shownUri, r.statusCode(), parseErrors(body));
   }
 
   private static byte[] readBody(HttpResponse<?> r) throws IOException {
@@ -360,7 +472,7 @@ public final class RegistryClient {
   static List<RegistryException.Error> parseErrors(byte[] body) {
     List<RegistryException.Error> out = new ArrayList<>();
     try {
-      JsonNode root = MAPPER.readTree(body);
+      JsonNode root = GoJson.mapper().readTree(body);
       if (root != null && root.path("errors").isArray()) {
         for (JsonNode e : root.path("errors")) {
           out.add(new RegistryException.Error(e.path("code").asText(""), e.path("message").asText("")));
@@ -372,14 +484,25 @@ public final class RegistryClient {
     return out;
   }
 
-  private static boolean isTemporary(IOException e) {
+  /**
+   * Worth trying again: an error status the registry calls temporary, or a network failure other
+   * than those that will not fix themselves in a second (refused connections, unknown hosts, TLS
+   * failures, interruptions).
+   */
+  static boolean isTemporary(IOException e) {
     Throwable root = e;
-    while (root.getCause() != null) {
-      root = root.getCause();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof RegistryException r) {
+        return r.isTemporary();
+      }
+      if (t instanceof RefusedLocation) {
+        return false;
+      }
+      root = t;
     }
-    // Refused connections, unknown hosts and TLS failures will not fix themselves in a second.
     return !(root instanceof ConnectException
         || root instanceof UnresolvedAddressException
+        || root instanceof UnknownHostException
         || root instanceof SSLException
         || root instanceof InterruptedIOException);
   }
@@ -390,10 +513,13 @@ public final class RegistryClient {
     while (t.getCause() != null && (t.getMessage() == null || t instanceof UncheckedIOException)) {
       t = t.getCause();
     }
-    if (e instanceof ConnectException || t instanceof ConnectException || t instanceof java.nio.channels.ClosedChannelException) {
+    if (e instanceof ConnectException || t instanceof ConnectException) {
       return "connection refused";
     }
-    if (t instanceof UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+    if (t instanceof ClosedChannelException) {
+      return "connection closed";
+    }
+    if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
       return "no such host";
     }
     if (t instanceof HttpTimeoutException) {
@@ -420,12 +546,115 @@ public final class RegistryClient {
     }
   }
 
+  // ---------------------------------------------------------------- where requests may go
+
+  /**
+   * Whether a request goes to the registry itself: the same host and port, over the scheme the
+   * ping chose. Only such requests carry credentials.
+   */
+  private boolean isRegistry(Registry registry, URI uri) throws IOException {
+    return sameOrigin(ping(registry).scheme(), registry.host(), uri);
+  }
+
+  static boolean sameOrigin(String scheme, String registryHost, URI uri) {
+    return scheme.equalsIgnoreCase(uri.getScheme()) && sameAuthority(registryHost, uri);
+  }
+
+  /** Whether {@code uri} names the registry's host and port (a missing port is the scheme's default). */
+  static boolean sameAuthority(String registryHost, URI uri) {
+    if (uri.getRawAuthority() == null || uri.getScheme() == null) {
+      return false;
+    }
+    if (uri.getRawAuthority().equalsIgnoreCase(registryHost)) {
+      return true;
+    }
+    URI base = URI.create(uri.getScheme() + "://" + registryHost);
+    return host(base).equalsIgnoreCase(host(uri)) && port(base) == port(uri);
+  }
+
+  /** The host of a URL, also for names {@link URI#getHost} rejects (with underscores, say). */
+  private static String host(URI uri) {
+    if (uri.getHost() != null) {
+      return uri.getHost();
+    }
+    String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+    authority = authority.substring(authority.lastIndexOf('@') + 1);
+    int colon = authority.lastIndexOf(':');
+    return colon > authority.lastIndexOf(']') ? authority.substring(0, colon) : authority;
+  }
+
+  private static int port(URI uri) {
+    if (uri.getPort() >= 0) {
+      return uri.getPort();
+    }
+    String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+    int colon = authority.lastIndexOf(':');
+    if (uri.getHost() == null && colon > authority.lastIndexOf(']')) {
+      try {
+        return Integer.parseInt(authority.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+    return "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+  }
+
+  /**
+   * A URL as it may be printed: whole for the registry's own, else without user info, query and
+   * fragment, where storage services put signatures (X-Amz-Signature, sig=, X-Goog-Signature).
+   */
+  private static String shown(Registry registry, URI uri) {
+    return sameAuthority(registry.host(), uri) ? uri.toString() : stripQuery(uri).toString();
+  }
+
+  /**
+   * Where a {@code Location} header sends us, checked: present, HTTP or HTTPS, and not into a
+   * loopback, link-local or private network unless the registry is itself in one (SSRF).
+   */
+  private URI location(Registry registry, String method, URI request, HttpHeaders headers) throws IOException {
+    String what = method + " " + shown(registry, request);
+    String value = headers.firstValue("Location").orElseThrow(
+        () -> new RefusedLocation(what + ": the registry sent no Location"));
+    URI target;
+    try {
+      target = request.resolve(new URI(value));
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      throw new RefusedLocation(what + ": the registry sent a Location that is not a URL");
+    }
+    String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https") || host(target).isEmpty()) {
+      throw new RefusedLocation(what + ": the registry sent a Location that is not an HTTP URL: " + stripQuery(target));
+    }
+    boolean sameHost = host(target).equalsIgnoreCase(host(request)) && port(target) == port(request);
+    if (!sameHost && internalHosts.isInternal(host(target))
+        && !internalHosts.isInternal(host(URI.create("http://" + registry.host())))) {
+      throw new RefusedLocation(what + ": refusing to follow the registry to " + stripQuery(target)
+          + ": a loopback, link-local or private address, and " + registry + " is not on one");
+    }
+    return target;
+  }
+
+  /** A Location we do not go to; asking again gets the same answer. */
+  private static final class RefusedLocation extends IOException {
+    RefusedLocation(String message) {
+      super(message);
+    }
+  }
+
+  /** The URL without user info, query and fragment. */
+  static URI stripQuery(URI uri) {
+    String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+    authority = authority.substring(authority.lastIndexOf('@') + 1);
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    return URI.create(uri.getScheme() + "://" + authority + path);
+  }
+
   // ---------------------------------------------------------------- authentication
 
   private String authorization(Access access) throws IOException {
     Challenge challenge = ping(access.registry()).challenge();
     if (challenge.isBasic()) {
-      Credential c = credential(access.registry());
+      Credential c = credential(access.repository());
       return c.hasPassword() ? c.basicHeader() : null;
     }
     if (challenge.isBearer()) {
@@ -445,10 +674,10 @@ public final class RegistryClient {
     String scheme = ping(access.registry()).scheme();
     if (challenge.isBearer()) {
       Access wider = challenge.param("scope").isEmpty() ? access : access.with(challenge.param("scope"));
-      pings.put(access.registry().host(), CompletableFuture.completedFuture(new Ping(scheme, challenge)));
+      pings.put(access.registry(), CompletableFuture.completedFuture(new Ping(scheme, challenge)));
       tokens.put(access, CompletableFuture.completedFuture(fetchToken(wider, challenge)));
     } else if (challenge.isBasic()) {
-      pings.put(access.registry().host(), CompletableFuture.completedFuture(new Ping(scheme, challenge)));
+      pings.put(access.registry(), CompletableFuture.completedFuture(new Ping(scheme, challenge)));
     }
   }
 
@@ -456,7 +685,7 @@ public final class RegistryClient {
    * Pings a registry in the background so that connection, TLS and auth discovery are done by the
    * time requests need them. A failure is forgotten here and reported by the first real request.
    */
-  public void warmUp(Registry registry, java.util.concurrent.Executor executor) {
+  public void warmUp(Registry registry, Executor executor) {
     executor.execute(() -> {
       try {
         ping(registry);
@@ -472,7 +701,7 @@ public final class RegistryClient {
    * a TLS registry on localhost works too; the scheme that answered is used from then on.
    */
   private Ping ping(Registry registry) throws IOException {
-    return Futures.once(pings, registry.host(), () -> {
+    return Futures.once(pings, registry, () -> {
       if (registry.scheme().equals("https")) {
         return pingWith("https", registry, REQUEST_TIMEOUT);
       }
@@ -489,10 +718,9 @@ public final class RegistryClient {
     });
   }
 
-
   private Ping pingWith(String scheme, Registry registry, Duration timeout) throws IOException {
     URI uri = URI.create(scheme + "://" + registry.host() + "/v2/");
-    HttpResponse<byte[]> r = sendOnce("GET", uri, Map.of(), null, BodyHandlers.ofByteArray(), null, timeout);
+    HttpResponse<byte[]> r = sendOnce(registry, "GET", uri, Map.of(), null, BodyHandlers.ofByteArray(), null, timeout);
     if (r.statusCode() == 401) {
       return new Ping(scheme, Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)).orElse(Challenge.NONE));
     }
@@ -504,9 +732,8 @@ public final class RegistryClient {
 
   private static boolean isCertificateProblem(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.security.cert.CertificateException || t instanceof java.security.cert.CertPathValidatorException
-          || t instanceof javax.net.ssl.SSLPeerUnverifiedException
-          || t instanceof java.security.cert.CertPathBuilderException) {
+      if (t instanceof CertificateException || t instanceof CertPathValidatorException
+          || t instanceof SSLPeerUnverifiedException || t instanceof CertPathBuilderException) {
         return true;
       }
     }
@@ -516,10 +743,10 @@ public final class RegistryClient {
   private static String certificateReason(Throwable e) {
     String deepest = "";
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.security.cert.CertPathBuilderException) {
+      if (t instanceof CertPathBuilderException) {
         return "certificate signed by unknown authority";
       }
-      if (t instanceof java.security.cert.CertificateExpiredException) {
+      if (t instanceof CertificateExpiredException) {
         return "certificate has expired";
       }
       if (t.getMessage() != null) {
@@ -529,13 +756,13 @@ public final class RegistryClient {
     return deepest;
   }
 
-  /** The keychain's answer for a registry, asked once per run (a credential helper is a process). */
-  private Credential credential(Registry registry) throws IOException {
-    return Futures.once(credentials, registry.host(), () -> keychain.resolve(registry));
+  /** The keychain's answer for a repository, asked once per run (a credential helper is a process). */
+  private Credential credential(Repository repository) throws IOException {
+    return Futures.once(credentials, repository, () -> keychain.resolve(repository));
   }
 
   private Token fetchToken(Access access, Challenge challenge) throws IOException {
-    Credential cred = credential(access.registry());
+    Credential cred = credential(access.repository());
     if (!cred.registryToken().isEmpty()) {
       return new Token(cred.registryToken(), Instant.MAX);
     }
@@ -554,8 +781,8 @@ public final class RegistryClient {
           .append("&refresh_token=").append(encode(cred.identityToken()))
           .append("&service=").append(encode(service))
           .append("&scope=").append(encode(String.join(" ", access.scopes())));
-      r = sendOnce(method, uri, Map.of("Content-Type", "application/x-www-form-urlencoded"),
-          () -> BodyPublishers.ofString(form.toString()), BodyHandlers.ofByteArray(), null);
+      r = sendOnce(access.registry(), method, uri, Map.of("Content-Type", "application/x-www-form-urlencoded"),
+          () -> BodyPublishers.ofString(form.toString()), BodyHandlers.ofByteArray(), null, REQUEST_TIMEOUT);
     } else {
       method = "GET";
       StringBuilder q = new StringBuilder(realm).append(realm.contains("?") ? "&" : "?");
@@ -564,12 +791,13 @@ public final class RegistryClient {
         q.append("&scope=").append(encode(scope));
       }
       uri = URI.create(q.toString());
-      r = sendOnce(method, uri, Map.of(), null, BodyHandlers.ofByteArray(), cred.hasPassword() ? cred.basicHeader() : null);
+      r = sendOnce(access.registry(), method, uri, Map.of(), null, BodyHandlers.ofByteArray(),
+          cred.hasPassword() ? cred.basicHeader() : null, REQUEST_TIMEOUT);
     }
-    checkStatus(method, stripQuery(uri), r, Set.of(200));
+    checkStatus(method, stripQuery(uri).toString(), r, Set.of(200));
     JsonNode reply;
     try {
-      reply = MAPPER.readTree(r.body());
+      reply = GoJson.mapper().readTree(r.body());
     } catch (IOException e) {
       throw new IOException("token server " + stripQuery(uri) + " answered with something that is not JSON");
     }
@@ -585,21 +813,11 @@ public final class RegistryClient {
     return new Token(token, clock.instant().plusSeconds(Math.max(10, expiresIn) - 5));
   }
 
-  private static URI stripQuery(URI uri) {
-    return URI.create(uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath());
-  }
-
   // ---------------------------------------------------------------- helpers
 
   private URI url(Repository repo, String suffix) throws IOException {
     Registry registry = repo.registry();
     return URI.create(ping(registry).scheme() + "://" + registry.host() + "/v2/" + repo.path() + suffix);
-  }
-
-  private static URI location(URI request, HttpHeaders headers) throws IOException {
-    String loc = headers.firstValue("Location").orElseThrow(
-        () -> new IOException("POST " + request + ": registry sent no upload Location"));
-    return request.resolve(loc);
   }
 
   private static String encode(String s) {
@@ -608,17 +826,12 @@ public final class RegistryClient {
 
   /** The media type from a Content-Type header (parameters dropped), else from the document. */
   static String mediaTypeOf(String contentType, byte[] body) {
-    String ct = contentType;
-    int semi = ct.indexOf(';');
-    if (semi >= 0) {
-      ct = ct.substring(0, semi);
-    }
-    ct = ct.strip();
+    String ct = withoutParameters(contentType);
     if (!ct.isEmpty() && !ct.equals("application/json") && !ct.equals("text/plain")) {
       return ct;
     }
     try {
-      JsonNode n = MAPPER.readTree(body);
+      JsonNode n = GoJson.mapper().readTree(body);
       String mt = n.path("mediaType").asText("");
       if (!mt.isEmpty()) {
         return mt;
@@ -633,5 +846,11 @@ public final class RegistryClient {
       // fall through
     }
     return ct;
+  }
+
+  /** A Content-Type without its parameters ({@code ; charset=utf-8}). */
+  static String withoutParameters(String contentType) {
+    int semi = contentType.indexOf(';');
+    return (semi < 0 ? contentType : contentType.substring(0, semi)).strip();
   }
 }

@@ -80,10 +80,11 @@ public final class RegistryException extends IOException {
 
   /** Worth retrying: timeouts, throttling and server errors. */
   public boolean isTemporary() {
-    return status == 408 || status == 429 || status >= 500;
+    return isTemporary(status);
   }
 
-  public boolean hasCode(String code) {
-    return errors.stream().anyMatch(e -> e.code().equals(code));
+  /** The one rule for which statuses are worth retrying: 408, 429 and 5xx. */
+  public static boolean isTemporary(int status) {
+    return status == 408 || status == 429 || status >= 500;
   }
 }

@@ -24,16 +24,16 @@ public record RemoteImage(
     Digest digest)
     implements Image {
 
+  /**
+   * Parses the manifest and fetches the config.
+   *
+   * @throws IllegalArgumentException when the manifest or config is not valid
+   */
   static RemoteImage load(RegistryClient client, Access access, Repository repo, RegistryClient.Fetched fetched)
       throws IOException {
-    Manifest manifest = parseManifest(fetched, repo);
+    Manifest manifest = Manifest.parse(fetched.bytes(), fetched.mediaType());
     byte[] rawConfig = client.getBlob(access, repo, manifest.config().digest());
-    ConfigFile config;
-    try {
-      config = ConfigFile.parse(rawConfig);
-    } catch (IllegalArgumentException e) {
-      throw new IOException(repo.name() + "@" + fetched.digest() + ": " + e.getMessage(), e);
-    }
+    ConfigFile config = ConfigFile.parse(rawConfig);
     List<Digest> diffIds = config.diffIds();
     List<Layer> layers = new ArrayList<>();
     List<Descriptor> descriptors = manifest.layers();
@@ -42,13 +42,5 @@ public record RemoteImage(
       layers.add(new RemoteLayer(client, access, repo, descriptors.get(i), diffId));
     }
     return new RemoteImage(repo, fetched.mediaType(), fetched.bytes(), manifest, rawConfig, config, layers, fetched.digest());
-  }
-
-  private static Manifest parseManifest(RegistryClient.Fetched fetched, Repository repo) throws IOException {
-    try {
-      return Manifest.parse(fetched.bytes(), fetched.mediaType());
-    } catch (IllegalArgumentException e) {
-      throw new IOException(repo.name() + "@" + fetched.digest() + ": " + e.getMessage(), e);
-    }
   }
 }

@@ -3,6 +3,7 @@ package dev.ko.registry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -15,9 +16,11 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -195,14 +198,30 @@ public final class TrustStores {
     }
   }
 
-  /** Accepts any certificate: only for the registry named with {@code --insecure-registry}. */
+  /**
+   * Accepts any certificate for any name: only for registries named with {@code
+   * --insecure-registry}, like Go's {@code InsecureSkipVerify}. An extended trust manager, because
+   * JSSE wraps a plain {@link X509TrustManager} in one that still checks the host name.
+   */
   public static SSLContext unverified() {
-    TrustManager trustAll = new X509TrustManager() {
+    TrustManager trustAll = new X509ExtendedTrustManager() {
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
       @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+      @Override
       public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
 
       @Override
       public X509Certificate[] getAcceptedIssuers() {
@@ -230,9 +249,14 @@ public final class TrustStores {
     return out;
   }
 
-  /** The certificates Go's crypto/x509 would load as system roots with this environment. */
+  /**
+   * The certificates Go's crypto/x509 would load as system roots with this environment, each once.
+   * On Debian every CA is in the bundle, in a {@code .pem} link and in a hash link: as Go's
+   * readUniqueDirectoryEntries does, links to a file in the same directory are skipped, and a
+   * certificate met again is not parsed again.
+   */
   static List<X509Certificate> goRoots(Map<String, String> env) {
-    List<X509Certificate> out = new ArrayList<>();
+    Pem pem = new Pem();
     String file = env.getOrDefault("SSL_CERT_FILE", "");
     for (String f : file.isEmpty() ? GO_CERT_FILES : List.of(file)) {
       byte[] data;
@@ -241,7 +265,7 @@ public final class TrustStores {
       } catch (IOException e) {
         continue;
       }
-      out.addAll(parsePem(data));
+      pem.add(data);
       break;
     }
     String dirs = env.getOrDefault("SSL_CERT_DIR", "");
@@ -251,9 +275,9 @@ public final class TrustStores {
       }
       try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of(d))) {
         for (Path entry : entries) {
-          if (Files.isRegularFile(entry)) {
+          if (!isSameDirectoryLink(entry) && Files.isRegularFile(entry)) {
             try {
-              out.addAll(parsePem(Files.readAllBytes(entry)));
+              pem.add(Files.readAllBytes(entry));
             } catch (IOException e) {
               // unreadable entries are skipped, as Go does
             }
@@ -263,38 +287,76 @@ public final class TrustStores {
         // a missing directory is normal
       }
     }
-    return out;
+    return pem.certificates();
+  }
+
+  /** Go's isSameDirSymlink: a symbolic link whose target has no slash. */
+  private static boolean isSameDirectoryLink(Path entry) {
+    if (!Files.isSymbolicLink(entry)) {
+      return false;
+    }
+    try {
+      return !Files.readSymbolicLink(entry).toString().contains("/");
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Every parseable CERTIFICATE block; anything else is skipped, as Go's AppendCertsFromPEM does. */
   static List<X509Certificate> parsePem(byte[] data) {
-    String text = new String(data, StandardCharsets.ISO_8859_1);
-    List<X509Certificate> out = new ArrayList<>();
-    CertificateFactory factory;
-    try {
-      factory = CertificateFactory.getInstance("X.509");
-    } catch (CertificateException e) {
-      throw new IllegalStateException("the JDK has no X.509 support", e);
-    }
-    int from = 0;
-    while (true) {
-      int begin = text.indexOf(BEGIN, from);
-      if (begin < 0) {
-        break;
-      }
-      int end = text.indexOf(END, begin);
-      if (end < 0) {
-        break;
-      }
-      from = end + END.length();
+    Pem pem = new Pem();
+    pem.add(data);
+    return pem.certificates();
+  }
+
+  /** Certificates collected from PEM text, each distinct one parsed once. */
+  private static final class Pem {
+    private final Map<ByteBuffer, X509Certificate> byDer = new LinkedHashMap<>();
+    private final Set<ByteBuffer> unusable = new HashSet<>();
+    private final CertificateFactory factory;
+
+    Pem() {
       try {
-        byte[] der = Base64.getMimeDecoder().decode(text.substring(begin + BEGIN.length(), end));
-        out.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
-      } catch (IllegalArgumentException | CertificateException e) {
-        // not a certificate we can use
+        factory = CertificateFactory.getInstance("X.509");
+      } catch (CertificateException e) {
+        throw new IllegalStateException("the JDK has no X.509 support", e);
       }
     }
-    return out;
+
+    void add(byte[] data) {
+      String text = new String(data, StandardCharsets.ISO_8859_1);
+      int from = 0;
+      while (true) {
+        int begin = text.indexOf(BEGIN, from);
+        if (begin < 0) {
+          break;
+        }
+        int end = text.indexOf(END, begin);
+        if (end < 0) {
+          break;
+        }
+        from = end + END.length();
+        ByteBuffer der;
+        try {
+          der = ByteBuffer.wrap(Base64.getMimeDecoder().decode(text.substring(begin + BEGIN.length(), end)));
+        } catch (IllegalArgumentException e) {
+          continue; // not base64
+        }
+        // Decoding is cheap, parsing is not: a certificate met before is not parsed again.
+        if (byDer.containsKey(der) || unusable.contains(der)) {
+          continue;
+        }
+        try {
+          byDer.put(der, (X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der.array())));
+        } catch (CertificateException e) {
+          unusable.add(der); // not a certificate we can use
+        }
+      }
+    }
+
+    List<X509Certificate> certificates() {
+      return List.copyOf(byDer.values());
+    }
   }
 
   private static String key(X509Certificate c) throws GeneralSecurityException {

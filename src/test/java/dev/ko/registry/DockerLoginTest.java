@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ko.name.Registry;
+import dev.ko.name.Repository;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +62,7 @@ class DockerLoginTest {
   void keychainReadsWhatLoginWrote() throws Exception {
     Map<String, String> env = Map.of("DOCKER_CONFIG", tmp.toString());
     new DockerLogin(env, tmp).login(Registry.parse("reg.example.com"), "carol", "pw:with:colons");
-    Credential c = new DockerConfigKeychain(env, tmp).resolve(Registry.parse("reg.example.com"));
+    Credential c = new DockerConfigKeychain(env, tmp).resolve(Repository.parse("reg.example.com/team/app"));
     assertThat(c).isEqualTo(Credential.basic("carol", "pw:with:colons"));
     assertThat(c.toString()).doesNotContain("pw:with");
   }

@@ -2,26 +2,36 @@ package dev.ko.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.ko.log.Log;
 import dev.ko.name.Repository;
+import dev.ko.name.Tag;
+import dev.ko.oci.Artifact;
+import dev.ko.oci.Descriptor;
 import dev.ko.oci.Digest;
+import dev.ko.oci.ImageIndex;
 import dev.ko.oci.MediaType;
 import dev.ko.registry.StubRegistry.Request;
 import dev.ko.registry.StubRegistry.Response;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.URI;
+import java.net.ConnectException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
@@ -48,13 +58,17 @@ class RegistryClientTest {
     }
   }
 
-  private static RegistryClient client(Keychain keychain) {
-    HttpTransport transport = new HttpTransport(RegistryClientTest::defaultTls, RegistryClientTest::defaultTls, Set.of());
-    return new RegistryClient(transport, keychain, "ko-test", Log.NONE, Duration.ofMillis(1), java.time.Clock.systemUTC(),
-        Duration.ofMillis(300));
+  static RegistryClient client(Keychain keychain) {
+    return client(keychain, Log.NONE, InternalHosts.DNS);
   }
 
-  private static SSLContext defaultTls() {
+  static RegistryClient client(Keychain keychain, Log log, InternalHosts.Resolver resolver) {
+    HttpTransport transport = new HttpTransport(RegistryClientTest::defaultTls, RegistryClientTest::defaultTls);
+    return new RegistryClient(transport, keychain, "ko-test", log, Duration.ofMillis(1), java.time.Clock.systemUTC(),
+        Duration.ofMillis(300), resolver);
+  }
+
+  static SSLContext defaultTls() {
     try {
       return SSLContext.getDefault();
     } catch (NoSuchAlgorithmException e) {
@@ -176,7 +190,7 @@ class RegistryClientTest {
     assertThatThrownBy(() -> client(keychain).getManifest(Access.pull(foo), foo, "latest"))
         .isInstanceOfSatisfying(RegistryException.class, e -> {
           assertThat(e.status()).isEqualTo(401);
-          assertThat(e.hasCode("UNAUTHORIZED")).isTrue();
+          assertThat(e.errors()).extracting(RegistryException.Error::code).containsExactly("UNAUTHORIZED");
           assertThat(e.getMessage())
               .isEqualTo("GET http://" + stub.host() + "/v2/foo/bar/manifests/latest: UNAUTHORIZED: "
                   + "authentication required; the credentials for " + stub.host() + " were refused")
@@ -194,7 +208,8 @@ class RegistryClientTest {
     Repository foo = repo("foo/bar");
 
     assertThatThrownBy(() -> client(Keychain.ANONYMOUS).getManifest(Access.pull(foo), foo, "latest"))
-        .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.hasCode("UNAUTHORIZED")).isTrue())
+        .isInstanceOfSatisfying(RegistryException.class,
+            e -> assertThat(e.errors()).extracting(RegistryException.Error::code).containsExactly("UNAUTHORIZED"))
         .hasMessageEndingWith("authentication required; no credentials found for " + stub.host()
             + " (log in with: ko login " + stub.host() + ")");
   }
@@ -244,27 +259,34 @@ class RegistryClientTest {
   // ------------------------------------------------------------ mounts and uploads
 
   @Test
-  void mountAnswered201IsDoneAnd202OpensAnUpload() throws Exception {
-    Digest digest = Digest.of("layer".getBytes(StandardCharsets.UTF_8));
-    AtomicInteger calls = new AtomicInteger();
+  void mountAnswered201IsDoneAnd202OpensAnUploadThatIsFinished() throws Exception {
+    byte[] blob = "layer".getBytes(StandardCharsets.UTF_8);
+    Digest digest = Digest.of(blob);
+    AtomicInteger posts = new AtomicInteger();
     stub = new StubRegistry(r -> {
       if (r.pathAndQuery().equals("/v2/")) {
         return Response.of(200);
       }
-      return calls.incrementAndGet() == 1 ? Response.of(201)
-          : new Response(202, Map.of("Location", "/v2/foo/bar/blobs/uploads/u1?_state=abc"), new byte[0]);
+      if (r.method().equals("POST")) {
+        return posts.incrementAndGet() == 1 ? Response.of(201)
+            : new Response(202, Map.of("Location", "/v2/foo/bar/blobs/uploads/u1?_state=abc"), new byte[0]);
+      }
+      return Response.of(201);
     });
     RegistryClient client = client(Keychain.ANONYMOUS);
     Repository target = repo("foo/bar");
     Repository source = repo("base/img");
     Access access = Access.push(target, List.of(source));
 
-    assertThat(client.mountBlob(access, target, digest, source)).isEmpty();
-    Optional<URI> upload = client.mountBlob(access, target, digest, source);
+    assertThat(client.uploadBlob(access, target, digest, blob.length, () -> new ByteArrayInputStream(blob),
+        Optional.of(source))).isEqualTo(RegistryClient.Upload.MOUNTED);
+    assertThat(client.uploadBlob(access, target, digest, blob.length, () -> new ByteArrayInputStream(blob),
+        Optional.of(source))).isEqualTo(RegistryClient.Upload.PUSHED);
 
-    assertThat(upload).contains(URI.create("http://" + stub.host() + "/v2/foo/bar/blobs/uploads/u1?_state=abc"));
-    assertThat(stub.requests().get(1).line())
-        .isEqualTo("POST /v2/foo/bar/blobs/uploads/?mount=" + digest + "&from=base%2Fimg");
+    String mount = "POST /v2/foo/bar/blobs/uploads/?mount=" + digest + "&from=base%2Fimg";
+    assertThat(stub.lines()).containsExactly("GET /v2/", mount, mount,
+        "PUT /v2/foo/bar/blobs/uploads/u1?_state=abc&digest=sha256%3A" + digest.hex());
+    assertThat(stub.requests().get(3).body()).isEqualTo(blob);
   }
 
   @Test
@@ -289,8 +311,8 @@ class RegistryClientTest {
     Access access = Access.push(target, List.of());
 
     for (int i = 0; i < 2; i++) {
-      URI location = client.startUpload(access, target);
-      client.finishUpload(access, location, digest, blob.length, () -> new ByteArrayInputStream(blob));
+      assertThat(client.uploadBlob(access, target, digest, blob.length, () -> new ByteArrayInputStream(blob),
+          Optional.empty())).isEqualTo(RegistryClient.Upload.PUSHED);
     }
 
     String encoded = "digest=sha256%3A" + digest.hex();
@@ -302,6 +324,131 @@ class RegistryClientTest {
         "PUT /elsewhere/u2?" + encoded);
     assertThat(stub.requests().get(2).body()).isEqualTo(blob);
     assertThat(stub.requests().get(4).body()).isEqualTo(blob);
+  }
+
+  // ------------------------------------------------------------ credentials per repository
+
+  @Test
+  void aRepositorysOwnCredentialsComeBeforeItsRegistrys() throws Exception {
+    stub = new StubRegistry(r -> {
+      if (r.pathAndQuery().equals("/v2/")) {
+        return Response.json(401, "", Map.of("WWW-Authenticate", "Basic realm=\"stub\""));
+      }
+      boolean robot = basic("robot", "r0b0t").equals(r.authorization()) && r.pathAndQuery().startsWith("/v2/foo/bar/");
+      boolean team = basic("team", "t3am").equals(r.authorization());
+      return robot || team ? Response.json(200, MANIFEST, MANIFEST_HEADERS)
+          : Response.json(401, UNAUTHORIZED_BODY, Map.of("WWW-Authenticate", "Basic realm=\"stub\""));
+    });
+    Keychain keychain = dockerConfig(Map.of(stub.host() + "/foo/bar", "robot:r0b0t", stub.host(), "team:t3am"));
+    RegistryClient client = client(keychain);
+    Repository foo = repo("foo/bar");
+    Repository other = repo("other/repo");
+
+    client.getManifest(Access.pull(foo), foo, "latest");
+    client.getManifest(Access.pull(other), other, "latest");
+    client.getManifest(Access.pull(foo), foo, "v2");
+
+    assertThat(stub.requests()).extracting(Request::line, Request::authorization).containsExactly(
+        tuple("GET /v2/", null),
+        tuple("GET /v2/foo/bar/manifests/latest", basic("robot", "r0b0t")),
+        tuple("GET /v2/other/repo/manifests/latest", basic("team", "t3am")),
+        tuple("GET /v2/foo/bar/manifests/v2", basic("robot", "r0b0t")));
+  }
+
+  // ------------------------------------------------------------ manifests
+
+  @Test
+  void headManifestIgnoresADigestThatIsNotSha256AndContentTypeParameters() throws Exception {
+    String sha512 = "sha512:" + "ab".repeat(64);
+    Digest digest = Digest.of(MANIFEST.getBytes(StandardCharsets.UTF_8));
+    stub = new StubRegistry(r -> switch (r.pathAndQuery()) {
+      case "/v2/" -> Response.of(200);
+      case "/v2/foo/bar/manifests/sha512" -> new Response(200,
+          Map.of("Docker-Content-Digest", sha512, "Content-Type", MediaType.OCI_MANIFEST.value()), new byte[0]);
+      case "/v2/foo/bar/manifests/latest" -> new Response(200, Map.of("Docker-Content-Digest", digest.toString(),
+          "Content-Type", MediaType.OCI_MANIFEST.value() + "; charset=utf-8", "Content-Length", "42"), new byte[0]);
+      default -> Response.of(404);
+    });
+    RegistryClient client = client(Keychain.ANONYMOUS);
+    Repository foo = repo("foo/bar");
+
+    assertThat(client.headManifest(Access.pull(foo), foo, "sha512")).isEmpty();
+    assertThat(client.headManifest(Access.pull(foo), foo, "latest"))
+        .contains(Descriptor.of(MediaType.OCI_MANIFEST, 42, digest));
+    assertThat(client.headManifest(Access.pull(foo), foo, "missing")).isEmpty();
+  }
+
+  @Test
+  void anIndexFetchesEachChildOnceHoweverOftenItIsAsked() throws Exception {
+    byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
+        .getBytes(StandardCharsets.UTF_8);
+    byte[] child = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaType.OCI_MANIFEST + "\",\"config\":{\"mediaType\":\""
+        + MediaType.OCI_CONFIG + "\",\"size\":" + config.length + ",\"digest\":\"" + Digest.of(config) + "\"},\"layers\":[]}")
+        .getBytes(StandardCharsets.UTF_8);
+    byte[] index = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaType.OCI_INDEX + "\",\"manifests\":[{\"mediaType\":\""
+        + MediaType.OCI_MANIFEST + "\",\"size\":" + child.length + ",\"digest\":\"" + Digest.of(child)
+        + "\",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}").getBytes(StandardCharsets.UTF_8);
+    stub = new StubRegistry(r -> {
+      String p = r.pathAndQuery();
+      if (p.equals("/v2/")) {
+        return Response.of(200);
+      }
+      if (p.equals("/v2/foo/bar/manifests/latest")) {
+        return new Response(200, Map.of("Content-Type", MediaType.OCI_INDEX.value()), index);
+      }
+      if (p.equals("/v2/foo/bar/manifests/" + Digest.of(child))) {
+        return new Response(200, Map.of("Content-Type", MediaType.OCI_MANIFEST.value()), child);
+      }
+      return p.equals("/v2/foo/bar/blobs/" + Digest.of(config)) ? new Response(200, Map.of(), config) : Response.of(404);
+    });
+    ImageIndex pulled = (ImageIndex) client(Keychain.ANONYMOUS).pull(
+        Tag.parse(stub.host() + "/foo/bar:latest"));
+    Descriptor d = pulled.indexManifest().manifests().get(0);
+
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Artifact>> asks = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        asks.add(pool.submit(() -> pulled.child(d)));
+      }
+      Artifact first = asks.get(0).get();
+      for (Future<Artifact> ask : asks) {
+        assertThat(ask.get()).isSameAs(first);
+      }
+      assertThat(first.digest()).isEqualTo(Digest.of(child));
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(stub.lines()).containsExactly("GET /v2/", "GET /v2/foo/bar/manifests/latest",
+        "GET /v2/foo/bar/manifests/" + Digest.of(child), "GET /v2/foo/bar/blobs/" + Digest.of(config));
+  }
+
+  @Test
+  void anUnreadableManifestIsAnIoErrorNamingIt() throws Exception {
+    byte[] broken = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaType.OCI_INDEX + "\",\"manifests\":[{\"digest\":\"md5:x\"}]}")
+        .getBytes(StandardCharsets.UTF_8);
+    stub = new StubRegistry(r -> r.pathAndQuery().equals("/v2/") ? Response.of(200)
+        : new Response(200, Map.of("Content-Type", MediaType.OCI_INDEX.value()), broken));
+    assertThatThrownBy(() -> client(Keychain.ANONYMOUS).pull(Tag.parse(stub.host() + "/foo/bar:latest")))
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessageStartingWith(stub.host() + "/foo/bar@" + Digest.of(broken) + ": ")
+        .hasMessageContaining("md5:x");
+  }
+
+  // ------------------------------------------------------------ failure descriptions
+
+  @Test
+  void failuresAreDescribedShortly() {
+    assertThat(RegistryClient.describe(new IOException(null, new ClosedChannelException())))
+        .isEqualTo("connection closed");
+    assertThat(RegistryClient.describe(new ConnectException())).isEqualTo("connection refused");
+    assertThat(RegistryClient.describe(new HttpTimeoutException("request timed out"))).isEqualTo("timed out");
+  }
+
+  @Test
+  void temporaryStatusesAreTimeoutsThrottlingAndServerErrors() {
+    assertThat(List.of(408, 429, 500, 502, 503, 504)).allMatch(RegistryException::isTemporary);
+    assertThat(List.of(200, 202, 301, 400, 401, 403, 404, 405)).noneMatch(RegistryException::isTemporary);
   }
 
   // ------------------------------------------------------------ helpers

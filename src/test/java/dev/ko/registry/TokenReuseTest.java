@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
@@ -139,9 +138,9 @@ class TokenReuseTest {
 
   @Test
   void oneTokenPerScopeSetUntilItExpires() throws Exception {
-    HttpTransport transport = new HttpTransport(TokenReuseTest::trustingTheStub, TrustStores::unverified, Set.of());
+    HttpTransport transport = new HttpTransport(TokenReuseTest::trustingTheStub, TrustStores::unverified);
     RegistryClient client = new RegistryClient(transport, r -> Credential.ANONYMOUS, "test", Log.NONE,
-        Duration.ofMillis(1), clock, Duration.ofSeconds(10));
+        Duration.ofMillis(1), clock, Duration.ofSeconds(10), InternalHosts.DNS);
     Repository target = Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/team/app");
     Repository base = Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/distroless/static");
     Access push = Access.push(target, List.of(base));

@@ -56,6 +56,30 @@ class TrustStoresTest {
   }
 
   @Test
+  void eachCertificateIsReadOnceHoweverManyFilesAndLinksHoldIt() throws Exception {
+    // Debian's layout: the bundle, a .pem link per CA into another directory, and hash links
+    // next to it pointing at those .pem links.
+    Path shared = Files.createDirectories(dir.resolve("share"));
+    Path certs = Files.createDirectories(dir.resolve("certs"));
+    Files.copy(certA, shared.resolve("a.crt"));
+    Files.copy(certB, shared.resolve("b.crt"));
+    Files.createSymbolicLink(certs.resolve("a.pem"), shared.resolve("a.crt"));
+    Files.createSymbolicLink(certs.resolve("b.pem"), shared.resolve("b.crt"));
+    Files.createSymbolicLink(certs.resolve("1a2b3c4d.0"), Path.of("a.pem"));
+    Files.createSymbolicLink(certs.resolve("5e6f7a8b.0"), Path.of("b.pem"));
+    // The same certificate with other line breaks, as in a bundle of another origin.
+    String rewrapped = Files.readString(certA).replace("\n", "\r\n");
+    Files.writeString(certs.resolve("copy-of-a.crt"), rewrapped);
+    Path bundle = dir.resolve("bundle.crt");
+    Files.writeString(bundle, Files.readString(certA) + Files.readString(certB));
+
+    List<String> roots = subjects(TrustStores.goRoots(Map.of("SSL_CERT_FILE", bundle.toString(),
+        "SSL_CERT_DIR", certs.toString())));
+
+    assertThat(roots).containsExactlyInAnyOrder("CN=trust-test-a", "CN=trust-test-b");
+  }
+
+  @Test
   void withoutTheVariablesGoDefaultsAreRead() {
     List<X509Certificate> roots = TrustStores.goRoots(Map.of());
     if (Files.isRegularFile(Path.of(TrustStores.GO_CERT_FILES.get(0)))) {
