@@ -322,6 +322,43 @@ class GoBuilderTest {
   }
 
   @Test
+  void aFailureWhileStoppingTheOtherBuildsDoesNotHideTheBuildsError() throws Exception {
+    Thread caller = Thread.currentThread();
+    go.onBuild = env -> {
+      if (env.get("GOARCH").equals("arm64")) { // a build that takes a while to stop
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (System.nanoTime() < until) {
+          try {
+            Thread.sleep(50);
+          } catch (InterruptedException e) {
+            // keeps going, as a child process may for a moment
+          }
+        }
+      } else {
+        // The caller is interrupted while it waits for the arm64 build to stop.
+        new Thread(() -> {
+          try {
+            Thread.sleep(300);
+          } catch (InterruptedException e) {
+            return;
+          }
+          caller.interrupt();
+        }).start();
+        throw new GoCommandException("go build: exit status 1: boom", "boom");
+      }
+    };
+    try {
+      assertThatThrownBy(() -> build(options("run1", List.of("all")), Map.of(BASE, baseIndex())))
+          .isInstanceOf(GoCommandException.class)
+          .hasMessageContaining("boom")
+          .satisfies(e -> assertThat(e.getSuppressed()).singleElement()
+              .isInstanceOf(java.io.InterruptedIOException.class));
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
+  @Test
   void anUnusedSpeculativeBuildSaysNothing() throws Exception {
     CountDownLatch s390xStarted = new CountDownLatch(1);
     go.onBuild = env -> {
