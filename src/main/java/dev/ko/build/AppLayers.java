@@ -14,8 +14,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The two layers ko adds: kodata under {@code /var/run/ko} and the binary under {@code /ko-app},
@@ -57,21 +59,30 @@ final class AppLayers {
       }
       if (Files.isDirectory(kodataDir)) {
         Path realRoot = allowedRoot.toRealPath();
-        walk(tar, kodataDir, root, realRoot, windows, mtime, skipped);
+        Set<Path> onPath = new HashSet<>();
+        onPath.add(kodataDir.toRealPath());
+        walk(tar, kodataDir, root, realRoot, windows, mtime, skipped, onPath);
       }
     });
   }
 
-  /** Go's filepath.Walk order: entries of a directory sorted by name bytes, depth first. */
+  /**
+   * Go's filepath.Walk order: entries of a directory sorted by name bytes, depth first. {@code
+   * onPath} holds the real directories being walked, from kodata down to {@code dir}: a symlink to
+   * one of them would recurse forever.
+   */
   private static void walk(
-      TarWriter tar, Path dir, String chroot, Path allowedRoot, boolean windows, long mtime, SkipListener skipped)
-      throws IOException {
+      TarWriter tar, Path dir, String chroot, Path allowedRoot, boolean windows, long mtime, SkipListener skipped,
+      Set<Path> onPath) throws IOException {
     for (Path entry : sortedChildren(dir)) {
       String name = chroot + "/" + entry.getFileName().toString();
       boolean link = Files.isSymbolicLink(entry);
       if (!link && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
         tar.directory(name, MODE, mtime);
-        walk(tar, entry, name, allowedRoot, windows, mtime, skipped);
+        Path real = entry.toRealPath();
+        onPath.add(real);
+        walk(tar, entry, name, allowedRoot, windows, mtime, skipped, onPath);
+        onPath.remove(real);
         continue;
       }
       if (link && windows) {
@@ -89,8 +100,14 @@ final class AppLayers {
             + "\" which is outside the allowed root \"" + allowedRoot + "\"");
       }
       if (Files.isDirectory(real)) {
+        if (onPath.contains(real)) {
+          throw new IllegalArgumentException("kodata symlink \"" + entry + "\" points to \"" + real
+              + "\", a directory that contains it: following it would never end");
+        }
         tar.directory(name, MODE, mtime);
-        walk(tar, real, name, allowedRoot, windows, mtime, skipped);
+        onPath.add(real);
+        walk(tar, real, name, allowedRoot, windows, mtime, skipped, onPath);
+        onPath.remove(real);
         continue;
       }
       Map<String, byte[]> pax = windows ? Map.of("MSWINDOWS.rawsd", WINDOWS_RAW_SD) : Map.of();

@@ -5,7 +5,6 @@ import dev.ko.log.Log;
 import dev.ko.name.DigestReference;
 import dev.ko.name.Reference;
 import dev.ko.oci.Artifact;
-import dev.ko.registry.RegistryClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Locale;
@@ -38,27 +37,39 @@ public final class BaseImages {
   private final ConcurrentMap<String, CompletableFuture<Base>> cache = new ConcurrentHashMap<>();
 
   public BaseImages(Fetcher fetcher, BuildOptions options, Executor executor, Log log) {
+    this(fetcher, options.defaultBaseImage(), options.baseImageOverrides(), options.insecureRegistry(), executor, log);
+  }
+
+  /**
+   * Bases known before the build options are complete, so the default base can be fetched while
+   * the build configs are still being matched to packages.
+   *
+   * @param overrides base per lower-cased import path; an empty value means the default
+   */
+  public BaseImages(Fetcher fetcher, String defaultBase, Map<String, String> overrides, boolean insecure,
+      Executor executor, Log log) {
     this.fetcher = fetcher;
-    this.defaultBase = options.defaultBaseImage();
-    this.overrides = options.baseImageOverrides();
-    this.insecure = options.insecureRegistry();
+    this.defaultBase = defaultBase;
+    this.overrides = Map.copyOf(overrides);
+    this.insecure = insecure;
     this.executor = executor;
     this.log = log;
   }
 
-  public static Fetcher from(RegistryClient client) {
-    return client::pull;
-  }
-
   /** The base reference string for an import path (without {@code ko://}). */
-  public String referenceFor(String importPath) {
+  private String referenceFor(String importPath) {
     String override = overrides.getOrDefault(importPath.toLowerCase(Locale.ROOT), "");
     return override.isEmpty() ? defaultBase : override;
   }
 
-  /** Starts fetching a base that builds will probably need; a failure surfaces when one asks for it. */
-  public void prefetch(String ref) {
-    future(ref);
+  /**
+   * Starts fetching the default base when no import path has another, so builds will need it; a
+   * failure surfaces when one asks for it. Calling it again changes nothing.
+   */
+  public void prefetchDefault() {
+    if (overrides.values().stream().allMatch(String::isEmpty)) {
+      future(defaultBase);
+    }
   }
 
   private CompletableFuture<Base> future(String ref) {

@@ -3,93 +3,146 @@ package dev.ko.build;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ko.concurrent.Futures.IoTask;
 import dev.ko.oci.Digest;
 import dev.ko.oci.LayerFile;
 import dev.ko.oci.MediaType;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 
 /**
- * Reuses the binary layer when {@code go build} left its output untouched (same size, modification
- * time and file identity), so an unchanged package costs no tar, gzip or hashing. Layer blobs are
- * stored by digest and never rewritten, so a blob being uploaded cannot change underneath.
- * Callers hold the output directory's lock.
+ * Reuses the binary layer, and the binary's {@code go version -m} text, while {@code go build} keeps
+ * producing the same binary. An up-to-date {@code go build -o} does not rewrite its output but does
+ * reset its modification time, so the key is the binary's content: its Go build ID (whose last part
+ * hashes the content; only the file's first kilobytes are read), or a SHA-256 of the file when it
+ * has none ({@code -ldflags=-buildid=}). Layer blobs are stored by digest and never rewritten, so a
+ * blob being uploaded cannot change underneath. Callers hold the output directory's lock.
  */
 final class BinaryLayerCache {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Duration KEEP_OLD_BLOBS = Duration.ofHours(1);
 
+  /** A binary's layer and its {@code go version -m} text (empty when it was not asked for). */
+  record Entry(LayerFile layer, String versionM) {}
+
   /**
-   * The binary's layer as an OCI layer; callers retype it for Docker bases (the bytes are the same).
+   * The binary's layer as an OCI layer (callers retype it for Docker bases; the bytes are the same)
+   * and, when {@code versionM} is given, what it returns for this binary, computed once per binary.
    */
-  LayerFile get(Path binary, String name, boolean windows, byte[] capabilities) throws IOException {
-    MediaType mediaType = MediaType.OCI_LAYER;
+  Entry get(Path binary, String name, boolean windows, byte[] capabilities, IoTask<String> versionM)
+      throws IOException {
     Path dir = binary.getParent();
     Path meta = dir.resolve("layer.json");
     Path blobs = dir.resolve("layers");
     String key = key(binary, name, windows, capabilities);
-    LayerFile cached = read(meta, blobs, key, mediaType);
-    if (cached != null) {
-      return cached;
+    Optional<JsonNode> cached = read(meta, key);
+    LayerFile layer = cached.flatMap(m -> layer(m, blobs)).orElse(null);
+    String text = cached.map(m -> m.path("versionM").asText("")).orElse("");
+    boolean textMissing = versionM != null && !cached.map(m -> m.has("versionM")).orElse(false);
+    if (layer != null) {
+      // Another process prunes blobs untouched for an hour: this one is in use again.
+      Files.setLastModifiedTime(layer.path(), FileTime.from(Instant.now()));
+      if (!textMissing) {
+        return new Entry(layer, text);
+      }
+    } else {
+      layer = write(binary, blobs, name, windows, capabilities);
     }
-    Files.createDirectories(blobs);
-    Path temp = Files.createTempFile(blobs, "new-", ".tmp");
-    LayerFile written;
-    try {
-      written = AppLayers.binary(temp, mediaType, binary, name, windows, capabilities);
-      Path blob = blobs.resolve(written.digest().hex() + ".tar.gz");
-      Files.move(temp, blob, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      written = new LayerFile(blob, written.digest(), written.diffId(), written.size(), mediaType);
-    } finally {
-      Files.deleteIfExists(temp);
+    if (textMissing) {
+      text = versionM.call();
     }
     ObjectNode m = MAPPER.createObjectNode();
     m.put("key", key);
-    m.put("digest", written.digest().toString());
-    m.put("diffId", written.diffId().toString());
-    m.put("size", written.size());
+    m.put("digest", layer.digest().toString());
+    m.put("diffId", layer.diffId().toString());
+    m.put("size", layer.size());
+    if (versionM != null) {
+      m.put("versionM", text);
+    }
     Path tempMeta = Files.createTempFile(dir, "layer-", ".tmp");
     Files.write(tempMeta, MAPPER.writeValueAsBytes(m));
     Files.move(tempMeta, meta, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    pruneOldBlobs(blobs, written.path());
-    return written;
+    pruneOldBlobs(blobs, layer.path());
+    return new Entry(layer, text);
   }
 
-  private static String key(Path binary, String name, boolean windows, byte[] capabilities) throws IOException {
-    BasicFileAttributes a = Files.readAttributes(binary, BasicFileAttributes.class);
-    return a.size() + "|" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "|" + a.fileKey() + "|" + name + "|"
-        + windows + "|" + HexFormat.of().formatHex(capabilities);
+  private static LayerFile write(Path binary, Path blobs, String name, boolean windows, byte[] capabilities)
+      throws IOException {
+    Files.createDirectories(blobs);
+    Path temp = Files.createTempFile(blobs, "new-", ".tmp");
+    try {
+      LayerFile written = AppLayers.binary(temp, MediaType.OCI_LAYER, binary, name, windows, capabilities);
+      Path blob = blobs.resolve(written.digest().hex() + ".tar.gz");
+      Files.move(temp, blob, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      return new LayerFile(blob, written.digest(), written.diffId(), written.size(), MediaType.OCI_LAYER);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
   }
 
-  private static LayerFile read(Path meta, Path blobs, String key, MediaType mediaType) {
+  /** What decides the layer's bytes: the binary's content and how it is laid out in the tar. */
+  static String key(Path binary, String name, boolean windows, byte[] capabilities) throws IOException {
+    Optional<String> buildId = GoBuildId.read(binary);
+    String content = buildId.isPresent() ? "go-build-id:" + buildId.get() : "sha256:" + sha256(binary);
+    return content + "|" + Files.size(binary) + "|" + name + "|" + windows + "|"
+        + HexFormat.of().formatHex(capabilities);
+  }
+
+  private static String sha256(Path file) throws IOException {
+    MessageDigest md;
+    try {
+      md = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    byte[] buffer = new byte[1 << 16];
+    try (InputStream in = Files.newInputStream(file)) {
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        md.update(buffer, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  private static Optional<JsonNode> read(Path meta, String key) {
     try {
       JsonNode m = MAPPER.readTree(meta.toFile());
-      if (!key.equals(m.path("key").asText())) {
-        return null;
-      }
+      return key.equals(m.path("key").asText()) ? Optional.of(m) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty(); // no usable metadata: build the layer again
+    }
+  }
+
+  private static Optional<LayerFile> layer(JsonNode m, Path blobs) {
+    try {
       Digest digest = Digest.parse(m.path("digest").asText());
       Path blob = blobs.resolve(digest.hex() + ".tar.gz");
       long size = m.path("size").asLong(-1);
       if (!Files.isRegularFile(blob) || Files.size(blob) != size) {
-        return null;
+        return Optional.empty();
       }
-      return new LayerFile(blob, digest, Digest.parse(m.path("diffId").asText()), size, mediaType);
+      return Optional.of(new LayerFile(blob, digest, Digest.parse(m.path("diffId").asText()), size, MediaType.OCI_LAYER));
     } catch (IOException | IllegalArgumentException e) {
-      return null; // no usable metadata: build the layer again
+      return Optional.empty();
     }
   }
 
   /** Drops superseded blobs once no upload of this or another process can still be reading them. */
   private static void pruneOldBlobs(Path blobs, Path current) throws IOException {
+    if (!Files.isDirectory(blobs)) {
+      return;
+    }
     Instant cutoff = Instant.now().minus(KEEP_OLD_BLOBS);
     try (DirectoryStream<Path> s = Files.newDirectoryStream(blobs)) {
       for (Path p : s) {

@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The {@code .ko.yaml} build configs by import path. Each entry is matched to the import path of
@@ -52,17 +55,18 @@ public final class BuildConfigs {
   }
 
   /**
-   * Matches each entry to the import path of its main package: {@code main} (a directory, or a file
-   * whose directory is used) must exist under {@code dir}, and {@code go list} run in {@code dir}
-   * must find exactly one package there. Capabilities are checked too, so a bad entry stops the run
-   * before anything is built.
+   * Matches each entry to its main package: {@code main} (a directory, or a file whose directory is
+   * used) must exist under {@code dir}, and {@code go list} run in {@code dir} must find exactly one
+   * package there. {@code go list} runs once per distinct directory with all of its entries'
+   * patterns; the packages it finds are kept in the entries, so builds need not list them again.
+   * Capabilities are checked too, so a bad entry stops the run before anything is built.
    *
    * @throws IllegalArgumentException naming the file, line and key of the entry at fault
    */
   public static List<BuildConfig> resolve(
       Path workingDirectory, List<BuildConfig> entries, GoToolchain go, Map<String, String> env) throws IOException {
-    List<BuildConfig> out = new ArrayList<>();
-    Map<String, GoPackage> listed = new LinkedHashMap<>();
+    List<String> patterns = new ArrayList<>();
+    Map<Path, Set<String>> patternsByDirectory = new LinkedHashMap<>();
     for (BuildConfig c : entries) {
       try {
         Capabilities.xattr(c.linuxCapabilities());
@@ -75,30 +79,75 @@ public final class BuildConfigs {
             + dir + ")");
       }
       String pattern = localPattern(c, dir);
-      String key = dir + "\0" + pattern;
-      GoPackage p = listed.get(key);
-      if (p == null) {
-        List<GoPackage> found;
-        try {
-          found = go.list(dir, env, List.of(pattern));
-        } catch (GoCommandException e) {
-          throw new IllegalArgumentException(c.where("dir") + ": \"" + c.dir()
-              + "\" does not contain a valid local import path (" + pattern + "): " + e.getMessage(), e);
-        }
-        if (found.size() != 1) {
-          throw new IllegalArgumentException(c.where("") + ": results in " + found.size()
-              + " local packages, only 1 is expected");
-        }
-        p = found.get(0);
-        if (!p.error().isEmpty()) {
-          throw new IllegalArgumentException(c.where("main") + ": \"" + c.main() + "\" in directory \""
-              + c.dir() + "\" is not a valid local import path (" + pattern + "): " + p.error());
-        }
-        listed.put(key, p);
+      patterns.add(pattern);
+      patternsByDirectory.computeIfAbsent(dir, d -> new LinkedHashSet<>()).add(pattern);
+    }
+    Map<Path, List<GoPackage>> listed = new HashMap<>();
+    for (Map.Entry<Path, Set<String>> e : patternsByDirectory.entrySet()) {
+      try {
+        listed.put(e.getKey(), go.list(e.getKey(), env, List.copyOf(e.getValue())));
+      } catch (GoCommandException ex) {
+        // One bad pattern fails the whole call: each is listed alone below, so the error names its entry.
+        listed.put(e.getKey(), List.of());
       }
-      out.add(c.withImportPath(p.importPath()));
+    }
+    List<BuildConfig> out = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i++) {
+      BuildConfig c = entries.get(i);
+      Path dir = directory(workingDirectory, c);
+      String pattern = patterns.get(i);
+      GoPackage p = find(listed.get(dir), dir, pattern);
+      if (p == null) {
+        p = listAlone(c, dir, pattern, go, env);
+      }
+      if (!p.error().isEmpty()) {
+        throw new IllegalArgumentException(c.where("main") + ": \"" + c.main() + "\" in directory \""
+            + c.dir() + "\" is not a valid local import path (" + pattern + "): " + p.error());
+      }
+      out.add(c.withMainPackage(p));
     }
     return out;
+  }
+
+  /**
+   * The package {@code go list} reported for a local pattern: the one in the pattern's directory,
+   * or, for a package go could not load, the one named like the pattern. Null when neither is there.
+   */
+  private static GoPackage find(List<GoPackage> packages, Path dir, String pattern) {
+    Path target = dir.resolve(pattern).normalize();
+    for (GoPackage p : packages) {
+      if (p.importPath().equals(pattern) || (p.dir() != null && sameDirectory(p.dir(), target))) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  static boolean sameDirectory(Path a, Path b) {
+    if (a.equals(b)) {
+      return true;
+    }
+    try {
+      return Files.isSameFile(a, b);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static GoPackage listAlone(BuildConfig c, Path dir, String pattern, GoToolchain go, Map<String, String> env)
+      throws IOException {
+    List<GoPackage> found;
+    try {
+      found = go.list(dir, env, List.of(pattern));
+    } catch (GoCommandException e) {
+      throw new IllegalArgumentException(c.where("dir") + ": \"" + c.dir()
+          + "\" does not contain a valid local import path (" + pattern + "): " + e.getMessage(), e);
+    }
+    if (found.size() != 1) {
+      throw new IllegalArgumentException(c.where("") + ": results in " + found.size()
+          + " local packages, only 1 is expected");
+    }
+    return found.get(0);
   }
 
   /**

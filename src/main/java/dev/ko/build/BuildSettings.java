@@ -3,7 +3,6 @@ package dev.ko.build;
 import dev.ko.oci.GoTime;
 import dev.ko.oci.Platform;
 import java.time.OffsetDateTime;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,11 +72,6 @@ final class BuildSettings {
       out.add("-ldflags=" + String.join(" ", ldflags));
     }
     return out;
-  }
-
-  /** Every template of a build, checked without running anything but the lookups they need. */
-  static void check(BuildOptions options, BuildConfig config, Map<String, ?> data) {
-    flags(options, config, data);
   }
 
   private static List<String> render(List<String> templates, String origin, Map<String, ?> data) {

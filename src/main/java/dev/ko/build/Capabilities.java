@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Linux file capabilities from {@code linux_capabilities}: the value of the {@code

@@ -2,7 +2,6 @@ package dev.ko.build;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,6 +17,10 @@ import java.util.Optional;
  * a flags byte whose bit 2 says the two strings follow inline, then the Go version and the module
  * information, each prefixed with its length as a varint; the module information is framed by
  * 16-byte sentinels. Older layouts (pointers instead of inline strings) are left to {@code go}.
+ *
+ * <p>ELF binaries name the blob's section ({@code .go.buildinfo}), so only the headers and that
+ * section are read. Other formats are scanned in bounded chunks, never mapped whole: a mapping of a
+ * file that the next {@code go build} truncates would fault if it were touched again.
  */
 final class GoBuildInfoReader {
   private static final byte[] MAGIC = {
@@ -26,27 +29,46 @@ final class GoBuildInfoReader {
   private static final int ALIGN = 16;
   private static final int HEADER = 32;
   private static final int INLINE_STRINGS = 2;
+  private static final int CHUNK = 1 << 20;
+  /** Far above any real module list; guards against a corrupt length. */
+  private static final long MAX_STRING = 64L << 20;
 
   private GoBuildInfoReader() {}
 
   /** {@code go version -m} output for the binary, or empty when its layout is not the inline one. */
   static Optional<String> versionM(Path binary) throws IOException {
     try (FileChannel ch = FileChannel.open(binary, StandardOpenOption.READ)) {
-      if (ch.size() > Integer.MAX_VALUE) {
-        return Optional.empty();
+      Optional<ElfFile> elf = ElfFile.open(ch);
+      if (elf.isPresent()) {
+        Optional<ElfFile.Range> section = elf.get().section(".go.buildinfo");
+        if (section.isPresent() && section.get().size() >= HEADER && section.get().size() <= CHUNK) {
+          ElfFile.Range r = section.get();
+          return scan(ch, ElfFile.read(ch, r.offset(), (int) r.size()), r.offset(), binary.toString());
+        }
       }
-      MappedByteBuffer data = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
-      for (int at = 0; at + HEADER <= data.limit(); at += ALIGN) {
-        if (data.get(at) == MAGIC[0] && hasMagic(data, at)) {
-          Optional<String> text = decode(data, at, binary.toString());
-          if (text.isPresent()) {
-            return text;
-          }
-          // The magic bytes inside some program's constants: keep looking.
+      for (long start = 0; start < ch.size(); start += CHUNK) {
+        int length = (int) Math.min(CHUNK, ch.size() - start);
+        Optional<String> text = scan(ch, ElfFile.read(ch, start, length), start, binary.toString());
+        if (text.isPresent()) {
+          return text;
         }
       }
       return Optional.empty();
     }
+  }
+
+  /** Looks for the blob at 16-byte boundaries of {@code data}, which was read at {@code base}. */
+  private static Optional<String> scan(FileChannel ch, ByteBuffer data, long base, String file) throws IOException {
+    for (int at = 0; at + MAGIC.length <= data.limit(); at += ALIGN) {
+      if (data.get(at) == MAGIC[0] && hasMagic(data, at)) {
+        Optional<String> text = decode(ch, base + at, file);
+        if (text.isPresent()) {
+          return text;
+        }
+        // The magic bytes inside some program's constants: keep looking.
+      }
+    }
+    return Optional.empty();
   }
 
   private static boolean hasMagic(ByteBuffer data, int at) {
@@ -58,16 +80,20 @@ final class GoBuildInfoReader {
     return true;
   }
 
-  private static Optional<String> decode(ByteBuffer data, int at, String file) {
-    int pointerSize = data.get(at + 14);
-    int flags = data.get(at + 15);
+  private static Optional<String> decode(FileChannel ch, long at, String file) throws IOException {
+    if (at + HEADER > ch.size()) {
+      return Optional.empty();
+    }
+    ByteBuffer header = ElfFile.read(ch, at, HEADER);
+    int pointerSize = header.get(14);
+    int flags = header.get(15);
     if ((pointerSize != 4 && pointerSize != 8) || (flags & INLINE_STRINGS) == 0) {
       return Optional.empty();
     }
-    int[] pos = {at + HEADER};
-    String version = string(data, pos);
-    String modinfo = string(data, pos);
-    if (version == null || modinfo == null || !(version.startsWith("go") || version.startsWith("devel"))) {
+    long[] pos = {at + HEADER};
+    String version = string(ch, pos);
+    String modinfo = version == null ? null : string(ch, pos);
+    if (modinfo == null || !(version.startsWith("go") || version.startsWith("devel"))) {
       return Optional.empty();
     }
     // Strip the sentinels around the module information, as debug/buildinfo does.
@@ -86,28 +112,30 @@ final class GoBuildInfoReader {
     return Optional.of(out.toString());
   }
 
-  /** A varint-length-prefixed string, or null when it runs past the data. */
-  private static String string(ByteBuffer data, int[] pos) {
+  /** A varint-length-prefixed string at {@code pos[0]}, or null when it runs past the file. */
+  private static String string(FileChannel ch, long[] pos) throws IOException {
     long length = 0;
     int shift = 0;
+    ByteBuffer varint = ElfFile.read(ch, pos[0], (int) Math.min(10, ch.size() - pos[0]));
+    int i = 0;
     while (true) {
-      if (pos[0] >= data.limit() || shift > 28) {
+      if (i >= varint.limit() || shift > 28) {
         return null;
       }
-      int b = data.get(pos[0]++) & 0xff;
+      int b = varint.get(i++) & 0xff;
       length |= (long) (b & 0x7f) << shift;
       if (b < 0x80) {
         break;
       }
       shift += 7;
     }
-    if (length > data.limit() - pos[0]) {
+    pos[0] += i;
+    if (length > ch.size() - pos[0] || length > MAX_STRING) {
       return null;
     }
-    byte[] bytes = new byte[(int) length];
-    data.get(pos[0], bytes);
-    pos[0] += (int) length;
+    ByteBuffer bytes = ElfFile.read(ch, pos[0], (int) length);
+    pos[0] += length;
     // Module information is UTF-8 text; bytes that are not would not survive go version -m either.
-    return new String(bytes, StandardCharsets.UTF_8);
+    return StandardCharsets.UTF_8.decode(bytes).toString();
   }
 }

@@ -3,7 +3,9 @@ package dev.ko.build;
 import dev.ko.build.BaseImages.Base;
 import dev.ko.concurrent.Futures;
 import dev.ko.log.Log;
+import dev.ko.oci.Annotations;
 import dev.ko.oci.Artifact;
+import dev.ko.oci.BuiltIndex;
 import dev.ko.oci.ConfigFile;
 import dev.ko.oci.ContainerConfig;
 import dev.ko.oci.Descriptor;
@@ -13,12 +15,10 @@ import dev.ko.oci.History;
 import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
 import dev.ko.oci.IndexManifest;
-import dev.ko.oci.Layer;
 import dev.ko.oci.LayerFile;
 import dev.ko.oci.MediaType;
 import dev.ko.oci.Mutate;
 import dev.ko.oci.Platform;
-import dev.ko.oci.BuiltIndex;
 import dev.ko.sbom.SbomAttacher;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -32,12 +32,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -46,15 +48,13 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class GoBuilder implements Builder {
   static final String AUTHOR = "github.com/ko-build/ko";
-  static final String BASE_NAME = "org.opencontainers.image.base.name";
-  static final String BASE_DIGEST = "org.opencontainers.image.base.digest";
 
   private final BuildOptions options;
   private final GoToolchain go;
   private final BaseImages bases;
   private final ExecutorService executor;
   private final Log log;
-  private final List<String> platformSpecs;
+  private final PlatformMatcher matcher;
   private final Semaphore goBuilds;
   private final BinaryLayerCache binaryLayers;
   private final SbomAttacher sboms;
@@ -72,12 +72,16 @@ public final class GoBuilder implements Builder {
     this.bases = bases;
     this.executor = executor;
     this.log = log;
-    this.platformSpecs = Platforms.effective(options.platforms(), options.environment());
-    new PlatformMatcher(platformSpecs); // validates the specs before any work starts
+    this.matcher = new PlatformMatcher(Platforms.effective(options.platforms(), options.environment()));
     this.goBuilds = new Semaphore(options.jobs());
     this.binaryLayers = new BinaryLayerCache();
     this.sboms = new SbomAttacher(options.sbom(), options.workingDirectory(), log);
     this.configs = new BuildConfigs(options.workingDirectory(), options.buildConfigs());
+    for (BuildConfig c : configs.all()) {
+      if (c.mainPackage() != null) {
+        packages.put(c.importPath(), c.mainPackage()); // listed when the config was read
+      }
+    }
     BuildSettings.checkGoflags(options.environment().getOrDefault("GOFLAGS", ""));
   }
 
@@ -111,6 +115,11 @@ public final class GoBuilder implements Builder {
     }
     candidates.remove(options.workingDirectory().normalize());
     for (Map.Entry<Path, String> c : candidates.entrySet()) {
+      GoPackage known = listedWithConfigs(c.getKey(), c.getValue());
+      if (known != null) {
+        qualifiedIn.put(known.importPath(), c.getKey());
+        return known;
+      }
       List<GoPackage> found;
       try {
         found = go.list(c.getKey(), options.environment(), List.of(c.getValue()));
@@ -122,16 +131,36 @@ public final class GoBuilder implements Builder {
         return found.get(0);
       }
     }
+    GoPackage known = listedWithConfigs(options.workingDirectory().normalize(), path);
+    if (known != null) {
+      return known;
+    }
     List<GoPackage> found = go.list(options.workingDirectory(), options.environment(), List.of(path));
     if (found.size() != 1) {
-      throw new UnsupportedReferenceException(
-          "qualifying local import " + path + ": found " + found.size() + " local packages, expected 1");
+      throw new UnsupportedReferenceException("qualifying local import " + path + ": go list in "
+          + options.workingDirectory() + " found " + found.size() + " packages, expected 1");
     }
     GoPackage p = found.get(0);
     if (!p.error().isEmpty()) {
       throw new UnsupportedReferenceException("qualifying local import " + path + ": " + p.error());
     }
     return p;
+  }
+
+  /**
+   * The main package of a build config listed in {@code dir} (when the config was read) that a local
+   * path relative to {@code dir} names: what {@code go list} there would say again.
+   */
+  private GoPackage listedWithConfigs(Path dir, String relativePath) {
+    Path target = dir.resolve(relativePath).normalize();
+    for (BuildConfig c : configs.all()) {
+      GoPackage p = c.mainPackage();
+      if (p != null && p.error().isEmpty() && p.dir() != null && configs.directory(c).equals(dir)
+          && BuildConfigs.sameDirectory(p.dir(), target)) {
+        return p;
+      }
+    }
+    return null;
   }
 
   /** Where go runs for an import path: its build config's dir, else where it was qualified. */
@@ -168,16 +197,15 @@ public final class GoBuilder implements Builder {
    */
   private void checkTemplates(String importPath) throws IOException {
     BuildConfig config = configs.forImportPath(importPath);
-    Platform platform = Platform.LINUX_AMD64;
-    for (String spec : platformSpecs) {
-      if (!spec.equals("all")) {
-        platform = Platform.parse(spec.split(",")[0].strip());
-        break;
-      }
-    }
-    Map<String, String> env = BuildSettings.environment(options, config, platform);
+    List<Platform> named = matcher.concretePlatforms();
+    Platform platform = named.isEmpty() ? Platform.LINUX_AMD64 : named.get(0);
+    flags(config, directoryFor(importPath), BuildSettings.environment(options, config, platform));
+  }
+
+  /** The rendered {@code go build} flags; a failing {@code go env} behind a template is rethrown as is. */
+  private List<String> flags(BuildConfig config, Path dir, Map<String, String> env) throws IOException {
     try {
-      BuildSettings.check(options, config, templateData(directoryFor(importPath), env));
+      return BuildSettings.flags(options, config, templateData(dir, env));
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
@@ -188,9 +216,11 @@ public final class GoBuilder implements Builder {
     if (cached != null) {
       return cached;
     }
-    List<GoPackage> found = go.list(directoryFor(importPath), options.environment(), List.of(importPath));
+    Path dir = directoryFor(importPath);
+    List<GoPackage> found = go.list(dir, options.environment(), List.of(importPath));
     if (found.size() != 1) {
-      throw new UnsupportedReferenceException("found " + found.size() + " local packages, expected 1");
+      throw new UnsupportedReferenceException("go list " + importPath + " in " + dir + " found " + found.size()
+          + " packages, expected 1");
     }
     packages.put(importPath, found.get(0));
     return found.get(0);
@@ -210,12 +240,20 @@ public final class GoBuilder implements Builder {
       log.info("Using build config " + config.id() + " for " + importPath);
     }
     TaskGroup tasks = new TaskGroup(executor);
+    Artifact artifact;
     try {
-      return build(new Build(reference, importPath, pkg, config, tasks));
-    } finally {
-      // On failure this stops what still runs; on success only unused speculative builds remain.
-      tasks.cancelAndWait();
+      artifact = build(new Build(reference, importPath, pkg, config, tasks));
+    } catch (IOException | RuntimeException | Error e) {
+      // Stops what still runs; the build's own failure stays the one reported.
+      try {
+        tasks.cancelAndWait();
+      } catch (IOException stopping) {
+        e.addSuppressed(stopping);
+      }
+      throw e;
     }
+    tasks.cancelAndWait(); // only unused speculative builds remain
+    return artifact;
   }
 
   private Artifact build(Build b) throws IOException {
@@ -223,15 +261,17 @@ public final class GoBuilder implements Builder {
     CompletableFuture<Base> baseFuture = b.tasks.submit(() -> bases.get(importPath));
     // kodata does not depend on the base or the binary: start it now, on the common case's terms.
     b.kodata(false);
-    PlatformMatcher matcher = new PlatformMatcher(platformSpecs);
-    // Named platforms can be compiled while the base is still being fetched; a base platform that
-    // needs another Go environment (say GOARM) gets its own build later.
+    // Named platforms can be compiled while the base is still being fetched, unless the base decides
+    // their Go environment (linux/arm: the base's arm/v7 needs GOARM=7); a base platform that needs
+    // another Go environment gets its own build later.
     for (Platform wanted : matcher.concretePlatforms()) {
-      b.binary(wanted);
+      if (Platforms.decidesGoEnvironment(wanted)) {
+        b.binary(wanted);
+      }
     }
     Base base = Futures.join(baseFuture);
     if (base.artifact() instanceof ImageIndex index) {
-      return buildFromIndex(b, base, index, matcher);
+      return buildFromIndex(b, base, index);
     }
     Image image = (Image) base.artifact();
     Platform platform = image.configFile().platform();
@@ -246,7 +286,7 @@ public final class GoBuilder implements Builder {
     return b.image(base, image, image.digest(), effective);
   }
 
-  private Artifact buildFromIndex(Build b, Base base, ImageIndex index, PlatformMatcher matcher) throws IOException {
+  private Artifact buildFromIndex(Build b, Base base, ImageIndex index) throws IOException {
     List<Descriptor> matched = new ArrayList<>();
     for (Descriptor d : index.indexManifest().manifests()) {
       if (d.mediaType().isIndex()) {
@@ -269,10 +309,8 @@ public final class GoBuilder implements Builder {
     for (Descriptor d : matched) {
       futures.add(b.tasks.submit(() -> b.image(base, childImage(index, d), d.digest(), platformOf(d))));
     }
-    List<Image> images = new ArrayList<>();
-    for (CompletableFuture<Image> f : futures) {
-      images.add(Futures.join(f));
-    }
+    // The first failure ends the build at once; the caller stops the other platforms.
+    List<Image> images = TaskGroup.joinAll(futures);
     List<Descriptor> descriptors = new ArrayList<>();
     for (int i = 0; i < matched.size(); i++) {
       Descriptor baseDesc = matched.get(i);
@@ -281,8 +319,8 @@ public final class GoBuilder implements Builder {
           baseDesc.annotations(), baseDesc.platform(), img.configDescriptor().mediaType().value()));
     }
     SortedMap<String, String> annotations = options.annotations();
-    annotations.put(BASE_NAME, base.reference().name());
-    annotations.put(BASE_DIGEST, index.digest().toString());
+    annotations.put(Annotations.BASE_NAME, base.reference().name());
+    annotations.put(Annotations.BASE_DIGEST, index.digest().toString());
     return sboms.attach(
         BuiltIndex.of(new IndexManifest(2, index.mediaType(), descriptors, annotations, null), images), b.appName);
   }
@@ -318,7 +356,7 @@ public final class GoBuilder implements Builder {
     private final String appName;
     private final TaskGroup tasks;
     private final ConcurrentMap<String, CompletableFuture<LayerFile>> kodataLayers = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, CompletableFuture<Compiled>> binaries = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Binary> binaries = new ConcurrentHashMap<>();
 
     Build(String reference, String importPath, GoPackage pkg, BuildConfig config, TaskGroup tasks) {
       this.reference = reference;
@@ -347,9 +385,32 @@ public final class GoBuilder implements Builder {
       return windows ? "C:\\ko-app\\" + appName : AppLayers.APP_DIR + "/" + appName;
     }
 
-    /** The binary layer for a platform's Go environment, compiled once however many platforms share it. */
-    CompletableFuture<Compiled> binary(Platform platform) {
-      return binaries.computeIfAbsent(Platforms.buildKey(platform), key -> tasks.submit(() -> compile(platform, key)));
+    /**
+     * The binary for a platform's Go environment, compiled once however many platforms share it.
+     * Started early on speculation, it stays silent until {@link #use} asks for it.
+     */
+    Binary binary(Platform platform) {
+      return binaries.computeIfAbsent(Platforms.buildKey(platform),
+          key -> new Binary(tasks.submit(() -> compile(platform, key))));
+    }
+
+    /**
+     * The compiled binary for an image: says that it is being built (once per binary) and shows
+     * go's error output if it failed, which a speculative build nobody used never does.
+     */
+    Compiled use(Platform platform) throws IOException {
+      Binary binary = binary(platform);
+      if (binary.announced.compareAndSet(false, true)) {
+        log.info("Building " + importPath + " for " + platform);
+      }
+      try {
+        return Futures.join(binary.result);
+      } catch (GoCommandException e) {
+        if (!e.output().isBlank() && binary.outputShown.compareAndSet(false, true)) {
+          log.info(e.output());
+        }
+        throw e;
+      }
     }
 
     Image image(Base base, Image baseImage, Digest baseDigest, Platform platform) throws IOException {
@@ -357,7 +418,7 @@ public final class GoBuilder implements Builder {
       MediaType layerType = baseImage.mediaType().equals(MediaType.DOCKER_MANIFEST) ? MediaType.DOCKER_LAYER : MediaType.OCI_LAYER;
       CompletableFuture<LayerFile> kodataFuture = kodata(windows);
       String appPath = appPath(windows);
-      Compiled compiled = Futures.join(binary(platform));
+      Compiled compiled = use(platform);
       LayerFile binaryLayer = compiled.layer().withMediaType(layerType);
       LayerFile kodataLayer = Futures.join(kodataFuture).withMediaType(layerType);
 
@@ -369,8 +430,8 @@ public final class GoBuilder implements Builder {
           new Mutate.Addition(binaryLayer,
               new History("ko", binaryTime, "ko build " + reference, "go build output, at " + AppLayers.APP_DIR + "/" + appName, false)));
       SortedMap<String, String> annotations = options.annotations();
-      annotations.put(BASE_NAME, base.reference().name());
-      annotations.put(BASE_DIGEST, baseDigest.toString());
+      annotations.put(Annotations.BASE_NAME, base.reference().name());
+      annotations.put(Annotations.BASE_DIGEST, baseDigest.toString());
       Image image = Mutate.append(baseImage, additions, cfg -> configure(cfg, appPath, windows), annotations);
       return sboms.attach(image, compiled.versionM(), appName, platform);
     }
@@ -410,7 +471,8 @@ public final class GoBuilder implements Builder {
     /**
      * Runs go build into this import path's persistent output for the platform (so an unchanged
      * package links nothing) and layers the binary (and reads its module list, for the SBOM) while
-     * the output is locked against other builds.
+     * the output is locked against other builds. Only {@code go build} itself takes one of the
+     * {@code -j} slots.
      */
     private Compiled compile(Platform platform, String buildKey) throws IOException {
       boolean windows = platform.os().equals("windows");
@@ -418,51 +480,52 @@ public final class GoBuilder implements Builder {
       Files.createDirectories(outDir);
       Path out = outDir.resolve("out");
       Map<String, String> env = BuildSettings.environment(options, config, platform);
-      List<String> args;
-      try {
-        args = new ArrayList<>(BuildSettings.flags(options, config, templateData(dir, env)));
-      } catch (UncheckedIOException e) {
-        throw e.getCause();
-      }
+      List<String> args = new ArrayList<>(flags(config, dir, env));
       args.add("-o");
       args.add(out.toString());
       args.add(importPath);
-      acquire(goBuilds);
       ReentrantLock local = outputLocks.computeIfAbsent(outDir, p -> new ReentrantLock());
       try {
         local.lockInterruptibly();
       } catch (InterruptedException e) {
-        goBuilds.release();
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted while waiting for " + outDir);
       }
       try (FileChannel lockFile = FileChannel.open(outDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
           FileLock ignored = lockFile.lock()) {
-        log.info("Building " + importPath + " for " + platform);
+        acquire(goBuilds);
         try {
           go.build(dir, env, args);
-          log.debug("go build " + importPath + " for " + platform + " done");
         } catch (GoCommandException e) {
-          if (!e.output().isBlank()) {
-            log.info(e.output());
-          }
           throw new GoCommandException("building " + importPath + " for " + platform + ": " + e.getMessage(), e.output());
+        } finally {
+          goBuilds.release();
         }
-        LayerFile layer = binaryLayers.get(out, appName, windows, capabilities);
-        log.debug("binary layer " + layer.digest() + " ready");
-        String versionM = "";
-        if (sboms.enabled()) {
-          String raw = GoBuildInfoReader.versionM(out).orElse(null);
-          if (raw == null) {
-            raw = go.versionM(out, options.environment());
-          }
-          versionM = SbomAttacher.inImagePath(raw, out.toString(), appPath(windows));
-        }
-        return new Compiled(layer, versionM);
+        log.debug("go build " + importPath + " for " + platform + " done");
+        String appPath = appPath(windows);
+        BinaryLayerCache.Entry entry = binaryLayers.get(out, appName, windows, capabilities,
+            sboms.enabled() ? () -> SbomAttacher.inImagePath(versionM(out), out.toString(), appPath) : null);
+        log.debug("binary layer " + entry.layer().digest() + " ready");
+        return new Compiled(entry.layer(), entry.versionM());
       } finally {
         local.unlock();
-        goBuilds.release();
       }
+    }
+
+    private String versionM(Path binary) throws IOException {
+      Optional<String> read = GoBuildInfoReader.versionM(binary);
+      return read.isPresent() ? read.get() : go.versionM(binary, options.environment());
+    }
+  }
+
+  /** A binary being compiled, and whether a build that needs it has said so. */
+  private static final class Binary {
+    final CompletableFuture<Compiled> result;
+    final AtomicBoolean announced = new AtomicBoolean();
+    final AtomicBoolean outputShown = new AtomicBoolean();
+
+    Binary(CompletableFuture<Compiled> result) {
+      this.result = result;
     }
   }
 

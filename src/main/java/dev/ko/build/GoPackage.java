@@ -12,8 +12,4 @@ public record GoPackage(String importPath, String name, Path dir, List<String> g
   public GoPackage {
     goFiles = List.copyOf(goFiles);
   }
-
-  public boolean isCommand() {
-    return error.isEmpty() && name.equals("main");
-  }
 }

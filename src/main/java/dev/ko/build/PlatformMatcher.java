@@ -38,10 +38,6 @@ public final class PlatformMatcher {
     this.platforms = List.copyOf(parsed);
   }
 
-  public List<String> specs() {
-    return specs;
-  }
-
   public boolean isAll() {
     return all;
   }

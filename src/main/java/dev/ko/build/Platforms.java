@@ -11,21 +11,23 @@ public final class Platforms {
 
   /**
    * The platform specs in effect: the given ones ({@code --platform}, else {@code defaultPlatforms}),
-   * else {@code GOOS/GOARCH[/vGOARM]} when both are set, else {@code linux/amd64}. Given platforms
-   * together with GOOS, GOARCH or GOARM in the environment are an error, as in ko.
+   * else {@code GOOS/GOARCH[/vGOARM]} when both are set and not empty, else {@code linux/amd64}.
+   * Given platforms together with GOOS, GOARCH or GOARM in the environment (even set to an empty
+   * value) are an error naming the first of them, as in ko.
    */
   public static List<String> effective(List<String> given, Map<String, String> env) {
-    String goos = env.getOrDefault("GOOS", "");
-    String goarch = env.getOrDefault("GOARCH", "");
-    String goarm = env.getOrDefault("GOARM", "");
     if (!given.isEmpty()) {
-      if (!goos.isEmpty() || !goarch.isEmpty() || !goarm.isEmpty()) {
-        throw new IllegalArgumentException(String.format(
-            "cannot use --platform or defaultPlatforms in .ko.yaml or env KO_DEFAULTPLATFORMS combined with "
-                + "GOOS=\"%s\", GOARCH=\"%s\", GOARM=\"%s\"", goos, goarch, goarm));
+      for (String name : List.of("GOOS", "GOARCH", "GOARM")) {
+        if (env.containsKey(name)) {
+          throw new IllegalArgumentException("cannot use --platform or defaultPlatforms in .ko.yaml or env "
+              + "KO_DEFAULTPLATFORMS combined with " + name + "=" + goQuote(env.get(name)));
+        }
       }
       return List.copyOf(given);
     }
+    String goos = env.getOrDefault("GOOS", "");
+    String goarch = env.getOrDefault("GOARCH", "");
+    String goarm = env.getOrDefault("GOARM", "");
     if (!goos.isEmpty() && !goarch.isEmpty()) {
       String spec = goos + "/" + goarch;
       // ko checks for "arm" anywhere in GOARCH, so arm64 takes GOARM too.
@@ -35,6 +37,41 @@ public final class Platforms {
       return List.of(spec);
     }
     return List.of("linux/amd64");
+  }
+
+  /** Go's {@code %q} for the characters an environment variable holds. */
+  static String goQuote(String s) {
+    StringBuilder out = new StringBuilder("\"");
+    s.codePoints().forEach(c -> {
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\t' -> out.append("\\t");
+        case '\r' -> out.append("\\r");
+        case 7 -> out.append("\\a");
+        case '\b' -> out.append("\\b");
+        case '\f' -> out.append("\\f");
+        case 11 -> out.append("\\v");
+        default -> {
+          if (c < 0x20 || c == 0x7f) {
+            out.append(String.format("\\x%02x", c));
+          } else {
+            out.appendCodePoint(c);
+          }
+        }
+      }
+    });
+    return out.append('"').toString();
+  }
+
+  /**
+   * Whether a wanted platform alone decides the Go environment of its build, so the build can start
+   * before the base is known. {@code arm} without a variant does not: the base's {@code arm/v7}
+   * needs {@code GOARM=7}, its {@code arm/v6} {@code GOARM=6}.
+   */
+  static boolean decidesGoEnvironment(Platform p) {
+    return !(p.architecture().equals("arm") && p.variant().isEmpty());
   }
 
   /** GOOS, GOARCH and GOARM or GOAMD64 for a platform, in the order ko puts them first. */

@@ -87,11 +87,6 @@ public final class Template {
     return new Template(source, parts);
   }
 
-  /** True when the template has no actions, so rendering gives the source back. */
-  public boolean isConstant() {
-    return parts.stream().noneMatch(p -> p instanceof Field);
-  }
-
   /**
    * Renders with data whose values are strings, booleans, numbers, maps of those, or {@link
    * Supplier}s of any of these (evaluated only when a field reaches them).

@@ -67,6 +67,7 @@ final class Wiring implements AutoCloseable {
   private final ExecutorService executor;
   private Path tempDirectory;
   private RegistryClient registryClient;
+  private BaseImages bases;
 
   Wiring(Env env, Path workingDirectory, Log log) {
     this.env = env;
@@ -101,6 +102,10 @@ final class Wiring implements AutoCloseable {
     GoTime created = epoch("SOURCE_DATE_EPOCH");
     GoTime kodataCreated = epoch("KO_DATA_DATE_EPOCH");
     KoConfig config = KoConfig.load(workingDirectory, env, log);
+    String defaultBase = config.defaultBaseImage().isEmpty() ? BuildOptions.DEFAULT_BASE_IMAGE : config.defaultBaseImage();
+    bases = new BaseImages(ref -> registryClient().pull(ref), defaultBase, config.baseImageOverrides(),
+        publish.insecureRegistry, executor, log);
+    bases.prefetchDefault(); // while go list matches the build configs below
     List<BuildConfig> builds = BuildConfigs.resolve(workingDirectory, buildConfigs(config), goToolchain(), env.asMap());
     Map<String, String> origins = new LinkedHashMap<>();
     for (String key : List.of(KoConfig.DEFAULT_ENV, KoConfig.DEFAULT_FLAGS, KoConfig.DEFAULT_LDFLAGS)) {
@@ -108,7 +113,7 @@ final class Wiring implements AutoCloseable {
     }
     origins.put("ldflags", "--ldflags");
     return BuildOptions.builder(workingDirectory, cacheDirectory(), tempDirectory())
-        .defaultBaseImage(config.defaultBaseImage().isEmpty() ? BuildOptions.DEFAULT_BASE_IMAGE : config.defaultBaseImage())
+        .defaultBaseImage(defaultBase)
         .baseImageOverrides(config.baseImageOverrides())
         .platforms(flags.platforms.isEmpty() ? config.defaultPlatforms() : flags.platforms)
         .environment(env.asMap())
@@ -133,13 +138,8 @@ final class Wiring implements AutoCloseable {
   private static List<BuildConfig> buildConfigs(KoConfig config) {
     List<BuildConfig> out = new ArrayList<>();
     for (KoConfig.Build b : config.builds()) {
-      Map<String, String> origins = new LinkedHashMap<>();
-      origins.put("", b.where(""));
-      for (String key : b.origins().keySet()) {
-        origins.put(key, b.where(key));
-      }
-      out.add(new BuildConfig(b.id(), "", b.dir(), b.main(), b.env(), b.flags(), b.ldflags(), b.linuxCapabilities(),
-          origins));
+      out.add(new BuildConfig(b.id(), b.dir(), b.main(), b.env(), b.flags(), b.ldflags(), b.linuxCapabilities(),
+          b.origins(), null));
     }
     return out;
   }
@@ -204,9 +204,9 @@ final class Wiring implements AutoCloseable {
   }
 
   Builder builder(BuildOptions options) {
-    BaseImages bases = new BaseImages(BaseImages.from(registryClient()), options, executor, log);
-    if (options.baseImageOverrides().isEmpty()) {
-      bases.prefetch(options.defaultBaseImage());
+    if (bases == null) {
+      bases = new BaseImages(ref -> registryClient().pull(ref), options, executor, log);
+      bases.prefetchDefault();
     }
     return new GoBuilder(options, goToolchain(), bases, executor, log);
   }

@@ -4,7 +4,6 @@ import dev.ko.oci.GoTime;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -25,10 +24,6 @@ public final class Env {
 
   public String get(String name) {
     return vars.getOrDefault(name, "");
-  }
-
-  public Optional<String> lookup(String name) {
-    return Optional.ofNullable(vars.get(name));
   }
 
   public boolean isSet(String name) {

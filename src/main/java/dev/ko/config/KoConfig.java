@@ -90,18 +90,17 @@ public record KoConfig(
   }
 
   /**
-   * One {@code builds[]} entry as written; which import path it builds is decided later, with
-   * {@code go list}. A null list means the key was not given (so the default applies); an empty list
-   * was given as empty.
+   * One {@code builds[]} entry with ko's defaults applied; which import path it builds is decided
+   * later, with {@code go list}. A null list means the key was not given (so the default applies);
+   * an empty list was given as empty.
    *
-   * @param index position in the file, from 0
    * @param id {@code id}, or {@code #<index>}
    * @param dir {@code dir}, default {@code .}
    * @param main {@code main}, default {@code .}
-   * @param origins where the entry ({@code ""}) and each of its keys is, as {@code file:line}
+   * @param origins where the entry ({@code ""}) and each key given is, for error messages: {@code
+   *     file:line: builds[i]} and {@code file:line: builds[i].key}
    */
   public record Build(
-      int index,
       String id,
       String dir,
       String main,
@@ -118,11 +117,14 @@ public record KoConfig(
       origins = Map.copyOf(origins);
     }
 
-    /** {@code file:line: builds[i].key}, for error messages. */
+    /** Where a key (or, for {@code ""}, the entry) is: {@code file:line: builds[i].key}. */
     public String where(String key) {
-      String at = origins.getOrDefault(key, origins.getOrDefault("", ""));
-      String name = "builds[" + index + "]" + (key.isEmpty() ? "" : "." + key);
-      return at.isEmpty() ? name : at + ": " + name;
+      String at = origins.get(key);
+      if (at != null) {
+        return at;
+      }
+      String entry = origins.getOrDefault("", "builds");
+      return key.isEmpty() ? entry : entry + "." + key;
     }
 
     private static List<String> copyOrNull(List<String> l) {

@@ -42,6 +42,9 @@ final class KoConfigReader {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** The registry name ko reserves for images in the local Docker daemon. */
+  private static final String LOCAL_DOMAIN = "ko.local";
+
   private final Path workingDirectory;
   private final Env env;
   private final Log log;
@@ -298,7 +301,7 @@ final class KoConfigReader {
       throw error(n, "'" + name + "': expected a build config (a mapping), got " + kind(n));
     }
     Map<String, String> origins = new LinkedHashMap<>();
-    origins.put("", at(n));
+    origins.put("", located(at(n), name));
     String id = "";
     String dir = "";
     String main = "";
@@ -317,8 +320,8 @@ final class KoConfigReader {
       if (isNull(entry.value)) {
         continue;
       }
-      origins.put(key, at(entry.key));
       String qualified = name + "." + key;
+      origins.put(key, located(at(entry.key), qualified));
       switch (key) {
         case "id" -> id = string(entry.value, qualified);
         case "dir" -> dir = string(entry.value, qualified);
@@ -329,7 +332,8 @@ final class KoConfigReader {
         default -> caps = stringList(entry.value, qualified, Split.FIELDS);
       }
     }
-    return new KoConfig.Build(index, id.isEmpty() ? "#" + index : id, dir.isEmpty() ? "." : dir,
+    // ko's defaults, applied here once.
+    return new KoConfig.Build(id.isEmpty() ? "#" + index : id, dir.isEmpty() ? "." : dir,
         main.isEmpty() ? "." : main, env, flags, ldflags, caps, origins);
   }
 
@@ -369,11 +373,18 @@ final class KoConfigReader {
   }
 
   private static void checkReference(String origin, String key, String ref) {
+    Reference parsed;
     try {
-      Reference.parse(ref);
+      parsed = Reference.parse(ref);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(origin + ": '" + key + "': error parsing \"" + ref
           + "\" as image reference: " + e.getMessage(), e);
+    }
+    // ko loads these from the Docker daemon; without that, the pull would go to a host named ko.local.
+    if (parsed.repository().registry().host().equals(LOCAL_DOMAIN)) {
+      throw new IllegalArgumentException(origin + ": '" + key + "': \"" + ref + "\" is an image in the local "
+          + "Docker daemon (" + LOCAL_DOMAIN + "), which ko-jvm cannot use as a base image: push it to a registry "
+          + "and use that reference");
     }
   }
 
@@ -433,6 +444,11 @@ final class KoConfigReader {
   private String at(Node n) {
     int line = line(n);
     return line == 0 ? fileName : fileName + ":" + line;
+  }
+
+  /** {@code file:line: builds[i].key}, or just the name when the position is unknown. */
+  private static String located(String at, String name) {
+    return at.isEmpty() ? name : at + ": " + name;
   }
 
   private IllegalArgumentException error(Node n, String message) {

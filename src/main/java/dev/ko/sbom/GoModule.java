@@ -1,13 +1,12 @@
 package dev.ko.sbom;
 
 /**
- * A module as Go records it in a binary ({@code runtime/debug.Module}).
+ * A module as Go records it in a binary ({@code runtime/debug.Module}), without its replacement.
  *
  * @param version a semantic version, a pseudo-version or {@code (devel)}
  * @param sum the go.sum hash ({@code h1:...}), empty when none was recorded (replaced modules)
- * @param replace the module that replaced this one, or null
  */
-public record GoModule(String path, String version, String sum, GoModule replace) {
+public record GoModule(String path, String version, String sum) {
   public GoModule {
     path = path == null ? "" : path;
     version = version == null ? "" : version;

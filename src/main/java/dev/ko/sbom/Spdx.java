@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.ko.name.BadNameException;
 import dev.ko.name.Reference;
 import dev.ko.name.Tag;
+import dev.ko.oci.Annotations;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.Descriptor;
 import dev.ko.oci.Digest;
@@ -35,8 +36,6 @@ public final class Spdx {
   public static final MediaType MEDIA_TYPE = new MediaType("text/spdx+json");
 
   private static final String NOASSERTION = "NOASSERTION";
-  private static final String BASE_NAME = "org.opencontainers.image.base.name";
-  private static final String BASE_DIGEST = "org.opencontainers.image.base.digest";
 
   private Spdx() {}
 
@@ -126,8 +125,8 @@ public final class Spdx {
   /** The base image package and relationship, when both base annotations are present. */
   private static void addBase(
       List<SpdxPackage> packages, List<Relationship> relationships, Map<String, String> annotations, Digest subject) {
-    String baseName = annotations.get(BASE_NAME);
-    String baseDigest = annotations.get(BASE_DIGEST);
+    String baseName = annotations.get(Annotations.BASE_NAME);
+    String baseDigest = annotations.get(Annotations.BASE_DIGEST);
     if (baseName == null || baseDigest == null) {
       return;
     }

@@ -67,10 +67,11 @@ class BuildConfigsTest {
     return entry(id, dir, main, List.of());
   }
 
+  /** An entry as the config reader hands it over: dir and main default to ".". */
   private static BuildConfig entry(String id, String dir, String main, List<String> caps) {
-    return new BuildConfig(id, "", dir, main, null, null, null, caps,
+    return new BuildConfig(id, dir == null ? "." : dir, main == null ? "." : main, null, null, null, caps,
         Map.of("", "/src/.ko.yaml:3: builds[0]", "dir", "/src/.ko.yaml:4: builds[0].dir",
-            "main", "/src/.ko.yaml:5: builds[0].main", "linux_capabilities", "/src/.ko.yaml:6: builds[0].linux_capabilities"));
+            "main", "/src/.ko.yaml:5: builds[0].main", "linux_capabilities", "/src/.ko.yaml:6: builds[0].linux_capabilities"), null);
   }
 
   private String resolve(Path workingDirectory, BuildConfig c) throws IOException {
@@ -205,6 +206,83 @@ class BuildConfigsTest {
     GoBuilder plain = builder(workingDirectory, List.of());
     assertThatThrownBy(() -> plain.qualifyImport("./app/cmd/foo")).as("no module in the working directory")
         .hasMessageContaining("go.mod file not found");
+  }
+
+  /** The real go, counting {@code go list} runs and their patterns. */
+  private final class CountingGo implements GoToolchain {
+    final List<String> lists = new java.util.ArrayList<>();
+
+    @Override
+    public List<GoPackage> list(Path dir, Map<String, String> env, List<String> patterns) throws IOException {
+      lists.add(root.relativize(dir) + " " + String.join(" ", patterns));
+      return go.list(dir, env, patterns);
+    }
+
+    @Override
+    public void build(Path dir, Map<String, String> env, List<String> args) throws IOException {
+      go.build(dir, env, args);
+    }
+
+    @Override
+    public String versionM(Path binary, Map<String, String> env) throws IOException {
+      return go.versionM(binary, env);
+    }
+
+    @Override
+    public Map<String, String> env(Path dir, Map<String, String> env) throws IOException {
+      return go.env(dir, env);
+    }
+  }
+
+  @Test
+  void goListRunsOncePerDirectoryAndBuildsDoNotListAgain() throws IOException {
+    Path workingDirectory = root;
+    CountingGo counting = new CountingGo();
+    List<BuildConfig> resolved = BuildConfigs.resolve(workingDirectory, List.of(
+        entry("foo", "./paths/app", "./cmd/foo"), entry("bar", "./paths/app", "./cmd/bar/main.go"),
+        entry("ko", "ko", "."), entry("foo-again", "paths/app", "cmd/foo"), entry("test", "ko", "test")),
+        counting, env);
+    assertThat(resolved).extracting(BuildConfig::importPath).containsExactly(
+        "example.com/testapp/cmd/foo", "example.com/testapp/cmd/bar", "example.com/ko", "example.com/testapp/cmd/foo",
+        "example.com/ko/test");
+    assertThat(counting.lists).containsExactly("paths/app ./cmd/foo ./cmd/bar", "ko . ./test");
+
+    counting.lists.clear();
+    BuildOptions options = BuildOptions.builder(workingDirectory, root.resolve("cache"), root.resolve("tmp"))
+        .environment(env)
+        .buildConfigs(resolved)
+        .build();
+    BaseImages bases = new BaseImages(ref -> {
+      throw new IOException("no registry in this test");
+    }, options, executor, Log.NONE);
+    GoBuilder b = new GoBuilder(options, counting, bases, executor, Log.NONE);
+    assertThat(b.qualifyImport("./paths/app/cmd/foo")).isEqualTo("ko://example.com/testapp/cmd/foo");
+    assertThat(b.qualifyImport("./ko/test")).isEqualTo("ko://example.com/ko/test");
+    b.checkSupported("ko://example.com/testapp/cmd/foo");
+    b.checkSupported("ko://example.com/testapp/cmd/bar");
+    b.checkSupported("ko://example.com/ko");
+    assertThat(counting.lists).as("what the configs listed is not listed again").isEmpty();
+
+    // the common case: a config in the working directory itself
+    counting.lists.clear();
+    List<BuildConfig> inKo = BuildConfigs.resolve(ko, List.of(entry("test", ".", "./test")), counting, env);
+    BuildOptions koOptions = BuildOptions.builder(ko, root.resolve("cache"), root.resolve("tmp"))
+        .environment(env)
+        .buildConfigs(inKo)
+        .build();
+    GoBuilder k = new GoBuilder(koOptions, counting, bases, executor, Log.NONE);
+    assertThat(k.qualifyImport("./test")).isEqualTo("ko://example.com/ko/test");
+    k.checkSupported("ko://example.com/ko/test");
+    assertThat(k.qualifyImport("./")).as("not configured: listed").isEqualTo("ko://example.com/ko");
+    assertThat(counting.lists).containsExactly("ko ./test", "ko ./");
+  }
+
+  @Test
+  void aLocalPathOfSeveralPackagesNamesWhereGoListRan() throws IOException {
+    GoBuilder b = builder(ko, List.of());
+    assertThatThrownBy(() -> b.qualifyImport("./..."))
+        .isInstanceOf(UnsupportedReferenceException.class)
+        .hasMessage("qualifying local import ./...: go list in " + ko + " found 3 packages, expected 1");
   }
 
   @Test

@@ -25,9 +25,10 @@ class BuildSettingsTest {
   }
 
   private static BuildConfig config(List<String> env, List<String> flags, List<String> ldflags) {
-    return new BuildConfig("app", "example.com/m/cmd/app", ".", "./cmd/app", env, flags, ldflags, List.of(),
+    return new BuildConfig("app", ".", "./cmd/app", env, flags, ldflags, List.of(),
         Map.of("", "/w/.ko.yaml:6: builds[0]", "flags", "/w/.ko.yaml:8: builds[0].flags",
-            "ldflags", "/w/.ko.yaml:9: builds[0].ldflags", "env", "/w/.ko.yaml:7: builds[0].env"));
+            "ldflags", "/w/.ko.yaml:9: builds[0].ldflags", "env", "/w/.ko.yaml:7: builds[0].env"),
+        new GoPackage("example.com/m/cmd/app", "main", Path.of("/w/cmd/app"), List.of("main.go"), ""));
   }
 
   private static final Map<String, Object> NO_DATA = Map.of("Env", Map.of());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.ko.log.Log;
+import dev.ko.oci.Annotations;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.BuiltImage;
 import dev.ko.oci.BuiltIndex;
@@ -20,6 +21,7 @@ import dev.ko.oci.LayerFile;
 import dev.ko.oci.Manifest;
 import dev.ko.oci.MediaType;
 import dev.ko.oci.Platform;
+import dev.ko.sbom.SbomOptions;
 import dev.ko.testing.TarEntries;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +33,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,9 +71,17 @@ class GoBuilderTest {
 
   /** Answers {@code go list} for one main package and "builds" by writing a fixed file. */
   static final class FakeGo implements GoToolchain {
+    /** What a test does inside a fake {@code go build} or {@code go version -m}. */
+    interface Hook {
+      void run(Map<String, String> env) throws IOException;
+    }
+
     final Path dir;
     final List<List<String>> builds = Collections.synchronizedList(new ArrayList<>());
     final List<Map<String, String>> envs = Collections.synchronizedList(new ArrayList<>());
+    volatile int packagesListed = 1;
+    volatile Hook onBuild = env -> {};
+    volatile Hook onVersionM = env -> {};
 
     FakeGo(Path dir) {
       this.dir = dir;
@@ -76,20 +89,23 @@ class GoBuilderTest {
 
     @Override
     public List<GoPackage> list(Path wd, Map<String, String> env, List<String> patterns) {
-      return List.of(new GoPackage(IMPORT_PATH, "main", dir, List.of("main.go"), ""));
+      return Collections.nCopies(packagesListed, new GoPackage(IMPORT_PATH, "main", dir, List.of("main.go"), ""));
     }
 
     @Override
     public void build(Path wd, Map<String, String> env, List<String> args) throws IOException {
       builds.add(List.copyOf(args));
       envs.add(Map.copyOf(env));
+      onBuild.run(env);
       Path out = Path.of(args.get(args.indexOf("-o") + 1));
       Files.writeString(out, "fake binary for " + env.get("GOOS") + "/" + env.get("GOARCH"));
     }
 
     @Override
-    public String versionM(Path binary, Map<String, String> env) {
-      throw new UnsupportedOperationException();
+    public String versionM(Path binary, Map<String, String> env) throws IOException {
+      String goarch = binary.getParent().getFileName().toString().split("-")[1];
+      onVersionM.run(Map.of("GOARCH", goarch));
+      return binary + ": go1.19.8\n\tpath\t" + IMPORT_PATH + "\n\tmod\texample.com/app\t(devel)\t\n";
     }
 
     @Override
@@ -155,8 +171,8 @@ class GoBuilderTest {
         "base-manifest", "kept",
         "fizz", "buzz",
         "goodbye", "world",
-        GoBuilder.BASE_NAME, "registry.example.com/base:1",
-        GoBuilder.BASE_DIGEST, base.digest().toString()));
+        Annotations.BASE_NAME, "registry.example.com/base:1",
+        Annotations.BASE_DIGEST, base.digest().toString()));
 
     // the go build ko runs: flags, output into the cache (one directory per Go environment), the import path
     assertThat(go.builds).hasSize(1);
@@ -229,8 +245,8 @@ class GoBuilderTest {
     SortedMapAssert.annotations(im.annotations(), Map.of(
         "fizz", "buzz",
         "goodbye", "world",
-        GoBuilder.BASE_NAME, "registry.example.com/base:1",
-        GoBuilder.BASE_DIGEST, base.digest().toString()));
+        Annotations.BASE_NAME, "registry.example.com/base:1",
+        Annotations.BASE_DIGEST, base.digest().toString()));
 
     List<Descriptor> baseChildren = base.indexManifest().manifests();
     for (int i = 0; i < 2; i++) {
@@ -238,7 +254,7 @@ class GoBuilderTest {
       Image child = (Image) index.child(d);
       assertThat(d.digest()).isEqualTo(child.digest());
       assertThat(d.size()).isEqualTo(child.rawManifest().length);
-      assertThat(child.manifest().annotations()).containsEntry(GoBuilder.BASE_DIGEST, baseChildren.get(i).digest().toString());
+      assertThat(child.manifest().annotations()).containsEntry(Annotations.BASE_DIGEST, baseChildren.get(i).digest().toString());
       assertThat(child.configFile().architecture()).isEqualTo(d.platform().architecture());
     }
     assertThat(go.envs).extracting(e -> e.get("GOARCH")).containsExactlyInAnyOrder("arm64", "amd64");
@@ -256,8 +272,8 @@ class GoBuilderTest {
     Image image = (Image) result;
     assertThat(image.configFile().architecture()).isEqualTo("amd64");
     assertThat(image.manifest().annotations())
-        .containsEntry(GoBuilder.BASE_DIGEST, base.indexManifest().manifests().get(1).digest().toString())
-        .containsEntry(GoBuilder.BASE_NAME, "registry.example.com/base:1");
+        .containsEntry(Annotations.BASE_DIGEST, base.indexManifest().manifests().get(1).digest().toString())
+        .containsEntry(Annotations.BASE_NAME, "registry.example.com/base:1");
   }
 
   @Test
@@ -276,6 +292,130 @@ class GoBuilderTest {
     BuiltIndex outer = BuiltIndex.of(new IndexManifest(2, MediaType.OCI_INDEX, List.of(nested), null, null), List.of(inner));
     assertThatThrownBy(() -> build(options("run1", List.of("all")), Map.of(BASE, outer)))
         .hasMessageContaining("unexpected mediaType");
+  }
+
+  // ------------------------------------------------------------ concurrency and speculation
+
+  @Test
+  void theFirstFailingPlatformEndsTheBuildWithoutWaitingForTheOthers() throws Exception {
+    AtomicBoolean arm64Interrupted = new AtomicBoolean();
+    go.onBuild = env -> {
+      if (env.get("GOARCH").equals("arm64")) { // the first child: still building when amd64 fails
+        try {
+          Thread.sleep(30_000);
+        } catch (InterruptedException e) {
+          arm64Interrupted.set(true);
+          throw new java.io.InterruptedIOException("killed");
+        }
+      } else {
+        throw new GoCommandException("go build: exit status 1: ./main.go:1: boom", "# example\n./main.go:1: boom");
+      }
+    };
+    RecordingLog log = new RecordingLog();
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> build(options("run1", List.of("all")), Map.of(BASE, baseIndex()), log))
+        .isInstanceOf(GoCommandException.class)
+        .hasMessageStartingWith("building " + IMPORT_PATH + " for linux/amd64: go build: exit status 1");
+    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).as("seconds until the failure").isLessThan(10);
+    assertThat(arm64Interrupted).as("the other platform's build was stopped").isTrue();
+    assertThat(log.lines).containsOnlyOnce("# example\n./main.go:1: boom");
+  }
+
+  @Test
+  void aFailureWhileStoppingTheOtherBuildsDoesNotHideTheBuildsError() throws Exception {
+    Thread caller = Thread.currentThread();
+    go.onBuild = env -> {
+      if (env.get("GOARCH").equals("arm64")) { // a build that takes a while to stop
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (System.nanoTime() < until) {
+          try {
+            Thread.sleep(50);
+          } catch (InterruptedException e) {
+            // keeps going, as a child process may for a moment
+          }
+        }
+      } else {
+        // The caller is interrupted while it waits for the arm64 build to stop.
+        new Thread(() -> {
+          try {
+            Thread.sleep(300);
+          } catch (InterruptedException e) {
+            return;
+          }
+          caller.interrupt();
+        }).start();
+        throw new GoCommandException("go build: exit status 1: boom", "boom");
+      }
+    };
+    try {
+      assertThatThrownBy(() -> build(options("run1", List.of("all")), Map.of(BASE, baseIndex())))
+          .isInstanceOf(GoCommandException.class)
+          .hasMessageContaining("boom")
+          .satisfies(e -> assertThat(e.getSuppressed()).singleElement()
+              .isInstanceOf(java.io.InterruptedIOException.class));
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
+  @Test
+  void anUnusedSpeculativeBuildSaysNothing() throws Exception {
+    CountDownLatch s390xStarted = new CountDownLatch(1);
+    go.onBuild = env -> {
+      if (env.get("GOARCH").equals("s390x")) {
+        s390xStarted.countDown();
+        throw new GoCommandException("go build: exit status 1: s390x exploded", "s390x exploded");
+      }
+      await(s390xStarted, "the speculative s390x build");
+    };
+    RecordingLog log = new RecordingLog();
+    // The base has no s390x: its early build is never used.
+    Artifact result = build(options("run1", List.of("linux/amd64", "linux/s390x")), Map.of(BASE, baseIndex()), log);
+
+    assertThat(result).isInstanceOf(Image.class);
+    assertThat(go.envs).extracting(e -> e.get("GOARCH")).containsExactlyInAnyOrder("amd64", "s390x");
+    assertThat(log.lines).contains("Building " + IMPORT_PATH + " for linux/amd64")
+        .noneMatch(l -> l.contains("s390x"));
+  }
+
+  @Test
+  void armWithoutAVariantWaitsForTheBaseToDecideGoarm() throws Exception {
+    BuiltIndex base = index(Platform.of("linux", "arm", "v7"), Platform.of("linux", "arm64", "v8"));
+    RecordingLog log = new RecordingLog();
+    Artifact result = build(options("run1", List.of("linux/arm")), Map.of(BASE, base), log);
+
+    assertThat(result).isInstanceOf(Image.class);
+    assertThat(go.envs).as("one build, for the base's arm/v7").hasSize(1);
+    assertThat(go.envs.get(0)).containsEntry("GOARCH", "arm").containsEntry("GOARM", "7");
+    assertThat(log.lines).contains("Building " + IMPORT_PATH + " for linux/arm/v7");
+  }
+
+  @Test
+  void layeringDoesNotHoldTheBuildSlot() throws Exception {
+    // -j 1 and two platforms: each binary's go version -m waits for the other platform's go build,
+    // which can only start if the first released its slot when go build returned.
+    Map<String, CountDownLatch> built = Map.of("amd64", new CountDownLatch(1), "arm64", new CountDownLatch(1));
+    go.onBuild = env -> built.get(env.get("GOARCH")).countDown();
+    go.onVersionM = env -> await(built.get(env.get("GOARCH").equals("amd64") ? "arm64" : "amd64"), "the other go build");
+    BuildOptions options = BuildOptions.builder(module.getParent().getParent(), tmp.resolve("run1/cache"), mkdirs(tmp.resolve("run1/temp")))
+        .defaultBaseImage(BASE)
+        .platforms(List.of("linux/amd64", "linux/arm64"))
+        .environment(Map.of())
+        .jobs(1)
+        .sbom(new SbomOptions(true, "", "test"))
+        .build();
+    Artifact result = build(options, Map.of(BASE, baseIndex()));
+    assertThat(result).isInstanceOf(ImageIndex.class);
+    assertThat(((ImageIndex) result).indexManifest().manifests()).hasSize(2);
+  }
+
+  @Test
+  void moreThanOnePackageNamesTheImportPathAndTheDirectory() {
+    go.packagesListed = 2;
+    BuildOptions options = options("run1");
+    assertThatThrownBy(() -> build(options, Map.of()))
+        .isInstanceOf(UnsupportedReferenceException.class)
+        .hasMessage("go list " + IMPORT_PATH + " in " + options.workingDirectory() + " found 2 packages, expected 1");
   }
 
   // ------------------------------------------------------------ helpers
@@ -298,15 +438,55 @@ class GoBuilderTest {
   }
 
   private Artifact build(BuildOptions options, Map<String, Artifact> bases) throws IOException {
+    return build(options, bases, Log.NONE);
+  }
+
+  private Artifact build(BuildOptions options, Map<String, Artifact> bases, Log log) throws IOException {
     BaseImages baseImages = new BaseImages(ref -> {
       Artifact a = bases.get(ref.toString());
       if (a == null) {
         throw new IOException("no base " + ref);
       }
       return a;
-    }, options, executor, Log.NONE);
-    GoBuilder builder = new GoBuilder(options, go, baseImages, executor, Log.NONE);
+    }, options, executor, log);
+    GoBuilder builder = new GoBuilder(options, go, baseImages, executor, log);
     return builder.build(REF);
+  }
+
+  /** An index with one child per platform, in the given order. */
+  private BuiltIndex index(Platform... platforms) throws IOException {
+    List<Descriptor> ds = new ArrayList<>();
+    List<Artifact> children = new ArrayList<>();
+    for (Platform p : platforms) {
+      BuiltImage child = baseImage(MediaType.OCI_MANIFEST, BASE_CONFIG, p.architecture());
+      ds.add(new Descriptor(MediaType.OCI_MANIFEST, child.size(), child.digest(), "", List.of(), null, p, ""));
+      children.add(child);
+    }
+    return BuiltIndex.of(new IndexManifest(2, MediaType.OCI_INDEX, ds, null, null), children);
+  }
+
+  /** Info lines, as the CLI would print them. */
+  private static final class RecordingLog implements Log {
+    final List<String> lines = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void info(String line) {
+      lines.add(line);
+    }
+
+    @Override
+    public void debug(String line) {}
+  }
+
+  private static void await(CountDownLatch latch, String what) throws IOException {
+    try {
+      if (!latch.await(5, TimeUnit.SECONDS)) {
+        throw new IOException("timed out waiting for " + what);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted waiting for " + what);
+    }
   }
 
   /** A one-layer base image whose config is {@code configJson} with the given architecture. */

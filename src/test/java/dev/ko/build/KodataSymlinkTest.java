@@ -134,6 +134,34 @@ class KodataSymlinkTest {
   }
 
   @Test
+  void aLinkToADirectoryThatContainsItIsRefusedNamingTheLink() throws IOException {
+    Path kodata = tmp.resolve("app/kodata");
+    write("app/kodata/a.txt", "a\n");
+    link("app/kodata/self", ".");
+    assertThatThrownBy(() -> layer(kodata, "", 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("kodata symlink \"" + kodata.resolve("self") + "\" points to \"" + kodata.toRealPath()
+            + "\", a directory that contains it: following it would never end");
+
+    // deeper: a subdirectory linking back to its parent
+    Files.delete(kodata.resolve("self"));
+    link("app/kodata/d/e/up", "..");
+    assertThatThrownBy(() -> layer(kodata, "", 0))
+        .hasMessageStartingWith("kodata symlink \"" + kodata.resolve("d/e/up") + "\" points to \""
+            + kodata.resolve("d").toRealPath() + "\"");
+  }
+
+  @Test
+  void twoLinksToTheSameDirectoryAreNoCycle() throws IOException {
+    Path kodata = tmp.resolve("app/kodata");
+    write("app/kodata/shared/x.txt", "x\n");
+    link("app/kodata/one", "shared");
+    link("app/kodata/sub/two", "../shared");
+    assertThat(list(layer(kodata, "", 0))).extracting(l -> l.substring(l.lastIndexOf(' ') + 1)).contains(
+        "/var/run/ko/one/x.txt", "/var/run/ko/shared/x.txt", "/var/run/ko/sub/two/x.txt");
+  }
+
+  @Test
   void noKodataGivesOnlyTheDirectories() throws IOException {
     assertThat(list(layer(tmp.resolve("nothing/kodata"), "", 0))).hasSize(3);
   }

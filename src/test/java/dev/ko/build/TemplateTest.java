@@ -44,12 +44,6 @@ class TemplateTest {
   }
 
   @Test
-  void isConstantOnlyWithoutActions() {
-    assertThat(Template.parse("-s -w").isConstant()).isTrue();
-    assertThat(Template.parse("-X a={{.Env.A}}").isConstant()).isFalse();
-  }
-
-  @Test
   void missingKeysNameTheTemplateAndTheKey() {
     assertThatThrownBy(() -> render("-X main.version={{.Env.SOME_VAR}}"))
         .hasMessage("template \"-X main.version={{.Env.SOME_VAR}}\": at <.Env.SOME_VAR>: map has no entry for key \"SOME_VAR\"");

@@ -142,6 +142,27 @@ class ConfigErrorsIntegrationTest {
   }
 
   @Test
+  void aKoLocalBaseImage() throws Exception {
+    Path m = module("defaultBaseImage: ko.local/my-base:1\n");
+    Map<String, String> env = env("err-cfg-kolocal");
+    env.remove("KO_DEFAULTBASEIMAGE");
+    assertThat(failure(build(m, env), "err-cfg-kolocal")).isEqualTo("Error: " + koYaml()
+        + ":1: 'defaultBaseImage': \"ko.local/my-base:1\" is an image in the local Docker daemon (ko.local), which "
+        + "ko-jvm cannot use as a base image: push it to a registry and use that reference");
+  }
+
+  @Test
+  void platformsWithGoosSetButEmpty() throws Exception {
+    Path m = module("");
+    Map<String, String> env = env("err-cfg-goos");
+    env.put("GOOS", "");
+    assertThat(failure(build(m, env, "./cmd/app", "--platform", "linux/amd64"), "err-cfg-goos"))
+        .as("set, though empty, as ko's os.LookupEnv sees it")
+        .isEqualTo("Error: cannot use --platform or defaultPlatforms in .ko.yaml or env KO_DEFAULTPLATFORMS "
+            + "combined with GOOS=\"\"");
+  }
+
+  @Test
   void aBadSourceDateEpoch() throws Exception {
     Path m = module("");
     Map<String, String> env = env("err-cfg-sde");

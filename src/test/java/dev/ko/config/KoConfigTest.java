@@ -129,10 +129,18 @@ class KoConfigTest {
     assertThat(foo.ldflags()).as("StringArray: a string is one element").containsExactly("-s -w");
     assertThat(foo.linuxCapabilities()).containsExactly("net_bind_service", "chown");
     assertThat(foo.where("ldflags")).isEqualTo(file() + ":7: builds[0].ldflags");
+    assertThat(foo.origins()).as("final, so they can be handed on as they are").containsOnly(
+        Map.entry("", file() + ":2: builds[0]"), Map.entry("id", file() + ":2: builds[0].id"),
+        Map.entry("dir", file() + ":3: builds[0].dir"), Map.entry("main", file() + ":4: builds[0].main"),
+        Map.entry("env", file() + ":5: builds[0].env"), Map.entry("flags", file() + ":6: builds[0].flags"),
+        Map.entry("ldflags", file() + ":7: builds[0].ldflags"),
+        Map.entry("linux_capabilities", file() + ":8: builds[0].linux_capabilities"));
 
     KoConfig.Build bar = c.builds().get(1);
     assertThat(bar.id()).as("ko's default id").isEqualTo("#1");
     assertThat(bar.dir()).isEqualTo(".");
+    assertThat(bar.main()).isEqualTo("./cmd/bar");
+    assertThat(bar.where("dir")).as("not given: the entry's position").isEqualTo(file() + ":11: builds[1].dir");
     assertThat(bar.env()).as("not given").isNull();
     assertThat(bar.ldflags()).as("given as empty").isEmpty();
     assertThat(logged).as("GoReleaser keys are ignored silently").isEmpty();
@@ -242,6 +250,27 @@ class KoConfigTest {
         """);
     assertThat(c.builds().get(0).ldflags()).containsExactly("-s -w");
     assertThat(c.builds().get(0).env()).as("the entry's own key wins").containsExactly("B=2");
+  }
+
+  @Test
+  void koLocalBasesAreRefusedNamingTheValue() {
+    String why = "is an image in the local Docker daemon (ko.local), which ko-jvm cannot use as a base image: "
+        + "push it to a registry and use that reference";
+    assertThat(error("defaultBaseImage: ko.local/base:1\n"))
+        .isEqualTo(file() + ":1: 'defaultBaseImage': \"ko.local/base:1\" " + why);
+    assertThat(error("baseImageOverrides:\n  example.com/x: ko.local/other\n"))
+        .isEqualTo(file() + ":1: 'baseImageOverrides': \"ko.local/other\" " + why);
+    assertThat(error("", Map.of("KO_DEFAULTBASEIMAGE", "ko.local/img@sha256:" + "a".repeat(64))))
+        .isEqualTo("KO_DEFAULTBASEIMAGE: 'defaultBaseImage': \"ko.local/img@sha256:" + "a".repeat(64) + "\" " + why);
+  }
+
+  @Test
+  void aRegistryMerelyNamedLikeKoLocalIsARegistry() throws Exception {
+    assertThat(load("defaultBaseImage: ko.local:5000/base:1\n").defaultBaseImage()).isEqualTo("ko.local:5000/base:1");
+    assertThat(load("defaultBaseImage: registry.example.com/ko.local/base\n").defaultBaseImage())
+        .isEqualTo("registry.example.com/ko.local/base");
+    // as in ko (the registry must be ko.local): Docker Hub's library/ko.local
+    assertThat(load("defaultBaseImage: ko.local\n").defaultBaseImage()).isEqualTo("ko.local");
   }
 
   @Test

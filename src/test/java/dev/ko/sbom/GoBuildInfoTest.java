@@ -3,7 +3,6 @@ package dev.ko.sbom;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ko.sbom.GoBuildInfo.Setting;
 import org.junit.jupiter.api.Test;
 
 class GoBuildInfoTest {
@@ -24,16 +23,13 @@ class GoBuildInfoTest {
   @Test
   void go119OutputWithALocalReplace() {
     GoBuildInfo info = GoBuildInfo.fromVersionM(GO_119);
-    assertThat(info.path()).isEqualTo("example.com/app/cmd/app");
-    assertThat(info.main()).isEqualTo(new GoModule("example.com/app", "(devel)", "", null));
-    assertThat(info.deps()).containsExactly(
-        new GoModule("example.com/dep", "v0.0.0", "", new GoModule("../dep", "(devel)", "", null)));
-    assertThat(info.settings()).startsWith(new Setting("-compiler", "gc"), new Setting("-trimpath", "true"))
-        .contains(new Setting("GOOS", "linux")).hasSize(6);
+    assertThat(info.main()).isEqualTo(new GoModule("example.com/app", "(devel)", ""));
+    assertThat(info.deps()).as("the => line is skipped: the SBOM names the module as required")
+        .containsExactly(new GoModule("example.com/dep", "v0.0.0", ""));
   }
 
   @Test
-  void newerGoOutputWithSumsVcsVersionsAndQuotedSettings() {
+  void newerGoOutputWithSumsAndAReplacement() {
     String out = "/tmp/out: go1.22.5\n"
         + "\tpath\tgithub.com/acme/tool/cmd/tool\n"
         + "\tmod\tgithub.com/acme/tool\tv1.4.0\th1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
@@ -49,24 +45,14 @@ class GoBuildInfoTest {
     assertThat(info.main().version()).isEqualTo("v1.4.0");
     assertThat(info.deps()).hasSize(2);
     assertThat(info.deps().get(0).sum()).isEqualTo("h1:Twjiwq9dn6R1fQcyiK+wQyHWfaz/BJB+YIpzU/Cv3Xg=");
-    assertThat(info.deps().get(1).replace().path()).isEqualTo("github.com/new/thing");
-    assertThat(info.deps().get(1).sum()).as("the replaced module's own sum is kept apart").isEmpty();
-    assertThat(info.settings()).contains(
-        new Setting("-ldflags", "-s -w -X main.version=1.4.0"),
-        new Setting("-tags=a b", "x\"y"),
-        new Setting("vcs.modified", "false"));
-  }
-
-  @Test
-  void goEscapesInQuotedValues() {
-    GoBuildInfo info = GoBuildInfo.parse("build\tk=\"tab\\there \\u00e9\\x41\\101\\\"\"\n");
-    assertThat(info.settings()).containsExactly(new Setting("k", "tab\there éAA\""));
+    assertThat(info.deps().get(1)).as("not its replacement's path or sum")
+        .isEqualTo(new GoModule("github.com/old/thing", "v1.0.0", ""));
   }
 
   @Test
   void aFinalLineWithoutNewlineIsIgnoredAsGoDoes() {
-    GoBuildInfo info = GoBuildInfo.parse("path\ta/b\nmod\ta\t(devel)\t");
-    assertThat(info.path()).isEqualTo("a/b");
+    GoBuildInfo info = GoBuildInfo.parse("dep\ta/b\tv1\nmod\ta\t(devel)\t");
+    assertThat(info.deps()).containsExactly(new GoModule("a/b", "v1", ""));
     assertThat(info.main().path()).isEmpty();
   }
 
@@ -74,12 +60,8 @@ class GoBuildInfoTest {
   void malformedLinesAreErrorsNamingTheLine() {
     assertThatThrownBy(() -> GoBuildInfo.parse("path\tx\ndep\ta\tb\tc\td\n"))
         .hasMessage("could not parse Go build info: line 2: expected 2 or 3 columns; got 4");
-    assertThatThrownBy(() -> GoBuildInfo.parse("=>\t../x\t(devel)\t\n"))
-        .hasMessage("could not parse Go build info: line 1: replacement with no module on previous line");
-    assertThatThrownBy(() -> GoBuildInfo.parse("build\tnoequals\n"))
-        .hasMessageEndingWith("build line missing '=' after key");
-    assertThatThrownBy(() -> GoBuildInfo.parse("build\tk=\"unterminated\n"))
-        .hasMessageEndingWith("invalid quoted value in build line");
+    assertThatThrownBy(() -> GoBuildInfo.parse("mod\tonly-one-column\n"))
+        .hasMessage("could not parse Go build info: line 1: expected 2 or 3 columns; got 1");
     assertThatThrownBy(() -> GoBuildInfo.fromVersionM("not go output"))
         .hasMessageContaining("no module information");
   }

@@ -225,11 +225,11 @@ class SpdxTest {
   @Test
   void moduleIdsAreValidSpdxIdsAndUnique() {
     Set<String> used = new HashSet<>();
-    assertThat(Spdx.packageId(new GoModule("golang.org/x/sys", "v0.24.0", "", null), used))
+    assertThat(Spdx.packageId(new GoModule("golang.org/x/sys", "v0.24.0", ""), used))
         .as("valid IDs are ko's").isEqualTo("SPDXRef-Package-golang.org.x.sys-v0.24.0");
-    assertThat(Spdx.packageId(new GoModule("example.com/a_b~c", "v2.0.0+incompatible", "", null), used))
+    assertThat(Spdx.packageId(new GoModule("example.com/a_b~c", "v2.0.0+incompatible", ""), used))
         .isEqualTo("SPDXRef-Package-example.com.a-b-c-v2.0.0-incompatible");
-    assertThat(Spdx.packageId(new GoModule("example.com/a-b_c", "v2.0.0+incompatible", "", null), used))
+    assertThat(Spdx.packageId(new GoModule("example.com/a-b_c", "v2.0.0+incompatible", ""), used))
         .isEqualTo("SPDXRef-Package-example.com.a-b-c-v2.0.0-incompatible-2");
   }
 
