@@ -299,8 +299,10 @@ class GoBuilderTest {
   @Test
   void theFirstFailingPlatformEndsTheBuildWithoutWaitingForTheOthers() throws Exception {
     AtomicBoolean arm64Interrupted = new AtomicBoolean();
+    java.util.concurrent.CountDownLatch arm64Running = new java.util.concurrent.CountDownLatch(1);
     go.onBuild = env -> {
       if (env.get("GOARCH").equals("arm64")) { // the first child: still building when amd64 fails
+        arm64Running.countDown();
         try {
           Thread.sleep(30_000);
         } catch (InterruptedException e) {
@@ -308,6 +310,12 @@ class GoBuilderTest {
           throw new java.io.InterruptedIOException("killed");
         }
       } else {
+        // Fail only once arm64 is running, so there is a running build to stop (not just a queued one).
+        try {
+          arm64Running.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          throw new java.io.InterruptedIOException("interrupted");
+        }
         throw new GoCommandException("go build: exit status 1: ./main.go:1: boom", "# example\n./main.go:1: boom");
       }
     };
