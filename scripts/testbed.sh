@@ -210,6 +210,14 @@ storage:
     # No background purging of upload directories while tests run.
     uploadpurging:
       enabled: false
+# Manifests may name foreign (non-distributable) layers by URL, as Windows
+# base images do; the registry then never holds those blobs. Without an
+# allow list it rejects every manifest with URLs.
+validation:
+  manifests:
+    urls:
+      allow:
+        - ^https?://
 http:
   addr: 127.0.0.1:${port}
   # A fixed secret silences the "generated random secret" warning; upload

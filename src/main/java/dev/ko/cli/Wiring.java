@@ -53,6 +53,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -62,6 +63,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Wiring implements AutoCloseable {
   private static final String LOCAL_DOMAIN = "ko.local";
   private static final String KIND_DOMAIN = "kind.local";
+  private static final Duration TERMINATION_WAIT = Duration.ofSeconds(5);
 
   private final Env env;
   private final Path workingDirectory;
@@ -98,7 +100,7 @@ final class Wiring implements AutoCloseable {
    * then {@code .ko.yaml}, then defaults. Everything is checked here, before anything is built.
    */
   BuildOptions buildOptions(BuildFlags flags, PublishFlags publish) throws IOException {
-    rejectUnimplemented(flags, publish);
+    rejectUnimplemented(flags);
     Map<String, String> labels = keyValues(flags.imageLabels, "invalid label flag: ");
     Map<String, String> annotations = keyValues(flags.imageAnnotations, "missing '=' in annotation: ");
     GoTime created = epoch("SOURCE_DATE_EPOCH");
@@ -147,7 +149,7 @@ final class Wiring implements AutoCloseable {
     return out;
   }
 
-  private static void rejectUnimplemented(BuildFlags flags, PublishFlags publish) {
+  private static void rejectUnimplemented(BuildFlags flags) {
     if (flags.debug) {
       throw new IllegalArgumentException("--debug is not supported by this version of ko-jvm");
     }
@@ -225,7 +227,7 @@ final class Wiring implements AutoCloseable {
    * nodes ({@code kind.local}), else the OCI layout, the tarball and the registry, in that order,
    * whichever are asked for; recorded for {@code --image-refs}; each result published once.
    */
-  Publisher publisher(PublishFlags flags) throws IOException {
+  Publisher publisher(PublishFlags flags, int jobs) throws IOException {
     String repo = env.get("KO_DOCKER_REPO");
     Namer namer = Namer.select(flags.preserveImportPaths, flags.baseImportPaths, flags.bare);
     if (flags.bare && flags.baseImportPaths) {
@@ -262,7 +264,7 @@ final class Wiring implements AutoCloseable {
             LocalImages.target(env.get("GOOS"), env.get("GOARCH")), log));
       }
       if (flags.push) {
-        destinations.add(registryPublisher(repo, namer, tags, flags));
+        destinations.add(registryPublisher(repo, namer, tags, flags, jobs));
       }
       if (destinations.isEmpty()) {
         publisher = new NoopPublisher(repo, namer, tags, flags.tagOnly);
@@ -276,7 +278,7 @@ final class Wiring implements AutoCloseable {
     return new CachingPublisher(publisher);
   }
 
-  private Publisher registryPublisher(String repo, Namer namer, List<String> tags, PublishFlags flags) {
+  private Publisher registryPublisher(String repo, Namer namer, List<String> tags, PublishFlags flags, int jobs) {
     if (repo.isEmpty()) {
       throw new IllegalArgumentException("KO_DOCKER_REPO environment variable is unset");
     }
@@ -290,7 +292,7 @@ final class Wiring implements AutoCloseable {
     }
     registryClient().warmUp(registry, executor);
     return new RegistryPublisher(registryClient(), repo, namer, tags, flags.tagOnly, flags.insecureRegistry,
-        sbomRepository, executor, log);
+        sbomRepository, jobs, executor, log);
   }
 
   /** Where SBOMs go instead of next to their image, as cosign reads {@code COSIGN_REPOSITORY}. */
@@ -324,9 +326,20 @@ final class Wiring implements AutoCloseable {
 
   // ------------------------------------------------------------ lifecycle
 
+  /**
+   * Stops the run's tasks (interrupting builds and uploads that a failure left running) and waits
+   * a moment for them to end, so none still writes into the scratch directory as it is deleted.
+   */
   @Override
   public void close() {
     executor.shutdownNow();
+    try {
+      if (!executor.awaitTermination(TERMINATION_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.debug("some tasks did not stop within " + TERMINATION_WAIT.toSeconds() + " s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (tempDirectory != null) {
       try {
         deleteTree(tempDirectory);

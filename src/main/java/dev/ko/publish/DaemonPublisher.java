@@ -1,6 +1,7 @@
 package dev.ko.publish;
 
 import dev.ko.log.Log;
+import dev.ko.name.ImportPath;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.DockerArchive;
 import dev.ko.oci.Image;
@@ -34,7 +35,7 @@ public final class DaemonPublisher implements Publisher {
 
   @Override
   public String publish(Artifact artifact, String reference) throws IOException {
-    String importPath = ImportPaths.forRepository(reference);
+    String importPath = ImportPath.forRepository(reference);
     String name = namer.name(base, importPath);
     Image image = LocalImages.forPlatform(artifact, platform, importPath);
     String digestTag = name + ":" + image.digest().hex();

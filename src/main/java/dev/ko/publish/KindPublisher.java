@@ -1,11 +1,12 @@
 package dev.ko.publish;
 
 import dev.ko.log.Log;
-import dev.ko.process.ExternalCommand;
+import dev.ko.name.ImportPath;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.DockerArchive;
 import dev.ko.oci.Image;
 import dev.ko.oci.Platform;
+import dev.ko.process.ExternalCommand;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ public final class KindPublisher implements Publisher {
 
   @Override
   public String publish(Artifact artifact, String reference) throws IOException {
-    String importPath = ImportPaths.forRepository(reference);
+    String importPath = ImportPath.forRepository(reference);
     String name = namer.name(base, importPath);
     Image image = LocalImages.forPlatform(artifact, platform, importPath);
     String digestTag = name + ":" + image.digest().hex();

@@ -1,5 +1,6 @@
 package dev.ko.publish;
 
+import dev.ko.name.ImportPath;
 import dev.ko.oci.Artifact;
 import java.util.List;
 
@@ -25,7 +26,7 @@ public final class NoopPublisher implements Publisher {
 
   @Override
   public String publish(Artifact artifact, String reference) {
-    String name = namer.name(base, ImportPaths.strip(reference));
+    String name = namer.name(base, ImportPath.strip(reference));
     if (tagOnly) {
       return name + ":" + tag;
     }

@@ -2,6 +2,7 @@ package dev.ko.publish;
 
 import dev.ko.log.Log;
 import dev.ko.name.BadNameException;
+import dev.ko.name.ImportPath;
 import dev.ko.name.Tag;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.Descriptor;
@@ -48,7 +49,7 @@ public final class TarballPublisher implements Publisher {
 
   @Override
   public String publish(Artifact artifact, String reference) throws IOException {
-    String name = namer.name(base, ImportPaths.forRepository(reference));
+    String name = namer.name(base, ImportPath.forRepository(reference));
     List<DockerArchive.Entry> mine = new ArrayList<>();
     if (artifact instanceof Image image) {
       mine.add(new DockerArchive.Entry(image, repoTags(name, tags, "")));
