@@ -1,5 +1,6 @@
 package dev.ko.publish;
 
+import dev.ko.io.AtomicFile;
 import dev.ko.log.Log;
 import dev.ko.name.BadNameException;
 import dev.ko.name.ImportPath;
@@ -10,13 +11,8 @@ import dev.ko.oci.DockerArchive;
 import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
 import dev.ko.oci.Platform;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -111,7 +107,7 @@ public final class TarballPublisher implements Publisher {
     return out;
   }
 
-  /** Writes the archive next to its final name and renames it, so a failure leaves no partial file. */
+  /** Writes the archive (0644, as ko does) next to its final name and renames it, so a failure leaves no partial file. */
   @Override
   public void close() throws IOException {
     List<DockerArchive.Entry> all;
@@ -119,22 +115,10 @@ public final class TarballPublisher implements Publisher {
       all = List.copyOf(entries);
     }
     log.info("Saving " + file);
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
     try {
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-        DockerArchive.write(all, out);
-      }
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
+      AtomicFile.write(file, AtomicFile.SHARED, out -> DockerArchive.write(all, out));
     } catch (IOException e) {
       throw new IOException("failed to save " + file + ": " + e.getMessage(), e);
-    } finally {
-      Files.deleteIfExists(tmp);
     }
     log.info("Saved " + file);
   }
