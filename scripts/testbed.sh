@@ -17,6 +17,9 @@
 #       --token-user.
 #   testbed.sh stop DIR
 #       Stop the registry started in DIR (DIR itself is kept).
+#   testbed.sh runimg
+#       Print the path of the runimg binary, building it into the cache only
+#       when it is missing or older than its sources.
 #
 # Only the env file path goes to stdout, so callers can do
 #   env_file=$(scripts/testbed.sh start /tmp/tb)
@@ -78,6 +81,7 @@ usage: testbed.sh install
        testbed.sh start DIR [--tls] [--htpasswd USER:PASS]
                             [--token REALM_URL,SERVICE,ISSUER,CERT --token-user USER:PASS]
        testbed.sh stop DIR
+       testbed.sh runimg
 EOF
   exit 2
 }
@@ -978,6 +982,10 @@ main() {
     install) cmd_install "$@" ;;
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
+    runimg)
+      [[ $# -eq 0 ]] || usage
+      build_runimg
+      ;;
     -h | --help | help) usage ;;
     *) usage ;;
   esac

@@ -16,13 +16,14 @@ import dev.ko.name.Registry;
 import dev.ko.name.Repository;
 import dev.ko.name.Tag;
 import dev.ko.oci.GoTime;
-import dev.ko.publish.CachingPublisher;
-import dev.ko.publish.DaemonPublisher;
-import dev.ko.publish.DockerEngine;
+import dev.ko.oci.Platform;
 import dev.ko.process.ExternalCommand;
-import dev.ko.publish.KindPublisher;
+import dev.ko.publish.CachingPublisher;
+import dev.ko.publish.DockerEngine;
+import dev.ko.publish.KindNodes;
 import dev.ko.publish.LayoutPublisher;
 import dev.ko.publish.LocalImages;
+import dev.ko.publish.LocalPublisher;
 import dev.ko.publish.MultiPublisher;
 import dev.ko.publish.Namer;
 import dev.ko.publish.NoopPublisher;
@@ -248,12 +249,11 @@ final class Wiring implements AutoCloseable {
         log.info("WARNING! The --local flag might be deprecated in the future.");
       }
       DockerEngine engine = DockerEngine.fromDockerHost(env.get("DOCKER_HOST"), env.isSet("DOCKER_TLS_VERIFY"));
-      publisher = new DaemonPublisher(engine, repo.isEmpty() ? LOCAL_DOMAIN : repo, namer, tags, env.get("GOOS"),
-          env.get("GOARCH"), log);
+      publisher = new LocalPublisher(engine, repo.isEmpty() ? LOCAL_DOMAIN : repo, namer, tags, localPlatform(), log);
     } else if (repo.startsWith(KIND_DOMAIN)) {
       String provider = env.get("KIND_EXPERIMENTAL_PROVIDER").equals("podman") ? "podman" : "docker";
-      publisher = new KindPublisher(new ExternalCommand(provider, env.asMap()), env.get("KIND_CLUSTER_NAME"), repo,
-          namer, tags, env.get("GOOS"), env.get("GOARCH"), log);
+      KindNodes nodes = new KindNodes(new ExternalCommand(provider, env.asMap()), env.get("KIND_CLUSTER_NAME"));
+      publisher = new LocalPublisher(nodes, repo, namer, tags, localPlatform(), log);
     } else {
       List<Publisher> destinations = new ArrayList<>();
       if (!flags.ociLayoutPath.isEmpty()) {
@@ -261,7 +261,7 @@ final class Wiring implements AutoCloseable {
       }
       if (!flags.tarball.isEmpty()) {
         destinations.add(new TarballPublisher(workingDirectory.resolve(flags.tarball), repo, namer, tags,
-            LocalImages.target(env.get("GOOS"), env.get("GOARCH")), log));
+            localPlatform(), log));
       }
       if (flags.push) {
         destinations.add(registryPublisher(repo, namer, tags, flags, jobs));
@@ -276,6 +276,11 @@ final class Wiring implements AutoCloseable {
       publisher = new RecordingPublisher(publisher, workingDirectory.resolve(flags.imageRefs));
     }
     return new CachingPublisher(publisher);
+  }
+
+  /** The one platform saved or loaded locally: {@code $GOOS/$GOARCH}, as in ko. */
+  private Platform localPlatform() {
+    return LocalImages.target(env.get("GOOS"), env.get("GOARCH"));
   }
 
   private Publisher registryPublisher(String repo, Namer namer, List<String> tags, PublishFlags flags, int jobs) {

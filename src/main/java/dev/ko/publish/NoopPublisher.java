@@ -15,12 +15,12 @@ public final class NoopPublisher implements Publisher {
   private final boolean tagOnly;
 
   public NoopPublisher(String base, Namer namer, List<String> tags, boolean tagOnly) {
-    if (tagOnly && tags.isEmpty()) {
-      throw new IllegalArgumentException("must specify tag if requesting tag only");
+    if (tags.isEmpty()) {
+      throw new IllegalArgumentException("at least one tag is needed (the default is latest)");
     }
     this.base = base;
     this.namer = namer;
-    this.tag = tags.isEmpty() ? "latest" : tags.get(0);
+    this.tag = tags.get(0);
     this.tagOnly = tagOnly;
   }
 

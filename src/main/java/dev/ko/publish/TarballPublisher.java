@@ -52,7 +52,8 @@ public final class TarballPublisher implements Publisher {
     } else {
       ImageIndex index = (ImageIndex) artifact;
       List<Descriptor> children = index.indexManifest().manifests();
-      Descriptor plain = defaultChild(children);
+      // The $GOOS/$GOARCH child gets the plain tags; without one, the first child does.
+      Descriptor plain = LocalImages.child(index, defaultPlatform).orElse(children.isEmpty() ? null : children.get(0));
       for (Descriptor d : children) {
         if (!(index.child(d) instanceof Image image)) {
           throw new IOException("failed to save " + reference + " to " + file + ": nested index " + d.digest());
@@ -67,16 +68,6 @@ public final class TarballPublisher implements Publisher {
       entries.addAll(mine);
     }
     return References.withDigest(name, tags, artifact.digest());
-  }
-
-  private Descriptor defaultChild(List<Descriptor> children) {
-    for (Descriptor d : children) {
-      Platform p = d.platform();
-      if (p != null && p.os().equals(defaultPlatform.os()) && p.architecture().equals(defaultPlatform.architecture())) {
-        return d;
-      }
-    }
-    return children.isEmpty() ? null : children.get(0);
   }
 
   private static String platformSuffix(Platform p, Descriptor d) {
