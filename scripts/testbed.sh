@@ -47,7 +47,7 @@ readonly SCRIPT_PATH="${SCRIPT_DIR}/${BASH_SOURCE[0]##*/}"
 readonly RUNIMG_SRC_DIR="${SCRIPT_DIR}/testbed"
 
 readonly PACKAGES=(docker-registry golang-go skopeo umoci qemu-user-static git libcap2-bin
-  binfmt-support jq curl openssl apache2-utils ca-certificates tzdata podman runc)
+  binfmt-support jq curl openssl apache2-utils ca-certificates tzdata podman runc fish)
 
 readonly BINFMT_DIR=/proc/sys/fs/binfmt_misc
 
