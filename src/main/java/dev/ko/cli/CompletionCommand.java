@@ -20,7 +20,8 @@ final class CompletionCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(arity = "0..1", paramLabel = "SHELL", defaultValue = "bash", description = "bash, zsh, fish or powershell")
+  @Parameters(arity = "0..1", paramLabel = "SHELL", defaultValue = "bash",
+      description = "bash, zsh, fish or powershell")
   String shell;
 
   @Override

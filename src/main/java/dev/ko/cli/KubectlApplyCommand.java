@@ -1,11 +1,11 @@
 package dev.ko.cli;
 
 import dev.ko.concurrent.Futures;
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.resolve.Resolver;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,18 +54,14 @@ abstract class KubectlApplyCommand implements Callable<Integer> {
       try {
         OutputStream stdin = running.stdin();
         prime(stdin);
-        CompletableFuture<List<Resolver.ResolvedFile>> resolved = CompletableFuture.supplyAsync(() -> {
-          try {
-            return resolution.run();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }, wiring.executor());
+        TaskGroup resolving = new TaskGroup(wiring.executor());
+        CompletableFuture<List<Resolver.ResolvedFile>> resolved = resolving.submit(resolution::run);
         CompletableFuture<Integer> exit = running.exit();
         awaitEither(resolved, exit);
         if (!resolved.isDone()) {
-          // kubectl gave up before the builds finished: they are stopped when the wiring closes. An
-          // exit status of 0 is no success here: kubectl never saw what we were to apply.
+          // kubectl gave up before the builds finished: stop them. An exit status of 0 is no
+          // success here: kubectl never saw what we were to apply.
+          resolving.cancel();
           throw exitedEarly(exit.join());
         }
         List<Resolver.ResolvedFile> files = Futures.join(resolved);

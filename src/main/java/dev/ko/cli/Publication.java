@@ -62,7 +62,8 @@ final class Publication {
     } catch (IOException e) {
       throw new IOException("failed to publish images: error building \"" + ref + "\": " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("failed to publish images: error building \"" + ref + "\": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "failed to publish images: error building \"" + ref + "\": " + e.getMessage(), e);
     }
     try {
       return publisher.publish(artifact, ref);

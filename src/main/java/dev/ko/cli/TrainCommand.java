@@ -2,6 +2,7 @@ package dev.ko.cli;
 
 import dev.ko.build.Builder;
 import dev.ko.name.Tag;
+import dev.ko.oci.Artifact;
 import dev.ko.publish.Publisher;
 import dev.ko.resolve.Resolver;
 import dev.ko.resolve.Selector;
@@ -25,7 +26,10 @@ import picocli.CommandLine.ParentCommand;
  * load (the warm-up's TLS, HTTP and JSON classes, a YAML parse, names, digests and compression).
  * It prints nothing.
  */
-@Command(name = TrainCommand.NAME, hidden = true, description = "Load the classes of a typical run (for bin/ko's class-data archive).")
+@Command(
+    name = TrainCommand.NAME,
+    hidden = true,
+    description = "Load the classes of a typical run (for bin/ko's class-data archive).")
 final class TrainCommand implements Callable<Integer> {
   static final String NAME = "train-class-data";
 
@@ -64,7 +68,7 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         @Override
-        public dev.ko.oci.Artifact build(String reference) {
+        public Artifact build(String reference) {
           throw new IllegalStateException("training builds nothing");
         }
       };

@@ -168,7 +168,7 @@ public final class DockerEngine implements LocalPublisher.Store {
       channel = TimedChannel.connect(address, connectTimeout, ioTimeout);
     } catch (SocketTimeoutException e) {
       throw new IOException("cannot connect to the Docker daemon at " + host + ": no answer within "
-          + connectTimeout.toSeconds() + " s (is the daemon hung? set DOCKER_HOST to use another)", e);
+          + describe(connectTimeout) + " (is the daemon hung? set DOCKER_HOST to use another)", e);
     } catch (IOException e) {
       throw new IOException("cannot connect to the Docker daemon at " + host + ": " + reason(e)
           + " (is the daemon running? set DOCKER_HOST to use another)", e);
@@ -177,8 +177,12 @@ public final class DockerEngine implements LocalPublisher.Store {
       return exchange(channel, method, path, body);
     } catch (SocketTimeoutException e) {
       throw new IOException("the Docker daemon at " + host + " stopped responding: nothing sent or received for "
-          + ioTimeout.toSeconds() + " s", e);
+          + describe(ioTimeout), e);
     }
+  }
+
+  private static String describe(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
   }
 
   private Response exchange(TimedChannel channel, String method, String path, Body body) throws IOException {
