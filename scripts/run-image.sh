@@ -16,8 +16,9 @@
 # the tools' progress go to stderr) and its exit code is ours.
 #
 # Environment:
-#   TESTBED_RUNIMG                 runimg binary (built from scripts/testbed
-#                                  into WORKDIR when unset)
+#   TESTBED_RUNIMG                 runimg binary (when unset, the one
+#                                  `testbed.sh runimg` keeps in its cache,
+#                                  built once)
 #   TESTBED_USER/TESTBED_PASSWORD  registry credentials, if the test bed was
 #                                  started with --htpasswd
 set -euo pipefail
@@ -152,11 +153,7 @@ main() {
 
   local runimg=${TESTBED_RUNIMG:-}
   if [[ -z ${runimg} ]]; then
-    runimg="${workdir}/runimg"
-    log "building runimg"
-    (cd "${SCRIPT_DIR}/testbed" &&
-      CGO_ENABLED=0 GOOS=linux GOARCH="$(go env GOHOSTARCH)" GOPROXY=off GOFLAGS='' \
-        go build -trimpath -o "${runimg}" .) >&2 || die "building runimg failed"
+    runimg=$("${SCRIPT_DIR}/testbed.sh" runimg) || die "building runimg failed"
   fi
   [[ -x ${runimg} ]] || die "runimg not executable: ${runimg}"
 

@@ -17,6 +17,9 @@
 #       --token-user.
 #   testbed.sh stop DIR
 #       Stop the registry started in DIR (DIR itself is kept).
+#   testbed.sh runimg
+#       Print the path of the runimg binary, building it into the cache only
+#       when it is missing or older than its sources.
 #
 # Only the env file path goes to stdout, so callers can do
 #   env_file=$(scripts/testbed.sh start /tmp/tb)
@@ -44,7 +47,7 @@ readonly SCRIPT_PATH="${SCRIPT_DIR}/${BASH_SOURCE[0]##*/}"
 readonly RUNIMG_SRC_DIR="${SCRIPT_DIR}/testbed"
 
 readonly PACKAGES=(docker-registry golang-go skopeo umoci qemu-user-static git libcap2-bin
-  binfmt-support jq curl openssl apache2-utils ca-certificates tzdata podman runc)
+  binfmt-support jq curl openssl apache2-utils ca-certificates tzdata podman runc fish)
 
 readonly BINFMT_DIR=/proc/sys/fs/binfmt_misc
 
@@ -78,6 +81,7 @@ usage: testbed.sh install
        testbed.sh start DIR [--tls] [--htpasswd USER:PASS]
                             [--token REALM_URL,SERVICE,ISSUER,CERT --token-user USER:PASS]
        testbed.sh stop DIR
+       testbed.sh runimg
 EOF
   exit 2
 }
@@ -210,6 +214,14 @@ storage:
     # No background purging of upload directories while tests run.
     uploadpurging:
       enabled: false
+# Manifests may name foreign (non-distributable) layers by URL, as Windows
+# base images do; the registry then never holds those blobs. Without an
+# allow list it rejects every manifest with URLs.
+validation:
+  manifests:
+    urls:
+      allow:
+        - ^https?://
 http:
   addr: 127.0.0.1:${port}
   # A fixed secret silences the "generated random secret" warning; upload
@@ -970,6 +982,10 @@ main() {
     install) cmd_install "$@" ;;
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
+    runimg)
+      [[ $# -eq 0 ]] || usage
+      build_runimg
+      ;;
     -h | --help | help) usage ;;
     *) usage ;;
   esac

@@ -1,11 +1,12 @@
 package dev.ko.build;
 
+import dev.ko.name.ImportPath;
 import dev.ko.oci.Artifact;
 import java.io.IOException;
 
 /** Builds images from Go import paths. References carry the {@code ko://} prefix. */
 public interface Builder {
-  String STRICT_SCHEME = "ko://";
+  String STRICT_SCHEME = ImportPath.SCHEME;
 
   /** Turns {@code ./cmd/app}, {@code example.com/m/cmd/app} or a {@code ko://} path into a qualified {@code ko://} reference. */
   String qualifyImport(String importPath) throws IOException;

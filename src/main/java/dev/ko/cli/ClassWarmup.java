@@ -4,34 +4,56 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpClient;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 
 /**
  * Loads and initialises the heavy JDK and Jackson classes on the second core while the main thread
  * parses the command line, so the first registry request and the first JSON parse do not pay for
- * it. The objects built here are thrown away; only the class initialisation is kept.
+ * it. The objects built here are thrown away; only the class initialisation is kept. Only commands
+ * that talk to a registry want this: for {@code version} or {@code help} it would be pure cost.
  */
 final class ClassWarmup {
+  /** The commands (and aliases) that build or publish. */
+  private static final Set<String> NETWORK_COMMANDS = Set.of("build", "publish", "resolve", "apply", "create", "run");
+
   private ClassWarmup() {}
 
-  static void start() {
-    Thread t = new Thread(() -> {
-      try {
-        SSLContext tls = SSLContext.getDefault();
-        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).sslContext(tls).build();
-        new ObjectMapper().readTree("{\"a\":[1,\"b\",{\"c\":true}]}");
-        // A client hello, never sent: the handshake and key-exchange code every registry ping
-        // needs (ko tries HTTPS even for local registries) is then loaded and initialised.
-        SSLEngine engine = tls.createSSLEngine("localhost", 443);
-        engine.setUseClientMode(true);
-        engine.beginHandshake();
-        engine.wrap(ByteBuffer.allocate(0), ByteBuffer.allocate(engine.getSession().getPacketBufferSize()));
-      } catch (Exception | LinkageError e) {
-        // Only an optimisation: anything wrong here will surface where the classes are really used.
+  /** Whether the command line names a command that builds or publishes. */
+  static boolean wantedFor(String[] args) {
+    for (String a : args) {
+      if (a.equals("--")) {
+        return false;
       }
-    }, "ko-class-warmup");
+      if (!a.startsWith("-")) {
+        return NETWORK_COMMANDS.contains(a);
+      }
+    }
+    return false;
+  }
+
+  /** Warms up on a thread of its own. */
+  static void start() {
+    Thread t = new Thread(ClassWarmup::run, "ko-class-warmup");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** Warms up on this thread. */
+  static void run() {
+    try {
+      SSLContext tls = SSLContext.getDefault();
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).sslContext(tls).build();
+      new ObjectMapper().readTree("{\"a\":[1,\"b\",{\"c\":true}]}");
+      // A client hello, never sent: the handshake and key-exchange code every registry ping
+      // needs (ko tries HTTPS even for local registries) is then loaded and initialised.
+      SSLEngine engine = tls.createSSLEngine("localhost", 443);
+      engine.setUseClientMode(true);
+      engine.beginHandshake();
+      engine.wrap(ByteBuffer.allocate(0), ByteBuffer.allocate(engine.getSession().getPacketBufferSize()));
+    } catch (Exception | LinkageError e) {
+      // Only an optimisation: anything wrong here will surface where the classes are really used.
+    }
   }
 }

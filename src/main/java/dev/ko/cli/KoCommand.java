@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
       VersionCommand.class,
       CompletionCommand.class,
       LoginCommand.class,
+      TrainCommand.class,
       CommandLine.HelpCommand.class
     })
 final class KoCommand implements Callable<Integer> {

@@ -72,27 +72,33 @@ final class Kubectl {
     Process p = pb.start();
     List<CompletableFuture<Void>> pumps = new ArrayList<>();
     if (!inherit) {
-      pumps.add(pump(p.getInputStream(), root.out(), false));
-      pumps.add(pump(p.getErrorStream(), root.err(), false));
+      pumps.add(pump("kubectl-stdout", p.getInputStream(), root.out(), false).done());
+      pumps.add(pump("kubectl-stderr", p.getErrorStream(), root.err(), false).done());
       if (!pipeStdin) {
-        pumps.add(pump(root.in(), p.getOutputStream(), true));
+        // Our input may never end (an embedding caller's pipe): once kubectl is gone, stop reading it.
+        Pump stdin = pump("kubectl-stdin", root.in(), p.getOutputStream(), true);
+        p.onExit().thenRun(stdin.thread()::interrupt);
       }
     }
     return new Running(p, pumps);
   }
 
-  private static CompletableFuture<Void> pump(InputStream from, OutputStream to, boolean closeWhenDone) {
+  /** A thread copying one stream to another, and when it ended. */
+  private record Pump(Thread thread, CompletableFuture<Void> done) {}
+
+  private static Pump pump(String name, InputStream from, OutputStream to, boolean closeWhenDone) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     Thread t = new Thread(() -> {
       byte[] buf = new byte[8192];
       try {
         int n;
-        while ((n = from.read(buf)) >= 0) {
+        while (!Thread.currentThread().isInterrupted() && (n = from.read(buf)) >= 0) {
           to.write(buf, 0, n);
           to.flush();
         }
       } catch (IOException e) {
-        // the other side went away: kubectl exited, its status says how
+        // the other side went away (kubectl exited, its status says how), or kubectl is gone and
+        // reading our input was interrupted
       } finally {
         if (closeWhenDone) {
           try {
@@ -103,10 +109,10 @@ final class Kubectl {
         }
         done.complete(null);
       }
-    }, "kubectl-io");
+    }, name);
     t.setDaemon(true);
     t.start();
-    return done;
+    return new Pump(t, done);
   }
 
   /** A started kubectl. */

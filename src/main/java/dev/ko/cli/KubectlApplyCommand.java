@@ -1,11 +1,11 @@
 package dev.ko.cli;
 
 import dev.ko.concurrent.Futures;
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.resolve.Resolver;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,29 +54,31 @@ abstract class KubectlApplyCommand implements Callable<Integer> {
       try {
         OutputStream stdin = running.stdin();
         prime(stdin);
-        CompletableFuture<List<Resolver.ResolvedFile>> resolved = CompletableFuture.supplyAsync(() -> {
-          try {
-            return resolution.run();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }, wiring.executor());
+        TaskGroup resolving = new TaskGroup(wiring.executor());
+        CompletableFuture<List<Resolver.ResolvedFile>> resolved = resolving.submit(resolution::run);
         CompletableFuture<Integer> exit = running.exit();
         awaitEither(resolved, exit);
-        if (!resolved.isDone() && exit.join() != 0) {
-          // kubectl gave up before the builds finished: they are stopped when the wiring closes.
-          throw failed(exit.join());
+        if (!resolved.isDone()) {
+          // kubectl gave up before the builds finished: stop them. An exit status of 0 is no
+          // success here: kubectl never saw what we were to apply.
+          resolving.cancel();
+          throw exitedEarly(exit.join());
         }
         List<Resolver.ResolvedFile> files = Futures.join(resolved);
+        boolean delivered;
         try {
           Resolver.write(files, stdin);
           stdin.close();
+          delivered = true;
         } catch (IOException e) {
-          // kubectl stopped reading; its exit status tells what happened
+          delivered = false; // kubectl stopped reading; its exit status tells what happened
         }
         int code = running.waitFor();
         if (code != 0) {
           throw failed(code);
+        }
+        if (!delivered) {
+          throw exitedEarly(code);
         }
         done = true;
       } finally {
@@ -101,6 +103,15 @@ abstract class KubectlApplyCommand implements Callable<Integer> {
 
   private IOException failed(int code) {
     return new IOException("error executing 'kubectl " + verb() + "': exit status " + code);
+  }
+
+  /** kubectl ended before it read the resolved YAML: whatever its status, nothing was applied. */
+  private IOException exitedEarly(int code) {
+    if (code != 0) {
+      return failed(code);
+    }
+    return new IOException("error executing 'kubectl " + verb() + "': kubectl exited (status 0) before reading "
+        + "the resolved configuration, so nothing was " + (verb().equals("create") ? "created" : "applied"));
   }
 
   private static void awaitEither(CompletableFuture<?> a, CompletableFuture<?> b) throws IOException {

@@ -8,7 +8,9 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    ClassWarmup.start();
+    if (ClassWarmup.wantedFor(args)) {
+      ClassWarmup.start();
+    }
     // Ctrl-C (or any exit) stops the go builds we started rather than leaving them running.
     Runtime.getRuntime().addShutdownHook(new Thread(() ->
         ProcessHandle.current().descendants().forEach(ProcessHandle::destroy)));

@@ -28,11 +28,12 @@ final class Resolution {
 
   static Resolution prepare(KoCommand root, Wiring wiring, FilenameFlags files, BuildFlags buildFlags,
       PublishFlags publishFlags) throws IOException {
+    // Local checks and reads first: a mistyped file name or selector starts no network work.
     Optional<Selector> selector = files.selector();
-    BuildOptions options = wiring.buildOptions(buildFlags, publishFlags);
-    Publisher publisher = wiring.publisher(publishFlags);
-    Builder builder = wiring.builder(options);
     List<Resolver.Input> inputs = files.read(root);
+    BuildOptions options = wiring.buildOptions(buildFlags, publishFlags);
+    Publisher publisher = wiring.publisher(publishFlags, options.jobs());
+    Builder builder = wiring.builder(options);
     return new Resolution(new Resolver(builder, publisher, wiring.executor()), publisher, inputs, selector);
   }
 

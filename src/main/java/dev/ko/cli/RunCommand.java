@@ -1,6 +1,5 @@
 package dev.ko.cli;
 
-import dev.ko.concurrent.Futures;
 import dev.ko.build.BuildOptions;
 import dev.ko.build.Builder;
 import dev.ko.log.Log;
@@ -10,7 +9,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,32 +56,20 @@ final class RunCommand implements Callable<Integer> {
     if (importPaths.isEmpty()) {
       throw new IllegalArgumentException("ko run: no importpaths listed");
     }
+    if (raw.get(0).startsWith("-")) {
+      throw new IllegalArgumentException("expected first arg to be positional, got \"" + raw.get(0) + "\"");
+    }
     Kubectl kubectl = Kubectl.require(root, "run");
     try (Wiring wiring = root.wiring()) {
       BuildOptions options = wiring.buildOptions(buildFlags, publishFlags);
-      Publisher publisher = wiring.publisher(publishFlags);
+      Publisher publisher = wiring.publisher(publishFlags, options.jobs());
       Builder builder = wiring.builder(options);
-      if (raw.get(0).startsWith("-")) {
-        throw new IllegalArgumentException("expected first arg to be positional, got \"" + raw.get(0) + "\"");
-      }
-      List<String> references = new ArrayList<>();
-      for (String path : importPaths) {
-        references.add(BuildCommand.qualifyAndCheck(builder, path));
-      }
-      List<CompletableFuture<String>> results = new ArrayList<>();
-      for (String ref : references) {
-        results.add(CompletableFuture.supplyAsync(
-            () -> BuildCommand.buildAndPublish(builder, publisher, ref), wiring.executor()));
-      }
-      List<String> published = new ArrayList<>();
-      for (CompletableFuture<String> r : results) {
-        published.add(Futures.join(r));
-      }
-      publisher.close();
+      List<Publication.Published> published =
+          Publication.buildAndPublish(builder, publisher, importPaths, wiring.executor());
       Log log = wiring.log();
-      for (int i = 0; i < references.size(); i++) {
-        log.info("Running \"" + references.get(i) + "\"");
-        List<String> argv = argv(published.get(i), kubectlArgs);
+      for (Publication.Published p : published) {
+        log.info("Running \"" + p.reference() + "\"");
+        List<String> argv = argv(p.result(), kubectlArgs);
         log.info("$ kubectl " + String.join(" ", argv));
         int code = kubectl.run(argv);
         if (code != 0) {

@@ -16,13 +16,14 @@ import dev.ko.name.Registry;
 import dev.ko.name.Repository;
 import dev.ko.name.Tag;
 import dev.ko.oci.GoTime;
-import dev.ko.publish.CachingPublisher;
-import dev.ko.publish.DaemonPublisher;
-import dev.ko.publish.DockerEngine;
+import dev.ko.oci.Platform;
 import dev.ko.process.ExternalCommand;
-import dev.ko.publish.KindPublisher;
+import dev.ko.publish.CachingPublisher;
+import dev.ko.publish.DockerEngine;
+import dev.ko.publish.KindNodes;
 import dev.ko.publish.LayoutPublisher;
 import dev.ko.publish.LocalImages;
+import dev.ko.publish.LocalPublisher;
 import dev.ko.publish.MultiPublisher;
 import dev.ko.publish.Namer;
 import dev.ko.publish.NoopPublisher;
@@ -51,6 +52,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -60,6 +62,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Wiring implements AutoCloseable {
   private static final String LOCAL_DOMAIN = "ko.local";
   private static final String KIND_DOMAIN = "kind.local";
+  private static final Duration TERMINATION_WAIT = Duration.ofSeconds(5);
 
   private final Env env;
   private final Path workingDirectory;
@@ -96,7 +99,7 @@ final class Wiring implements AutoCloseable {
    * then {@code .ko.yaml}, then defaults. Everything is checked here, before anything is built.
    */
   BuildOptions buildOptions(BuildFlags flags, PublishFlags publish) throws IOException {
-    rejectUnimplemented(flags, publish);
+    rejectUnimplemented(flags);
     Map<String, String> labels = keyValues(flags.imageLabels, "invalid label flag: ");
     Map<String, String> annotations = keyValues(flags.imageAnnotations, "missing '=' in annotation: ");
     GoTime created = epoch("SOURCE_DATE_EPOCH");
@@ -144,7 +147,7 @@ final class Wiring implements AutoCloseable {
     return out;
   }
 
-  private static void rejectUnimplemented(BuildFlags flags, PublishFlags publish) {
+  private static void rejectUnimplemented(BuildFlags flags) {
     if (flags.debug) {
       throw new IllegalArgumentException("--debug is not supported by this version of ko-jvm");
     }
@@ -222,7 +225,7 @@ final class Wiring implements AutoCloseable {
    * nodes ({@code kind.local}), else the OCI layout, the tarball and the registry, in that order,
    * whichever are asked for; recorded for {@code --image-refs}; each result published once.
    */
-  Publisher publisher(PublishFlags flags) throws IOException {
+  Publisher publisher(PublishFlags flags, int jobs) throws IOException {
     String repo = env.get("KO_DOCKER_REPO");
     Namer namer = Namer.select(flags.preserveImportPaths, flags.baseImportPaths, flags.bare);
     if (flags.bare && flags.baseImportPaths) {
@@ -243,12 +246,11 @@ final class Wiring implements AutoCloseable {
         log.info("WARNING! The --local flag might be deprecated in the future.");
       }
       DockerEngine engine = DockerEngine.fromDockerHost(env.get("DOCKER_HOST"), env.isSet("DOCKER_TLS_VERIFY"));
-      publisher = new DaemonPublisher(engine, repo.isEmpty() ? LOCAL_DOMAIN : repo, namer, tags, env.get("GOOS"),
-          env.get("GOARCH"), log);
+      publisher = new LocalPublisher(engine, repo.isEmpty() ? LOCAL_DOMAIN : repo, namer, tags, localPlatform(), log);
     } else if (repo.startsWith(KIND_DOMAIN)) {
       String provider = env.get("KIND_EXPERIMENTAL_PROVIDER").equals("podman") ? "podman" : "docker";
-      publisher = new KindPublisher(new ExternalCommand(provider, env.asMap()), env.get("KIND_CLUSTER_NAME"), repo,
-          namer, tags, env.get("GOOS"), env.get("GOARCH"), log);
+      KindNodes nodes = new KindNodes(new ExternalCommand(provider, env.asMap()), env.get("KIND_CLUSTER_NAME"));
+      publisher = new LocalPublisher(nodes, repo, namer, tags, localPlatform(), log);
     } else {
       List<Publisher> destinations = new ArrayList<>();
       if (!flags.ociLayoutPath.isEmpty()) {
@@ -256,10 +258,10 @@ final class Wiring implements AutoCloseable {
       }
       if (!flags.tarball.isEmpty()) {
         destinations.add(new TarballPublisher(workingDirectory.resolve(flags.tarball), repo, namer, tags,
-            LocalImages.target(env.get("GOOS"), env.get("GOARCH")), log));
+            localPlatform(), log));
       }
       if (flags.push) {
-        destinations.add(registryPublisher(repo, namer, tags, flags));
+        destinations.add(registryPublisher(repo, namer, tags, flags, jobs));
       }
       if (destinations.isEmpty()) {
         publisher = new NoopPublisher(repo, namer, tags, flags.tagOnly);
@@ -273,7 +275,12 @@ final class Wiring implements AutoCloseable {
     return new CachingPublisher(publisher);
   }
 
-  private Publisher registryPublisher(String repo, Namer namer, List<String> tags, PublishFlags flags) {
+  /** The one platform saved or loaded locally: {@code $GOOS/$GOARCH}, as in ko. */
+  private Platform localPlatform() {
+    return LocalImages.target(env.get("GOOS"), env.get("GOARCH"));
+  }
+
+  private Publisher registryPublisher(String repo, Namer namer, List<String> tags, PublishFlags flags, int jobs) {
     if (repo.isEmpty()) {
       throw new IllegalArgumentException("KO_DOCKER_REPO environment variable is unset");
     }
@@ -281,7 +288,7 @@ final class Wiring implements AutoCloseable {
     Optional<Repository> sbomRepository = cosignRepository(flags.insecureRegistry);
     registryClient().warmUp(registry, executor);
     return new RegistryPublisher(registryClient(), repo, namer, tags, flags.tagOnly, flags.insecureRegistry,
-        sbomRepository, executor, log);
+        sbomRepository, jobs, executor, log);
   }
 
   /** Where SBOMs go instead of next to their image, as cosign reads {@code COSIGN_REPOSITORY}. */
@@ -315,9 +322,20 @@ final class Wiring implements AutoCloseable {
 
   // ------------------------------------------------------------ lifecycle
 
+  /**
+   * Stops the run's tasks (interrupting builds and uploads that a failure left running) and waits
+   * a moment for them to end, so none still writes into the scratch directory as it is deleted.
+   */
   @Override
   public void close() {
     executor.shutdownNow();
+    try {
+      if (!executor.awaitTermination(TERMINATION_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.debug("some tasks did not stop within " + TERMINATION_WAIT.toSeconds() + " s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (tempDirectory != null) {
       try {
         deleteTree(tempDirectory);

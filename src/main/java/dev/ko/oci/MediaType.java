@@ -14,6 +14,8 @@ public record MediaType(String value) {
       new MediaType("application/vnd.docker.container.image.v1+json");
   public static final MediaType DOCKER_LAYER =
       new MediaType("application/vnd.docker.image.rootfs.diff.tar.gzip");
+  public static final MediaType DOCKER_FOREIGN_LAYER =
+      new MediaType("application/vnd.docker.image.rootfs.foreign.diff.tar.gzip");
 
   public MediaType {
     if (value == null) {
@@ -27,6 +29,14 @@ public record MediaType(String value) {
 
   public boolean isImage() {
     return equals(OCI_MANIFEST) || equals(DOCKER_MANIFEST);
+  }
+
+  /**
+   * Whether registries may hold blobs of this type. Foreign (non-distributable) layers, such as
+   * Windows base layers, are fetched by clients from the descriptor's URLs and never pushed.
+   */
+  public boolean isDistributable() {
+    return !equals(DOCKER_FOREIGN_LAYER) && !value.startsWith("application/vnd.oci.image.layer.nondistributable.");
   }
 
   /** Every manifest type a registry may answer with, for the Accept header. */

@@ -1,12 +1,10 @@
 package dev.ko.oci;
 
+import dev.ko.io.AtomicFile;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -89,15 +87,7 @@ public final class OciLayout {
       for (Layer layer : image.layers()) {
         Path blob = blob(layer.digest());
         if (!Files.exists(blob)) {
-          Path tmp = Files.createTempFile(blob.getParent(), ".layer-", ".tmp");
-          try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-              VerifiedBlobs.copyLayer(layer, out);
-            }
-            moveIntoPlace(tmp, blob);
-          } finally {
-            Files.deleteIfExists(tmp);
-          }
+          AtomicFile.write(blob, AtomicFile.SHARED, out -> VerifiedBlobs.copyLayer(layer, out));
         }
       }
       writeBlob(image.configDescriptor().digest(), image.rawConfig());
@@ -125,21 +115,6 @@ public final class OciLayout {
   }
 
   private void replace(Path file, byte[] bytes) throws IOException {
-    Files.createDirectories(file.getParent());
-    Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-    try {
-      Files.write(tmp, bytes);
-      moveIntoPlace(tmp, file);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
-  private static void moveIntoPlace(Path tmp, Path target) throws IOException {
-    try {
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-    }
+    AtomicFile.write(file, AtomicFile.SHARED, bytes);
   }
 }

@@ -1,11 +1,10 @@
 package dev.ko.publish;
 
+import dev.ko.concurrent.Futures;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.Digest;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -25,29 +24,7 @@ public final class CachingPublisher implements Publisher {
 
   @Override
   public String publish(Artifact artifact, String reference) throws IOException {
-    CompletableFuture<String> mine = new CompletableFuture<>();
-    CompletableFuture<String> existing = published.putIfAbsent(new Key(reference, artifact.digest()), mine);
-    if (existing != null) {
-      try {
-        return existing.join();
-      } catch (CompletionException e) {
-        if (e.getCause() instanceof IOException io) {
-          throw io;
-        }
-        if (e.getCause() instanceof UncheckedIOException u) {
-          throw u.getCause();
-        }
-        throw e;
-      }
-    }
-    try {
-      String ref = inner.publish(artifact, reference);
-      mine.complete(ref);
-      return ref;
-    } catch (IOException | RuntimeException e) {
-      mine.completeExceptionally(e);
-      throw e;
-    }
+    return Futures.once(published, new Key(reference, artifact.digest()), () -> inner.publish(artifact, reference));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.ko.publish;
 
 import dev.ko.log.Log;
+import dev.ko.name.ImportPath;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.OciLayout;
 import java.io.IOException;
@@ -36,7 +37,7 @@ public final class LayoutPublisher implements Publisher {
 
   @Override
   public String publish(Artifact artifact, String reference) throws IOException {
-    String importPath = ImportPaths.strip(reference);
+    String importPath = ImportPath.strip(reference);
     log.info("Saving " + importPath);
     try {
       layout().append(artifact);

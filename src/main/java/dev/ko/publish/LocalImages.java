@@ -6,8 +6,9 @@ import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
 import dev.ko.oci.Platform;
 import java.io.IOException;
+import java.util.Optional;
 
-/** Shared rules of the publishers that load into a local engine (Docker, kind nodes). */
+/** Shared rules of the publishers that save or load one platform of a result (Docker, kind, tarball). */
 public final class LocalImages {
   private LocalImages() {}
 
@@ -21,15 +22,22 @@ public final class LocalImages {
       return image;
     }
     ImageIndex index = (ImageIndex) artifact;
-    for (Descriptor d : index.indexManifest().manifests()) {
-      Platform p = d.platform();
-      if (p != null && p.os().equals(target.os()) && p.architecture().equals(target.architecture())
-          && (target.variant().isEmpty() || p.variant().equals(target.variant()))
-          && index.child(d) instanceof Image image) {
-        return image;
-      }
+    Optional<Descriptor> match = child(index, target);
+    if (match.isPresent() && index.child(match.get()) instanceof Image image) {
+      return image;
     }
     throw new IOException("failed to find " + target + " image in index for image: " + importPath);
+  }
+
+  /** The index's first child for the OS and architecture of {@code target} (ko ignores the variant here). */
+  static Optional<Descriptor> child(ImageIndex index, Platform target) {
+    for (Descriptor d : index.indexManifest().manifests()) {
+      Platform p = d.platform();
+      if (p != null && p.os().equals(target.os()) && p.architecture().equals(target.architecture())) {
+        return Optional.of(d);
+      }
+    }
+    return Optional.empty();
   }
 
   /** {@code $GOOS/$GOARCH}, each defaulting as in ko. */

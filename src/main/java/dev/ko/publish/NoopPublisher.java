@@ -1,5 +1,6 @@
 package dev.ko.publish;
 
+import dev.ko.name.ImportPath;
 import dev.ko.oci.Artifact;
 import java.util.List;
 
@@ -14,18 +15,18 @@ public final class NoopPublisher implements Publisher {
   private final boolean tagOnly;
 
   public NoopPublisher(String base, Namer namer, List<String> tags, boolean tagOnly) {
-    if (tagOnly && tags.isEmpty()) {
-      throw new IllegalArgumentException("must specify tag if requesting tag only");
+    if (tags.isEmpty()) {
+      throw new IllegalArgumentException("at least one tag is needed (the default is latest)");
     }
     this.base = base;
     this.namer = namer;
-    this.tag = tags.isEmpty() ? "latest" : tags.get(0);
+    this.tag = tags.get(0);
     this.tagOnly = tagOnly;
   }
 
   @Override
   public String publish(Artifact artifact, String reference) {
-    String name = namer.name(base, ImportPaths.strip(reference));
+    String name = namer.name(base, ImportPath.strip(reference));
     if (tagOnly) {
       return name + ":" + tag;
     }

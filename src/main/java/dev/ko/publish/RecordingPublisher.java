@@ -1,14 +1,12 @@
 package dev.ko.publish;
 
+import dev.ko.io.AtomicFile;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.Descriptor;
 import dev.ko.oci.ImageIndex;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,20 +52,10 @@ public final class RecordingPublisher implements Publisher {
     synchronized (lines) {
       lines.forEach(l -> text.append(l).append('\n'));
     }
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
     try {
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
+      AtomicFile.write(file, AtomicFile.SHARED, text.toString().getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new IOException("writing image references to " + file + ": " + e.getMessage(), e);
-    } finally {
-      Files.deleteIfExists(tmp);
     }
   }
 }

@@ -1,7 +1,8 @@
 package dev.ko.publish;
 
-import dev.ko.concurrent.Futures;
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
+import dev.ko.name.ImportPath;
 import dev.ko.name.Repository;
 import dev.ko.name.Tag;
 import dev.ko.oci.Artifact;
@@ -15,27 +16,39 @@ import dev.ko.registry.Access;
 import dev.ko.registry.RegistryClient;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
 
 /**
  * Pushes to a registry the way ko does, minus the waste: nothing is sent when the tag already
  * points at the same manifest; base layers on the same registry are mounted in one request; our
- * layers are checked with HEAD and uploaded only when missing; blobs go up in parallel, each once,
- * before the manifests that name them; children before their index; tags last. Attachments (SBOMs)
- * follow, each under cosign's tag for its subject.
+ * layers are checked with HEAD and uploaded only when missing; blobs go up in parallel (at most
+ * {@code maxUploads} at once across every publish), each once, before the manifests that name
+ * them; children before their index. Attachments (SBOMs) are stored under cosign's tag for their
+ * subject.
+ *
+ * <p>Tags move last, and only when everything else is in place: first every blob (the image's and
+ * its attachments'), then child manifests and the image manifest by digest, then the attachments'
+ * tags (so an SBOM never names an image the registry lacks), then the image's tags, the first one
+ * first. A failure anywhere stops the uploads still running and leaves every tag where it was.
+ * Non-distributable ("foreign") layers, such as Windows base layers, are never pushed: the
+ * registry does not hold them and clients fetch them from their URLs, as in ko.
  */
 public final class RegistryPublisher implements Publisher {
-  private static final String LATEST = "latest";
-  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+  /** ggcr's default number of concurrent uploads, the least we use. */
+  static final int MIN_UPLOADS = 4;
 
   private final RegistryClient client;
   private final String base;
@@ -44,16 +57,18 @@ public final class RegistryPublisher implements Publisher {
   private final boolean tagOnly;
   private final boolean insecure;
   private final Optional<Repository> attachmentRepository;
+  private final Semaphore uploadSlots;
   private final ExecutorService executor;
   private final Log log;
 
   /**
    * @param attachmentRepository where attachments go instead of the image's own repository
    *     ({@code COSIGN_REPOSITORY}), if anywhere else
+   * @param maxUploads the most blob uploads in flight at once (at least {@value #MIN_UPLOADS})
    */
   public RegistryPublisher(
       RegistryClient client, String base, Namer namer, List<String> tags, boolean tagOnly, boolean insecure,
-      Optional<Repository> attachmentRepository, ExecutorService executor, Log log) {
+      Optional<Repository> attachmentRepository, int maxUploads, ExecutorService executor, Log log) {
     if (tags.isEmpty()) {
       throw new IllegalArgumentException("at least one tag is needed to push");
     }
@@ -61,7 +76,7 @@ public final class RegistryPublisher implements Publisher {
       if (tags.size() != 1) {
         throw new IllegalArgumentException("must specify exactly one tag to resolve images into tag-only references");
       }
-      if (tags.get(0).equals(LATEST)) {
+      if (tags.get(0).equals(References.LATEST)) {
         throw new IllegalArgumentException("latest tag cannot be used in tag-only references");
       }
     }
@@ -72,13 +87,14 @@ public final class RegistryPublisher implements Publisher {
     this.tagOnly = tagOnly;
     this.insecure = insecure;
     this.attachmentRepository = attachmentRepository;
+    this.uploadSlots = new Semaphore(Math.max(MIN_UPLOADS, maxUploads));
     this.executor = executor;
     this.log = log;
   }
 
   @Override
   public String publish(Artifact artifact, String reference) throws IOException {
-    String name = namer.name(base, ImportPaths.forRepository(reference));
+    String name = namer.name(base, ImportPath.forRepository(reference));
     List<Tag> targets = new ArrayList<>();
     for (String t : tags) {
       targets.add(Tag.parse(name + ":" + t, insecure));
@@ -87,44 +103,80 @@ public final class RegistryPublisher implements Publisher {
     log.info("Publishing " + first);
     Repository repo = first.repository();
     Access access = Access.push(repo, mountSources(artifact));
-    // Attachments upload their blobs alongside the image, but tag themselves only once the image's
-    // tags exist, so an SBOM never names an image the registry does not have.
-    CompletableFuture<Void> imageTagged = new CompletableFuture<>();
-    CompletableFuture<Void> attachments = run(() -> pushAttachments(access, repo, artifact, imageTagged));
+    TaskGroup group = new TaskGroup(executor);
     try {
-      push(access, repo, artifact, first.tag(), DONE);
+      Uploads uploads = new Uploads(access, repo, group);
+      CompletableFuture<Boolean> imageCheck = group.submit(() -> isPresent(access, repo, first.tag(), artifact));
+      List<PendingAttachment> attachments = attachments(artifact, uploads, group);
+      boolean present = group.joinAll(List.of(imageCheck)).get(0);
+
+      // 1. Every blob, the image's and the attachments', all at once.
+      List<CompletableFuture<Void>> blobs = new ArrayList<>();
+      if (!present) {
+        blobs.add(group.submit(() -> pushBlobs(uploads, artifact)));
+      }
+      for (PendingAttachment a : attachments) {
+        blobs.add(group.submit(() -> {
+          a.uploads.pushImage(a.image);
+          return null;
+        }));
+      }
+      group.joinAll(blobs);
+      // 2. Child manifests by digest; the image's own by digest too when attachments will name it
+      // before any tag does.
+      if (!present) {
+        pushManifestsByDigest(uploads, artifact, !attachments.isEmpty());
+      }
+
+      // 3. The attachments' tags, now that their subjects exist.
+      List<CompletableFuture<Void>> attachmentTags = new ArrayList<>();
+      for (PendingAttachment a : attachments) {
+        attachmentTags.add(group.submit(() -> {
+          a.uploads.putManifest(a.tag, a.image);
+          log.info("Published " + a.name.toUpperCase(Locale.ROOT) + " " + a.uploads.repo + ":" + a.tag);
+          return null;
+        }));
+      }
+      group.joinAll(attachmentTags);
+
+      // 4. The image's tags, the first one first.
+      if (!present) {
+        uploads.putManifest(first.tag(), artifact);
+        log.info(repo + ":" + first.tag() + ": digest: " + artifact.digest() + " size: " + artifact.size());
+      }
       for (Tag other : targets.subList(1, targets.size())) {
         log.info("Tagging " + other);
-        putManifestUnlessPresent(access, repo, other.tag(), artifact);
+        if (!isPresent(access, repo, other.tag(), artifact)) {
+          uploads.putManifest(other.tag(), artifact);
+        }
       }
-      imageTagged.complete(null);
-    } catch (IOException | RuntimeException e) {
-      imageTagged.completeExceptionally(e);
-      try {
-        Futures.join(attachments);
-      } catch (IOException | RuntimeException ignored) {
-        // stopped because the image failed: that failure is the one to report
-      }
+    } catch (IOException | RuntimeException | Error e) {
+      group.cancel();
       throw e;
     }
-    Futures.join(attachments);
-    String ref;
-    if (tagOnly) {
-      ref = name + ":" + tags.get(0);
-    } else if (tags.size() == 1 && !tags.get(0).equals(LATEST)) {
-      ref = name + ":" + tags.get(0) + "@" + artifact.digest();
-    } else {
-      ref = name + "@" + artifact.digest();
-    }
+    String ref = tagOnly ? name + ":" + tags.get(0) : References.withDigest(name, tags, artifact.digest());
     log.info("Published " + ref);
     return ref;
   }
 
+  /** Whether {@code tag} already names this very manifest (then nothing is sent for it). */
+  private boolean isPresent(Access access, Repository repo, String tag, Artifact artifact) throws IOException {
+    Optional<Descriptor> existing = client.headManifest(access, repo, tag);
+    if (existing.isPresent() && existing.get().digest().equals(artifact.digest())) {
+      log.info("existing manifest: " + repo + ":" + tag + "@" + artifact.digest());
+      return true;
+    }
+    return false;
+  }
+
+  /** An attachment (of the artifact or of one of its children) still to be stored under its tag. */
+  private record PendingAttachment(String name, String tag, Image image, Uploads uploads) {}
+
   /**
    * The attachments of the artifact and of its children, as cosign stores them: each a small image
-   * tagged {@code sha256-<subject hex>.<kind>}, pushed in parallel (unless already there).
+   * tagged {@code sha256-<subject hex>.<kind>}; those already under their tag are left out.
    */
-  private void pushAttachments(Access imageAccess, Repository imageRepo, Artifact artifact, CompletableFuture<Void> imageTagged)
+  private List<PendingAttachment> attachments(Artifact artifact, Uploads imageUploads, TaskGroup group)
       throws IOException {
     List<Artifact> subjects = new ArrayList<>(List.of(artifact));
     if (artifact instanceof ImageIndex index) {
@@ -132,19 +184,29 @@ public final class RegistryPublisher implements Publisher {
         subjects.add(index.child(d));
       }
     }
-    Repository repo = attachmentRepository.orElse(imageRepo);
-    Access access = repo.equals(imageRepo) ? imageAccess : Access.push(repo, List.of());
-    List<CompletableFuture<Void>> pushes = new ArrayList<>();
+    Repository repo = attachmentRepository.orElse(imageUploads.repo);
+    Uploads uploads = repo.equals(imageUploads.repo)
+        ? imageUploads
+        : new Uploads(Access.push(repo, List.of()), repo, group);
+    Map<String, CompletableFuture<Boolean>> checks = new LinkedHashMap<>();
+    Map<String, PendingAttachment> byTag = new LinkedHashMap<>();
     for (Artifact subject : subjects) {
       for (Attachment attachment : Attachment.of(subject)) {
         String tag = attachment.tag(subject.digest());
-        pushes.add(run(() -> {
-          push(access, repo, attachment.image(), tag, imageTagged);
-          log.info("Published " + attachment.name().toUpperCase(Locale.ROOT) + " " + repo + ":" + tag);
-        }));
+        Image image = attachment.image();
+        byTag.put(tag, new PendingAttachment(attachment.name(), tag, image, uploads));
+        checks.put(tag, group.submit(() -> isPresent(uploads.access, repo, tag, image)));
       }
     }
-    awaitAll(pushes);
+    List<Boolean> present = group.joinAll(List.copyOf(checks.values()));
+    List<PendingAttachment> out = new ArrayList<>();
+    int i = 0;
+    for (PendingAttachment a : byTag.values()) {
+      if (!present.get(i++)) {
+        out.add(a);
+      }
+    }
+    return out;
   }
 
   /** Repositories our base layers come from, so the token also covers pulling them for mounts. */
@@ -160,67 +222,101 @@ public final class RegistryPublisher implements Publisher {
     return List.copyOf(sources);
   }
 
-  /** Pushes blobs and child manifests, then, once {@code before} is done, the manifest under {@code tag}. */
-  private void push(Access access, Repository repo, Artifact artifact, String tag, CompletableFuture<Void> before)
-      throws IOException {
-    Optional<Descriptor> existing = client.headManifest(access, repo, tag);
-    if (existing.isPresent() && existing.get().digest().equals(artifact.digest())) {
-      log.info("existing manifest: " + repo + ":" + tag + "@" + artifact.digest());
-      return;
-    }
-    Uploads uploads = new Uploads(access, repo);
+  /** The blobs of the image, or of every child of the index (children in parallel). */
+  private Void pushBlobs(Uploads uploads, Artifact artifact) throws IOException {
     if (artifact instanceof Image image) {
       uploads.pushImage(image);
     } else if (artifact instanceof ImageIndex index) {
       List<CompletableFuture<Void>> children = new ArrayList<>();
-      for (Descriptor d : index.indexManifest().manifests()) {
-        if (!(index.child(d) instanceof Image child)) {
-          throw new IOException("index " + index.digest() + " nests another index; ko builds never do");
-        }
-        children.add(run(() -> {
+      for (Image child : children(index)) {
+        children.add(uploads.group.submit(() -> {
           uploads.pushImage(child);
-          client.putManifest(access, repo, child.digest().toString(), child.mediaType(), child.rawManifest());
+          return null;
         }));
       }
-      awaitAll(children);
+      uploads.group.joinAll(children);
     }
-    Futures.join(before);
-    client.putManifest(access, repo, tag, artifact.mediaType(), artifact.rawManifest());
-    log.info(repo + ":" + tag + ": digest: " + artifact.digest() + " size: " + artifact.size());
+    return null;
   }
 
-  private void putManifestUnlessPresent(Access access, Repository repo, String tag, Artifact artifact) throws IOException {
-    Optional<Descriptor> existing = client.headManifest(access, repo, tag);
-    if (existing.isPresent() && existing.get().digest().equals(artifact.digest())) {
-      return;
+  /** The children's manifests by digest (in parallel), then, if {@code self}, the artifact's own. */
+  private void pushManifestsByDigest(Uploads uploads, Artifact artifact, boolean self) throws IOException {
+    if (artifact instanceof ImageIndex index) {
+      List<CompletableFuture<Void>> children = new ArrayList<>();
+      for (Image child : children(index)) {
+        children.add(uploads.group.submit(() -> {
+          uploads.putManifest(child.digest().toString(), child);
+          return null;
+        }));
+      }
+      uploads.group.joinAll(children);
     }
-    client.putManifest(access, repo, tag, artifact.mediaType(), artifact.rawManifest());
+    if (self) {
+      uploads.putManifest(artifact.digest().toString(), artifact);
+    }
   }
 
-  /** The blob uploads of one publish: each digest is sent at most once, however many images share it. */
+  private static List<Image> children(ImageIndex index) throws IOException {
+    List<Image> out = new ArrayList<>();
+    for (Descriptor d : index.indexManifest().manifests()) {
+      if (!(index.child(d) instanceof Image child)) {
+        throw new IOException("index " + index.digest() + " nests another index; ko builds never do");
+      }
+      out.add(child);
+    }
+    return out;
+  }
+
+  /**
+   * The blob uploads of one publish: each digest is sent at most once, however many images share
+   * it, and no more than {@code uploadSlots} allows at once.
+   */
   private final class Uploads {
     private final Access access;
     private final Repository repo;
+    private final TaskGroup group;
     private final ConcurrentMap<Digest, CompletableFuture<Void>> blobs = new ConcurrentHashMap<>();
 
-    Uploads(Access access, Repository repo) {
+    Uploads(Access access, Repository repo, TaskGroup group) {
       this.access = access;
       this.repo = repo;
+      this.group = group;
+    }
+
+    void putManifest(String identifier, Artifact artifact) throws IOException {
+      client.putManifest(access, repo, identifier, artifact.mediaType(), artifact.rawManifest());
     }
 
     void pushImage(Image image) throws IOException {
       List<CompletableFuture<Void>> pending = new ArrayList<>();
       for (Layer layer : image.layers()) {
+        if (!layer.mediaType().isDistributable()) {
+          log.info("skipping foreign layer " + layer.digest() + " (" + layer.mediaType() + ")");
+          continue;
+        }
         pending.add(blob(layer.digest(), () -> pushLayer(layer)));
       }
       byte[] config = image.rawConfig();
       Digest configDigest = image.configDescriptor().digest();
       pending.add(blob(configDigest, () -> pushBytes(configDigest, config)));
-      awaitAll(pending);
+      group.joinAll(pending);
     }
 
     private CompletableFuture<Void> blob(Digest digest, IoAction action) {
-      return blobs.computeIfAbsent(digest, d -> run(action));
+      return blobs.computeIfAbsent(digest, d -> group.submit(() -> {
+        try {
+          uploadSlots.acquire();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while waiting to upload " + digest);
+        }
+        try {
+          action.run();
+        } finally {
+          uploadSlots.release();
+        }
+        return null;
+      }));
     }
 
     private void pushLayer(Layer layer) throws IOException {
@@ -249,24 +345,5 @@ public final class RegistryPublisher implements Publisher {
   @FunctionalInterface
   private interface IoAction {
     void run() throws IOException;
-  }
-
-  private CompletableFuture<Void> run(IoAction action) {
-    return Futures.async(() -> {
-      action.run();
-      return null;
-    }, executor);
-  }
-
-  /** Waits for every upload; the first failure stops waiting and is what the caller sees. */
-  private static void awaitAll(List<CompletableFuture<Void>> futures) throws IOException {
-    for (CompletableFuture<Void> f : futures) {
-      try {
-        Futures.join(f);
-      } catch (IOException | RuntimeException e) {
-        futures.forEach(other -> other.cancel(true));
-        throw e;
-      }
-    }
   }
 }

@@ -1,7 +1,9 @@
 package dev.ko.publish;
 
+import dev.ko.io.AtomicFile;
 import dev.ko.log.Log;
 import dev.ko.name.BadNameException;
+import dev.ko.name.ImportPath;
 import dev.ko.name.Tag;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.Descriptor;
@@ -9,13 +11,8 @@ import dev.ko.oci.DockerArchive;
 import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
 import dev.ko.oci.Platform;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,14 +45,15 @@ public final class TarballPublisher implements Publisher {
 
   @Override
   public String publish(Artifact artifact, String reference) throws IOException {
-    String name = namer.name(base, ImportPaths.forRepository(reference));
+    String name = namer.name(base, ImportPath.forRepository(reference));
     List<DockerArchive.Entry> mine = new ArrayList<>();
     if (artifact instanceof Image image) {
       mine.add(new DockerArchive.Entry(image, repoTags(name, tags, "")));
     } else {
       ImageIndex index = (ImageIndex) artifact;
       List<Descriptor> children = index.indexManifest().manifests();
-      Descriptor plain = defaultChild(children);
+      // The $GOOS/$GOARCH child gets the plain tags; without one, the first child does.
+      Descriptor plain = LocalImages.child(index, defaultPlatform).orElse(children.isEmpty() ? null : children.get(0));
       for (Descriptor d : children) {
         if (!(index.child(d) instanceof Image image)) {
           throw new IOException("failed to save " + reference + " to " + file + ": nested index " + d.digest());
@@ -70,16 +68,6 @@ public final class TarballPublisher implements Publisher {
       entries.addAll(mine);
     }
     return References.withDigest(name, tags, artifact.digest());
-  }
-
-  private Descriptor defaultChild(List<Descriptor> children) {
-    for (Descriptor d : children) {
-      Platform p = d.platform();
-      if (p != null && p.os().equals(defaultPlatform.os()) && p.architecture().equals(defaultPlatform.architecture())) {
-        return d;
-      }
-    }
-    return children.isEmpty() ? null : children.get(0);
   }
 
   private static String platformSuffix(Platform p, Descriptor d) {
@@ -110,7 +98,7 @@ public final class TarballPublisher implements Publisher {
     return out;
   }
 
-  /** Writes the archive next to its final name and renames it, so a failure leaves no partial file. */
+  /** Writes the archive (0644, as ko does) next to its final name and renames it, so a failure leaves no partial file. */
   @Override
   public void close() throws IOException {
     List<DockerArchive.Entry> all;
@@ -118,22 +106,10 @@ public final class TarballPublisher implements Publisher {
       all = List.copyOf(entries);
     }
     log.info("Saving " + file);
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
     try {
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-        DockerArchive.write(all, out);
-      }
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
+      AtomicFile.write(file, AtomicFile.SHARED, out -> DockerArchive.write(all, out));
     } catch (IOException e) {
       throw new IOException("failed to save " + file + ": " + e.getMessage(), e);
-    } finally {
-      Files.deleteIfExists(tmp);
     }
     log.info("Saved " + file);
   }

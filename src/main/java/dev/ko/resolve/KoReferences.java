@@ -1,6 +1,6 @@
 package dev.ko.resolve;
 
-import dev.ko.build.Builder;
+import dev.ko.name.ImportPath;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,7 +38,7 @@ final class KoReferences {
         continue;
       }
       if (n instanceof ScalarNode s) {
-        if (s.getTag().equals(Tag.STR) && s.getValue().startsWith(Builder.STRICT_SCHEME)) {
+        if (s.getTag().equals(Tag.STR) && ImportPath.isStrict(s.getValue())) {
           out.add(new Found(s, s.getValue().strip()));
         }
       } else if (n instanceof MappingNode m) {

@@ -1,6 +1,8 @@
 package dev.ko.resolve;
 
 import dev.ko.build.Builder;
+import dev.ko.concurrent.Futures;
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.oci.Artifact;
 import dev.ko.publish.Publisher;
 import java.io.IOException;
@@ -13,10 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 
 /**
  * {@code ko resolve}: finds the {@code ko://} references in YAML files, builds each distinct one
@@ -39,9 +39,9 @@ public final class Resolver {
 
   private final Builder builder;
   private final Publisher publisher;
-  private final Executor executor;
+  private final ExecutorService executor;
 
-  public Resolver(Builder builder, Publisher publisher, Executor executor) {
+  public Resolver(Builder builder, Publisher publisher, ExecutorService executor) {
     this.builder = builder;
     this.publisher = publisher;
     this.executor = executor;
@@ -97,78 +97,70 @@ public final class Resolver {
 
   /** Every reference must name a main package; checked in parallel, the first failure in file order reported. */
   private void check(Map<String, String> fileOf) throws IOException {
+    TaskGroup group = new TaskGroup(executor);
     Map<String, CompletableFuture<Void>> checks = new LinkedHashMap<>();
     for (String ref : fileOf.keySet()) {
-      checks.put(ref, CompletableFuture.runAsync(() -> {
-        try {
-          builder.checkSupported(ref);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }, executor));
-    }
-    for (Map.Entry<String, CompletableFuture<Void>> c : checks.entrySet()) {
-      String ref = c.getKey();
-      inFile(fileOf.get(ref), () -> {
-        try {
-          await(c.getValue());
-        } catch (InterruptedIOException e) {
-          throw e;
-        } catch (IOException | RuntimeException e) {
-          throw new IllegalArgumentException("error resolving image references: found strict reference but " + ref
-              + " is not a valid import path: " + message(e), e);
-        }
+      checks.put(ref, group.submit(() -> {
+        builder.checkSupported(ref);
         return null;
-      });
+      }));
+    }
+    try {
+      for (Map.Entry<String, CompletableFuture<Void>> c : checks.entrySet()) {
+        String ref = c.getKey();
+        inFile(fileOf.get(ref), () -> {
+          try {
+            return Futures.join(c.getValue());
+          } catch (InterruptedIOException e) {
+            throw e;
+          } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("error resolving image references: found strict reference but " + ref
+                + " is not a valid import path: " + message(e), e);
+          }
+        });
+      }
+    } catch (IOException | RuntimeException e) {
+      group.cancel();
+      throw e;
     }
   }
 
   /**
    * Builds every reference at once, then publishes them all at once: a failed build leaves the
-   * registry (and its tags) untouched. The first failure fails the whole.
+   * registry (and its tags) untouched. The first failure fails the whole and stops the rest.
    */
   private Map<String, String> buildAndPublish(Map<String, String> fileOf) throws IOException {
-    Map<String, CompletableFuture<Artifact>> builds = new LinkedHashMap<>();
-    for (String ref : fileOf.keySet()) {
-      builds.put(ref, CompletableFuture.supplyAsync(() -> inFileUnchecked(fileOf.get(ref), () -> {
+    List<String> refs = List.copyOf(fileOf.keySet());
+    TaskGroup builds = new TaskGroup(executor);
+    List<CompletableFuture<Artifact>> building = new ArrayList<>();
+    for (String ref : refs) {
+      building.add(builds.submit(() -> inFile(fileOf.get(ref), () -> {
         try {
           return builder.build(ref);
         } catch (IOException | RuntimeException e) {
           throw rethrow("error resolving image references: error building \"" + ref + "\": ", e);
         }
-      }), executor));
+      })));
     }
-    Map<String, Artifact> artifacts = allOrFirstFailure(builds);
-    Map<String, CompletableFuture<String>> publishes = new LinkedHashMap<>();
-    for (String ref : fileOf.keySet()) {
-      publishes.put(ref, CompletableFuture.supplyAsync(() -> inFileUnchecked(fileOf.get(ref), () -> {
+    List<Artifact> artifacts = builds.joinAll(building);
+    TaskGroup publishes = new TaskGroup(executor);
+    List<CompletableFuture<String>> publishing = new ArrayList<>();
+    for (int i = 0; i < refs.size(); i++) {
+      String ref = refs.get(i);
+      Artifact artifact = artifacts.get(i);
+      publishing.add(publishes.submit(() -> inFile(fileOf.get(ref), () -> {
         try {
-          return publisher.publish(artifacts.get(ref), ref);
+          return publisher.publish(artifact, ref);
         } catch (IOException | RuntimeException e) {
           throw rethrow("error resolving image references: error publishing " + ref + ": ", e);
         }
-      }), executor));
+      })));
     }
-    return allOrFirstFailure(publishes);
-  }
-
-  /** Every result, or the first failure as soon as it happens (the others are cancelled). */
-  private static <T> Map<String, T> allOrFirstFailure(Map<String, CompletableFuture<T>> futures) throws IOException {
-    CompletableFuture<Void> firstFailure = new CompletableFuture<>();
-    futures.values().forEach(f -> f.whenComplete((v, t) -> {
-      if (t != null) {
-        firstFailure.completeExceptionally(t);
-      }
-    }));
-    CompletableFuture<Void> all = CompletableFuture.allOf(futures.values().toArray(CompletableFuture[]::new));
-    try {
-      await(CompletableFuture.anyOf(all, firstFailure));
-    } catch (IOException | RuntimeException e) {
-      futures.values().forEach(f -> f.cancel(true));
-      throw e;
+    List<String> published = publishes.joinAll(publishing);
+    Map<String, String> out = new LinkedHashMap<>();
+    for (int i = 0; i < refs.size(); i++) {
+      out.put(refs.get(i), published.get(i));
     }
-    Map<String, T> out = new LinkedHashMap<>();
-    futures.forEach((ref, f) -> out.put(ref, f.join()));
     return out;
   }
 
@@ -232,14 +224,6 @@ public final class Resolver {
     }
   }
 
-  private static <T> T inFileUnchecked(String name, Step<T> step) {
-    try {
-      return inFile(name, step);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /** The same kind of exception with context in front of its message. */
   private static RuntimeException rethrow(String context, Exception e) throws IOException {
     if (e instanceof UncheckedIOException u) {
@@ -258,32 +242,4 @@ public final class Resolver {
     String m = e.getMessage();
     return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
   }
-
-  /** Waits, interruptibly, and unwraps the failure. */
-  private static <T> T await(CompletableFuture<T> f) throws IOException {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("cancelled");
-    } catch (CancellationException e) {
-      throw new InterruptedIOException("cancelled");
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof UncheckedIOException u) {
-        throw u.getCause();
-      }
-      if (c instanceof IOException io) {
-        throw io;
-      }
-      if (c instanceof RuntimeException r) {
-        throw r;
-      }
-      if (c instanceof Error err) {
-        throw err;
-      }
-      throw new IOException(c);
-    }
-  }
-
 }

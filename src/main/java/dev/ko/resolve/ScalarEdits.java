@@ -1,5 +1,6 @@
 package dev.ko.resolve;
 
+import dev.ko.name.ImportPath;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.common.ScalarStyle;
@@ -129,7 +130,7 @@ final class ScalarEdits {
     while (contentEnd < end && text.charAt(contentEnd) != '\n' && text.charAt(contentEnd) != '\r') {
       contentEnd++;
     }
-    if (content >= contentEnd || !text.startsWith("ko://", content)) {
+    if (content >= contentEnd || !text.startsWith(ImportPath.SCHEME, content)) {
       int line = node.getStartMark().orElseThrow().getLine() + 1;
       throw new IllegalStateException(
           "block scalar at line " + line + " of " + file.name() + " does not start with its value");

@@ -3,7 +3,6 @@ package dev.ko.resolve;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,16 +25,11 @@ final class Selection {
   private final List<Node> roots;
   private final Set<Node> droppedItems;
   private final List<Edit> deletions;
-  private final Set<Integer> droppedDocuments;
-  private final List<Edit> droppedItemRanges;
 
-  private Selection(List<Node> roots, Set<Node> droppedItems, List<Edit> deletions, Set<Integer> droppedDocuments,
-      List<Edit> droppedItemRanges) {
+  private Selection(List<Node> roots, Set<Node> droppedItems, List<Edit> deletions) {
     this.roots = roots;
     this.droppedItems = droppedItems;
     this.deletions = deletions;
-    this.droppedDocuments = droppedDocuments;
-    this.droppedItemRanges = droppedItemRanges;
   }
 
   /** Roots of the kept documents. */
@@ -53,13 +47,15 @@ final class Selection {
     return deletions;
   }
 
-  /** Whether a scalar of the input is gone from the output. */
+  /**
+   * Whether a scalar of the input is gone from the output: it starts inside a deletion (each one
+   * covers a dropped document or item whole, and nothing that is kept). An empty scalar (a null
+   * document's) has no text of its own: the parser places it at the next token, which may be just
+   * where the deletion ends.
+   */
   boolean drops(YamlFile.Scalar s) {
-    if (droppedDocuments.contains(s.document())) {
-      return true;
-    }
-    for (Edit r : droppedItemRanges) {
-      if (r.start() <= s.start() && s.start() < r.end()) {
+    for (Edit d : deletions) {
+      if (d.start() <= s.start() && (s.start() < d.end() || s.start() == d.end() && s.value().isEmpty())) {
         return true;
       }
     }
@@ -70,7 +66,7 @@ final class Selection {
   static Selection all(YamlFile file) {
     List<Node> roots = new ArrayList<>();
     file.documents().forEach(d -> roots.add(d.root()));
-    return new Selection(roots, Set.of(), List.of(), Set.of(), List.of());
+    return new Selection(roots, Set.of(), List.of());
   }
 
   /** ko's rules: null documents go silently, other documents must be Kubernetes objects. */
@@ -78,8 +74,6 @@ final class Selection {
     List<Node> roots = new ArrayList<>();
     Set<Node> dropped = Collections.newSetFromMap(new IdentityHashMap<>());
     List<Edit> deletions = new ArrayList<>();
-    List<Edit> droppedRanges = new ArrayList<>();
-    Set<Integer> droppedDocuments = new HashSet<>();
     for (int index = 0; index < file.documents().size(); index++) {
       YamlFile.Document doc = file.documents().get(index);
       Node root = doc.root();
@@ -101,11 +95,6 @@ final class Selection {
         keep = !matching.isEmpty();
         if (keep && matching.size() < items.getValue().size()) {
           deletions.addAll(itemDeletions(file, items, dropped));
-          for (Node item : items.getValue()) {
-            if (dropped.contains(item)) {
-              droppedRanges.add(Edit.delete(file.start(item), file.end(item)));
-            }
-          }
         }
       } else {
         keep = selector.matches(labels(root));
@@ -114,10 +103,9 @@ final class Selection {
         roots.add(root);
       } else {
         deletions.add(Edit.delete(doc.start(), doc.end()));
-        droppedDocuments.add(index);
       }
     }
-    return new Selection(roots, dropped, deletions, droppedDocuments, droppedRanges);
+    return new Selection(roots, dropped, deletions);
   }
 
   /** The object's kind; empty for a null document; an error unless it has string apiVersion and kind. */

@@ -54,18 +54,16 @@ public final class Selector {
     }
   }
 
-  private final String text;
   private final List<Requirement> requirements;
 
-  private Selector(String text, List<Requirement> requirements) {
-    this.text = text;
+  private Selector(List<Requirement> requirements) {
     this.requirements = List.copyOf(requirements);
   }
 
   /** Parses a selector; an empty string selects everything. */
   public static Selector parse(String selector) {
     try {
-      return new Selector(selector, new Parser(selector).requirements());
+      return new Selector(new Parser(selector).requirements());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("unable to parse selector \"" + selector + "\": " + e.getMessage(), e);
     }
@@ -79,15 +77,6 @@ public final class Selector {
       }
     }
     return true;
-  }
-
-  List<Requirement> requirements() {
-    return requirements;
-  }
-
-  @Override
-  public String toString() {
-    return text;
   }
 
   /** Recursive descent over the tokens of Kubernetes' selector lexer. */

@@ -9,6 +9,8 @@ import dev.ko.testing.GoModules;
 import dev.ko.testing.KoRunner;
 import dev.ko.testing.RecordingKubectl;
 import dev.ko.testing.TestBed;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -144,6 +146,49 @@ class KubectlIntegrationTest {
   }
 
   @Test
+  void kubectlExitingZeroBeforeReadingTheYamlIsAFailure() throws Exception {
+    Path module = module();
+    RecordingKubectl kubectl = RecordingKubectl.failingAtOnce(tmp.resolve("kubectl"), 0);
+    String repo = "it-apply-zero-" + Long.toHexString(System.nanoTime());
+    Map<String, String> env = ResolveIntegrationTest.env(bed, tmp, repo);
+    env.put("PATH", kubectl.path());
+    KoRunner.Result r = KoRunner.in(module, env).run("apply", "-f", "config");
+    assertThat(r.exit()).as(r.describe()).isEqualTo(1);
+    assertThat(r.stdout()).isEmpty();
+    assertThat(r.stderr()).endsWith("Error: error executing 'kubectl apply': kubectl exited (status 0) before "
+        + "reading the resolved configuration, so nothing was applied\n");
+    assertThat(bed.tags(repo + "/hello-" + ResolveIntegrationTest.md5(MODULE + "/cmd/hello")))
+        .as("the builds were stopped before publishing").isEmpty();
+  }
+
+  @Test
+  void embeddedRunStopsReadingItsInputOnceKubectlExits() throws Exception {
+    Path module = module();
+    RecordingKubectl kubectl = RecordingKubectl.failingAtOnce(tmp.resolve("kubectl"), 0);
+    Map<String, String> env = ResolveIntegrationTest.env(bed, tmp, "it-run-stdin");
+    env.put("PATH", kubectl.path());
+    // An input that never ends, as an embedding caller's pipe may be.
+    try (PipedOutputStream neverWritten = new PipedOutputStream();
+        PipedInputStream in = new PipedInputStream(neverWritten)) {
+      KoRunner.Result r = KoRunner.in(module, env).run(in, "run", "./cmd/hello");
+      assertThat(r.exit()).as(r.describe()).isZero();
+      assertThat(kubectl.ran()).isTrue();
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (!kubectlThreads().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(kubectlThreads()).as("no thread still copies our input to a kubectl that is gone").isEmpty();
+    }
+  }
+
+  private static List<String> kubectlThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("kubectl-"))
+        .map(Thread::getName)
+        .toList();
+  }
+
+  @Test
   void aFailedBuildStopsKubectlAndAppliesNothing() throws Exception {
     Path module = module();
     Files.writeString(module.resolve("config/c-bad.yaml"), "image: ko://example.com/app/lib\n");
@@ -190,6 +235,8 @@ class KubectlIntegrationTest {
     RecordingKubectl kubectl = RecordingKubectl.create(tmp.resolve("kubectl"), 0);
     Map<String, String> env = ResolveIntegrationTest.env(bed, tmp, "it-run-bad");
     env.put("PATH", kubectl.path());
+    // Checked before the publisher is made (which would fail on this repository).
+    env.put("KO_DOCKER_REPO", "Not/A/Repo");
     KoRunner.Result flagFirst = KoRunner.in(module, env).run("run", "--platform=linux/amd64", "./cmd/hello");
     assertThat(flagFirst.exit()).isEqualTo(1);
     assertThat(flagFirst.stdout()).isEmpty();

@@ -14,12 +14,18 @@ import dev.ko.testing.Repo;
 import dev.ko.testing.TestBed;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -134,6 +140,21 @@ class PublishTargetsIntegrationTest {
     Path out = module().resolve("out");
     assertThat(Files.readAllLines(out.resolve("refs.txt"))).as("the index and each child")
         .containsExactly(name + "@" + indexDigest, name + "@" + children.get(0), name + "@" + children.get(1));
+
+    // Every file written is 0644 (less what the umask takes away), as ko writes them: not the 0600
+    // of a temporary file.
+    Path probe = Files.write(tmp.resolve("umask-probe"), new byte[0]);
+    Set<PosixFilePermission> expected = EnumSet.copyOf(PosixFilePermissions.fromString("rw-r--r--"));
+    expected.retainAll(Files.getPosixFilePermissions(probe));
+    List<Path> written;
+    try (Stream<Path> files = Files.walk(out)) {
+      written = files.filter(Files::isRegularFile).collect(Collectors.toList());
+    }
+    assertThat(written).hasSizeGreaterThan(8);
+    for (Path f : written) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).as(out.relativize(f).toString())
+          .isEqualTo(PosixFilePermissions.toString(expected));
+    }
 
     // The layout: a valid OCI layout whose one entry is our index, read by skopeo.
     JsonNode layoutIndex = JSON.readTree(out.resolve("layout/index.json").toFile());

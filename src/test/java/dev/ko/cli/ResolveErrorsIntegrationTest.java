@@ -105,6 +105,11 @@ class ResolveErrorsIntegrationTest {
     Path module = module();
     assertThat(failure(KoRunner.in(module, env()).run("resolve", "-f", "config", "-f", "config/nope.yaml")))
         .isEqualTo("Error: error enumerating files: config/nope.yaml: no such file or directory");
+    // The files are read before the publisher is made (which would fail on this repository).
+    Map<String, String> badRepo = env();
+    badRepo.put("KO_DOCKER_REPO", "Not/A/Repo");
+    assertThat(failure(KoRunner.in(module, badRepo).run("resolve", "-f", "config/nope.yaml")))
+        .isEqualTo("Error: error enumerating files: config/nope.yaml: no such file or directory");
     assertThat(failure(KoRunner.in(module, env()).run("resolve", "-f", "https://example.com/x.yaml")))
         .isEqualTo("Error: error enumerating files: https://example.com/x.yaml: URLs are not supported, "
             + "download the file and pass its path");

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -13,6 +16,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +74,64 @@ class DockerEngineTest {
     assertThatThrownBy(() -> engine.tag("ko.local/x:abc", "ko.local/x", "v1"))
         .hasMessageContaining("No such image: x:abc (status 404)");
     assertThat(request.get()).startsWith("POST /images/ko.local/x:abc/tag?repo=ko.local%2Fx&tag=v1 HTTP/1.1\r\n");
+  }
+
+  @Test
+  void aDaemonThatNeverAnswersIsGivenUpOn() throws Exception {
+    Path socket = tmp.resolve("hung.sock");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(socket));
+      CompletableFuture<SocketChannel> accepted = CompletableFuture.supplyAsync(() -> {
+        try {
+          return server.accept(); // and then never reads or answers
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      DockerEngine engine = DockerEngine.fromDockerHost("unix://" + socket, false)
+          .withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(500));
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> engine.tag("ko.local/x:abc", "ko.local/x", "v1"))
+          .hasMessage("the Docker daemon at unix://" + socket + " stopped responding: nothing sent or received for 500 ms");
+      // A body the daemon does not read: writing stops making progress.
+      assertThatThrownBy(() -> engine.load(out -> {
+        byte[] chunk = new byte[1 << 20];
+        for (int i = 0; i < 256; i++) {
+          out.write(chunk);
+        }
+      })).hasMessageContaining("stopped responding");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+      accepted.get().close();
+    }
+  }
+
+  @Test
+  void aDaemonThatDoesNotAcceptIsGivenUpOn() throws Exception {
+    // A listening TCP socket whose accept queue is full drops further connection attempts.
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      List<Socket> queued = new ArrayList<>();
+      try {
+        for (int i = 0; i < 4; i++) {
+          Socket s = new Socket();
+          try {
+            s.connect(server.getLocalSocketAddress(), 300);
+            queued.add(s);
+          } catch (IOException e) {
+            s.close();
+          }
+        }
+        DockerEngine engine = DockerEngine.fromDockerHost("tcp://127.0.0.1:" + server.getLocalPort(), false)
+            .withTimeouts(Duration.ofMillis(500), Duration.ofMillis(500));
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> engine.tag("a", "b", "c")).hasMessageStartingWith(
+            "cannot connect to the Docker daemon at tcp://127.0.0.1:" + server.getLocalPort());
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+      } finally {
+        for (Socket s : queued) {
+          s.close();
+        }
+      }
+    }
   }
 
   @Test

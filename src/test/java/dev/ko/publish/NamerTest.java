@@ -2,6 +2,7 @@ package dev.ko.publish;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ko.name.ImportPath;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -41,7 +42,10 @@ class NamerTest {
 
   @Test
   void importPathsForRepositoriesAreStrippedAndLowerCased() {
-    assertThat(ImportPaths.strip("ko://example.org/Sample/cmd/App")).isEqualTo("example.org/Sample/cmd/App");
-    assertThat(ImportPaths.forRepository("ko://example.org/Sample/cmd/App")).isEqualTo("example.org/sample/cmd/app");
+    assertThat(ImportPath.strip("ko://example.org/Sample/cmd/App")).isEqualTo("example.org/Sample/cmd/App");
+    assertThat(ImportPath.strip("example.org/x")).isEqualTo("example.org/x");
+    assertThat(ImportPath.isStrict("ko://example.org/x")).isTrue();
+    assertThat(ImportPath.isStrict("example.org/x")).isFalse();
+    assertThat(ImportPath.forRepository("ko://example.org/Sample/cmd/App")).isEqualTo("example.org/sample/cmd/app");
   }
 }

@@ -3,6 +3,7 @@ package dev.ko.testing;
 import dev.ko.cli.Cli;
 import dev.ko.config.Env;
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -52,12 +53,17 @@ public final class KoRunner {
   }
 
   public Result run(String... args) {
+    return run(new ByteArrayInputStream(stdin), args);
+  }
+
+  /** Runs with this standard input (one that blocks, say, as an embedding caller's pipe may). */
+  public Result run(InputStream in, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit;
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      exit = Cli.run(args, new Env(env), workingDirectory, new ByteArrayInputStream(stdin), o, e);
+      exit = Cli.run(args, new Env(env), workingDirectory, in, o, e);
     }
     return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
