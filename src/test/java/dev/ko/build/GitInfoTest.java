@@ -1,13 +1,12 @@
 package dev.ko.build;
 
+import dev.ko.testing.RecordingLog;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ko.log.Log;
 import dev.ko.testing.GitRepo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -17,16 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 class GitInfoTest {
   @TempDir Path dir;
 
-  private final List<String> logged = new ArrayList<>();
-  private final Log log = new Log() {
-    @Override
-    public void info(String line) {
-      logged.add(line);
-    }
-
-    @Override
-    public void debug(String line) {}
-  };
+  private final RecordingLog log = new RecordingLog();
+  private final List<String> logged = log.lines;
 
   private static final Map<String, String> ENV = Map.of("PATH", System.getenv("PATH"), "HOME", "/nonexistent",
       "GIT_CONFIG_GLOBAL", "/dev/null", "GIT_CONFIG_NOSYSTEM", "1");

@@ -1,5 +1,6 @@
 package dev.ko.build;
 
+import dev.ko.testing.RecordingLog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -471,19 +472,6 @@ class GoBuilderTest {
       children.add(child);
     }
     return BuiltIndex.of(new IndexManifest(2, MediaType.OCI_INDEX, ds, null, null), children);
-  }
-
-  /** Info lines, as the CLI would print them. */
-  private static final class RecordingLog implements Log {
-    final List<String> lines = Collections.synchronizedList(new ArrayList<>());
-
-    @Override
-    public void info(String line) {
-      lines.add(line);
-    }
-
-    @Override
-    public void debug(String line) {}
   }
 
   private static void await(CountDownLatch latch, String what) throws IOException {

@@ -1,12 +1,11 @@
 package dev.ko.config;
 
+import dev.ko.testing.RecordingLog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ko.log.Log;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,16 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 class KoConfigTest {
   @TempDir Path dir;
 
-  private final List<String> logged = new ArrayList<>();
-  private final Log log = new Log() {
-    @Override
-    public void info(String line) {
-      logged.add(line);
-    }
-
-    @Override
-    public void debug(String line) {}
-  };
+  private final RecordingLog log = new RecordingLog();
+  private final List<String> logged = log.lines;
 
   private KoConfig load(String yaml, Map<String, String> env) throws Exception {
     Files.writeString(dir.resolve(".ko.yaml"), yaml);

@@ -1,9 +1,9 @@
 package dev.ko.registry;
 
+import dev.ko.testing.RecordingLog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ko.log.Log;
 import dev.ko.name.Repository;
 import dev.ko.oci.Digest;
 import dev.ko.registry.StubRegistry.Request;
@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,18 +37,8 @@ class RegistryRedirectsTest {
   @TempDir Path tmp;
 
   private final List<StubRegistry> stubs = new ArrayList<>();
-  private final List<String> debug = Collections.synchronizedList(new ArrayList<>());
-  private final Log log = new Log() {
-    @Override
-    public void info(String line) {
-      debug.add(line);
-    }
-
-    @Override
-    public void debug(String line) {
-      debug.add(line);
-    }
-  };
+  private final RecordingLog log = new RecordingLog();
+  private final List<String> debug = log.everything;
 
   @AfterEach
   void stop() {
