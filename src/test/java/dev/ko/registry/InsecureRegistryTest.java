@@ -1,5 +1,6 @@
 package dev.ko.registry;
 
+import dev.ko.testing.ServerCertificate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,18 +9,14 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.ko.log.Log;
 import dev.ko.name.Repository;
 import dev.ko.oci.MediaType;
-import dev.ko.testing.Proc;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,27 +41,11 @@ class InsecureRegistryTest {
   /** A certificate for registry.invalid, served on 127.0.0.1: its name never matches. */
   @BeforeAll
   static void certificate() throws Exception {
-    Path store = keys.resolve("server.p12");
-    certPem = keys.resolve("server.pem");
-    run("keytool", "-genkeypair", "-alias", "stub", "-keyalg", "RSA", "-keysize", "2048",
-        "-dname", "CN=registry.invalid", "-ext", "SAN=dns:registry.invalid", "-validity", "2", "-storetype", "PKCS12",
-        "-keystore", store.toString(), "-storepass", "changeit");
-    run("keytool", "-exportcert", "-rfc", "-alias", "stub", "-keystore", store.toString(), "-storepass", "changeit",
-        "-file", certPem.toString());
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (var in = Files.newInputStream(store)) {
-      ks.load(in, "changeit".toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, "changeit".toCharArray());
-    serverTls = SSLContext.getInstance("TLS");
-    serverTls.init(kmf.getKeyManagers(), null, null);
+    ServerCertificate cert = ServerCertificate.create(keys, "registry.invalid", "dns:registry.invalid");
+    serverTls = cert.serverTls();
+    certPem = cert.pem();
   }
 
-  private static void run(String... cmd) throws Exception {
-    Proc.Result r = Proc.run(keys, Map.of(), List.of(cmd));
-    assertThat(r.exit()).as(r.stderr()).isZero();
-  }
 
   @BeforeEach
   void start() throws Exception {

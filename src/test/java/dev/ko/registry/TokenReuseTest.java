@@ -1,12 +1,12 @@
 package dev.ko.registry;
 
+import dev.ko.testing.ServerCertificate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import dev.ko.testing.Proc;
 import dev.ko.log.Log;
 import dev.ko.name.Repository;
 import dev.ko.oci.Digest;
@@ -15,9 +15,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +23,6 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,27 +71,11 @@ class TokenReuseTest {
   /** A TLS stub: a JDK HttpServer would not answer the HTTPS try a local registry gets first. */
   @BeforeAll
   static void certificate() throws Exception {
-    Path store = keys.resolve("server.p12");
-    certPem = keys.resolve("server.pem");
-    run("keytool", "-genkeypair", "-alias", "stub", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
-        "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
-        "-storepass", "changeit");
-    run("keytool", "-exportcert", "-rfc", "-alias", "stub", "-keystore", store.toString(), "-storepass", "changeit",
-        "-file", certPem.toString());
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (var in = Files.newInputStream(store)) {
-      ks.load(in, "changeit".toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, "changeit".toCharArray());
-    serverTls = SSLContext.getInstance("TLS");
-    serverTls.init(kmf.getKeyManagers(), null, null);
+    ServerCertificate cert = ServerCertificate.create(keys, "localhost", "ip:127.0.0.1");
+    serverTls = cert.serverTls();
+    certPem = cert.pem();
   }
 
-  private static void run(String... cmd) throws Exception {
-    Proc.Result r = Proc.run(keys, java.util.Map.of(), List.of(cmd));
-    assertThat(r.exit()).as(r.stderr()).isZero();
-  }
 
   @BeforeEach
   void start() throws IOException {
