@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ko.concurrent.Futures.IoTask;
+import dev.ko.io.AtomicFile;
 import dev.ko.oci.Digest;
 import dev.ko.oci.LayerFile;
 import dev.ko.oci.MediaType;
@@ -70,9 +71,8 @@ final class BinaryLayerCache {
     if (versionM != null) {
       m.put("versionM", text);
     }
-    Path tempMeta = Files.createTempFile(dir, "layer-", ".tmp");
-    Files.write(tempMeta, MAPPER.writeValueAsBytes(m));
-    Files.move(tempMeta, meta, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    byte[] metadata = MAPPER.writeValueAsBytes(m);
+    AtomicFile.write(meta, AtomicFile.PRIVATE, out -> out.write(metadata));
     pruneOldBlobs(blobs, layer.path());
     return new Entry(layer, text);
   }
