@@ -16,27 +16,29 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Guards the package layering of DESIGN.md: name <- oci <- registry <- {build, publish} <- resolve <-
- * cli; sbom <- build; config <- cli; log, concurrent and process below everything. A package may
+ * Guards the package layering of DESIGN.md: name <- oci <- registry <- {build, publish} <- resolve
+ * <- cli; sbom <- build; config <- cli; log, concurrent and process below everything. A package may
  * import only the packages listed for it.
  */
 class PackageDependenciesTest {
   private static final Set<String> BOTTOM = Set.of("log", "concurrent", "process", "io");
-  private static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
-      Map.entry("log", Set.of()),
-      Map.entry("concurrent", Set.of()),
-      Map.entry("process", Set.of()),
-      Map.entry("io", Set.of()),
-      Map.entry("name", Set.of()),
-      Map.entry("oci", Set.of("name")),
-      Map.entry("registry", Set.of("oci", "name")),
-      Map.entry("sbom", Set.of("oci", "name")),
-      Map.entry("build", Set.of("registry", "oci", "name", "sbom")),
-      Map.entry("publish", Set.of("registry", "oci", "name")),
-      Map.entry("resolve", Set.of("build", "publish", "registry", "oci", "name")),
-      Map.entry("config", Set.of("oci", "name")));
+  private static final Map<String, Set<String>> ALLOWED =
+      Map.ofEntries(
+          Map.entry("log", Set.of()),
+          Map.entry("concurrent", Set.of()),
+          Map.entry("process", Set.of()),
+          Map.entry("io", Set.of()),
+          Map.entry("name", Set.of()),
+          Map.entry("oci", Set.of("name")),
+          Map.entry("registry", Set.of("oci", "name")),
+          Map.entry("sbom", Set.of("oci", "name")),
+          Map.entry("build", Set.of("registry", "oci", "name", "sbom")),
+          Map.entry("publish", Set.of("registry", "oci", "name")),
+          Map.entry("resolve", Set.of("build", "publish", "registry", "oci", "name")),
+          Map.entry("config", Set.of("oci", "name")));
 
-  private static final Pattern IMPORT = Pattern.compile("^import (?:static )?dev\\.ko\\.([a-z]+)\\.", Pattern.MULTILINE);
+  private static final Pattern IMPORT =
+      Pattern.compile("^import (?:static )?dev\\.ko\\.([a-z]+)\\.", Pattern.MULTILINE);
 
   @Test
   void importsFollowTheLayering() throws IOException {
@@ -69,7 +71,9 @@ class PackageDependenciesTest {
       for (Path dir : dirs.filter(Files::isDirectory).toList()) {
         String pkg = dir.getFileName().toString();
         assertThat(pkg.equals("cli") || ALLOWED.containsKey(pkg)).as(pkg).isTrue();
-        assertThat(Files.exists(dir.resolve("package-info.java"))).as("%s has a package-info.java", pkg).isTrue();
+        assertThat(Files.exists(dir.resolve("package-info.java")))
+            .as("%s has a package-info.java", pkg)
+            .isTrue();
       }
     }
   }

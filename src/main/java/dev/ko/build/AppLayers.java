@@ -30,7 +30,8 @@ final class AppLayers {
 
   /** Owner BUILTIN/Users, group BUILTIN/Users: without it Windows cannot execute the file. */
   static final byte[] WINDOWS_RAW_SD =
-      "AQAAgBQAAAAkAAAAAAAAAAAAAAABAgAAAAAABSAAAAAhAgAAAQIAAAAAAAUgAAAAIQIAAA==".getBytes(StandardCharsets.US_ASCII);
+      "AQAAgBQAAAAkAAAAAAAAAAAAAAABAgAAAAAABSAAAAAhAgAAAQIAAAAAAAUgAAAAIQIAAA=="
+          .getBytes(StandardCharsets.US_ASCII);
 
   private AppLayers() {}
 
@@ -44,26 +45,35 @@ final class AppLayers {
    * on Windows they are skipped.
    */
   static LayerFile kodata(
-      Path target, MediaType mediaType, Path kodataDir, Path allowedRoot, boolean windows, long mtime,
-      SkipListener skipped) throws IOException {
-    return LayerFile.write(target, mediaType, tar -> {
-      String root = KODATA_ROOT;
-      List<String> dirs = List.of("/var", "/var/run", "/var/run/ko");
-      if (windows) {
-        root = "Files" + KODATA_ROOT;
-        dirs = List.of("Hives", "Files", "Files/var", "Files/var/run", "Files/var/run/ko");
-      }
-      // ko stamps the parent directories with the kodata time too.
-      for (String d : dirs) {
-        tar.directory(d, MODE, mtime);
-      }
-      if (Files.isDirectory(kodataDir)) {
-        Path realRoot = allowedRoot.toRealPath();
-        Set<Path> onPath = new HashSet<>();
-        onPath.add(kodataDir.toRealPath());
-        walk(tar, kodataDir, root, realRoot, windows, mtime, skipped, onPath);
-      }
-    });
+      Path target,
+      MediaType mediaType,
+      Path kodataDir,
+      Path allowedRoot,
+      boolean windows,
+      long mtime,
+      SkipListener skipped)
+      throws IOException {
+    return LayerFile.write(
+        target,
+        mediaType,
+        tar -> {
+          String root = KODATA_ROOT;
+          List<String> dirs = List.of("/var", "/var/run", "/var/run/ko");
+          if (windows) {
+            root = "Files" + KODATA_ROOT;
+            dirs = List.of("Hives", "Files", "Files/var", "Files/var/run", "Files/var/run/ko");
+          }
+          // ko stamps the parent directories with the kodata time too.
+          for (String d : dirs) {
+            tar.directory(d, MODE, mtime);
+          }
+          if (Files.isDirectory(kodataDir)) {
+            Path realRoot = allowedRoot.toRealPath();
+            Set<Path> onPath = new HashSet<>();
+            onPath.add(kodataDir.toRealPath());
+            walk(tar, kodataDir, root, realRoot, windows, mtime, skipped, onPath);
+          }
+        });
   }
 
   /**
@@ -72,8 +82,15 @@ final class AppLayers {
    * one of them would recurse forever.
    */
   private static void walk(
-      TarWriter tar, Path dir, String chroot, Path allowedRoot, boolean windows, long mtime, SkipListener skipped,
-      Set<Path> onPath) throws IOException {
+      TarWriter tar,
+      Path dir,
+      String chroot,
+      Path allowedRoot,
+      boolean windows,
+      long mtime,
+      SkipListener skipped,
+      Set<Path> onPath)
+      throws IOException {
     for (Path entry : sortedChildren(dir)) {
       String name = chroot + "/" + entry.getFileName().toString();
       boolean link = Files.isSymbolicLink(entry);
@@ -96,13 +113,23 @@ final class AppLayers {
         throw new IOException("kodata: cannot resolve \"" + entry + "\": " + e.getMessage(), e);
       }
       if (!real.startsWith(allowedRoot)) {
-        throw new IllegalArgumentException("kodata symlink \"" + entry + "\" resolves to \"" + real
-            + "\" which is outside the allowed root \"" + allowedRoot + "\"");
+        throw new IllegalArgumentException(
+            "kodata symlink \""
+                + entry
+                + "\" resolves to \""
+                + real
+                + "\" which is outside the allowed root \""
+                + allowedRoot
+                + "\"");
       }
       if (Files.isDirectory(real)) {
         if (onPath.contains(real)) {
-          throw new IllegalArgumentException("kodata symlink \"" + entry + "\" points to \"" + real
-              + "\", a directory that contains it: following it would never end");
+          throw new IllegalArgumentException(
+              "kodata symlink \""
+                  + entry
+                  + "\" points to \""
+                  + real
+                  + "\", a directory that contains it: following it would never end");
         }
         tar.directory(name, MODE, mtime);
         onPath.add(real);
@@ -122,7 +149,10 @@ final class AppLayers {
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
       s.forEach(children::add);
     }
-    children.sort(Comparator.comparing(p -> p.getFileName().toString().getBytes(StandardCharsets.UTF_8), Arrays::compareUnsigned));
+    children.sort(
+        Comparator.comparing(
+            p -> p.getFileName().toString().getBytes(StandardCharsets.UTF_8),
+            Arrays::compareUnsigned));
     return children;
   }
 
@@ -131,7 +161,8 @@ final class AppLayers {
    * the nearest enclosing git worktree, else kodata itself.
    */
   static Path allowedRoot(Path kodataDir, String allowedRootEnv) throws IOException {
-    Path kodata = Files.exists(kodataDir) ? kodataDir.toRealPath() : kodataDir.toAbsolutePath().normalize();
+    Path kodata =
+        Files.exists(kodataDir) ? kodataDir.toRealPath() : kodataDir.toAbsolutePath().normalize();
     if (!allowedRootEnv.isEmpty()) {
       Path widened = Path.of(allowedRootEnv).toAbsolutePath().normalize();
       if (Files.exists(widened)) {
@@ -149,28 +180,40 @@ final class AppLayers {
     return kodata;
   }
 
-  /** Writes the binary layer: {@code ko-app} then {@code /ko-app/<name>} (Windows: under {@code Files/}). */
-  static LayerFile binary(Path target, MediaType mediaType, Path binary, String name, boolean windows, byte[] capabilities)
+  /**
+   * Writes the binary layer: {@code ko-app} then {@code /ko-app/<name>} (Windows: under {@code
+   * Files/}).
+   */
+  static LayerFile binary(
+      Path target,
+      MediaType mediaType,
+      Path binary,
+      String name,
+      boolean windows,
+      byte[] capabilities)
       throws IOException {
-    return LayerFile.write(target, mediaType, tar -> {
-      String file = APP_DIR + "/" + name;
-      Map<String, byte[]> pax = Map.of();
-      if (windows) {
-        tar.directory("Hives", MODE, 0);
-        tar.directory("Files", MODE, 0);
-        tar.directory("Files/ko-app", MODE, 0);
-        file = "Files" + file;
-        pax = Map.of("MSWINDOWS.rawsd", WINDOWS_RAW_SD);
-      } else {
-        tar.directory("ko-app", MODE, 0);
-        if (capabilities.length > 0) {
-          pax = Map.of("SCHILY.xattr.security.capability", capabilities);
-        }
-      }
-      try (InputStream in = Files.newInputStream(binary)) {
-        tar.file(file, MODE, 0, Files.size(binary), in, pax);
-      }
-    });
+    return LayerFile.write(
+        target,
+        mediaType,
+        tar -> {
+          String file = APP_DIR + "/" + name;
+          Map<String, byte[]> pax = Map.of();
+          if (windows) {
+            tar.directory("Hives", MODE, 0);
+            tar.directory("Files", MODE, 0);
+            tar.directory("Files/ko-app", MODE, 0);
+            file = "Files" + file;
+            pax = Map.of("MSWINDOWS.rawsd", WINDOWS_RAW_SD);
+          } else {
+            tar.directory("ko-app", MODE, 0);
+            if (capabilities.length > 0) {
+              pax = Map.of("SCHILY.xattr.security.capability", capabilities);
+            }
+          }
+          try (InputStream in = Files.newInputStream(binary)) {
+            tar.file(file, MODE, 0, Files.size(binary), in, pax);
+          }
+        });
   }
 
   /** The binary's name in the image: the import path's last element, or {@code ko-app}. */

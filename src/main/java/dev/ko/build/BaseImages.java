@@ -37,17 +37,28 @@ public final class BaseImages {
   private final ConcurrentMap<String, CompletableFuture<Base>> cache = new ConcurrentHashMap<>();
 
   public BaseImages(Fetcher fetcher, BuildOptions options, Executor executor, Log log) {
-    this(fetcher, options.defaultBaseImage(), options.baseImageOverrides(), options.insecureRegistry(), executor, log);
+    this(
+        fetcher,
+        options.defaultBaseImage(),
+        options.baseImageOverrides(),
+        options.insecureRegistry(),
+        executor,
+        log);
   }
 
   /**
-   * Bases known before the build options are complete, so the default base can be fetched while
-   * the build configs are still being matched to packages.
+   * Bases known before the build options are complete, so the default base can be fetched while the
+   * build configs are still being matched to packages.
    *
    * @param overrides base per lower-cased import path; an empty value means the default
    */
-  public BaseImages(Fetcher fetcher, String defaultBase, Map<String, String> overrides, boolean insecure,
-      Executor executor, Log log) {
+  public BaseImages(
+      Fetcher fetcher,
+      String defaultBase,
+      Map<String, String> overrides,
+      boolean insecure,
+      Executor executor,
+      Log log) {
     this.fetcher = fetcher;
     this.defaultBase = defaultBase;
     this.overrides = Map.copyOf(overrides);
@@ -83,7 +94,8 @@ public final class BaseImages {
     if (base.reference() instanceof DigestReference) {
       log.info("Using base " + base.reference() + " for " + importPath);
     } else {
-      log.info("Using base " + base.reference() + "@" + base.artifact().digest() + " for " + importPath);
+      log.info(
+          "Using base " + base.reference() + "@" + base.artifact().digest() + " for " + importPath);
     }
     return base;
   }
@@ -93,12 +105,14 @@ public final class BaseImages {
     try {
       reference = Reference.parse(ref, insecure);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("base image \"" + ref + "\" is not a valid image reference: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "base image \"" + ref + "\" is not a valid image reference: " + e.getMessage(), e);
     }
     try {
       return new Base(reference, fetcher.fetch(reference));
     } catch (IOException e) {
-      throw new UncheckedIOException(new IOException("pulling base image " + ref + ": " + e.getMessage(), e));
+      throw new UncheckedIOException(
+          new IOException("pulling base image " + ref + ": " + e.getMessage(), e));
     }
   }
 }

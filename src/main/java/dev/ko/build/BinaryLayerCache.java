@@ -23,12 +23,13 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * Reuses the binary layer, and the binary's {@code go version -m} text, while {@code go build} keeps
- * producing the same binary. An up-to-date {@code go build -o} does not rewrite its output but does
- * reset its modification time, so the key is the binary's content: its Go build ID (whose last part
- * hashes the content; only the file's first kilobytes are read), or a SHA-256 of the file when it
- * has none ({@code -ldflags=-buildid=}). Layer blobs are stored by digest and never rewritten, so a
- * blob being uploaded cannot change underneath. Callers hold the output directory's lock.
+ * Reuses the binary layer, and the binary's {@code go version -m} text, while {@code go build}
+ * keeps producing the same binary. An up-to-date {@code go build -o} does not rewrite its output
+ * but does reset its modification time, so the key is the binary's content: its Go build ID (whose
+ * last part hashes the content; only the file's first kilobytes are read), or a SHA-256 of the file
+ * when it has none ({@code -ldflags=-buildid=}). Layer blobs are stored by digest and never
+ * rewritten, so a blob being uploaded cannot change underneath. Callers hold the output directory's
+ * lock.
  */
 final class BinaryLayerCache {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -77,25 +78,37 @@ final class BinaryLayerCache {
     return new Entry(layer, text);
   }
 
-  private static LayerFile write(Path binary, Path blobs, String name, boolean windows, byte[] capabilities)
+  private static LayerFile write(
+      Path binary, Path blobs, String name, boolean windows, byte[] capabilities)
       throws IOException {
     Files.createDirectories(blobs);
     Path temp = Files.createTempFile(blobs, "new-", ".tmp");
     try {
-      LayerFile written = AppLayers.binary(temp, MediaType.OCI_LAYER, binary, name, windows, capabilities);
+      LayerFile written =
+          AppLayers.binary(temp, MediaType.OCI_LAYER, binary, name, windows, capabilities);
       Path blob = blobs.resolve(written.digest().hex() + ".tar.gz");
       Files.move(temp, blob, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      return new LayerFile(blob, written.digest(), written.diffId(), written.size(), MediaType.OCI_LAYER);
+      return new LayerFile(
+          blob, written.digest(), written.diffId(), written.size(), MediaType.OCI_LAYER);
     } finally {
       Files.deleteIfExists(temp);
     }
   }
 
   /** What decides the layer's bytes: the binary's content and how it is laid out in the tar. */
-  static String key(Path binary, String name, boolean windows, byte[] capabilities) throws IOException {
+  static String key(Path binary, String name, boolean windows, byte[] capabilities)
+      throws IOException {
     Optional<String> buildId = GoBuildId.read(binary);
-    String content = buildId.isPresent() ? "go-build-id:" + buildId.get() : "sha256:" + sha256(binary);
-    return content + "|" + Files.size(binary) + "|" + name + "|" + windows + "|"
+    String content =
+        buildId.isPresent() ? "go-build-id:" + buildId.get() : "sha256:" + sha256(binary);
+    return content
+        + "|"
+        + Files.size(binary)
+        + "|"
+        + name
+        + "|"
+        + windows
+        + "|"
         + HexFormat.of().formatHex(capabilities);
   }
 
@@ -132,7 +145,9 @@ final class BinaryLayerCache {
       if (!Files.isRegularFile(blob) || Files.size(blob) != size) {
         return Optional.empty();
       }
-      return Optional.of(new LayerFile(blob, digest, Digest.parse(m.path("diffId").asText()), size, MediaType.OCI_LAYER));
+      return Optional.of(
+          new LayerFile(
+              blob, digest, Digest.parse(m.path("diffId").asText()), size, MediaType.OCI_LAYER));
     } catch (IOException | IllegalArgumentException e) {
       return Optional.empty();
     }
@@ -146,7 +161,8 @@ final class BinaryLayerCache {
     Instant cutoff = Instant.now().minus(KEEP_OLD_BLOBS);
     try (DirectoryStream<Path> s = Files.newDirectoryStream(blobs)) {
       for (Path p : s) {
-        if (!p.equals(current) && Files.getLastModifiedTime(p).compareTo(FileTime.from(cutoff)) < 0) {
+        if (!p.equals(current)
+            && Files.getLastModifiedTime(p).compareTo(FileTime.from(cutoff)) < 0) {
           Files.deleteIfExists(p);
         }
       }

@@ -26,7 +26,8 @@ public final class BuildConfigs {
     Map<String, BuildConfig> m = new LinkedHashMap<>();
     for (BuildConfig c : resolved) {
       if (c.importPath().isEmpty()) {
-        throw new IllegalArgumentException(c.where("") + ": build config was not matched to an import path");
+        throw new IllegalArgumentException(
+            c.where("") + ": build config was not matched to an import path");
       }
       m.remove(c.importPath()); // keep file order of the surviving entries
       m.put(c.importPath(), c);
@@ -56,27 +57,29 @@ public final class BuildConfigs {
 
   /**
    * Matches each entry to its main package: {@code main} (a directory, or a file whose directory is
-   * used) must exist under {@code dir}, and {@code go list} run in {@code dir} must find exactly one
-   * package there. {@code go list} runs once per distinct directory with all of its entries'
+   * used) must exist under {@code dir}, and {@code go list} run in {@code dir} must find exactly
+   * one package there. {@code go list} runs once per distinct directory with all of its entries'
    * patterns; the packages it finds are kept in the entries, so builds need not list them again.
    * Capabilities are checked too, so a bad entry stops the run before anything is built.
    *
    * @throws IllegalArgumentException naming the file, line and key of the entry at fault
    */
   public static List<BuildConfig> resolve(
-      Path workingDirectory, List<BuildConfig> entries, GoToolchain go, Map<String, String> env) throws IOException {
+      Path workingDirectory, List<BuildConfig> entries, GoToolchain go, Map<String, String> env)
+      throws IOException {
     List<String> patterns = new ArrayList<>();
     Map<Path, Set<String>> patternsByDirectory = new LinkedHashMap<>();
     for (BuildConfig c : entries) {
       try {
         Capabilities.xattr(c.linuxCapabilities());
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(c.where("linux_capabilities") + ": " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            c.where("linux_capabilities") + ": " + e.getMessage(), e);
       }
       Path dir = directory(workingDirectory, c);
       if (!Files.isDirectory(dir)) {
-        throw new IllegalArgumentException(c.where("dir") + ": directory \"" + c.dir() + "\" does not exist ("
-            + dir + ")");
+        throw new IllegalArgumentException(
+            c.where("dir") + ": directory \"" + c.dir() + "\" does not exist (" + dir + ")");
       }
       String pattern = localPattern(c, dir);
       patterns.add(pattern);
@@ -87,7 +90,8 @@ public final class BuildConfigs {
       try {
         listed.put(e.getKey(), go.list(e.getKey(), env, List.copyOf(e.getValue())));
       } catch (GoCommandException ex) {
-        // One bad pattern fails the whole call: each is listed alone below, so the error names its entry.
+        // One bad pattern fails the whole call: each is listed alone below, so the error names its
+        // entry.
         listed.put(e.getKey(), List.of());
       }
     }
@@ -101,8 +105,16 @@ public final class BuildConfigs {
         p = listAlone(c, dir, pattern, go, env);
       }
       if (!p.error().isEmpty()) {
-        throw new IllegalArgumentException(c.where("main") + ": \"" + c.main() + "\" in directory \""
-            + c.dir() + "\" is not a valid local import path (" + pattern + "): " + p.error());
+        throw new IllegalArgumentException(
+            c.where("main")
+                + ": \""
+                + c.main()
+                + "\" in directory \""
+                + c.dir()
+                + "\" is not a valid local import path ("
+                + pattern
+                + "): "
+                + p.error());
       }
       out.add(c.withMainPackage(p));
     }
@@ -111,7 +123,8 @@ public final class BuildConfigs {
 
   /**
    * The package {@code go list} reported for a local pattern: the one in the pattern's directory,
-   * or, for a package go could not load, the one named like the pattern. Null when neither is there.
+   * or, for a package go could not load, the one named like the pattern. Null when neither is
+   * there.
    */
   private static GoPackage find(List<GoPackage> packages, Path dir, String pattern) {
     Path target = dir.resolve(pattern).normalize();
@@ -134,30 +147,40 @@ public final class BuildConfigs {
     }
   }
 
-  private static GoPackage listAlone(BuildConfig c, Path dir, String pattern, GoToolchain go, Map<String, String> env)
+  private static GoPackage listAlone(
+      BuildConfig c, Path dir, String pattern, GoToolchain go, Map<String, String> env)
       throws IOException {
     List<GoPackage> found;
     try {
       found = go.list(dir, env, List.of(pattern));
     } catch (GoCommandException e) {
-      throw new IllegalArgumentException(c.where("dir") + ": \"" + c.dir()
-          + "\" does not contain a valid local import path (" + pattern + "): " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          c.where("dir")
+              + ": \""
+              + c.dir()
+              + "\" does not contain a valid local import path ("
+              + pattern
+              + "): "
+              + e.getMessage(),
+          e);
     }
     if (found.size() != 1) {
-      throw new IllegalArgumentException(c.where("") + ": results in " + found.size()
-          + " local packages, only 1 is expected");
+      throw new IllegalArgumentException(
+          c.where("") + ": results in " + found.size() + " local packages, only 1 is expected");
     }
     return found.get(0);
   }
 
   /**
-   * {@code ./<main>}, or {@code ./<directory of main>} when {@code main} names a file, as GoReleaser
-   * does. The path must exist (ko issue #483: a wrong {@code main} used to be ignored silently).
+   * {@code ./<main>}, or {@code ./<directory of main>} when {@code main} names a file, as
+   * GoReleaser does. The path must exist (ko issue #483: a wrong {@code main} used to be ignored
+   * silently).
    */
   private static String localPattern(BuildConfig c, Path dir) {
     String main = c.main();
     if (Path.of(main).isAbsolute()) {
-      throw new IllegalArgumentException(c.where("main") + ": \"" + main + "\" must be relative to dir \"" + c.dir() + "\"");
+      throw new IllegalArgumentException(
+          c.where("main") + ": \"" + main + "\" must be relative to dir \"" + c.dir() + "\"");
     }
     String path = main;
     if (Files.isRegularFile(dir.resolve(main))) {
@@ -166,8 +189,15 @@ public final class BuildConfigs {
     }
     Path target = dir.resolve(path).normalize();
     if (!Files.exists(target)) {
-      throw new IllegalArgumentException(c.where("main") + ": \"" + main + "\" does not exist in dir \"" + c.dir()
-          + "\" (" + target + ")");
+      throw new IllegalArgumentException(
+          c.where("main")
+              + ": \""
+              + main
+              + "\" does not exist in dir \""
+              + c.dir()
+              + "\" ("
+              + target
+              + ")");
     }
     String clean = Path.of(path).normalize().toString();
     if (clean.isEmpty() || clean.equals(".")) {
@@ -190,8 +220,12 @@ public final class BuildConfigs {
     Path base = Path.of(baseDir).normalize();
     Path target = Path.of(importPath).normalize();
     if (base.isAbsolute() != target.isAbsolute()) {
-      throw new IllegalArgumentException("cannot determine relative path of baseDir (\"" + baseDir
-          + "\") and local path (\"" + importPath + "\")");
+      throw new IllegalArgumentException(
+          "cannot determine relative path of baseDir (\""
+              + baseDir
+              + "\") and local path (\""
+              + importPath
+              + "\")");
     }
     String rel = base.relativize(target).toString();
     if (rel.isEmpty()) {
@@ -199,8 +233,12 @@ public final class BuildConfigs {
     }
     // ko checks the prefix "..", which also refuses a directory named like "..x" (quirk kept).
     if (rel.startsWith("..")) {
-      throw new IllegalArgumentException("import path (\"" + importPath
-          + "\") must be a subdirectory of build config directory (\"" + baseDir + "\")");
+      throw new IllegalArgumentException(
+          "import path (\""
+              + importPath
+              + "\") must be a subdirectory of build config directory (\""
+              + baseDir
+              + "\")");
     }
     if (!rel.startsWith(".")) {
       rel = "./" + rel;

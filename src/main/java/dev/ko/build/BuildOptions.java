@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * @param workingDirectory where {@code go} runs and relative import paths are resolved
  * @param defaultBaseImage the base for import paths without an override
  * @param baseImageOverrides base per import path (keys lower-cased, without {@code ko://})
- * @param platforms wanted platforms as given ({@code --platform}, {@code defaultPlatforms}); empty means the default
+ * @param platforms wanted platforms as given ({@code --platform}, {@code defaultPlatforms}); empty
+ *     means the default
  * @param environment the process environment handed to {@code go}
  * @param creationTime config {@code created} and binary history time; null keeps the base's
  * @param kodataCreationTime mtime of kodata entries; null means the epoch
@@ -224,10 +225,30 @@ public record BuildOptions(
     }
 
     public BuildOptions build() {
-      return new BuildOptions(workingDirectory, defaultBaseImage, baseImageOverrides, platforms, environment,
-          defaultEnv, defaultFlags, defaultLdflags, ldflags, buildConfigs, creationTime, kodataCreationTime,
-          labels, annotations, user, jobs, disableOptimizations, trimpath, insecureRegistry, cacheDirectory,
-          tempDirectory, origins, sbom);
+      return new BuildOptions(
+          workingDirectory,
+          defaultBaseImage,
+          baseImageOverrides,
+          platforms,
+          environment,
+          defaultEnv,
+          defaultFlags,
+          defaultLdflags,
+          ldflags,
+          buildConfigs,
+          creationTime,
+          kodataCreationTime,
+          labels,
+          annotations,
+          user,
+          jobs,
+          disableOptimizations,
+          trimpath,
+          insecureRegistry,
+          cacheDirectory,
+          tempDirectory,
+          origins,
+          sbom);
     }
   }
 }

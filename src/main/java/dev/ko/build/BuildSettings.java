@@ -13,21 +13,22 @@ import java.util.function.Supplier;
  * The environment and flags of one {@code go build}, with ko's precedence:
  *
  * <ul>
- *   <li>env: {@code CGO_ENABLED=0}, {@code GOOS}, {@code GOARCH}, {@code GOARM}/{@code GOAMD64} &lt;
- *       the process environment &lt; the build config's {@code env}, else {@code defaultEnv};
+ *   <li>env: {@code CGO_ENABLED=0}, {@code GOOS}, {@code GOARCH}, {@code GOARM}/{@code GOAMD64}
+ *       &lt; the process environment &lt; the build config's {@code env}, else {@code defaultEnv};
  *   <li>flags: the build config's {@code flags}, else {@code defaultFlags}; then {@code -trimpath},
  *       then {@code -gcflags all=-N -l} when optimizations are off;
  *   <li>ldflags: {@code --ldflags}, else the build config's {@code ldflags}, else {@code
  *       defaultLdflags}, joined into one {@code -ldflags=} argument.
  * </ul>
  *
- * Flags and ldflags are templates over {@link #templateData}; {@code -toolexec} is refused, in flags
- * and in {@code GOFLAGS}.
+ * Flags and ldflags are templates over {@link #templateData}; {@code -toolexec} is refused, in
+ * flags and in {@code GOFLAGS}.
  */
 final class BuildSettings {
   private BuildSettings() {}
 
-  static Map<String, String> environment(BuildOptions options, BuildConfig config, Platform platform) {
+  static Map<String, String> environment(
+      BuildOptions options, BuildConfig config, Platform platform) {
     Map<String, String> env = new LinkedHashMap<>();
     for (String kv : Platforms.goEnv(platform)) {
       put(env, kv, "ko");
@@ -98,29 +99,34 @@ final class BuildSettings {
    * computed when a template reaches them.
    */
   static Map<String, Object> templateData(
-      Map<String, String> buildEnv, Supplier<Map<String, String>> goEnv, Supplier<GitInfo> git, GoTime creationTime) {
+      Map<String, String> buildEnv,
+      Supplier<Map<String, String>> goEnv,
+      Supplier<GitInfo> git,
+      GoTime creationTime) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("LDFLAGS", "");
     env.putAll(buildEnv);
-    OffsetDateTime date = creationTime != null
-        ? creationTime.time()
-        : OffsetDateTime.now(GoTime.localZone(buildEnv.getOrDefault("TZ", "")));
+    OffsetDateTime date =
+        creationTime != null
+            ? creationTime.time()
+            : OffsetDateTime.now(GoTime.localZone(buildEnv.getOrDefault("TZ", "")));
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("Env", Map.copyOf(env));
-    data.put("GoEnv", memoize(() -> {
-      Map<String, String> m = new LinkedHashMap<>(goEnv.get());
-      for (Map.Entry<String, String> e : env.entrySet()) {
-        m.computeIfPresent(e.getKey(), (k, v) -> e.getValue());
-      }
-      return m;
-    }));
+    data.put(
+        "GoEnv",
+        memoize(
+            () -> {
+              Map<String, String> m = new LinkedHashMap<>(goEnv.get());
+              for (Map.Entry<String, String> e : env.entrySet()) {
+                m.computeIfPresent(e.getKey(), (k, v) -> e.getValue());
+              }
+              return m;
+            }));
     data.put("Date", GitInfo.RFC3339.format(date));
     data.put("Timestamp", date.toEpochSecond());
     data.put("Git", memoize(() -> git.get().templateValue()));
     return data;
   }
-
-
 
   private static <T> Supplier<T> memoize(Supplier<T> s) {
     return new Supplier<>() {
@@ -139,13 +145,17 @@ final class BuildSettings {
   static void put(Map<String, String> env, String kv, String origin) {
     int eq = kv.indexOf('=');
     if (eq <= 0) {
-      throw new IllegalArgumentException(origin + ": invalid environment variable entry \"" + kv + "\": want KEY=VALUE");
+      throw new IllegalArgumentException(
+          origin + ": invalid environment variable entry \"" + kv + "\": want KEY=VALUE");
     }
     env.put(kv.substring(0, eq), kv.substring(eq + 1));
   }
 
   static boolean isToolexec(String arg) {
-    return arg.equals("-toolexec") || arg.equals("--toolexec") || arg.startsWith("-toolexec=") || arg.startsWith("--toolexec=");
+    return arg.equals("-toolexec")
+        || arg.equals("--toolexec")
+        || arg.startsWith("-toolexec=")
+        || arg.startsWith("--toolexec=");
   }
 
   static void checkGoflags(String goflags) {

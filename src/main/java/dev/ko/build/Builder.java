@@ -8,7 +8,10 @@ import java.io.IOException;
 public interface Builder {
   String STRICT_SCHEME = ImportPath.SCHEME;
 
-  /** Turns {@code ./cmd/app}, {@code example.com/m/cmd/app} or a {@code ko://} path into a qualified {@code ko://} reference. */
+  /**
+   * Turns {@code ./cmd/app}, {@code example.com/m/cmd/app} or a {@code ko://} path into a qualified
+   * {@code ko://} reference.
+   */
   String qualifyImport(String importPath) throws IOException;
 
   /** Fails with {@link UnsupportedReferenceException} unless the reference names a main package. */

@@ -13,9 +13,9 @@ import java.util.Locale;
  * <p>A term is either one capability (a name with or without {@code cap_}, any case; a number 0 to
  * 63; or {@code all}), which is added to the permitted set, or a {@code cap_from_text(3)} clause
  * such as {@code cap_net_raw,cap_chown=pe} or {@code chown+p-e}: {@code =} first clears the named
- * capabilities from all three sets, {@code +} adds and {@code -} removes them from the sets named by
- * the letters {@code p}, {@code i} and {@code e} that follow. An empty list before {@code =} means
- * all.
+ * capabilities from all three sets, {@code +} adds and {@code -} removes them from the sets named
+ * by the letters {@code p}, {@code i} and {@code e} that follow. An empty list before {@code =}
+ * means all.
  */
 public final class Capabilities {
   /** VFS_CAP_REVISION_2: 64-bit sets in two 32-bit halves. */
@@ -25,13 +25,49 @@ public final class Capabilities {
   private static final int VFS_CAP_FLAGS_EFFECTIVE = 0x000001;
 
   /** The capabilities the kernel (and ko) know by name, CHOWN (0) to CHECKPOINT_RESTORE (40). */
-  static final List<String> NAMES = List.of(
-      "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID",
-      "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
-      "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT",
-      "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD",
-      "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG",
-      "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE");
+  static final List<String> NAMES =
+      List.of(
+          "CHOWN",
+          "DAC_OVERRIDE",
+          "DAC_READ_SEARCH",
+          "FOWNER",
+          "FSETID",
+          "KILL",
+          "SETGID",
+          "SETUID",
+          "SETPCAP",
+          "LINUX_IMMUTABLE",
+          "NET_BIND_SERVICE",
+          "NET_BROADCAST",
+          "NET_ADMIN",
+          "NET_RAW",
+          "IPC_LOCK",
+          "IPC_OWNER",
+          "SYS_MODULE",
+          "SYS_RAWIO",
+          "SYS_CHROOT",
+          "SYS_PTRACE",
+          "SYS_PACCT",
+          "SYS_ADMIN",
+          "SYS_BOOT",
+          "SYS_NICE",
+          "SYS_RESOURCE",
+          "SYS_TIME",
+          "SYS_TTY_CONFIG",
+          "MKNOD",
+          "LEASE",
+          "AUDIT_WRITE",
+          "AUDIT_CONTROL",
+          "SETFCAP",
+          "MAC_OVERRIDE",
+          "MAC_ADMIN",
+          "SYSLOG",
+          "WAKE_ALARM",
+          "BLOCK_SUSPEND",
+          "AUDIT_READ",
+          "PERFMON",
+          "BPF",
+          "CHECKPOINT_RESTORE");
 
   private static final long ALL_KNOWN = (1L << NAMES.size()) - 1;
 
@@ -54,7 +90,10 @@ public final class Capabilities {
     return xattr(s.permitted(), s.inheritable(), s.effective() != 0);
   }
 
-  /** The 20-byte little-endian {@code vfs_cap_data}: magic, then {permitted, inheritable} low and high halves. */
+  /**
+   * The 20-byte little-endian {@code vfs_cap_data}: magic, then {permitted, inheritable} low and
+   * high halves.
+   */
   static byte[] xattr(long permitted, long inheritable, boolean effective) {
     ByteBuffer b = ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(VFS_CAP_REVISION_2 | (effective ? VFS_CAP_FLAGS_EFFECTIVE : 0));
@@ -98,8 +137,9 @@ public final class Capabilities {
           case 'p' -> permitted = adding ? permitted | mask : permitted & ~mask;
           case 'i' -> inheritable = adding ? inheritable | mask : inheritable & ~mask;
           case 'e' -> effective = adding ? effective | mask : effective & ~mask;
-          default -> throw new IllegalArgumentException(
-              "linux_capabilities: \"" + term + "\": unknown flag '" + c + "'");
+          default ->
+              throw new IllegalArgumentException(
+                  "linux_capabilities: \"" + term + "\": unknown flag '" + c + "'");
         }
       }
     }
@@ -135,7 +175,8 @@ public final class Capabilities {
     int index = NAMES.indexOf(upper);
     if (index < 0) {
       String context = name.equals(term) ? "" : "\"" + term + "\": ";
-      throw new IllegalArgumentException("linux_capabilities: " + context + "unknown capability: \"" + name + "\"");
+      throw new IllegalArgumentException(
+          "linux_capabilities: " + context + "unknown capability: \"" + name + "\"");
     }
     return 1L << index;
   }

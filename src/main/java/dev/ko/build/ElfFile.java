@@ -18,6 +18,7 @@ import java.util.Optional;
 final class ElfFile {
   private static final int PT_NOTE = 4;
   private static final int SHT_NOBITS = 8;
+
   /** Headers or tables beyond this are not what a linker writes: the file is not used as ELF. */
   private static final long MAX_TABLE = 1 << 20;
 
@@ -65,7 +66,10 @@ final class ElfFile {
     int shentsize = Short.toUnsignedInt(header.getShort(wide ? 0x3A : 0x2E));
     int shnum = Short.toUnsignedInt(header.getShort(wide ? 0x3C : 0x30));
     int shstrndx = Short.toUnsignedInt(header.getShort(wide ? 0x3E : 0x32));
-    if (shoff == 0 || shnum == 0 || shstrndx >= shnum || shentsize < (wide ? 64 : 40)
+    if (shoff == 0
+        || shnum == 0
+        || shstrndx >= shnum
+        || shentsize < (wide ? 64 : 40)
         || (long) shentsize * shnum > MAX_TABLE) {
       return Optional.empty();
     }
@@ -118,7 +122,10 @@ final class ElfFile {
       int type = b.getInt(at + 8);
       int nameStart = at + 12;
       int descStart = nameStart + align4(namesz);
-      if (namesz < 0 || descsz < 0 || descStart < nameStart || descStart + (long) descsz > b.limit()) {
+      if (namesz < 0
+          || descsz < 0
+          || descStart < nameStart
+          || descStart + (long) descsz > b.limit()) {
         return;
       }
       byte[] name = new byte[namesz];
@@ -159,7 +166,8 @@ final class ElfFile {
   /** Exactly {@code length} bytes at {@code offset}. */
   static ByteBuffer read(FileChannel file, long offset, int length) throws IOException {
     if (offset < 0 || length < 0 || offset + length > file.size()) {
-      throw new EOFException("reading " + length + " bytes at " + offset + " past the end of the file");
+      throw new EOFException(
+          "reading " + length + " bytes at " + offset + " past the end of the file");
     }
     ByteBuffer b = ByteBuffer.allocate(length);
     while (b.hasRemaining()) {

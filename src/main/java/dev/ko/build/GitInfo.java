@@ -16,12 +16,18 @@ import java.util.Map;
 
 /**
  * What templates see as {@code .Git}: the branch, tag, commit and tree state of the build
- * directory's repository, read with {@code git -c log.showSignature=false ...}. Problems (no git, not
- * a repository, no commits, no tags, a dirty tree) are logged, never fatal, as in ko.
+ * directory's repository, read with {@code git -c log.showSignature=false ...}. Problems (no git,
+ * not a repository, no commits, no tags, a dirty tree) are logged, never fatal, as in ko.
  *
  * @param commitDate the HEAD commit's committer time; null without a commit (Go's zero time)
  */
-public record GitInfo(String branch, String tag, String shortCommit, String fullCommit, Instant commitDate, boolean dirty) {
+public record GitInfo(
+    String branch,
+    String tag,
+    String shortCommit,
+    String fullCommit,
+    Instant commitDate,
+    boolean dirty) {
   static final GitInfo NONE = new GitInfo("", "", "", "", null, false);
 
   /** Go's time.RFC3339 layout. */
@@ -66,7 +72,9 @@ public record GitInfo(String branch, String tag, String shortCommit, String full
         branch = git.output("rev-parse", "--abbrev-ref", "HEAD", "--quiet");
         shortCommit = git.output("show", "--format=%h", "HEAD", "--quiet");
         fullCommit = git.output("show", "--format=%H", "HEAD", "--quiet");
-        date = Instant.ofEpochSecond(Long.parseLong(git.output("show", "--format=%ct", "HEAD", "--quiet")));
+        date =
+            Instant.ofEpochSecond(
+                Long.parseLong(git.output("show", "--format=%ct", "HEAD", "--quiet")));
       } catch (GitException | NumberFormatException e) {
         log.info("couldn't get current commit: " + e.getMessage());
         return NONE;
@@ -81,8 +89,11 @@ public record GitInfo(String branch, String tag, String shortCommit, String full
       Result status = git.run("status", "--porcelain");
       boolean dirty = status.exit != 0 || !status.stdout.isBlank();
       if (dirty) {
-        log.info("git is in a dirty state\nPlease check in your pipeline what can be changing the following files:\n"
-            + status.stdout.stripTrailing() + "\n");
+        log.info(
+            "git is in a dirty state\n"
+                + "Please check in your pipeline what can be changing the following files:\n"
+                + status.stdout.stripTrailing()
+                + "\n");
       }
       return new GitInfo(branch, tag, shortCommit, fullCommit, date, dirty);
     } catch (InterruptedIOException e) {

@@ -20,12 +20,15 @@ import java.util.Optional;
 final class GoBuildId {
   private static final int ELF_NOTE_GO_BUILD_ID = 4;
   private static final int RAW_SEARCH = 32 * 1024;
-  private static final byte[] PREFIX = "\u00ff Go build ID: \"".getBytes(StandardCharsets.ISO_8859_1);
+  private static final byte[] PREFIX =
+      "\u00ff Go build ID: \"".getBytes(StandardCharsets.ISO_8859_1);
   private static final byte[] SUFFIX = "\"\n \u00ff".getBytes(StandardCharsets.ISO_8859_1);
 
   private GoBuildId() {}
 
-  /** The build ID, or empty when there is none (not a Go binary, or linked with {@code -buildid=}). */
+  /**
+   * The build ID, or empty when there is none (not a Go binary, or linked with {@code -buildid=}).
+   */
   static Optional<String> read(Path binary) throws IOException {
     try (FileChannel ch = FileChannel.open(binary, StandardOpenOption.READ)) {
       Optional<ElfFile> elf = ElfFile.open(ch);

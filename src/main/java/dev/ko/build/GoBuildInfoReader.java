@@ -13,10 +13,10 @@ import java.util.Optional;
  * it exactly as {@code go version -m BINARY} prints it, without starting {@code go}: that process
  * costs tens of milliseconds per platform on the critical path of every build with an SBOM.
  *
- * <p>The blob sits 16-byte aligned in the data: the magic {@code "\xff Go buildinf:"}, pointer size,
- * a flags byte whose bit 2 says the two strings follow inline, then the Go version and the module
- * information, each prefixed with its length as a varint; the module information is framed by
- * 16-byte sentinels. Older layouts (pointers instead of inline strings) are left to {@code go}.
+ * <p>The blob sits 16-byte aligned in the data: the magic {@code "\xff Go buildinf:"}, pointer
+ * size, a flags byte whose bit 2 says the two strings follow inline, then the Go version and the
+ * module information, each prefixed with its length as a varint; the module information is framed
+ * by 16-byte sentinels. Older layouts (pointers instead of inline strings) are left to {@code go}.
  *
  * <p>ELF binaries name the blob's section ({@code .go.buildinfo}), so only the headers and that
  * section are read. Other formats are scanned in bounded chunks, never mapped whole: a mapping of a
@@ -30,20 +30,26 @@ final class GoBuildInfoReader {
   private static final int HEADER = 32;
   private static final int INLINE_STRINGS = 2;
   private static final int CHUNK = 1 << 20;
+
   /** Far above any real module list; guards against a corrupt length. */
   private static final long MAX_STRING = 64L << 20;
 
   private GoBuildInfoReader() {}
 
-  /** {@code go version -m} output for the binary, or empty when its layout is not the inline one. */
+  /**
+   * {@code go version -m} output for the binary, or empty when its layout is not the inline one.
+   */
   static Optional<String> versionM(Path binary) throws IOException {
     try (FileChannel ch = FileChannel.open(binary, StandardOpenOption.READ)) {
       Optional<ElfFile> elf = ElfFile.open(ch);
       if (elf.isPresent()) {
         Optional<ElfFile.Range> section = elf.get().section(".go.buildinfo");
-        if (section.isPresent() && section.get().size() >= HEADER && section.get().size() <= CHUNK) {
+        if (section.isPresent()
+            && section.get().size() >= HEADER
+            && section.get().size() <= CHUNK) {
           ElfFile.Range r = section.get();
-          return scan(ch, ElfFile.read(ch, r.offset(), (int) r.size()), r.offset(), binary.toString());
+          return scan(
+              ch, ElfFile.read(ch, r.offset(), (int) r.size()), r.offset(), binary.toString());
         }
       }
       for (long start = 0; start < ch.size(); start += CHUNK) {
@@ -58,7 +64,8 @@ final class GoBuildInfoReader {
   }
 
   /** Looks for the blob at 16-byte boundaries of {@code data}, which was read at {@code base}. */
-  private static Optional<String> scan(FileChannel ch, ByteBuffer data, long base, String file) throws IOException {
+  private static Optional<String> scan(FileChannel ch, ByteBuffer data, long base, String file)
+      throws IOException {
     for (int at = 0; at + MAGIC.length <= data.limit(); at += ALIGN) {
       if (data.get(at) == MAGIC[0] && hasMagic(data, at)) {
         Optional<String> text = decode(ch, base + at, file);

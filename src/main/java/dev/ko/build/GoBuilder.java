@@ -60,19 +60,23 @@ public final class GoBuilder implements Builder {
   private final SbomAttacher sboms;
   private final BuildConfigs configs;
   private final ConcurrentMap<String, GoPackage> packages = new ConcurrentHashMap<>();
+
   /** Where a local import path was qualified: go list and go build for it run there. */
   private final ConcurrentMap<String, Path> qualifiedIn = new ConcurrentHashMap<>();
+
   private final ConcurrentMap<Path, ReentrantLock> outputLocks = new ConcurrentHashMap<>();
   private final ConcurrentMap<Path, GitInfo> gitInfos = new ConcurrentHashMap<>();
   private final ConcurrentMap<List<Object>, Map<String, String>> goEnvs = new ConcurrentHashMap<>();
 
-  public GoBuilder(BuildOptions options, GoToolchain go, BaseImages bases, ExecutorService executor, Log log) {
+  public GoBuilder(
+      BuildOptions options, GoToolchain go, BaseImages bases, ExecutorService executor, Log log) {
     this.options = options;
     this.go = go;
     this.bases = bases;
     this.executor = executor;
     this.log = log;
-    this.matcher = new PlatformMatcher(Platforms.effective(options.platforms(), options.environment()));
+    this.matcher =
+        new PlatformMatcher(Platforms.effective(options.platforms(), options.environment()));
     this.goBuilds = new Semaphore(options.jobs());
     this.binaryLayers = new BinaryLayerCache();
     this.sboms = new SbomAttacher(options.sbom(), options.workingDirectory(), log);
@@ -135,10 +139,17 @@ public final class GoBuilder implements Builder {
     if (known != null) {
       return known;
     }
-    List<GoPackage> found = go.list(options.workingDirectory(), options.environment(), List.of(path));
+    List<GoPackage> found =
+        go.list(options.workingDirectory(), options.environment(), List.of(path));
     if (found.size() != 1) {
-      throw new UnsupportedReferenceException("qualifying local import " + path + ": go list in "
-          + options.workingDirectory() + " found " + found.size() + " packages, expected 1");
+      throw new UnsupportedReferenceException(
+          "qualifying local import "
+              + path
+              + ": go list in "
+              + options.workingDirectory()
+              + " found "
+              + found.size()
+              + " packages, expected 1");
     }
     GoPackage p = found.get(0);
     if (!p.error().isEmpty()) {
@@ -148,14 +159,17 @@ public final class GoBuilder implements Builder {
   }
 
   /**
-   * The main package of a build config listed in {@code dir} (when the config was read) that a local
-   * path relative to {@code dir} names: what {@code go list} there would say again.
+   * The main package of a build config listed in {@code dir} (when the config was read) that a
+   * local path relative to {@code dir} names: what {@code go list} there would say again.
    */
   private GoPackage listedWithConfigs(Path dir, String relativePath) {
     Path target = dir.resolve(relativePath).normalize();
     for (BuildConfig c : configs.all()) {
       GoPackage p = c.mainPackage();
-      if (p != null && p.error().isEmpty() && p.dir() != null && configs.directory(c).equals(dir)
+      if (p != null
+          && p.error().isEmpty()
+          && p.dir() != null
+          && configs.directory(c).equals(dir)
           && BuildConfigs.sameDirectory(p.dir(), target)) {
         return p;
       }
@@ -202,8 +216,12 @@ public final class GoBuilder implements Builder {
     flags(config, directoryFor(importPath), BuildSettings.environment(options, config, platform));
   }
 
-  /** The rendered {@code go build} flags; a failing {@code go env} behind a template is rethrown as is. */
-  private List<String> flags(BuildConfig config, Path dir, Map<String, String> env) throws IOException {
+  /**
+   * The rendered {@code go build} flags; a failing {@code go env} behind a template is rethrown as
+   * is.
+   */
+  private List<String> flags(BuildConfig config, Path dir, Map<String, String> env)
+      throws IOException {
     try {
       return BuildSettings.flags(options, config, templateData(dir, env));
     } catch (UncheckedIOException e) {
@@ -219,8 +237,14 @@ public final class GoBuilder implements Builder {
     Path dir = directoryFor(importPath);
     List<GoPackage> found = go.list(dir, options.environment(), List.of(importPath));
     if (found.size() != 1) {
-      throw new UnsupportedReferenceException("go list " + importPath + " in " + dir + " found " + found.size()
-          + " packages, expected 1");
+      throw new UnsupportedReferenceException(
+          "go list "
+              + importPath
+              + " in "
+              + dir
+              + " found "
+              + found.size()
+              + " packages, expected 1");
     }
     packages.put(importPath, found.get(0));
     return found.get(0);
@@ -230,7 +254,10 @@ public final class GoBuilder implements Builder {
 
   @Override
   public Artifact build(String reference) throws IOException {
-    String importPath = reference.startsWith(STRICT_SCHEME) ? reference.substring(STRICT_SCHEME.length()) : reference;
+    String importPath =
+        reference.startsWith(STRICT_SCHEME)
+            ? reference.substring(STRICT_SCHEME.length())
+            : reference;
     GoPackage pkg = goPackage(importPath);
     if (pkg.dir() == null || pkg.goFiles().isEmpty()) {
       throw new UnsupportedReferenceException("package " + importPath + " contains no Go files");
@@ -261,7 +288,8 @@ public final class GoBuilder implements Builder {
     CompletableFuture<Base> baseFuture = b.tasks.submit(() -> bases.get(importPath));
     // kodata does not depend on the base or the binary: start it now, on the common case's terms.
     b.kodata(false);
-    // Named platforms can be compiled while the base is still being fetched, unless the base decides
+    // Named platforms can be compiled while the base is still being fetched, unless the base
+    // decides
     // their Go environment (linux/arm: the base's arm/v7 needs GOARM=7); a base platform that needs
     // another Go environment gets its own build later.
     for (Platform wanted : matcher.concretePlatforms()) {
@@ -275,13 +303,19 @@ public final class GoBuilder implements Builder {
     }
     Image image = (Image) base.artifact();
     Platform platform = image.configFile().platform();
-    Platform effective = platform == null
-        ? Platform.LINUX_AMD64
-        : new Platform(platform.os().isEmpty() ? "linux" : platform.os(),
-            platform.architecture().isEmpty() ? "amd64" : platform.architecture(), platform.variant(),
-            platform.osVersion(), platform.osFeatures(), List.of());
+    Platform effective =
+        platform == null
+            ? Platform.LINUX_AMD64
+            : new Platform(
+                platform.os().isEmpty() ? "linux" : platform.os(),
+                platform.architecture().isEmpty() ? "amd64" : platform.architecture(),
+                platform.variant(),
+                platform.osVersion(),
+                platform.osFeatures(),
+                List.of());
     if (!matcher.isAll() && !matcher.matches(effective)) {
-      throw new IllegalArgumentException("base image platform \"" + effective + "\" does not match desired platforms " + matcher);
+      throw new IllegalArgumentException(
+          "base image platform \"" + effective + "\" does not match desired platforms " + matcher);
     }
     return b.image(base, image, image.digest(), effective);
   }
@@ -290,16 +324,28 @@ public final class GoBuilder implements Builder {
     List<Descriptor> matched = new ArrayList<>();
     for (Descriptor d : index.indexManifest().manifests()) {
       if (d.mediaType().isIndex()) {
-        throw new IllegalArgumentException("\"" + d.digest() + "\" has unexpected mediaType \"" + d.mediaType()
-            + "\" in base for \"" + base.reference() + "\"");
+        throw new IllegalArgumentException(
+            "\""
+                + d.digest()
+                + "\" has unexpected mediaType \""
+                + d.mediaType()
+                + "\" in base for \""
+                + base.reference()
+                + "\"");
       }
       if (matcher.matches(d.platform())) {
         matched.add(d);
       }
     }
     if (matched.isEmpty()) {
-      throw new IllegalArgumentException("no matching platforms in base image index " + base.reference()
-          + " for " + matcher + " (it has " + describePlatforms(index) + ")");
+      throw new IllegalArgumentException(
+          "no matching platforms in base image index "
+              + base.reference()
+              + " for "
+              + matcher
+              + " (it has "
+              + describePlatforms(index)
+              + ")");
     }
     if (matched.size() == 1) {
       Descriptor d = matched.get(0);
@@ -307,7 +353,8 @@ public final class GoBuilder implements Builder {
     }
     List<CompletableFuture<Image>> futures = new ArrayList<>();
     for (Descriptor d : matched) {
-      futures.add(b.tasks.submit(() -> b.image(base, childImage(index, d), d.digest(), platformOf(d))));
+      futures.add(
+          b.tasks.submit(() -> b.image(base, childImage(index, d), d.digest(), platformOf(d))));
     }
     // The first failure ends the build at once; the caller stops the other platforms.
     List<Image> images = TaskGroup.joinAll(futures);
@@ -315,14 +362,24 @@ public final class GoBuilder implements Builder {
     for (int i = 0; i < matched.size(); i++) {
       Descriptor baseDesc = matched.get(i);
       Image img = images.get(i);
-      descriptors.add(new Descriptor(baseDesc.mediaType(), img.size(), img.digest(), "", baseDesc.urls(),
-          baseDesc.annotations(), baseDesc.platform(), img.configDescriptor().mediaType().value()));
+      descriptors.add(
+          new Descriptor(
+              baseDesc.mediaType(),
+              img.size(),
+              img.digest(),
+              "",
+              baseDesc.urls(),
+              baseDesc.annotations(),
+              baseDesc.platform(),
+              img.configDescriptor().mediaType().value()));
     }
     SortedMap<String, String> annotations = options.annotations();
     annotations.put(Annotations.BASE_NAME, base.reference().name());
     annotations.put(Annotations.BASE_DIGEST, index.digest().toString());
     return sboms.attach(
-        BuiltIndex.of(new IndexManifest(2, index.mediaType(), descriptors, annotations, null), images), b.appName);
+        BuiltIndex.of(
+            new IndexManifest(2, index.mediaType(), descriptors, annotations, null), images),
+        b.appName);
   }
 
   private static String describePlatforms(ImageIndex index) {
@@ -340,7 +397,8 @@ public final class GoBuilder implements Builder {
   private static Image childImage(ImageIndex index, Descriptor d) throws IOException {
     Artifact child = index.child(d);
     if (!(child instanceof Image image)) {
-      throw new IllegalArgumentException("\"" + d.digest() + "\" has unexpected mediaType \"" + child.mediaType() + "\"");
+      throw new IllegalArgumentException(
+          "\"" + d.digest() + "\" has unexpected mediaType \"" + child.mediaType() + "\"");
     }
     return image;
   }
@@ -355,7 +413,8 @@ public final class GoBuilder implements Builder {
     private final byte[] capabilities;
     private final String appName;
     private final TaskGroup tasks;
-    private final ConcurrentMap<String, CompletableFuture<LayerFile>> kodataLayers = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, CompletableFuture<LayerFile>> kodataLayers =
+        new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Binary> binaries = new ConcurrentHashMap<>();
 
     Build(String reference, String importPath, GoPackage pkg, BuildConfig config, TaskGroup tasks) {
@@ -364,21 +423,39 @@ public final class GoBuilder implements Builder {
       this.pkg = pkg;
       this.config = config;
       this.dir = directoryFor(importPath);
-      this.capabilities = config == null ? new byte[0] : Capabilities.xattr(config.linuxCapabilities());
+      this.capabilities =
+          config == null ? new byte[0] : Capabilities.xattr(config.linuxCapabilities());
       this.tasks = tasks;
       this.appName = AppLayers.appName(importPath);
     }
 
     /** The kodata layer as an OCI layer (retyped for Docker bases), built once per OS family. */
     CompletableFuture<LayerFile> kodata(boolean windows) {
-      return kodataLayers.computeIfAbsent(windows ? "windows" : "other", k -> tasks.submit(() -> {
-        Path kodataDir = pkg.dir().resolve("kodata");
-        Path root = AppLayers.allowedRoot(kodataDir, options.environment().getOrDefault("KO_DATA_PATH_ALLOWED_ROOT", ""));
-        long mtime = options.kodataCreationTime() == null ? 0 : options.kodataCreationTime().epochSecond();
-        Path target = Files.createTempFile(options.tempDirectory(), "kodata-", ".tar.gz");
-        return AppLayers.kodata(target, MediaType.OCI_LAYER, kodataDir, root, windows, mtime,
-            name -> log.info("skipping symlink in kodata for windows: " + name));
-      }));
+      return kodataLayers.computeIfAbsent(
+          windows ? "windows" : "other",
+          k ->
+              tasks.submit(
+                  () -> {
+                    Path kodataDir = pkg.dir().resolve("kodata");
+                    Path root =
+                        AppLayers.allowedRoot(
+                            kodataDir,
+                            options.environment().getOrDefault("KO_DATA_PATH_ALLOWED_ROOT", ""));
+                    long mtime =
+                        options.kodataCreationTime() == null
+                            ? 0
+                            : options.kodataCreationTime().epochSecond();
+                    Path target =
+                        Files.createTempFile(options.tempDirectory(), "kodata-", ".tar.gz");
+                    return AppLayers.kodata(
+                        target,
+                        MediaType.OCI_LAYER,
+                        kodataDir,
+                        root,
+                        windows,
+                        mtime,
+                        name -> log.info("skipping symlink in kodata for windows: " + name));
+                  }));
     }
 
     private String appPath(boolean windows) {
@@ -390,7 +467,8 @@ public final class GoBuilder implements Builder {
      * Started early on speculation, it stays silent until {@link #use} asks for it.
      */
     Binary binary(Platform platform) {
-      return binaries.computeIfAbsent(Platforms.buildKey(platform),
+      return binaries.computeIfAbsent(
+          Platforms.buildKey(platform),
           key -> new Binary(tasks.submit(() -> compile(platform, key))));
     }
 
@@ -413,9 +491,13 @@ public final class GoBuilder implements Builder {
       }
     }
 
-    Image image(Base base, Image baseImage, Digest baseDigest, Platform platform) throws IOException {
+    Image image(Base base, Image baseImage, Digest baseDigest, Platform platform)
+        throws IOException {
       boolean windows = platform.os().equals("windows");
-      MediaType layerType = baseImage.mediaType().equals(MediaType.DOCKER_MANIFEST) ? MediaType.DOCKER_LAYER : MediaType.OCI_LAYER;
+      MediaType layerType =
+          baseImage.mediaType().equals(MediaType.DOCKER_MANIFEST)
+              ? MediaType.DOCKER_LAYER
+              : MediaType.OCI_LAYER;
       CompletableFuture<LayerFile> kodataFuture = kodata(windows);
       String appPath = appPath(windows);
       Compiled compiled = use(platform);
@@ -423,16 +505,31 @@ public final class GoBuilder implements Builder {
       LayerFile kodataLayer = Futures.join(kodataFuture).withMediaType(layerType);
 
       GoTime binaryTime = options.creationTime() == null ? GoTime.ZERO : options.creationTime();
-      GoTime kodataTime = options.kodataCreationTime() == null ? GoTime.ZERO : options.kodataCreationTime();
-      List<Mutate.Addition> additions = List.of(
-          new Mutate.Addition(kodataLayer,
-              new History("ko", kodataTime, "ko build " + reference, "kodata contents, at $KO_DATA_PATH", false)),
-          new Mutate.Addition(binaryLayer,
-              new History("ko", binaryTime, "ko build " + reference, "go build output, at " + AppLayers.APP_DIR + "/" + appName, false)));
+      GoTime kodataTime =
+          options.kodataCreationTime() == null ? GoTime.ZERO : options.kodataCreationTime();
+      List<Mutate.Addition> additions =
+          List.of(
+              new Mutate.Addition(
+                  kodataLayer,
+                  new History(
+                      "ko",
+                      kodataTime,
+                      "ko build " + reference,
+                      "kodata contents, at $KO_DATA_PATH",
+                      false)),
+              new Mutate.Addition(
+                  binaryLayer,
+                  new History(
+                      "ko",
+                      binaryTime,
+                      "ko build " + reference,
+                      "go build output, at " + AppLayers.APP_DIR + "/" + appName,
+                      false)));
       SortedMap<String, String> annotations = options.annotations();
       annotations.put(Annotations.BASE_NAME, base.reference().name());
       annotations.put(Annotations.BASE_DIGEST, baseDigest.toString());
-      Image image = Mutate.append(baseImage, additions, cfg -> configure(cfg, appPath, windows), annotations);
+      Image image =
+          Mutate.append(baseImage, additions, cfg -> configure(cfg, appPath, windows), annotations);
       return sboms.attach(image, compiled.versionM(), appName, platform);
     }
 
@@ -491,20 +588,30 @@ public final class GoBuilder implements Builder {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted while waiting for " + outDir);
       }
-      try (FileChannel lockFile = FileChannel.open(outDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      try (FileChannel lockFile =
+              FileChannel.open(
+                  outDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
           FileLock ignored = lockFile.lock()) {
         acquire(goBuilds);
         try {
           go.build(dir, env, args);
         } catch (GoCommandException e) {
-          throw new GoCommandException("building " + importPath + " for " + platform + ": " + e.getMessage(), e.output());
+          throw new GoCommandException(
+              "building " + importPath + " for " + platform + ": " + e.getMessage(), e.output());
         } finally {
           goBuilds.release();
         }
         log.debug("go build " + importPath + " for " + platform + " done");
         String appPath = appPath(windows);
-        BinaryLayerCache.Entry entry = binaryLayers.get(out, appName, windows, capabilities,
-            sboms.enabled() ? () -> SbomAttacher.inImagePath(versionM(out), out.toString(), appPath) : null);
+        BinaryLayerCache.Entry entry =
+            binaryLayers.get(
+                out,
+                appName,
+                windows,
+                capabilities,
+                sboms.enabled()
+                    ? () -> SbomAttacher.inImagePath(versionM(out), out.toString(), appPath)
+                    : null);
         log.debug("binary layer " + entry.layer().digest() + " ready");
         return new Compiled(entry.layer(), entry.versionM());
       } finally {
@@ -532,16 +639,22 @@ public final class GoBuilder implements Builder {
   /** A built binary's layer and its {@code go version -m} output (empty when SBOMs are off). */
   private record Compiled(LayerFile layer, String versionM) {}
 
-  /** Template data for a build in {@code dir}; git and go env are read once per run and directory. */
+  /**
+   * Template data for a build in {@code dir}; git and go env are read once per run and directory.
+   */
   private Map<String, Object> templateData(Path dir, Map<String, String> env) {
-    return BuildSettings.templateData(env,
-        () -> goEnvs.computeIfAbsent(List.of(dir, env), k -> {
-          try {
-            return go.env(dir, env);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }),
+    return BuildSettings.templateData(
+        env,
+        () ->
+            goEnvs.computeIfAbsent(
+                List.of(dir, env),
+                k -> {
+                  try {
+                    return go.env(dir, env);
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                }),
         () -> gitInfos.computeIfAbsent(dir, d -> GitInfo.read(d, options.environment(), log)),
         options.creationTime());
   }

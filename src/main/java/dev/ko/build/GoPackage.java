@@ -8,7 +8,8 @@ import java.util.List;
  *
  * @param error go's error for the package, empty when it loaded
  */
-public record GoPackage(String importPath, String name, Path dir, List<String> goFiles, String error) {
+public record GoPackage(
+    String importPath, String name, Path dir, List<String> goFiles, String error) {
   public GoPackage {
     goFiles = List.copyOf(goFiles);
   }

@@ -6,9 +6,9 @@ import java.util.List;
 
 /**
  * Decides which base platforms to build, with ko's rules: {@code all} takes everything except
- * Docker's {@code unknown/unknown} attestation entries; otherwise an empty field of a wanted platform
- * is a wildcard, a given variant must be equal, and a given osversion must be equal except that on
- * Windows {@code X.Y.Z} matches {@code X.Y.Z.A}.
+ * Docker's {@code unknown/unknown} attestation entries; otherwise an empty field of a wanted
+ * platform is a wildcard, a given variant must be equal, and a given osversion must be equal except
+ * that on Windows {@code X.Y.Z} matches {@code X.Y.Z.A}.
  */
 public final class PlatformMatcher {
   private final List<String> specs;
@@ -42,9 +42,14 @@ public final class PlatformMatcher {
     return all;
   }
 
-  /** The wanted platforms that name both an OS and an architecture: builds can start before the base is known. */
+  /**
+   * The wanted platforms that name both an OS and an architecture: builds can start before the base
+   * is known.
+   */
   List<Platform> concretePlatforms() {
-    return platforms.stream().filter(p -> !p.os().isEmpty() && !p.architecture().isEmpty()).toList();
+    return platforms.stream()
+        .filter(p -> !p.os().isEmpty() && !p.architecture().isEmpty())
+        .toList();
   }
 
   public boolean matches(Platform base) {
@@ -67,7 +72,9 @@ public final class PlatformMatcher {
       if (!p.variant().isEmpty() && !p.variant().equals(base.variant())) {
         continue;
       }
-      if (!p.osVersion().isEmpty() && !p.osVersion().equals(base.osVersion()) && !windowsPrefixMatch(p, base)) {
+      if (!p.osVersion().isEmpty()
+          && !p.osVersion().equals(base.osVersion())
+          && !windowsPrefixMatch(p, base)) {
         continue;
       }
       return true;

@@ -10,17 +10,21 @@ public final class Platforms {
   private Platforms() {}
 
   /**
-   * The platform specs in effect: the given ones ({@code --platform}, else {@code defaultPlatforms}),
-   * else {@code GOOS/GOARCH[/vGOARM]} when both are set and not empty, else {@code linux/amd64}.
-   * Given platforms together with GOOS, GOARCH or GOARM in the environment (even set to an empty
-   * value) are an error naming the first of them, as in ko.
+   * The platform specs in effect: the given ones ({@code --platform}, else {@code
+   * defaultPlatforms}), else {@code GOOS/GOARCH[/vGOARM]} when both are set and not empty, else
+   * {@code linux/amd64}. Given platforms together with GOOS, GOARCH or GOARM in the environment
+   * (even set to an empty value) are an error naming the first of them, as in ko.
    */
   public static List<String> effective(List<String> given, Map<String, String> env) {
     if (!given.isEmpty()) {
       for (String name : List.of("GOOS", "GOARCH", "GOARM")) {
         if (env.containsKey(name)) {
-          throw new IllegalArgumentException("cannot use --platform or defaultPlatforms in .ko.yaml or env "
-              + "KO_DEFAULTPLATFORMS combined with " + name + "=" + goQuote(env.get(name)));
+          throw new IllegalArgumentException(
+              "cannot use --platform or defaultPlatforms in .ko.yaml or env "
+                  + "KO_DEFAULTPLATFORMS combined with "
+                  + name
+                  + "="
+                  + goQuote(env.get(name)));
         }
       }
       return List.copyOf(given);
@@ -42,26 +46,28 @@ public final class Platforms {
   /** Go's {@code %q} for the characters an environment variable holds. */
   static String goQuote(String s) {
     StringBuilder out = new StringBuilder("\"");
-    s.codePoints().forEach(c -> {
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\t' -> out.append("\\t");
-        case '\r' -> out.append("\\r");
-        case 7 -> out.append("\\a");
-        case '\b' -> out.append("\\b");
-        case '\f' -> out.append("\\f");
-        case 11 -> out.append("\\v");
-        default -> {
-          if (c < 0x20 || c == 0x7f) {
-            out.append(String.format("\\x%02x", c));
-          } else {
-            out.appendCodePoint(c);
-          }
-        }
-      }
-    });
+    s.codePoints()
+        .forEach(
+            c -> {
+              switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\t' -> out.append("\\t");
+                case '\r' -> out.append("\\r");
+                case 7 -> out.append("\\a");
+                case '\b' -> out.append("\\b");
+                case '\f' -> out.append("\\f");
+                case 11 -> out.append("\\v");
+                default -> {
+                  if (c < 0x20 || c == 0x7f) {
+                    out.append(String.format("\\x%02x", c));
+                  } else {
+                    out.appendCodePoint(c);
+                  }
+                }
+              }
+            });
     return out.append('"').toString();
   }
 
@@ -94,8 +100,8 @@ public final class Platforms {
   }
 
   /**
-   * What distinguishes one build from another: GOOS, GOARCH and GOARM or GOAMD64. Platforms with the
-   * same key (linux/arm64 and linux/arm64/v8, say) share one binary.
+   * What distinguishes one build from another: GOOS, GOARCH and GOARM or GOAMD64. Platforms with
+   * the same key (linux/arm64 and linux/arm64/v8, say) share one binary.
    */
   static String buildKey(Platform p) {
     StringBuilder key = new StringBuilder(p.os()).append('-').append(p.architecture());

@@ -23,8 +23,10 @@ public final class ProcessGoToolchain implements GoToolchain {
   }
 
   @Override
-  public List<GoPackage> list(Path dir, Map<String, String> env, List<String> patterns) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of("list", "-e", "-find", "-json=ImportPath,Name,Dir,GoFiles,Error"));
+  public List<GoPackage> list(Path dir, Map<String, String> env, List<String> patterns)
+      throws IOException {
+    List<String> cmd =
+        new ArrayList<>(List.of("list", "-e", "-find", "-json=ImportPath,Name,Dir,GoFiles,Error"));
     cmd.addAll(patterns);
     ExternalCommand.Result r = run(dir, env, cmd);
     if (r.exit() != 0) {
@@ -37,12 +39,13 @@ public final class ProcessGoToolchain implements GoToolchain {
         List<String> files = new ArrayList<>();
         p.path("GoFiles").forEach(f -> files.add(f.asText()));
         String dirText = p.path("Dir").asText("");
-        out.add(new GoPackage(
-            p.path("ImportPath").asText(""),
-            p.path("Name").asText(""),
-            dirText.isEmpty() ? null : Path.of(dirText),
-            files,
-            firstLine(p.path("Error").path("Err").asText(""))));
+        out.add(
+            new GoPackage(
+                p.path("ImportPath").asText(""),
+                p.path("Name").asText(""),
+                dirText.isEmpty() ? null : Path.of(dirText),
+                files,
+                firstLine(p.path("Error").path("Err").asText(""))));
       }
     }
     return out;
@@ -61,7 +64,8 @@ public final class ProcessGoToolchain implements GoToolchain {
 
   @Override
   public String versionM(Path binary, Map<String, String> env) throws IOException {
-    ExternalCommand.Result r = run(binary.getParent(), env, List.of("version", "-m", binary.toString()));
+    ExternalCommand.Result r =
+        run(binary.getParent(), env, List.of("version", "-m", binary.toString()));
     if (r.exit() != 0) {
       throw failure("go version -m " + binary, r);
     }
@@ -82,7 +86,8 @@ public final class ProcessGoToolchain implements GoToolchain {
       }
       String value = line.substring(eq + 1).strip();
       if (value.length() > 1
-          && ((value.startsWith("\"") && value.endsWith("\"")) || (value.startsWith("'") && value.endsWith("'")))) {
+          && ((value.startsWith("\"") && value.endsWith("\""))
+              || (value.startsWith("'") && value.endsWith("'")))) {
         value = value.substring(1, value.length() - 1);
       }
       out.put(line.substring(0, eq).strip(), value);
@@ -90,20 +95,23 @@ public final class ProcessGoToolchain implements GoToolchain {
     return out;
   }
 
-  private ExternalCommand.Result run(Path dir, Map<String, String> env, List<String> args) throws IOException {
+  private ExternalCommand.Result run(Path dir, Map<String, String> env, List<String> args)
+      throws IOException {
     try {
       return new ExternalCommand(go, env).in(dir).run(args);
     } catch (InterruptedIOException e) {
       throw e;
     } catch (IOException e) {
-      throw new IOException(e.getMessage() + " (is Go installed? set KO_GO_PATH to use another go)", e);
+      throw new IOException(
+          e.getMessage() + " (is Go installed? set KO_GO_PATH to use another go)", e);
     }
   }
 
   private static GoCommandException failure(String what, ExternalCommand.Result r) {
     String output = r.output().strip();
     String first = firstErrorLine(output);
-    return new GoCommandException(what + ": exit status " + r.exit() + (first.isEmpty() ? "" : ": " + first), output);
+    return new GoCommandException(
+        what + ": exit status " + r.exit() + (first.isEmpty() ? "" : ": " + first), output);
   }
 
   /** The first line that says something: go prefixes package headers with '#'. */

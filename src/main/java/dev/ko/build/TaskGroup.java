@@ -1,7 +1,7 @@
 package dev.ko.build;
 
-import dev.ko.concurrent.Futures.IoTask;
 import dev.ko.concurrent.Futures;
+import dev.ko.concurrent.Futures.IoTask;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -15,14 +15,17 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Tasks of one build that can be stopped together: when the build fails, the tasks still running
- * (a speculative {@code go build}, say) are interrupted, which kills their child processes, and
- * {@link #cancelAndWait()} returns only once none of them can touch a file any more. Every result
- * future completes: a task stopped before it started has its result cancelled, and so has a task
- * submitted once the group is being stopped (it never runs).
+ * Tasks of one build that can be stopped together: when the build fails, the tasks still running (a
+ * speculative {@code go build}, say) are interrupted, which kills their child processes, and {@link
+ * #cancelAndWait()} returns only once none of them can touch a file any more. Every result future
+ * completes: a task stopped before it started has its result cancelled, and so has a task submitted
+ * once the group is being stopped (it never runs).
  */
 final class TaskGroup {
-  private record Task(FutureTask<?> future, AtomicBoolean claimed, CountDownLatch finished,
+  private record Task(
+      FutureTask<?> future,
+      AtomicBoolean claimed,
+      CountDownLatch finished,
       CompletableFuture<?> result) {}
 
   private final ExecutorService executor;
@@ -37,20 +40,23 @@ final class TaskGroup {
     CompletableFuture<T> result = new CompletableFuture<>();
     AtomicBoolean claimed = new AtomicBoolean();
     CountDownLatch finished = new CountDownLatch(1);
-    FutureTask<Void> future = new FutureTask<>(() -> {
-      if (!claimed.compareAndSet(false, true)) {
-        return; // stopped before it started: cancelAndWait completed the result
-      }
-      try {
-        result.complete(task.call());
-      } catch (IOException e) {
-        result.completeExceptionally(new UncheckedIOException(e));
-      } catch (RuntimeException | Error e) {
-        result.completeExceptionally(e);
-      } finally {
-        finished.countDown();
-      }
-    }, null);
+    FutureTask<Void> future =
+        new FutureTask<>(
+            () -> {
+              if (!claimed.compareAndSet(false, true)) {
+                return; // stopped before it started: cancelAndWait completed the result
+              }
+              try {
+                result.complete(task.call());
+              } catch (IOException e) {
+                result.completeExceptionally(new UncheckedIOException(e));
+              } catch (RuntimeException | Error e) {
+                result.completeExceptionally(e);
+              } finally {
+                finished.countDown();
+              }
+            },
+            null);
     // Registered and started under the lock that cancelAndWait closes the group with, so a task
     // is either in its list or refused: none can slip past it.
     synchronized (tasks) {
@@ -80,7 +86,8 @@ final class TaskGroup {
       closed = true;
       all = List.copyOf(tasks);
     }
-    // Claim the waiting tasks before interrupting the running ones, whose threads would pick them up.
+    // Claim the waiting tasks before interrupting the running ones, whose threads would pick them
+    // up.
     List<Task> running = new ArrayList<>();
     for (Task t : all) {
       if (t.claimed.compareAndSet(false, true)) {
@@ -111,13 +118,15 @@ final class TaskGroup {
   static <T> List<T> joinAll(List<CompletableFuture<T>> futures) throws IOException {
     CompletableFuture<Void> firstFailure = new CompletableFuture<>();
     for (CompletableFuture<T> f : futures) {
-      f.whenComplete((v, e) -> {
-        if (e != null) {
-          firstFailure.completeExceptionally(e);
-        }
-      });
+      f.whenComplete(
+          (v, e) -> {
+            if (e != null) {
+              firstFailure.completeExceptionally(e);
+            }
+          });
     }
-    CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> firstFailure.complete(null));
+    CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+        .whenComplete((v, e) -> firstFailure.complete(null));
     Futures.join(firstFailure);
     List<T> values = new ArrayList<>();
     for (CompletableFuture<T> f : futures) {

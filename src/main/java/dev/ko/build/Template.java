@@ -35,7 +35,8 @@ public final class Template {
   /**
    * Parses a template.
    *
-   * @throws IllegalArgumentException naming the template for a syntax error or an unsupported action
+   * @throws IllegalArgumentException naming the template for a syntax error or an unsupported
+   *     action
    */
   public static Template parse(String source) {
     List<Part> parts = new ArrayList<>();
@@ -49,7 +50,9 @@ public final class Template {
       }
       text.append(source, i, open);
       int start = open + 2;
-      if (source.length() >= start + 2 && source.charAt(start) == '-' && isSpace(source.charAt(start + 1))) {
+      if (source.length() >= start + 2
+          && source.charAt(start) == '-'
+          && isSpace(source.charAt(start + 1))) {
         trimTrailing(text);
         start += 2;
       }
@@ -73,8 +76,12 @@ public final class Template {
         flush(text, parts);
         parts.add(new Field(List.of(body.substring(1).split("\\.")), action));
       } else {
-        throw error(source, "unsupported action " + action
-            + ": only field references such as {{ .Env.NAME }} or {{ .Git.ShortCommit }} are supported");
+        throw error(
+            source,
+            "unsupported action "
+                + action
+                + ": only field references such as {{ .Env.NAME }} or {{ .Git.ShortCommit }} are"
+                + " supported");
       }
       i = close + 2;
       if (trimRight) {
@@ -111,7 +118,16 @@ public final class Template {
     for (String name : f.path()) {
       v = resolve(v);
       if (!(v instanceof Map<?, ?> m)) {
-        throw error(source, "at <" + walked + "." + name + ">: can't evaluate field " + name + " in type " + goType(v));
+        throw error(
+            source,
+            "at <"
+                + walked
+                + "."
+                + name
+                + ">: can't evaluate field "
+                + name
+                + " in type "
+                + goType(v));
       }
       walked.append('.').append(name);
       if (!m.containsKey(name)) {
@@ -123,8 +139,15 @@ public final class Template {
     if (v instanceof String || v instanceof Boolean || v instanceof Number) {
       return v.toString();
     }
-    throw error(source, "at <" + walked + ">: " + f.action() + " is " + goType(v)
-        + ", not a value; name one of its keys");
+    throw error(
+        source,
+        "at <"
+            + walked
+            + ">: "
+            + f.action()
+            + " is "
+            + goType(v)
+            + ", not a value; name one of its keys");
   }
 
   private static Object resolve(Object v) {

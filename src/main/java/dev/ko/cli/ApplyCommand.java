@@ -5,7 +5,8 @@ import picocli.CommandLine.Command;
 /** {@code ko apply -f FILENAME [-- kubectl args]}: resolve into {@code kubectl apply -f -}. */
 @Command(
     name = "apply",
-    description = "Apply the input files with image references resolved to built/pushed image digests.",
+    description =
+        "Apply the input files with image references resolved to built/pushed image digests.",
     sortOptions = false)
 final class ApplyCommand extends KubectlApplyCommand {
   @Override

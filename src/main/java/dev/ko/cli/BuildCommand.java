@@ -12,7 +12,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code ko build IMPORTPATH...}: build and publish, print one reference per argument, in order. */
+/**
+ * {@code ko build IMPORTPATH...}: build and publish, print one reference per argument, in order.
+ */
 @Command(
     name = "build",
     aliases = "publish",
@@ -28,7 +30,10 @@ final class BuildCommand implements Callable<Integer> {
 
   @Mixin BuildFlags buildFlags;
 
-  @Parameters(paramLabel = "IMPORTPATH", arity = "0..*", description = "Go import paths; default \".\"")
+  @Parameters(
+      paramLabel = "IMPORTPATH",
+      arity = "0..*",
+      description = "Go import paths; default \".\"")
   List<String> importPaths = new ArrayList<>();
 
   @Override
@@ -40,7 +45,8 @@ final class BuildCommand implements Callable<Integer> {
       Publisher publisher = wiring.publisher(publishFlags, options.jobs());
       Builder builder = wiring.builder(options);
       wiring.log().debug("builder and publisher ready");
-      for (Publication.Published p : Publication.buildAndPublish(builder, publisher, paths, wiring.executor())) {
+      for (Publication.Published p :
+          Publication.buildAndPublish(builder, publisher, paths, wiring.executor())) {
         root.out().println(p.result());
       }
       root.out().flush();

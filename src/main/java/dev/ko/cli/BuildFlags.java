@@ -6,41 +6,76 @@ import picocli.CommandLine.Option;
 
 /** ko's build flags (build, resolve, apply, create, run). */
 public final class BuildFlags {
-  @Option(names = {"-j", "--jobs"}, paramLabel = "N",
+  @Option(
+      names = {"-j", "--jobs"},
+      paramLabel = "N",
       description = "The maximum number of concurrent builds (default GOMAXPROCS)")
   int jobs;
 
-  @Option(names = "--disable-optimizations", arity = "0..1", fallbackValue = "true",
-      description = "Disable optimizations when building Go code. Useful when you want to interactively debug the created container.")
+  @Option(
+      names = "--disable-optimizations",
+      arity = "0..1",
+      fallbackValue = "true",
+      description =
+          "Disable optimizations when building Go code. Useful when you want to interactively debug"
+              + " the created container.")
   boolean disableOptimizations;
 
-  @Option(names = "--ldflags", split = ",", paramLabel = "FLAGS",
+  @Option(
+      names = "--ldflags",
+      split = ",",
+      paramLabel = "FLAGS",
       description = "ldflags to pass to go build (may be repeated)")
   List<String> ldflags = new ArrayList<>();
 
-  @Option(names = "--sbom", paramLabel = "TYPE", defaultValue = "spdx",
+  @Option(
+      names = "--sbom",
+      paramLabel = "TYPE",
+      defaultValue = "spdx",
       description = "The SBOM media type to use (none will disable SBOM synthesis and upload).")
   String sbom = "spdx";
 
-  @Option(names = "--sbom-dir", paramLabel = "DIR", description = "Path to directory where the SBOM will be written.")
+  @Option(
+      names = "--sbom-dir",
+      paramLabel = "DIR",
+      description = "Path to directory where the SBOM will be written.")
   String sbomDir = "";
 
-  @Option(names = "--platform", split = ",", paramLabel = "PLATFORM",
-      description = "Which platform to use when pulling a multi-platform base. Format: all | <os>[/<arch>[/<variant>]][,platform]*")
+  @Option(
+      names = "--platform",
+      split = ",",
+      paramLabel = "PLATFORM",
+      description =
+          "Which platform to use when pulling a multi-platform base. Format: all |"
+              + " <os>[/<arch>[/<variant>]][,platform]*")
   List<String> platforms = new ArrayList<>();
 
-  @Option(names = "--image-label", split = ",", paramLabel = "KEY=VALUE",
+  @Option(
+      names = "--image-label",
+      split = ",",
+      paramLabel = "KEY=VALUE",
       description = "Which labels (key=value[,key=value]) to add to the image.")
   List<String> imageLabels = new ArrayList<>();
 
-  @Option(names = "--image-annotation", split = ",", paramLabel = "KEY=VALUE",
+  @Option(
+      names = "--image-annotation",
+      split = ",",
+      paramLabel = "KEY=VALUE",
       description = "Which annotations (key=value[,key=value]) to add to the OCI manifest.")
   List<String> imageAnnotations = new ArrayList<>();
 
-  @Option(names = "--image-user", paramLabel = "USER", description = "The default user the image should be run as.")
+  @Option(
+      names = "--image-user",
+      paramLabel = "USER",
+      description = "The default user the image should be run as.")
   String imageUser = "";
 
-  @Option(names = "--debug", arity = "0..1", fallbackValue = "true",
-      description = "Include Delve debugger into image and wrap around ko-app. This debugger will listen to port 40000.")
+  @Option(
+      names = "--debug",
+      arity = "0..1",
+      fallbackValue = "true",
+      description =
+          "Include Delve debugger into image and wrap around ko-app. This debugger will listen to"
+              + " port 40000.")
   boolean debug;
 }

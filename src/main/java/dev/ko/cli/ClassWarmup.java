@@ -16,7 +16,8 @@ import javax.net.ssl.SSLEngine;
  */
 final class ClassWarmup {
   /** The commands (and aliases) that build or publish. */
-  private static final Set<String> NETWORK_COMMANDS = Set.of("build", "publish", "resolve", "apply", "create", "run");
+  private static final Set<String> NETWORK_COMMANDS =
+      Set.of("build", "publish", "resolve", "apply", "create", "run");
 
   private ClassWarmup() {}
 
@@ -51,7 +52,8 @@ final class ClassWarmup {
       SSLEngine engine = tls.createSSLEngine("localhost", 443);
       engine.setUseClientMode(true);
       engine.beginHandshake();
-      engine.wrap(ByteBuffer.allocate(0), ByteBuffer.allocate(engine.getSession().getPacketBufferSize()));
+      engine.wrap(
+          ByteBuffer.allocate(0), ByteBuffer.allocate(engine.getSession().getPacketBufferSize()));
     } catch (Exception | LinkageError e) {
       // Only an optimisation: anything wrong here will surface where the classes are really used.
     }

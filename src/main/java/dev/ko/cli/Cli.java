@@ -7,18 +7,28 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine;
 
-/** Runs one {@code ko} invocation against the given environment and streams; returns the exit code. */
+/**
+ * Runs one {@code ko} invocation against the given environment and streams; returns the exit code.
+ */
 public final class Cli {
   private Cli() {}
 
   /** With an empty standard input; child processes get their output copied to these streams. */
-  public static int run(String[] args, Env env, Path workingDirectory, PrintStream out, PrintStream err) {
+  public static int run(
+      String[] args, Env env, Path workingDirectory, PrintStream out, PrintStream err) {
     return run(args, env, workingDirectory, InputStream.nullInputStream(), out, err, false);
   }
 
-  /** As above, with a standard input ({@code ko login --password-stdin} and {@code -f -} read it). */
+  /**
+   * As above, with a standard input ({@code ko login --password-stdin} and {@code -f -} read it).
+   */
   public static int run(
-      String[] args, Env env, Path workingDirectory, InputStream in, PrintStream out, PrintStream err) {
+      String[] args,
+      Env env,
+      Path workingDirectory,
+      InputStream in,
+      PrintStream out,
+      PrintStream err) {
     return run(args, env, workingDirectory, in, out, err, false);
   }
 
@@ -28,24 +38,35 @@ public final class Cli {
    * @param processStdio whether {@code in}, {@code out} and {@code err} are this process's own, so
    *     that child processes such as {@code kubectl} can inherit them (a terminal stays a terminal)
    */
-  public static int run(String[] args, Env env, Path workingDirectory, InputStream in, PrintStream out,
-      PrintStream err, boolean processStdio) {
+  public static int run(
+      String[] args,
+      Env env,
+      Path workingDirectory,
+      InputStream in,
+      PrintStream out,
+      PrintStream err,
+      boolean processStdio) {
     KoCommand root = new KoCommand(env, workingDirectory, in, out, err, processStdio);
     CommandLine cl = new CommandLine(root);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
-    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-      err.println("Error: " + message(ex));
-      if (root.verbose()) {
-        ex.printStackTrace(err);
-      }
-      return 1;
-    });
-    cl.setParameterExceptionHandler((ex, arguments) -> {
-      err.println("Error: " + ex.getMessage());
-      err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
-      return 2;
-    });
+    cl.setExecutionExceptionHandler(
+        (ex, cmd, parsed) -> {
+          err.println("Error: " + message(ex));
+          if (root.verbose()) {
+            ex.printStackTrace(err);
+          }
+          return 1;
+        });
+    cl.setParameterExceptionHandler(
+        (ex, arguments) -> {
+          err.println("Error: " + ex.getMessage());
+          err.println(
+              "Run '"
+                  + ex.getCommandLine().getCommandSpec().qualifiedName()
+                  + " --help' for usage.");
+          return 2;
+        });
     int code = cl.execute(args);
     out.flush();
     err.flush();
@@ -56,7 +77,8 @@ public final class Cli {
   static String message(Throwable ex) {
     String m = ex.getMessage();
     if (m == null || m.isBlank()) {
-      return ex.getClass().getSimpleName() + (ex.getCause() != null ? ": " + message(ex.getCause()) : "");
+      return ex.getClass().getSimpleName()
+          + (ex.getCause() != null ? ": " + message(ex.getCause()) : "");
     }
     return m;
   }

@@ -11,7 +11,9 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
 
-/** {@code ko delete ...}: exactly {@code kubectl delete ...}, every argument passed on unchanged. */
+/**
+ * {@code ko delete ...}: exactly {@code kubectl delete ...}, every argument passed on unchanged.
+ */
 @Command(name = "delete", description = "See \"kubectl help delete\" for detailed usage.")
 final class DeleteCommand implements Callable<Integer> {
   @ParentCommand KoCommand root;

@@ -32,7 +32,10 @@ import picocli.CommandLine.Spec;
 final class KoCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Enable debug logs")
+  @Option(
+      names = {"-v", "--verbose"},
+      scope = ScopeType.INHERIT,
+      description = "Enable debug logs")
   boolean verbose;
 
   @Mixin HelpFlag help;
@@ -45,7 +48,13 @@ final class KoCommand implements Callable<Integer> {
   private final boolean processStdio;
   private final long startNanos = System.nanoTime();
 
-  KoCommand(Env env, Path workingDirectory, InputStream in, PrintStream out, PrintStream err, boolean processStdio) {
+  KoCommand(
+      Env env,
+      Path workingDirectory,
+      InputStream in,
+      PrintStream out,
+      PrintStream err,
+      boolean processStdio) {
     this.env = env;
     this.workingDirectory = workingDirectory;
     this.in = in;

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,18 +27,23 @@ final class Kubectl {
     this.root = root;
   }
 
-  /** ko's early check: {@code error: kubectl is not available. kubectl must be installed to use ko <command>}. */
+  /**
+   * ko's early check: {@code error: kubectl is not available. kubectl must be installed to use ko
+   * <command>}.
+   */
   static Kubectl require(KoCommand root, String command) {
     return find(root.env().asMap())
         .map(p -> new Kubectl(p, root))
-        .orElseThrow(() -> new IllegalStateException(
-            "error: kubectl is not available. kubectl must be installed to use ko " + command));
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "error: kubectl is not available. kubectl must be installed to use ko "
+                        + command));
   }
 
   static Optional<Path> find(Map<String, String> env) {
     return ExternalCommand.lookPath("kubectl", env);
   }
-
 
   /** Runs to completion with our standard input; returns the exit status. */
   int run(List<String> args) throws IOException {
@@ -61,7 +65,8 @@ final class Kubectl {
     pb.environment().putAll(root.env().asMap());
     boolean inherit = root.processStdio();
     if (inherit) {
-      pb.redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
+      pb.redirectOutput(ProcessBuilder.Redirect.INHERIT)
+          .redirectError(ProcessBuilder.Redirect.INHERIT);
       if (!pipeStdin) {
         pb.redirectInput(ProcessBuilder.Redirect.INHERIT);
       }
@@ -75,7 +80,8 @@ final class Kubectl {
       pumps.add(pump("kubectl-stdout", p.getInputStream(), root.out(), false).done());
       pumps.add(pump("kubectl-stderr", p.getErrorStream(), root.err(), false).done());
       if (!pipeStdin) {
-        // Our input may never end (an embedding caller's pipe): once kubectl is gone, stop reading it.
+        // Our input may never end (an embedding caller's pipe): once kubectl is gone, stop reading
+        // it.
         Pump stdin = pump("kubectl-stdin", root.in(), p.getOutputStream(), true);
         p.onExit().thenRun(stdin.thread()::interrupt);
       }
@@ -88,28 +94,32 @@ final class Kubectl {
 
   private static Pump pump(String name, InputStream from, OutputStream to, boolean closeWhenDone) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    Thread t = new Thread(() -> {
-      byte[] buf = new byte[8192];
-      try {
-        int n;
-        while (!Thread.currentThread().isInterrupted() && (n = from.read(buf)) >= 0) {
-          to.write(buf, 0, n);
-          to.flush();
-        }
-      } catch (IOException e) {
-        // the other side went away (kubectl exited, its status says how), or kubectl is gone and
-        // reading our input was interrupted
-      } finally {
-        if (closeWhenDone) {
-          try {
-            to.close();
-          } catch (IOException e) {
-            // already closed by the exit of kubectl
-          }
-        }
-        done.complete(null);
-      }
-    }, name);
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[8192];
+              try {
+                int n;
+                while (!Thread.currentThread().isInterrupted() && (n = from.read(buf)) >= 0) {
+                  to.write(buf, 0, n);
+                  to.flush();
+                }
+              } catch (IOException e) {
+                // the other side went away (kubectl exited, its status says how), or kubectl is
+                // gone and
+                // reading our input was interrupted
+              } finally {
+                if (closeWhenDone) {
+                  try {
+                    to.close();
+                  } catch (IOException e) {
+                    // already closed by the exit of kubectl
+                  }
+                }
+                done.complete(null);
+              }
+            },
+            name);
     t.setDaemon(true);
     t.start();
     return new Pump(t, done);
@@ -139,7 +149,8 @@ final class Kubectl {
     int waitFor() throws IOException {
       try {
         int code = process.waitFor();
-        // Output copying ends when kubectl closes its streams; our input copy may still block on read.
+        // Output copying ends when kubectl closes its streams; our input copy may still block on
+        // read.
         for (int i = 0; i < 2 && i < pumps.size(); i++) {
           pumps.get(i).get();
         }

@@ -22,7 +22,9 @@ import picocli.CommandLine.ParentCommand;
  * resolved YAML follows only when every build succeeded. If kubectl fails first, the builds stop.
  */
 abstract class KubectlApplyCommand implements Callable<Integer> {
-  /** ko primes kubectl's input with this many document separators so that it starts reading early. */
+  /**
+   * ko primes kubectl's input with this many document separators so that it starts reading early.
+   */
   static final int PRIMING_SEPARATORS = 1000;
 
   @ParentCommand KoCommand root;
@@ -35,8 +37,12 @@ abstract class KubectlApplyCommand implements Callable<Integer> {
 
   @Mixin BuildFlags buildFlags;
 
-  @Parameters(paramLabel = "KUBECTL_ARG", arity = "0..*",
-      description = "Arguments for kubectl, after \"--\" (for example -- --namespace=foo --kubeconfig=cfg.yaml)")
+  @Parameters(
+      paramLabel = "KUBECTL_ARG",
+      arity = "0..*",
+      description =
+          "Arguments for kubectl, after \"--\" (for example -- --namespace=foo"
+              + " --kubeconfig=cfg.yaml)")
   List<String> kubectlArgs = new ArrayList<>();
 
   /** {@code apply} or {@code create}. */
@@ -46,7 +52,8 @@ abstract class KubectlApplyCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     Kubectl kubectl = Kubectl.require(root, verb());
     try (Wiring wiring = root.wiring()) {
-      Resolution resolution = Resolution.prepare(root, wiring, filenameFlags, buildFlags, publishFlags);
+      Resolution resolution =
+          Resolution.prepare(root, wiring, filenameFlags, buildFlags, publishFlags);
       List<String> argv = new ArrayList<>(List.of(verb(), "-f", "-"));
       argv.addAll(kubectlArgs);
       Kubectl.Running running = kubectl.start(argv, true);
@@ -110,11 +117,16 @@ abstract class KubectlApplyCommand implements Callable<Integer> {
     if (code != 0) {
       return failed(code);
     }
-    return new IOException("error executing 'kubectl " + verb() + "': kubectl exited (status 0) before reading "
-        + "the resolved configuration, so nothing was " + (verb().equals("create") ? "created" : "applied"));
+    return new IOException(
+        "error executing 'kubectl "
+            + verb()
+            + "': kubectl exited (status 0) before reading "
+            + "the resolved configuration, so nothing was "
+            + (verb().equals("create") ? "created" : "applied"));
   }
 
-  private static void awaitEither(CompletableFuture<?> a, CompletableFuture<?> b) throws IOException {
+  private static void awaitEither(CompletableFuture<?> a, CompletableFuture<?> b)
+      throws IOException {
     try {
       CompletableFuture.anyOf(a, b).get();
     } catch (InterruptedException e) {

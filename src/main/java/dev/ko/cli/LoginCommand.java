@@ -14,21 +14,33 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code ko login SERVER}: crane's {@code auth login}, storing credentials for later pushes and pulls. */
+/**
+ * {@code ko login SERVER}: crane's {@code auth login}, storing credentials for later pushes and
+ * pulls.
+ */
 @Command(
     name = "login",
     description = "Log in to a registry",
-    footer = {"", "Example:", "  # Log in to reg.example.com", "  ko login reg.example.com -u AzureDiamond -p hunter2"},
+    footer = {
+      "",
+      "Example:",
+      "  # Log in to reg.example.com",
+      "  ko login reg.example.com -u AzureDiamond -p hunter2"
+    },
     sortOptions = false)
 final class LoginCommand implements Callable<Integer> {
   @ParentCommand KoCommand root;
 
   @Mixin HelpFlag help;
 
-  @Option(names = {"-u", "--username"}, description = "Username")
+  @Option(
+      names = {"-u", "--username"},
+      description = "Username")
   String username = "";
 
-  @Option(names = {"-p", "--password"}, description = "Password")
+  @Option(
+      names = {"-p", "--password"},
+      description = "Password")
   String password = "";
 
   @Option(names = "--password-stdin", description = "Take the password from stdin")
@@ -47,12 +59,14 @@ final class LoginCommand implements Callable<Integer> {
     try {
       registry = Registry.parse(server);
     } catch (BadNameException e) {
-      throw new IllegalArgumentException("invalid registry \"" + server + "\": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "invalid registry \"" + server + "\": " + e.getMessage(), e);
     }
     if (username.isEmpty() && password.isEmpty()) {
       throw new IllegalArgumentException("username and password required");
     }
-    Path file = new DockerLogin(root.env().asMap(), root.env().home()).login(registry, username, password);
+    Path file =
+        new DockerLogin(root.env().asMap(), root.env().home()).login(registry, username, password);
     log.info("logged in via " + file);
     return 0;
   }

@@ -12,9 +12,19 @@ public final class Main {
       ClassWarmup.start();
     }
     // Ctrl-C (or any exit) stops the go builds we started rather than leaving them running.
-    Runtime.getRuntime().addShutdownHook(new Thread(() ->
-        ProcessHandle.current().descendants().forEach(ProcessHandle::destroy)));
-    int code = Cli.run(args, Env.system(), Path.of("").toAbsolutePath(), System.in, System.out, System.err, true);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroy)));
+    int code =
+        Cli.run(
+            args,
+            Env.system(),
+            Path.of("").toAbsolutePath(),
+            System.in,
+            System.out,
+            System.err,
+            true);
     stopHttpClientSelectors();
     System.exit(code);
   }

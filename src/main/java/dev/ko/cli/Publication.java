@@ -23,8 +23,9 @@ final class Publication {
 
   private Publication() {}
 
-  static List<Published> buildAndPublish(Builder builder, Publisher publisher, List<String> importPaths,
-      ExecutorService executor) throws IOException {
+  static List<Published> buildAndPublish(
+      Builder builder, Publisher publisher, List<String> importPaths, ExecutorService executor)
+      throws IOException {
     List<String> references = new ArrayList<>();
     for (String path : importPaths) {
       references.add(qualifyAndCheck(builder, path));
@@ -50,17 +51,22 @@ final class Publication {
       builder.checkSupported(ref);
     } catch (UnsupportedReferenceException e) {
       throw new UnsupportedReferenceException(
-          "failed to publish images: importpath \"" + path + "\" is not supported: " + e.getMessage());
+          "failed to publish images: importpath \""
+              + path
+              + "\" is not supported: "
+              + e.getMessage());
     }
     return ref;
   }
 
-  private static String buildAndPublish(Builder builder, Publisher publisher, String ref) throws IOException {
+  private static String buildAndPublish(Builder builder, Publisher publisher, String ref)
+      throws IOException {
     Artifact artifact;
     try {
       artifact = builder.build(ref);
     } catch (IOException e) {
-      throw new IOException("failed to publish images: error building \"" + ref + "\": " + e.getMessage(), e);
+      throw new IOException(
+          "failed to publish images: error building \"" + ref + "\": " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "failed to publish images: error building \"" + ref + "\": " + e.getMessage(), e);
@@ -68,7 +74,8 @@ final class Publication {
     try {
       return publisher.publish(artifact, ref);
     } catch (IOException e) {
-      throw new IOException("failed to publish images: error publishing " + ref + ": " + e.getMessage(), e);
+      throw new IOException(
+          "failed to publish images: error publishing " + ref + ": " + e.getMessage(), e);
     }
   }
 }

@@ -19,22 +19,32 @@ final class Resolution {
   private final List<Resolver.Input> inputs;
   private final Optional<Selector> selector;
 
-  private Resolution(Resolver resolver, Publisher publisher, List<Resolver.Input> inputs, Optional<Selector> selector) {
+  private Resolution(
+      Resolver resolver,
+      Publisher publisher,
+      List<Resolver.Input> inputs,
+      Optional<Selector> selector) {
     this.resolver = resolver;
     this.publisher = publisher;
     this.inputs = inputs;
     this.selector = selector;
   }
 
-  static Resolution prepare(KoCommand root, Wiring wiring, FilenameFlags files, BuildFlags buildFlags,
-      PublishFlags publishFlags) throws IOException {
+  static Resolution prepare(
+      KoCommand root,
+      Wiring wiring,
+      FilenameFlags files,
+      BuildFlags buildFlags,
+      PublishFlags publishFlags)
+      throws IOException {
     // Local checks and reads first: a mistyped file name or selector starts no network work.
     Optional<Selector> selector = files.selector();
     List<Resolver.Input> inputs = files.read(root);
     BuildOptions options = wiring.buildOptions(buildFlags, publishFlags);
     Publisher publisher = wiring.publisher(publishFlags, options.jobs());
     Builder builder = wiring.builder(options);
-    return new Resolution(new Resolver(builder, publisher, wiring.executor()), publisher, inputs, selector);
+    return new Resolution(
+        new Resolver(builder, publisher, wiring.executor()), publisher, inputs, selector);
   }
 
   /** Builds, publishes and splices; the publisher is closed once everything is published. */

@@ -15,7 +15,8 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(
     name = "resolve",
-    description = "Print the input files with image references resolved to built/pushed image digests.",
+    description =
+        "Print the input files with image references resolved to built/pushed image digests.",
     sortOptions = false)
 final class ResolveCommand implements Callable<Integer> {
   @ParentCommand KoCommand root;
@@ -31,7 +32,8 @@ final class ResolveCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     try (Wiring wiring = root.wiring()) {
-      Resolution resolution = Resolution.prepare(root, wiring, filenameFlags, buildFlags, publishFlags);
+      Resolution resolution =
+          Resolution.prepare(root, wiring, filenameFlags, buildFlags, publishFlags);
       List<Resolver.ResolvedFile> files = resolution.run();
       Resolver.write(files, root.out());
     }

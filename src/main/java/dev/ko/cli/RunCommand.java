@@ -27,7 +27,8 @@ import picocli.CommandLine.Unmatched;
     description = "A variant of `kubectl run` that containerizes IMPORTPATH first.",
     sortOptions = false)
 final class RunCommand implements Callable<Integer> {
-  static final List<String> DEFAULTS = List.of("--attach", "--rm", "--restart=Never", "--log-flush-frequency=1s");
+  static final List<String> DEFAULTS =
+      List.of("--attach", "--rm", "--restart=Never", "--log-flush-frequency=1s");
 
   @ParentCommand KoCommand root;
 
@@ -39,7 +40,9 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin BuildFlags buildFlags;
 
-  @Parameters(paramLabel = "IMPORTPATH", arity = "0..*",
+  @Parameters(
+      paramLabel = "IMPORTPATH",
+      arity = "0..*",
       description = "Go import paths, then \"--\" and arguments for kubectl run")
   List<String> positional = new ArrayList<>();
 
@@ -52,12 +55,14 @@ final class RunCommand implements Callable<Integer> {
     int dashes = raw.indexOf("--");
     List<String> kubectlArgs = dashes < 0 ? List.of() : raw.subList(dashes + 1, raw.size());
     // picocli takes everything after "--" as positional: what comes before are the import paths.
-    List<String> importPaths = positional.subList(0, Math.max(0, positional.size() - kubectlArgs.size()));
+    List<String> importPaths =
+        positional.subList(0, Math.max(0, positional.size() - kubectlArgs.size()));
     if (importPaths.isEmpty()) {
       throw new IllegalArgumentException("ko run: no importpaths listed");
     }
     if (raw.get(0).startsWith("-")) {
-      throw new IllegalArgumentException("expected first arg to be positional, got \"" + raw.get(0) + "\"");
+      throw new IllegalArgumentException(
+          "expected first arg to be positional, got \"" + raw.get(0) + "\"");
     }
     Kubectl kubectl = Kubectl.require(root, "run");
     try (Wiring wiring = root.wiring()) {
@@ -80,7 +85,10 @@ final class RunCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** {@code run <pod> --image <ref> <defaults> <kubectl args>}; the pod is named after the repository's last part. */
+  /**
+   * {@code run <pod> --image <ref> <defaults> <kubectl args>}; the pod is named after the
+   * repository's last part.
+   */
   static List<String> argv(String reference, List<String> kubectlArgs) {
     String repository = Reference.parse(reference).repository().path();
     String pod = repository.substring(repository.lastIndexOf('/') + 1);

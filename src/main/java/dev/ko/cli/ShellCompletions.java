@@ -26,16 +26,21 @@ final class ShellCompletions {
     this.program = root.getCommandName();
     this.rootOptions = visible(root.getCommandSpec().options());
     Map<CommandSpec, List<String>> names = new LinkedHashMap<>();
-    root.getSubcommands().forEach((name, cl) -> {
-      if (!cl.getCommandSpec().usageMessage().hidden()) {
-        names.computeIfAbsent(cl.getCommandSpec(), s -> new ArrayList<>()).add(name);
-      }
-    });
-    names.forEach((spec, n) -> {
-      List<String> ordered = new ArrayList<>(List.of(spec.name()));
-      n.stream().filter(x -> !x.equals(spec.name())).forEach(ordered::add);
-      subs.add(new Sub(ordered, firstLine(spec.usageMessage().description()), visible(spec.options())));
-    });
+    root.getSubcommands()
+        .forEach(
+            (name, cl) -> {
+              if (!cl.getCommandSpec().usageMessage().hidden()) {
+                names.computeIfAbsent(cl.getCommandSpec(), s -> new ArrayList<>()).add(name);
+              }
+            });
+    names.forEach(
+        (spec, n) -> {
+          List<String> ordered = new ArrayList<>(List.of(spec.name()));
+          n.stream().filter(x -> !x.equals(spec.name())).forEach(ordered::add);
+          subs.add(
+              new Sub(
+                  ordered, firstLine(spec.usageMessage().description()), visible(spec.options())));
+        });
   }
 
   private static List<OptionSpec> visible(List<OptionSpec> options) {
@@ -55,8 +60,13 @@ final class ShellCompletions {
     b.append("complete -c ").append(program).append(" -f\n");
     for (Sub s : subs) {
       for (String name : s.names()) {
-        b.append("complete -c ").append(program).append(" -n '__fish_use_subcommand' -a ").append(name)
-            .append(" -d ").append(fishQuote(s.description())).append('\n');
+        b.append("complete -c ")
+            .append(program)
+            .append(" -n '__fish_use_subcommand' -a ")
+            .append(name)
+            .append(" -d ")
+            .append(fishQuote(s.description()))
+            .append('\n');
       }
     }
     for (OptionSpec o : rootOptions) {
@@ -72,7 +82,12 @@ final class ShellCompletions {
   }
 
   private String fishOption(OptionSpec o, String condition) {
-    StringBuilder b = new StringBuilder("complete -c ").append(program).append(" -n '").append(condition).append('\'');
+    StringBuilder b =
+        new StringBuilder("complete -c ")
+            .append(program)
+            .append(" -n '")
+            .append(condition)
+            .append('\'');
     for (String name : o.names()) {
       if (name.startsWith("--")) {
         b.append(" -l ").append(name.substring(2));
@@ -97,25 +112,38 @@ final class ShellCompletions {
   String powershell() {
     StringBuilder b = new StringBuilder();
     b.append("# powershell completion for ").append(program).append(" (ko-jvm)\n");
-    b.append("# Load with: ").append(program).append(" completion powershell | Out-String | Invoke-Expression\n");
-    b.append("Register-ArgumentCompleter -Native -CommandName '").append(program).append("' -ScriptBlock {\n");
+    b.append("# Load with: ")
+        .append(program)
+        .append(" completion powershell | Out-String | Invoke-Expression\n");
+    b.append("Register-ArgumentCompleter -Native -CommandName '")
+        .append(program)
+        .append("' -ScriptBlock {\n");
     b.append("  param($wordToComplete, $commandAst, $cursorPosition)\n");
     b.append("  $subcommands = [ordered]@{\n");
     for (Sub s : subs) {
       for (String name : s.names()) {
-        b.append("    ").append(psQuote(name)).append(" = @(").append(psList(flags(s.options()))).append(")\n");
+        b.append("    ")
+            .append(psQuote(name))
+            .append(" = @(")
+            .append(psList(flags(s.options())))
+            .append(")\n");
       }
     }
     b.append("  }\n");
     b.append("  $descriptions = @{\n");
     for (Sub s : subs) {
       for (String name : s.names()) {
-        b.append("    ").append(psQuote(name)).append(" = ").append(psQuote(s.description())).append('\n');
+        b.append("    ")
+            .append(psQuote(name))
+            .append(" = ")
+            .append(psQuote(s.description()))
+            .append('\n');
       }
     }
     b.append("  }\n");
     b.append("  $rootFlags = @(").append(psList(flags(rootOptions))).append(")\n");
-    b.append("""
+    b.append(
+        """
           $words = @($commandAst.CommandElements | Select-Object -Skip 1 | ForEach-Object { $_.ToString() })
           if ($wordToComplete -ne '' -and $words.Count -gt 0) { $words = @($words | Select-Object -SkipLast 1) }
           $sub = $words | Where-Object { $subcommands.Contains($_) } | Select-Object -First 1

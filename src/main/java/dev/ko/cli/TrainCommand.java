@@ -23,8 +23,8 @@ import picocli.CommandLine.ParentCommand;
 /**
  * A hidden command that bin/ko runs once, under {@code -XX:ArchiveClassesAtExit}, to record the
  * class-data archive: it loads, synchronously and so the same every time, the classes real runs
- * load (the warm-up's TLS, HTTP and JSON classes, a YAML parse, names, digests and compression).
- * It prints nothing.
+ * load (the warm-up's TLS, HTTP and JSON classes, a YAML parse, names, digests and compression). It
+ * prints nothing.
  */
 @Command(
     name = TrainCommand.NAME,
@@ -33,7 +33,8 @@ import picocli.CommandLine.ParentCommand;
 final class TrainCommand implements Callable<Integer> {
   static final String NAME = "train-class-data";
 
-  private static final String YAML = """
+  private static final String YAML =
+      """
       apiVersion: apps/v1
       kind: Deployment
       metadata:
@@ -56,28 +57,32 @@ final class TrainCommand implements Callable<Integer> {
     ExecutorService executor = Executors.newSingleThreadExecutor();
     try {
       // No ko:// reference: nothing is built or published.
-      Builder noBuilds = new Builder() {
-        @Override
-        public String qualifyImport(String importPath) {
-          throw new IllegalStateException("training builds nothing");
-        }
+      Builder noBuilds =
+          new Builder() {
+            @Override
+            public String qualifyImport(String importPath) {
+              throw new IllegalStateException("training builds nothing");
+            }
 
-        @Override
-        public void checkSupported(String reference) {
-          throw new IllegalStateException("training builds nothing");
-        }
+            @Override
+            public void checkSupported(String reference) {
+              throw new IllegalStateException("training builds nothing");
+            }
 
-        @Override
-        public Artifact build(String reference) {
-          throw new IllegalStateException("training builds nothing");
-        }
-      };
-      Publisher noPublishes = (artifact, reference) -> {
-        throw new IllegalStateException("training publishes nothing");
-      };
-      List<Resolver.ResolvedFile> files = new Resolver(noBuilds, noPublishes, executor).resolve(
-          List.of(new Resolver.Input("train.yaml", YAML.getBytes(StandardCharsets.UTF_8))),
-          Optional.of(Selector.parse("app=web")));
+            @Override
+            public Artifact build(String reference) {
+              throw new IllegalStateException("training builds nothing");
+            }
+          };
+      Publisher noPublishes =
+          (artifact, reference) -> {
+            throw new IllegalStateException("training publishes nothing");
+          };
+      List<Resolver.ResolvedFile> files =
+          new Resolver(noBuilds, noPublishes, executor)
+              .resolve(
+                  List.of(new Resolver.Input("train.yaml", YAML.getBytes(StandardCharsets.UTF_8))),
+                  Optional.of(Selector.parse("app=web")));
       Resolver.write(files, OutputStream.nullOutputStream());
     } finally {
       executor.shutdownNow();

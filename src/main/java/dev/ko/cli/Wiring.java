@@ -77,11 +77,13 @@ final class Wiring implements AutoCloseable {
     this.workingDirectory = workingDirectory;
     this.log = log;
     AtomicInteger n = new AtomicInteger();
-    this.executor = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "ko-worker-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "ko-worker-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   Log log() {
@@ -101,17 +103,29 @@ final class Wiring implements AutoCloseable {
   BuildOptions buildOptions(BuildFlags flags, PublishFlags publish) throws IOException {
     rejectUnimplemented(flags);
     Map<String, String> labels = keyValues(flags.imageLabels, "invalid label flag: ");
-    Map<String, String> annotations = keyValues(flags.imageAnnotations, "missing '=' in annotation: ");
+    Map<String, String> annotations =
+        keyValues(flags.imageAnnotations, "missing '=' in annotation: ");
     GoTime created = epoch("SOURCE_DATE_EPOCH");
     GoTime kodataCreated = epoch("KO_DATA_DATE_EPOCH");
     KoConfig config = KoConfig.load(workingDirectory, env, log);
-    String defaultBase = config.defaultBaseImage().isEmpty() ? BuildOptions.DEFAULT_BASE_IMAGE : config.defaultBaseImage();
-    bases = new BaseImages(ref -> registryClient().pull(ref), defaultBase, config.baseImageOverrides(),
-        publish.insecureRegistry, executor, log);
+    String defaultBase =
+        config.defaultBaseImage().isEmpty()
+            ? BuildOptions.DEFAULT_BASE_IMAGE
+            : config.defaultBaseImage();
+    bases =
+        new BaseImages(
+            ref -> registryClient().pull(ref),
+            defaultBase,
+            config.baseImageOverrides(),
+            publish.insecureRegistry,
+            executor,
+            log);
     bases.prefetchDefault(); // while go list matches the build configs below
-    List<BuildConfig> builds = BuildConfigs.resolve(workingDirectory, buildConfigs(config), goToolchain(), env.asMap());
+    List<BuildConfig> builds =
+        BuildConfigs.resolve(workingDirectory, buildConfigs(config), goToolchain(), env.asMap());
     Map<String, String> origins = new LinkedHashMap<>();
-    for (String key : List.of(KoConfig.DEFAULT_ENV, KoConfig.DEFAULT_FLAGS, KoConfig.DEFAULT_LDFLAGS)) {
+    for (String key :
+        List.of(KoConfig.DEFAULT_ENV, KoConfig.DEFAULT_FLAGS, KoConfig.DEFAULT_LDFLAGS)) {
       origins.put(key, config.where(key));
     }
     origins.put("ldflags", "--ldflags");
@@ -141,8 +155,17 @@ final class Wiring implements AutoCloseable {
   private static List<BuildConfig> buildConfigs(KoConfig config) {
     List<BuildConfig> out = new ArrayList<>();
     for (KoConfig.Build b : config.builds()) {
-      out.add(new BuildConfig(b.id(), b.dir(), b.main(), b.env(), b.flags(), b.ldflags(), b.linuxCapabilities(),
-          b.origins(), null));
+      out.add(
+          new BuildConfig(
+              b.id(),
+              b.dir(),
+              b.main(),
+              b.env(),
+              b.flags(),
+              b.ldflags(),
+              b.linuxCapabilities(),
+              b.origins(),
+              null));
     }
     return out;
   }
@@ -173,15 +196,20 @@ final class Wiring implements AutoCloseable {
     try {
       return GoTime.ofEpochSecond(Long.parseLong(value), env.zone());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("the environment variable " + variable
-          + " should be the number of seconds since January 1st 1970, 00:00 UTC, got: \"" + value + "\"");
+      throw new IllegalArgumentException(
+          "the environment variable "
+              + variable
+              + " should be the number of seconds since January 1st 1970, 00:00 UTC, got: \""
+              + value
+              + "\"");
     }
   }
 
   private Path cacheDirectory() throws IOException {
     Path dir = env.cacheDirectory();
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
-      throw new IllegalArgumentException("KOCACHE should be a directory, " + dir + " is not a directory");
+      throw new IllegalArgumentException(
+          "KOCACHE should be a directory, " + dir + " is not a directory");
     }
     Files.createDirectories(dir);
     return dir;
@@ -198,10 +226,17 @@ final class Wiring implements AutoCloseable {
 
   synchronized RegistryClient registryClient() {
     if (registryClient == null) {
-      HttpTransport transport = new HttpTransport(() -> TrustStores.verified(env.asMap()), TrustStores::unverified);
-      registryClient = new RegistryClient(transport, Keychain.firstOf(
-          new DockerConfigKeychain(env.asMap(), env.home()), new GitHubKeychain(env.asMap())),
-          Version.userAgent(), log, Duration.ofSeconds(1));
+      HttpTransport transport =
+          new HttpTransport(() -> TrustStores.verified(env.asMap()), TrustStores::unverified);
+      registryClient =
+          new RegistryClient(
+              transport,
+              Keychain.firstOf(
+                  new DockerConfigKeychain(env.asMap(), env.home()),
+                  new GitHubKeychain(env.asMap())),
+              Version.userAgent(),
+              log,
+              Duration.ofSeconds(1));
     }
     return registryClient;
   }
@@ -229,8 +264,9 @@ final class Wiring implements AutoCloseable {
     String repo = env.get("KO_DOCKER_REPO");
     Namer namer = Namer.select(flags.preserveImportPaths, flags.baseImportPaths, flags.bare);
     if (flags.bare && flags.baseImportPaths) {
-      log.info("WARNING! --base-import-paths will take precedence and ignore --bare flag. "
-          + "In a future release this will be an error.");
+      log.info(
+          "WARNING! --base-import-paths will take precedence and ignore --bare flag. "
+              + "In a future release this will be an error.");
     }
     List<String> tags = flags.uniqueTags();
     for (String tag : tags) {
@@ -245,20 +281,28 @@ final class Wiring implements AutoCloseable {
       if (flags.local && repo.contains(LOCAL_DOMAIN)) {
         log.info("WARNING! The --local flag might be deprecated in the future.");
       }
-      DockerEngine engine = DockerEngine.fromDockerHost(env.get("DOCKER_HOST"), env.isSet("DOCKER_TLS_VERIFY"));
-      publisher = new LocalPublisher(engine, repo.isEmpty() ? LOCAL_DOMAIN : repo, namer, tags, localPlatform(), log);
+      DockerEngine engine =
+          DockerEngine.fromDockerHost(env.get("DOCKER_HOST"), env.isSet("DOCKER_TLS_VERIFY"));
+      publisher =
+          new LocalPublisher(
+              engine, repo.isEmpty() ? LOCAL_DOMAIN : repo, namer, tags, localPlatform(), log);
     } else if (repo.startsWith(KIND_DOMAIN)) {
-      String provider = env.get("KIND_EXPERIMENTAL_PROVIDER").equals("podman") ? "podman" : "docker";
-      KindNodes nodes = new KindNodes(new ExternalCommand(provider, env.asMap()), env.get("KIND_CLUSTER_NAME"));
+      String provider =
+          env.get("KIND_EXPERIMENTAL_PROVIDER").equals("podman") ? "podman" : "docker";
+      KindNodes nodes =
+          new KindNodes(new ExternalCommand(provider, env.asMap()), env.get("KIND_CLUSTER_NAME"));
       publisher = new LocalPublisher(nodes, repo, namer, tags, localPlatform(), log);
     } else {
       List<Publisher> destinations = new ArrayList<>();
       if (!flags.ociLayoutPath.isEmpty()) {
-        destinations.add(new LayoutPublisher(flags.ociLayoutPath, workingDirectory.resolve(flags.ociLayoutPath), log));
+        destinations.add(
+            new LayoutPublisher(
+                flags.ociLayoutPath, workingDirectory.resolve(flags.ociLayoutPath), log));
       }
       if (!flags.tarball.isEmpty()) {
-        destinations.add(new TarballPublisher(workingDirectory.resolve(flags.tarball), repo, namer, tags,
-            localPlatform(), log));
+        destinations.add(
+            new TarballPublisher(
+                workingDirectory.resolve(flags.tarball), repo, namer, tags, localPlatform(), log));
       }
       if (flags.push) {
         destinations.add(registryPublisher(repo, namer, tags, flags, jobs));
@@ -266,7 +310,8 @@ final class Wiring implements AutoCloseable {
       if (destinations.isEmpty()) {
         publisher = new NoopPublisher(repo, namer, tags, flags.tagOnly);
       } else {
-        publisher = destinations.size() == 1 ? destinations.get(0) : new MultiPublisher(destinations);
+        publisher =
+            destinations.size() == 1 ? destinations.get(0) : new MultiPublisher(destinations);
       }
     }
     if (!flags.imageRefs.isEmpty()) {
@@ -280,15 +325,25 @@ final class Wiring implements AutoCloseable {
     return LocalImages.target(env.get("GOOS"), env.get("GOARCH"));
   }
 
-  private Publisher registryPublisher(String repo, Namer namer, List<String> tags, PublishFlags flags, int jobs) {
+  private Publisher registryPublisher(
+      String repo, Namer namer, List<String> tags, PublishFlags flags, int jobs) {
     if (repo.isEmpty()) {
       throw new IllegalArgumentException("KO_DOCKER_REPO environment variable is unset");
     }
     Registry registry = parseDockerRepo(repo, flags.insecureRegistry);
     Optional<Repository> sbomRepository = cosignRepository(flags.insecureRegistry);
     registryClient().warmUp(registry, executor);
-    return new RegistryPublisher(registryClient(), repo, namer, tags, flags.tagOnly, flags.insecureRegistry,
-        sbomRepository, jobs, executor, log);
+    return new RegistryPublisher(
+        registryClient(),
+        repo,
+        namer,
+        tags,
+        flags.tagOnly,
+        flags.insecureRegistry,
+        sbomRepository,
+        jobs,
+        executor,
+        log);
   }
 
   /** Where SBOMs go instead of next to their image, as cosign reads {@code COSIGN_REPOSITORY}. */
@@ -300,7 +355,9 @@ final class Wiring implements AutoCloseable {
     try {
       return Optional.of(Repository.parse(value, insecure));
     } catch (BadNameException e) {
-      throw new IllegalArgumentException("failed to parse COSIGN_REPOSITORY \"" + value + "\" as repository: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "failed to parse COSIGN_REPOSITORY \"" + value + "\" as repository: " + e.getMessage(),
+          e);
     }
   }
 
@@ -316,15 +373,16 @@ final class Wiring implements AutoCloseable {
     try {
       return Repository.parse(repo, insecure).registry();
     } catch (BadNameException e) {
-      throw new IllegalArgumentException("failed to parse \"" + repo + "\" as repository: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "failed to parse \"" + repo + "\" as repository: " + e.getMessage(), e);
     }
   }
 
   // ------------------------------------------------------------ lifecycle
 
   /**
-   * Stops the run's tasks (interrupting builds and uploads that a failure left running) and waits
-   * a moment for them to end, so none still writes into the scratch directory as it is deleted.
+   * Stops the run's tasks (interrupting builds and uploads that a failure left running) and waits a
+   * moment for them to end, so none still writes into the scratch directory as it is deleted.
    */
   @Override
   public void close() {
@@ -346,18 +404,21 @@ final class Wiring implements AutoCloseable {
   }
 
   private static void deleteTree(Path root) throws IOException {
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.delete(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+            Files.delete(dir);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 }

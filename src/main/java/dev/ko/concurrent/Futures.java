@@ -5,7 +5,6 @@ import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -22,18 +21,20 @@ public final class Futures {
 
   /** Runs a task on the executor; its IOException travels as an UncheckedIOException. */
   public static <T> CompletableFuture<T> async(IoTask<T> task, Executor executor) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return task.call();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }, executor);
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return task.call();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        },
+        executor);
   }
 
   /**
-   * Waits for a future and rethrows what its task threw. The wait can be interrupted (unlike
-   * {@code join}), so a cancelled build or upload stops waiting at once.
+   * Waits for a future and rethrows what its task threw. The wait can be interrupted (unlike {@code
+   * join}), so a cancelled build or upload stops waiting at once.
    */
   public static <T> T join(CompletableFuture<T> f) throws IOException {
     try {
@@ -53,7 +54,8 @@ public final class Futures {
    * time; the others wait for it. A failure is handed to those waiting and then forgotten, so a
    * later call tries again.
    */
-  public static <K, V> V once(ConcurrentMap<K, CompletableFuture<V>> cache, K key, IoTask<V> task) throws IOException {
+  public static <K, V> V once(ConcurrentMap<K, CompletableFuture<V>> cache, K key, IoTask<V> task)
+      throws IOException {
     CompletableFuture<V> mine = new CompletableFuture<>();
     CompletableFuture<V> existing = cache.putIfAbsent(key, mine);
     if (existing != null) {

@@ -13,9 +13,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Tasks that succeed or fail together: the first failure interrupts the tasks still running (an
- * upload, a build, a wait on another task) and keeps the ones not yet started from starting.
- * {@code CompletableFuture.cancel} cannot do this: it completes the future but leaves its task
- * running. Tasks here are submitted to the executor, whose {@link Future} can interrupt them.
+ * upload, a build, a wait on another task) and keeps the ones not yet started from starting. {@code
+ * CompletableFuture.cancel} cannot do this: it completes the future but leaves its task running.
+ * Tasks here are submitted to the executor, whose {@link Future} can interrupt them.
  *
  * <p>The failure reported is the first one a task had, not the interruptions it caused in the
  * others, however the threads race afterwards.
@@ -44,20 +44,22 @@ public final class TaskGroup {
         result.cancel(false);
         return result;
       }
-      Future<?> future = executor.submit(() -> {
-        if (!started.compareAndSet(false, true)) {
-          return; // cancelled before it started
-        }
-        try {
-          result.complete(task.call());
-        } catch (IOException e) {
-          firstFailure.compareAndSet(null, e);
-          result.completeExceptionally(new UncheckedIOException(e));
-        } catch (RuntimeException | Error e) {
-          firstFailure.compareAndSet(null, e);
-          result.completeExceptionally(e);
-        }
-      });
+      Future<?> future =
+          executor.submit(
+              () -> {
+                if (!started.compareAndSet(false, true)) {
+                  return; // cancelled before it started
+                }
+                try {
+                  result.complete(task.call());
+                } catch (IOException e) {
+                  firstFailure.compareAndSet(null, e);
+                  result.completeExceptionally(new UncheckedIOException(e));
+                } catch (RuntimeException | Error e) {
+                  firstFailure.compareAndSet(null, e);
+                  result.completeExceptionally(e);
+                }
+              });
       tasks.add(new Task(future, started, result));
     }
     return result;
@@ -89,13 +91,15 @@ public final class TaskGroup {
   public <T> List<T> joinAll(List<CompletableFuture<T>> futures) throws IOException {
     CompletableFuture<Void> anyFailure = new CompletableFuture<>();
     for (CompletableFuture<T> f : futures) {
-      f.whenComplete((v, t) -> {
-        if (t != null) {
-          anyFailure.completeExceptionally(t);
-        }
-      });
+      f.whenComplete(
+          (v, t) -> {
+            if (t != null) {
+              anyFailure.completeExceptionally(t);
+            }
+          });
     }
-    CompletableFuture<Void> all = CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new));
+    CompletableFuture<Void> all =
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new));
     try {
       Futures.join(CompletableFuture.anyOf(all, anyFailure));
       List<T> out = new ArrayList<>(futures.size());

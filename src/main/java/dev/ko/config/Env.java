@@ -45,7 +45,6 @@ public final class Env {
     return GoTime.localZone(get("TZ"));
   }
 
-
   /**
    * The cache for build outputs and layer metadata: {@code KOCACHE}, else {@code
    * $XDG_CACHE_HOME/ko-jvm}, else {@code ~/.cache/ko-jvm}.

@@ -18,8 +18,8 @@ import java.util.Map;
  * @param defaultBaseImage {@code defaultBaseImage} or {@code KO_DEFAULTBASEIMAGE}; empty if unset
  * @param baseImageOverrides lower-cased import path to base image reference
  * @param builds the {@code builds} entries, in file order
- * @param origins where each set top-level key came from ({@code file:line} or the variable name), for
- *     error messages
+ * @param origins where each set top-level key came from ({@code file:line} or the variable name),
+ *     for error messages
  */
 public record KoConfig(
     Path file,
@@ -41,9 +41,15 @@ public record KoConfig(
   public static final String BUILDS = "builds";
 
   /** The top-level keys ko knows, in ko's spelling (matching is case-insensitive). */
-  static final List<String> KEYS = List.of(
-      DEFAULT_BASE_IMAGE, BASE_IMAGE_OVERRIDES, DEFAULT_PLATFORMS, DEFAULT_ENV, DEFAULT_FLAGS,
-      DEFAULT_LDFLAGS, BUILDS);
+  static final List<String> KEYS =
+      List.of(
+          DEFAULT_BASE_IMAGE,
+          BASE_IMAGE_OVERRIDES,
+          DEFAULT_PLATFORMS,
+          DEFAULT_ENV,
+          DEFAULT_FLAGS,
+          DEFAULT_LDFLAGS,
+          BUILDS);
 
   public KoConfig {
     defaultBaseImage = defaultBaseImage == null ? "" : defaultBaseImage;
@@ -67,7 +73,9 @@ public record KoConfig(
     return new KoConfigReader(workingDirectory, env, log).read();
   }
 
-  /** Where a top-level key's value came from: {@code file:line}, a variable name, or the key itself. */
+  /**
+   * Where a top-level key's value came from: {@code file:line}, a variable name, or the key itself.
+   */
   public String origin(String key) {
     return origins.getOrDefault(key, key);
   }

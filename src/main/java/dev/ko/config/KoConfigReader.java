@@ -32,9 +32,9 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
- * Reads {@code .ko.yaml} the way ko's viper setup does (keys case-insensitive, a string where a list
- * is expected split on whitespace, {@code KO_<KEY>} variables winning over the file), but checks
- * every value's type and reports problems with the file, line and key.
+ * Reads {@code .ko.yaml} the way ko's viper setup does (keys case-insensitive, a string where a
+ * list is expected split on whitespace, {@code KO_<KEY>} variables winning over the file), but
+ * checks every value's type and reports problems with the file, line and key.
  */
 final class KoConfigReader {
   /** viper's extension order for a config named {@code .ko}; only these formats are read. */
@@ -84,7 +84,8 @@ final class KoConfigReader {
           origins.put(key, at(entry.key));
           switch (key) {
             case KoConfig.DEFAULT_BASE_IMAGE -> defaultBaseImage = string(entry.value, key);
-            case KoConfig.BASE_IMAGE_OVERRIDES -> overrides.putAll(lowerCaseKeys(stringMap(entry.value, key)));
+            case KoConfig.BASE_IMAGE_OVERRIDES ->
+                overrides.putAll(lowerCaseKeys(stringMap(entry.value, key)));
             case KoConfig.BUILDS -> builds.addAll(builds(entry.value));
             default -> lists.put(key, stringList(entry.value, key, Split.FIELDS));
           }
@@ -97,8 +98,12 @@ final class KoConfigReader {
       defaultBaseImage = env.get("KO_DEFAULTBASEIMAGE");
       origins.put(KoConfig.DEFAULT_BASE_IMAGE, "KO_DEFAULTBASEIMAGE");
     }
-    for (String key : List.of(KoConfig.DEFAULT_PLATFORMS, KoConfig.DEFAULT_ENV, KoConfig.DEFAULT_FLAGS,
-        KoConfig.DEFAULT_LDFLAGS)) {
+    for (String key :
+        List.of(
+            KoConfig.DEFAULT_PLATFORMS,
+            KoConfig.DEFAULT_ENV,
+            KoConfig.DEFAULT_FLAGS,
+            KoConfig.DEFAULT_LDFLAGS)) {
       String variable = KoConfig.variable(key);
       if (env.isSet(variable)) {
         lists.put(key, fields(env.get(variable)));
@@ -110,12 +115,17 @@ final class KoConfigReader {
       origins.put(KoConfig.BASE_IMAGE_OVERRIDES, "KO_BASEIMAGEOVERRIDES");
     }
 
-    KoConfig config = new KoConfig(file, defaultBaseImage, overrides,
-        lists.getOrDefault(KoConfig.DEFAULT_PLATFORMS, List.of()),
-        lists.getOrDefault(KoConfig.DEFAULT_ENV, List.of()),
-        lists.getOrDefault(KoConfig.DEFAULT_FLAGS, List.of()),
-        lists.getOrDefault(KoConfig.DEFAULT_LDFLAGS, List.of()),
-        builds, origins);
+    KoConfig config =
+        new KoConfig(
+            file,
+            defaultBaseImage,
+            overrides,
+            lists.getOrDefault(KoConfig.DEFAULT_PLATFORMS, List.of()),
+            lists.getOrDefault(KoConfig.DEFAULT_ENV, List.of()),
+            lists.getOrDefault(KoConfig.DEFAULT_FLAGS, List.of()),
+            lists.getOrDefault(KoConfig.DEFAULT_LDFLAGS, List.of()),
+            builds,
+            origins);
     validateReferences(config);
     return config;
   }
@@ -159,12 +169,13 @@ final class KoConfigReader {
   // ------------------------------------------------------------ YAML
 
   private Node parse(Path file) {
-    LoadSettings settings = LoadSettings.builder()
-        .setLabel(file.toString())
-        .setSchema(new CoreSchema())
-        .setAllowDuplicateKeys(true) // detected below, case-insensitively, with both lines
-        .setCodePointLimit(64 * 1024 * 1024)
-        .build();
+    LoadSettings settings =
+        LoadSettings.builder()
+            .setLabel(file.toString())
+            .setSchema(new CoreSchema())
+            .setAllowDuplicateKeys(true) // detected below, case-insensitively, with both lines
+            .setCodePointLimit(64 * 1024 * 1024)
+            .build();
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       Iterator<Node> documents = new Compose(settings).composeAllFromReader(r).iterator();
       if (!documents.hasNext()) {
@@ -173,23 +184,29 @@ final class KoConfigReader {
       return documents.next(); // like yaml.v3 Unmarshal, only the first document counts
     } catch (MarkedYamlEngineException e) {
       Optional<Mark> mark = e.getProblemMark().or(e::getContextMark);
-      String where = mark.map(m -> file + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1)).orElse(file.toString());
+      String where =
+          mark.map(m -> file + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1))
+              .orElse(file.toString());
       StringBuilder message = new StringBuilder();
       if (e.getContext() != null && !e.getContext().isBlank()) {
         message.append(oneLine(e.getContext())).append(": ");
       }
       message.append(oneLine(e.getProblem()));
       Optional<Mark> context = e.getContextMark();
-      if (context.isPresent() && mark.isPresent() && context.get().getLine() != mark.get().getLine()) {
+      if (context.isPresent()
+          && mark.isPresent()
+          && context.get().getLine() != mark.get().getLine()) {
         message.append(" (started at line ").append(context.get().getLine() + 1).append(')');
       }
       throw new IllegalArgumentException(where + ": invalid YAML: " + message, e);
     } catch (YamlEngineException e) {
       throw new IllegalArgumentException(file + ": invalid YAML: " + oneLine(e.getMessage()), e);
     } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException("error reading config file: " + file + ": no such file or directory", e);
+      throw new IllegalArgumentException(
+          "error reading config file: " + file + ": no such file or directory", e);
     } catch (IOException e) {
-      throw new IllegalArgumentException("error reading config file: " + file + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "error reading config file: " + file + ": " + e.getMessage(), e);
     }
   }
 
@@ -210,12 +227,22 @@ final class KoConfigReader {
         continue;
       }
       if (!(k instanceof ScalarNode scalar)) {
-        throw error(k, "expected a string key" + (path.isEmpty() ? "" : " in '" + path + "'") + ", got " + kind(k));
+        throw error(
+            k,
+            "expected a string key"
+                + (path.isEmpty() ? "" : " in '" + path + "'")
+                + ", got "
+                + kind(k));
       }
       String lower = scalar.getValue().toLowerCase(Locale.ROOT);
       Entry previous = out.get(lower);
       if (previous != null) {
-        throw error(k, "'" + qualified(path, scalar.getValue()) + "' is already defined at line " + line(previous.key));
+        throw error(
+            k,
+            "'"
+                + qualified(path, scalar.getValue())
+                + "' is already defined at line "
+                + line(previous.key));
       }
       out.put(lower, new Entry(scalar.getValue(), k, t.getValueNode()));
     }
@@ -237,7 +264,9 @@ final class KoConfigReader {
   private enum Split {
     /** {@code strings.Fields}: viper's string-to-slice and ko's {@code FlagArray}. */
     FIELDS,
-    /** The whole string is one element: ko's {@code StringArray} and mapstructure's weak decoding. */
+    /**
+     * The whole string is one element: ko's {@code StringArray} and mapstructure's weak decoding.
+     */
     SINGLE
   }
 
@@ -256,7 +285,8 @@ final class KoConfigReader {
       List<String> out = new ArrayList<>();
       for (Node item : seq.getValue()) {
         if (!(item instanceof ScalarNode s) || isNull(item)) {
-          throw error(item, "'" + key + "': expected a list of strings, got " + kind(item) + " as an item");
+          throw error(
+              item, "'" + key + "': expected a list of strings, got " + kind(item) + " as an item");
         }
         out.add(s.getValue());
       }
@@ -267,7 +297,8 @@ final class KoConfigReader {
 
   private Map<String, String> stringMap(Node n, String key) {
     if (!(n instanceof MappingNode m)) {
-      throw error(n, "'" + key + "': expected a mapping of import path to image reference, got " + kind(n));
+      throw error(
+          n, "'" + key + "': expected a mapping of import path to image reference, got " + kind(n));
     }
     Map<String, String> out = new LinkedHashMap<>();
     for (Entry e : entries(m, key).values()) {
@@ -276,7 +307,9 @@ final class KoConfigReader {
       } else if (e.value instanceof ScalarNode s) {
         out.put(e.name, s.getValue());
       } else {
-        throw error(e.value, "'" + key + "." + e.name + "': expected an image reference, got " + kind(e.value));
+        throw error(
+            e.value,
+            "'" + key + "." + e.name + "': expected an image reference, got " + kind(e.value));
       }
     }
     return out;
@@ -293,7 +326,8 @@ final class KoConfigReader {
     return out;
   }
 
-  private static final List<String> BUILD_KEYS = List.of("id", "dir", "main", "env", "flags", "ldflags", "linux_capabilities");
+  private static final List<String> BUILD_KEYS =
+      List.of("id", "dir", "main", "env", "flags", "ldflags", "linux_capabilities");
 
   private KoConfig.Build build(int index, Node n) {
     String name = "builds[" + index + "]";
@@ -333,8 +367,15 @@ final class KoConfigReader {
       }
     }
     // ko's defaults, applied here once.
-    return new KoConfig.Build(id.isEmpty() ? "#" + index : id, dir.isEmpty() ? "." : dir,
-        main.isEmpty() ? "." : main, env, flags, ldflags, caps, origins);
+    return new KoConfig.Build(
+        id.isEmpty() ? "#" + index : id,
+        dir.isEmpty() ? "." : dir,
+        main.isEmpty() ? "." : main,
+        env,
+        flags,
+        ldflags,
+        caps,
+        origins);
   }
 
   // ------------------------------------------------------------ environment and validation
@@ -344,17 +385,22 @@ final class KoConfigReader {
     try {
       node = JSON.readTree(json);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("KO_BASEIMAGEOVERRIDES: invalid JSON: " + oneLine(e.getOriginalMessage()), e);
+      throw new IllegalArgumentException(
+          "KO_BASEIMAGEOVERRIDES: invalid JSON: " + oneLine(e.getOriginalMessage()), e);
     }
     if (node == null || !node.isObject()) {
       throw new IllegalArgumentException(
-          "KO_BASEIMAGEOVERRIDES: expected a JSON object of import path to image reference, got " + json);
+          "KO_BASEIMAGEOVERRIDES: expected a JSON object of import path to image reference, got "
+              + json);
     }
     Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> e : node.properties()) {
       if (!e.getValue().isTextual()) {
-        throw new IllegalArgumentException("KO_BASEIMAGEOVERRIDES: the value for \"" + e.getKey()
-            + "\" must be a string (an image reference), got " + e.getValue());
+        throw new IllegalArgumentException(
+            "KO_BASEIMAGEOVERRIDES: the value for \""
+                + e.getKey()
+                + "\" must be a string (an image reference), got "
+                + e.getValue());
       }
       out.put(e.getKey(), e.getValue().asText());
     }
@@ -363,11 +409,15 @@ final class KoConfigReader {
 
   private static void validateReferences(KoConfig config) {
     if (!config.defaultBaseImage().isEmpty()) {
-      checkReference(config.origin(KoConfig.DEFAULT_BASE_IMAGE), KoConfig.DEFAULT_BASE_IMAGE, config.defaultBaseImage());
+      checkReference(
+          config.origin(KoConfig.DEFAULT_BASE_IMAGE),
+          KoConfig.DEFAULT_BASE_IMAGE,
+          config.defaultBaseImage());
     }
     for (String ref : config.baseImageOverrides().values()) {
       if (!ref.isEmpty()) {
-        checkReference(config.origin(KoConfig.BASE_IMAGE_OVERRIDES), KoConfig.BASE_IMAGE_OVERRIDES, ref);
+        checkReference(
+            config.origin(KoConfig.BASE_IMAGE_OVERRIDES), KoConfig.BASE_IMAGE_OVERRIDES, ref);
       }
     }
   }
@@ -377,14 +427,30 @@ final class KoConfigReader {
     try {
       parsed = Reference.parse(ref);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(origin + ": '" + key + "': error parsing \"" + ref
-          + "\" as image reference: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          origin
+              + ": '"
+              + key
+              + "': error parsing \""
+              + ref
+              + "\" as image reference: "
+              + e.getMessage(),
+          e);
     }
-    // ko loads these from the Docker daemon; without that, the pull would go to a host named ko.local.
+    // ko loads these from the Docker daemon; without that, the pull would go to a host named
+    // ko.local.
     if (parsed.repository().registry().host().equals(LOCAL_DOMAIN)) {
-      throw new IllegalArgumentException(origin + ": '" + key + "': \"" + ref + "\" is an image in the local "
-          + "Docker daemon (" + LOCAL_DOMAIN + "), which ko-jvm cannot use as a base image: push it to a registry "
-          + "and use that reference");
+      throw new IllegalArgumentException(
+          origin
+              + ": '"
+              + key
+              + "': \""
+              + ref
+              + "\" is an image in the local "
+              + "Docker daemon ("
+              + LOCAL_DOMAIN
+              + "), which ko-jvm cannot use as a base image: push it to a registry "
+              + "and use that reference");
     }
   }
 

@@ -15,17 +15,19 @@ import java.util.Set;
 
 /**
  * Writes a file next to its final name and renames it into place, so a reader never sees half a
- * file and a failure leaves none behind. The file is created with the given permissions, which
- * the umask narrows as it does for Go's {@code os.WriteFile}: {@link #SHARED} gives the 0644 that
- * ko's outputs have, {@link #PRIVATE} the 0600 that credentials need ({@code createTempFile}
- * alone would give every file 0600).
+ * file and a failure leaves none behind. The file is created with the given permissions, which the
+ * umask narrows as it does for Go's {@code os.WriteFile}: {@link #SHARED} gives the 0644 that ko's
+ * outputs have, {@link #PRIVATE} the 0600 that credentials need ({@code createTempFile} alone would
+ * give every file 0600).
  */
 public final class AtomicFile {
   /** rw-r--r--: outputs others may read (tarballs, image layouts, reference lists). */
-  public static final Set<PosixFilePermission> SHARED = PosixFilePermissions.fromString("rw-r--r--");
+  public static final Set<PosixFilePermission> SHARED =
+      PosixFilePermissions.fromString("rw-r--r--");
 
   /** rw-------: files only their owner may read (credentials). */
-  public static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
+  public static final Set<PosixFilePermission> PRIVATE =
+      PosixFilePermissions.fromString("rw-------");
 
   private AtomicFile() {}
 
@@ -35,24 +37,30 @@ public final class AtomicFile {
     void writeTo(OutputStream out) throws IOException;
   }
 
-  public static void write(Path target, Set<PosixFilePermission> permissions, byte[] bytes) throws IOException {
+  public static void write(Path target, Set<PosixFilePermission> permissions, byte[] bytes)
+      throws IOException {
     write(target, permissions, out -> out.write(bytes));
   }
 
-  /** Creates missing parent directories, writes a temporary file, and renames it to {@code target}. */
-  public static void write(Path target, Set<PosixFilePermission> permissions, Content content) throws IOException {
+  /**
+   * Creates missing parent directories, writes a temporary file, and renames it to {@code target}.
+   */
+  public static void write(Path target, Set<PosixFilePermission> permissions, Content content)
+      throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    FileAttribute<?>[] attributes = FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
-        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)}
-        : new FileAttribute<?>[0];
+    FileAttribute<?>[] attributes =
+        FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+            ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)}
+            : new FileAttribute<?>[0];
     Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp", attributes);
     try {
       try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
         content.writeTo(out);
       }
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }

@@ -1,6 +1,8 @@
 package dev.ko.log;
 
-/** Receives progress lines ("Building ...", "Published ...") and debug lines (only shown with -v). */
+/**
+ * Receives progress lines ("Building ...", "Published ...") and debug lines (only shown with -v).
+ */
 public interface Log {
   Log NONE =
       new Log() {

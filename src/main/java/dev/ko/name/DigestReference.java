@@ -2,7 +2,9 @@ package dev.ko.name;
 
 import java.util.regex.Pattern;
 
-/** A reference by digest ({@code repo@sha256:...}); a tag before the digest is allowed and ignored. */
+/**
+ * A reference by digest ({@code repo@sha256:...}); a tag before the digest is allowed and ignored.
+ */
 public record DigestReference(Repository repository, String digest, String original)
     implements Reference {
   private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
@@ -17,7 +19,8 @@ public record DigestReference(Repository repository, String digest, String origi
     String[] parts = s.split("@", -1);
     if (parts.length != 2) {
       throw new BadNameException(
-          "a digest must contain exactly one '@' separator (e.g. registry/repository@digest) saw: " + s);
+          "a digest must contain exactly one '@' separator (e.g. registry/repository@digest) saw: "
+              + s);
     }
     String base = parts[0];
     Repository repository;

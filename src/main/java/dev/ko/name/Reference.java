@@ -33,7 +33,8 @@ public sealed interface Reference permits Tag, DigestReference {
     if (s.indexOf('@') >= 0) {
       return DigestReference.parse(s, insecure);
     }
-    throw new BadNameException("could not parse reference " + quote(s) + ": " + tagError.getMessage());
+    throw new BadNameException(
+        "could not parse reference " + quote(s) + ": " + tagError.getMessage());
   }
 
   private static String quote(String s) {

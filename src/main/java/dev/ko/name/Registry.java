@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * Hub's canonical {@code index.docker.io}.
  *
  * @param host host[:port] as it appears in references
- * @param insecure allow plain HTTP and unverified TLS for this registry ({@code --insecure-registry})
+ * @param insecure allow plain HTTP and unverified TLS for this registry ({@code
+ *     --insecure-registry})
  */
 public record Registry(String host, boolean insecure) {
   public static final String DOCKER_HUB = "index.docker.io";
@@ -74,7 +75,9 @@ public record Registry(String host, boolean insecure) {
     return v[0] == 10 || (v[0] == 172 && v[1] >= 16 && v[1] <= 31) || (v[0] == 192 && v[1] == 168);
   }
 
-  /** Go's url.Parse: whatever follows the last colon (after any [IPv6] literal) is a numeric port. */
+  /**
+   * Go's url.Parse: whatever follows the last colon (after any [IPv6] literal) is a numeric port.
+   */
   private static boolean hasValidOptionalPort(String host) {
     String rest = host;
     if (host.startsWith("[")) {
@@ -100,8 +103,11 @@ public record Registry(String host, boolean insecure) {
     }
     try {
       URI uri = new URI("http://" + host);
-      return host.equals(uri.getRawAuthority()) && uri.getRawPath().isEmpty() && uri.getRawQuery() == null
-          && uri.getRawFragment() == null && uri.getRawUserInfo() == null;
+      return host.equals(uri.getRawAuthority())
+          && uri.getRawPath().isEmpty()
+          && uri.getRawQuery() == null
+          && uri.getRawFragment() == null
+          && uri.getRawUserInfo() == null;
     } catch (URISyntaxException e) {
       return false;
     }

@@ -13,7 +13,8 @@ public record Repository(Registry registry, String path) {
     }
     int length = path.codePointCount(0, path.length());
     if (length < 2 || length > 255) {
-      throw new BadNameException("repository must be between 2 and 255 characters in length: " + path);
+      throw new BadNameException(
+          "repository must be between 2 and 255 characters in length: " + path);
     }
     for (int i = 0; i < path.length(); i++) {
       if (REPOSITORY_CHARS.indexOf(path.charAt(i)) < 0) {

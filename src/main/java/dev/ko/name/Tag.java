@@ -35,7 +35,8 @@ public record Tag(Repository repository, String tag, String original) implements
     }
     for (int i = 0; i < tag.length(); i++) {
       if (TAG_CHARS.indexOf(tag.charAt(i)) < 0) {
-        throw new BadNameException("tag can only contain the characters `" + TAG_CHARS + "`: " + tag);
+        throw new BadNameException(
+            "tag can only contain the characters `" + TAG_CHARS + "`: " + tag);
       }
     }
   }

@@ -4,10 +4,11 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * An index together with its own attachments; as an index it is exactly {@code index} (its
- * children may carry attachments of their own).
+ * An index together with its own attachments; as an index it is exactly {@code index} (its children
+ * may carry attachments of their own).
  */
-public record AttachedIndex(ImageIndex index, List<Attachment> attachments) implements ImageIndex, Attached {
+public record AttachedIndex(ImageIndex index, List<Attachment> attachments)
+    implements ImageIndex, Attached {
   public AttachedIndex {
     attachments = List.copyOf(attachments);
   }

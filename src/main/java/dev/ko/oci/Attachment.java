@@ -36,12 +36,29 @@ public record Attachment(String name, MediaType mediaType, byte[] content) {
   }
 
   static Image fileImage(Layer layer) {
-    ConfigFile config = new ConfigFile(
-        "", "", "", GoTime.ZERO, "", List.of(new History("", GoTime.ZERO, "", "", false)), "", "layers",
-        List.of(layer.diffId()), ContainerConfig.EMPTY, "", "", List.of());
-    Manifest manifest = new Manifest(
-        2, MediaType.OCI_MANIFEST, Descriptor.of(MediaType.OCI_CONFIG, 0, layer.diffId()),
-        List.of(layer.descriptor()), null, null);
+    ConfigFile config =
+        new ConfigFile(
+            "",
+            "",
+            "",
+            GoTime.ZERO,
+            "",
+            List.of(new History("", GoTime.ZERO, "", "", false)),
+            "",
+            "layers",
+            List.of(layer.diffId()),
+            ContainerConfig.EMPTY,
+            "",
+            "",
+            List.of());
+    Manifest manifest =
+        new Manifest(
+            2,
+            MediaType.OCI_MANIFEST,
+            Descriptor.of(MediaType.OCI_CONFIG, 0, layer.diffId()),
+            List.of(layer.descriptor()),
+            null,
+            null);
     return BuiltImage.of(manifest, config, List.of(layer));
   }
 

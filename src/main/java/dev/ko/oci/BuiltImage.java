@@ -24,6 +24,12 @@ public record BuiltImage(
             manifest.config().withDigestAndSize(Digest.of(rawConfig), rawConfig.length));
     byte[] rawManifest = withConfig.toJson();
     return new BuiltImage(
-        withConfig.mediaType(), rawManifest, withConfig, rawConfig, config, layers, Digest.of(rawManifest));
+        withConfig.mediaType(),
+        rawManifest,
+        withConfig,
+        rawConfig,
+        config,
+        layers,
+        Digest.of(rawManifest));
   }
 }

@@ -8,13 +8,19 @@ import java.util.stream.Collectors;
 
 /** An index assembled in memory from artifacts we hold. */
 public record BuiltIndex(
-    MediaType mediaType, byte[] rawManifest, IndexManifest indexManifest, Map<Digest, Artifact> children, Digest digest)
+    MediaType mediaType,
+    byte[] rawManifest,
+    IndexManifest indexManifest,
+    Map<Digest, Artifact> children,
+    Digest digest)
     implements ImageIndex {
 
   public static BuiltIndex of(IndexManifest index, List<? extends Artifact> children) {
     byte[] raw = index.toJson();
     Map<Digest, Artifact> byDigest =
-        children.stream().collect(Collectors.toUnmodifiableMap(Artifact::digest, Function.identity(), (a, b) -> a));
+        children.stream()
+            .collect(
+                Collectors.toUnmodifiableMap(Artifact::digest, Function.identity(), (a, b) -> a));
     return new BuiltIndex(index.mediaType(), raw, index, byDigest, Digest.of(raw));
   }
 

@@ -82,7 +82,10 @@ public record ConfigFile(
 
   /** The platform this config describes, or null when it names none. */
   public Platform platform() {
-    if (os.isEmpty() && architecture.isEmpty() && osVersion.isEmpty() && variant.isEmpty()
+    if (os.isEmpty()
+        && architecture.isEmpty()
+        && osVersion.isEmpty()
+        && variant.isEmpty()
         && osFeatures.isEmpty()) {
       return null;
     }
@@ -90,18 +93,54 @@ public record ConfigFile(
   }
 
   public ConfigFile withConfig(ContainerConfig value) {
-    return new ConfigFile(architecture, author, container, created, dockerVersion, history, os,
-        rootfsType, diffIds, value, osVersion, variant, osFeatures);
+    return new ConfigFile(
+        architecture,
+        author,
+        container,
+        created,
+        dockerVersion,
+        history,
+        os,
+        rootfsType,
+        diffIds,
+        value,
+        osVersion,
+        variant,
+        osFeatures);
   }
 
   public ConfigFile withAuthor(String value) {
-    return new ConfigFile(architecture, value, container, created, dockerVersion, history, os,
-        rootfsType, diffIds, config, osVersion, variant, osFeatures);
+    return new ConfigFile(
+        architecture,
+        value,
+        container,
+        created,
+        dockerVersion,
+        history,
+        os,
+        rootfsType,
+        diffIds,
+        config,
+        osVersion,
+        variant,
+        osFeatures);
   }
 
   public ConfigFile withCreated(GoTime value) {
-    return new ConfigFile(architecture, author, container, value, dockerVersion, history, os,
-        rootfsType, diffIds, config, osVersion, variant, osFeatures);
+    return new ConfigFile(
+        architecture,
+        author,
+        container,
+        value,
+        dockerVersion,
+        history,
+        os,
+        rootfsType,
+        diffIds,
+        config,
+        osVersion,
+        variant,
+        osFeatures);
   }
 
   /** Appends layers' diffIDs and their history entries. */
@@ -110,8 +149,20 @@ public record ConfigFile(
     ids.addAll(newDiffIds);
     List<History> hist = new ArrayList<>(history);
     hist.addAll(newHistory);
-    return new ConfigFile(architecture, author, container, created, dockerVersion, hist, os,
-        rootfsType.isEmpty() ? "layers" : rootfsType, ids, config, osVersion, variant, osFeatures);
+    return new ConfigFile(
+        architecture,
+        author,
+        container,
+        created,
+        dockerVersion,
+        hist,
+        os,
+        rootfsType.isEmpty() ? "layers" : rootfsType,
+        ids,
+        config,
+        osVersion,
+        variant,
+        osFeatures);
   }
 
   public byte[] toJson() {

@@ -60,7 +60,9 @@ public final class ContainerConfig {
   }
 
   static ContainerConfig fromJson(JsonNode node) {
-    return node == null || node.isNull() ? EMPTY : new ContainerConfig(GoStruct.fromJson(FIELDS, node));
+    return node == null || node.isNull()
+        ? EMPTY
+        : new ContainerConfig(GoStruct.fromJson(FIELDS, node));
   }
 
   void writeJson(JsonGenerator g) throws IOException {

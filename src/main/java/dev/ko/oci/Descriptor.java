@@ -36,7 +36,8 @@ public record Descriptor(
   }
 
   public Descriptor withDigestAndSize(Digest newDigest, long newSize) {
-    return new Descriptor(mediaType, newSize, newDigest, data, urls, annotations, platform, artifactType);
+    return new Descriptor(
+        mediaType, newSize, newDigest, data, urls, annotations, platform, artifactType);
   }
 
   public Descriptor withPlatform(Platform p) {
@@ -44,7 +45,8 @@ public record Descriptor(
   }
 
   public Descriptor withAnnotations(Map<String, String> values) {
-    return new Descriptor(mediaType, size, digest, data, urls, new TreeMap<>(values), platform, artifactType);
+    return new Descriptor(
+        mediaType, size, digest, data, urls, new TreeMap<>(values), platform, artifactType);
   }
 
   static Descriptor fromJson(JsonNode node) {

@@ -12,7 +12,11 @@ public record Digest(String algorithm, String hex) {
   public Digest {
     if (!algorithm.equals("sha256") || !SHA256_HEX.matcher(hex).matches()) {
       throw new IllegalArgumentException(
-          "invalid digest \"" + algorithm + ":" + hex + "\": want sha256:<64 lowercase hex digits>");
+          "invalid digest \""
+              + algorithm
+              + ":"
+              + hex
+              + "\": want sha256:<64 lowercase hex digits>");
     }
   }
 

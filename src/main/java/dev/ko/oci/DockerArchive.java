@@ -27,7 +27,10 @@ public final class DockerArchive {
 
   private DockerArchive() {}
 
-  /** Streams the archive; does not close {@code out}. Layers are copied once and their digests checked. */
+  /**
+   * Streams the archive; does not close {@code out}. Layers are copied once and their digests
+   * checked.
+   */
   public static void write(List<Entry> entries, OutputStream out) throws IOException {
     TarWriter tar = new TarWriter(out);
     Set<Digest> written = new HashSet<>();
@@ -49,10 +52,12 @@ public final class DockerArchive {
         layers.add(layerName);
         if (written.add(layer.digest())) {
           try (VerifiedBlobs.Checked in =
-              new VerifiedBlobs.Checked(layer.compressed(), layer.digest(), "layer " + layer.digest())) {
+              new VerifiedBlobs.Checked(
+                  layer.compressed(), layer.digest(), "layer " + layer.digest())) {
             tar.file(layerName, MODE, 0, layer.size(), in, Map.of());
             if (in.read() >= 0) {
-              throw new IOException("layer " + layer.digest() + ": longer than its size " + layer.size());
+              throw new IOException(
+                  "layer " + layer.digest() + ": longer than its size " + layer.size());
             }
             in.verify();
           }

@@ -26,8 +26,8 @@ import java.util.TreeSet;
 /**
  * JSON the way Go's {@code encoding/json} writes and reads it, because image digests depend on the
  * exact bytes: compact output, {@code <>&} and U+2028/U+2029 escaped with lowercase hex, control
- * characters as short or four-hex-digit escapes; on input, field names match exactly or,
- * failing that, case-insensitively.
+ * characters as short or four-hex-digit escapes; on input, field names match exactly or, failing
+ * that, case-insensitively.
  */
 public final class GoJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -51,7 +51,9 @@ public final class GoJson {
     return out.toByteArray();
   }
 
-  /** A generator body; {@link IOException} only arises from the in-memory sink and is unexpected. */
+  /**
+   * A generator body; {@link IOException} only arises from the in-memory sink and is unexpected.
+   */
   @FunctionalInterface
   public interface JsonWriter {
     void write(JsonGenerator g) throws IOException;
@@ -126,7 +128,8 @@ public final class GoJson {
       return "";
     }
     if (!v.isTextual()) {
-      throw new IllegalArgumentException("field \"" + name + "\": want a string, got " + v.getNodeType());
+      throw new IllegalArgumentException(
+          "field \"" + name + "\": want a string, got " + v.getNodeType());
     }
     return goString(v.textValue());
   }
@@ -137,7 +140,8 @@ public final class GoJson {
       return 0;
     }
     if (!v.isIntegralNumber()) {
-      throw new IllegalArgumentException("field \"" + name + "\": want an integer, got " + v.getNodeType());
+      throw new IllegalArgumentException(
+          "field \"" + name + "\": want an integer, got " + v.getNodeType());
     }
     return v.longValue();
   }
@@ -148,7 +152,8 @@ public final class GoJson {
       return false;
     }
     if (!v.isBoolean()) {
-      throw new IllegalArgumentException("field \"" + name + "\": want a boolean, got " + v.getNodeType());
+      throw new IllegalArgumentException(
+          "field \"" + name + "\": want a boolean, got " + v.getNodeType());
     }
     return v.booleanValue();
   }
@@ -204,7 +209,10 @@ public final class GoJson {
     return List.copyOf(out);
   }
 
-  /** A decoded string as Go holds it: an unpaired surrogate (from a {@code \\uD800} escape) becomes U+FFFD. */
+  /**
+   * A decoded string as Go holds it: an unpaired surrogate (from a {@code \\uD800} escape) becomes
+   * U+FFFD.
+   */
   static String goString(String s) {
     StringBuilder b = null;
     for (int i = 0; i < s.length(); i++) {
@@ -215,7 +223,10 @@ public final class GoJson {
         }
         continue;
       }
-      boolean paired = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+      boolean paired =
+          Character.isHighSurrogate(c)
+              && i + 1 < s.length()
+              && Character.isLowSurrogate(s.charAt(i + 1));
       if (paired) {
         if (b != null) {
           b.append(c).append(s.charAt(i + 1));
@@ -251,7 +262,8 @@ public final class GoJson {
     }
   }
 
-  public static void omitEmpty(JsonGenerator g, String name, List<String> values) throws IOException {
+  public static void omitEmpty(JsonGenerator g, String name, List<String> values)
+      throws IOException {
     if (values != null && !values.isEmpty()) {
       g.writeFieldName(name);
       stringArray(g, values);
@@ -282,7 +294,8 @@ public final class GoJson {
   }
 
   /** A Go {@code map[string]struct{}}: {@code {"k":{}}}, keys sorted, omitted when empty. */
-  public static void omitEmptySet(JsonGenerator g, String name, List<String> keys) throws IOException {
+  public static void omitEmptySet(JsonGenerator g, String name, List<String> keys)
+      throws IOException {
     if (keys != null && !keys.isEmpty()) {
       g.writeFieldName(name);
       g.writeStartObject();
@@ -297,7 +310,10 @@ public final class GoJson {
     }
   }
 
-  /** Go's escaping: HTML-safe, lowercase hex, short forms only for backspace, form feed, newline, return and tab. */
+  /**
+   * Go's escaping: HTML-safe, lowercase hex, short forms only for backspace, form feed, newline,
+   * return and tab.
+   */
   private static final class GoEscapes extends CharacterEscapes {
     private final int[] ascii;
 

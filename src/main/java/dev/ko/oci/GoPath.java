@@ -22,7 +22,10 @@ public final class GoPath {
     return joined.length() == 0 ? "" : clean(joined.toString());
   }
 
-  /** {@code path.Clean}: the shortest equivalent path, without {@code .}, {@code ..} or repeated slashes. */
+  /**
+   * {@code path.Clean}: the shortest equivalent path, without {@code .}, {@code ..} or repeated
+   * slashes.
+   */
   public static String clean(String path) {
     if (path.isEmpty()) {
       return ".";

@@ -16,7 +16,8 @@ public record GoTime(OffsetDateTime time) {
   public static final GoTime ZERO =
       new GoTime(OffsetDateTime.of(1, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC));
 
-  private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss");
+  private static final DateTimeFormatter SECONDS =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss");
 
   public static GoTime parse(String s) {
     try {
@@ -26,7 +27,9 @@ public record GoTime(OffsetDateTime time) {
     }
   }
 
-  /** Seconds since the epoch, shown in the given zone (Go's {@code time.Unix} uses the local zone). */
+  /**
+   * Seconds since the epoch, shown in the given zone (Go's {@code time.Unix} uses the local zone).
+   */
   public static GoTime ofEpochSecond(long seconds, ZoneId zone) {
     return new GoTime(OffsetDateTime.ofInstant(Instant.ofEpochSecond(seconds), zone));
   }
@@ -73,7 +76,8 @@ public record GoTime(OffsetDateTime time) {
       b.append('Z');
     } else {
       int minutes = Math.abs(offset) / 60;
-      b.append(offset < 0 ? '-' : '+').append(String.format("%02d:%02d", minutes / 60, minutes % 60));
+      b.append(offset < 0 ? '-' : '+')
+          .append(String.format("%02d:%02d", minutes / 60, minutes % 60));
     }
     return b.toString();
   }

@@ -7,8 +7,9 @@ import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
- * Gzip at level 1 (ko's {@code gzip.BestSpeed}) with the header Go writes: mtime 0, XFL 4 ("fastest"),
- * OS 255 ("unknown"). The deflate bytes themselves come from zlib and differ from Go's.
+ * Gzip at level 1 (ko's {@code gzip.BestSpeed}) with the header Go writes: mtime 0, XFL 4
+ * ("fastest"), OS 255 ("unknown"). The deflate bytes themselves come from zlib and differ from
+ * Go's.
  */
 final class GzipLevel1OutputStream extends FilterOutputStream {
   private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 4, (byte) 0xff};
@@ -71,8 +72,8 @@ final class GzipLevel1OutputStream extends FilterOutputStream {
 
   /**
    * Frees the deflater's native memory. Idempotent; after it, nothing more can be written. Needed
-   * when the stream is abandoned unfinished (the tar body failed), since the garbage collector
-   * may take its time.
+   * when the stream is abandoned unfinished (the tar body failed), since the garbage collector may
+   * take its time.
    */
   void end() {
     deflater.end();

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 
 /** One entry of a config's history. {@code created} is always written, zero or not (Go struct). */
-public record History(String author, GoTime created, String createdBy, String comment, boolean emptyLayer) {
+public record History(
+    String author, GoTime created, String createdBy, String comment, boolean emptyLayer) {
   public History {
     author = author == null ? "" : author;
     created = created == null ? GoTime.ZERO : created;

@@ -10,9 +10,9 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 
 /**
- * A layer whose gzip blob sits in a local file. {@link #write} produces one in a single pass: the tar
- * stream is hashed (diffID) while it is compressed, and the compressed bytes are hashed and counted
- * while they reach the file.
+ * A layer whose gzip blob sits in a local file. {@link #write} produces one in a single pass: the
+ * tar stream is hashed (diffID) while it is compressed, and the compressed bytes are hashed and
+ * counted while they reach the file.
  */
 public record LayerFile(Path path, Digest digest, Digest diffId, long size, MediaType mediaType)
     implements Layer {
@@ -26,7 +26,8 @@ public record LayerFile(Path path, Digest digest, Digest diffId, long size, Medi
       counted = new CountingOutputStream(new DigestOutputStream(file, compressedSha));
       GzipLevel1OutputStream gzip = new GzipLevel1OutputStream(counted);
       try {
-        OutputStream tarStream = new BufferedOutputStream(new DigestOutputStream(gzip, tarSha), 64 * 1024);
+        OutputStream tarStream =
+            new BufferedOutputStream(new DigestOutputStream(gzip, tarSha), 64 * 1024);
         try (TarWriter tar = new TarWriter(tarStream)) {
           body.write(tar);
         }

@@ -2,10 +2,14 @@ package dev.ko.oci;
 
 /** A media type string. Unknown values are kept as they are, so they round-trip. */
 public record MediaType(String value) {
-  public static final MediaType OCI_MANIFEST = new MediaType("application/vnd.oci.image.manifest.v1+json");
-  public static final MediaType OCI_INDEX = new MediaType("application/vnd.oci.image.index.v1+json");
-  public static final MediaType OCI_CONFIG = new MediaType("application/vnd.oci.image.config.v1+json");
-  public static final MediaType OCI_LAYER = new MediaType("application/vnd.oci.image.layer.v1.tar+gzip");
+  public static final MediaType OCI_MANIFEST =
+      new MediaType("application/vnd.oci.image.manifest.v1+json");
+  public static final MediaType OCI_INDEX =
+      new MediaType("application/vnd.oci.image.index.v1+json");
+  public static final MediaType OCI_CONFIG =
+      new MediaType("application/vnd.oci.image.config.v1+json");
+  public static final MediaType OCI_LAYER =
+      new MediaType("application/vnd.oci.image.layer.v1.tar+gzip");
   public static final MediaType DOCKER_MANIFEST =
       new MediaType("application/vnd.docker.distribution.manifest.v2+json");
   public static final MediaType DOCKER_MANIFEST_LIST =
@@ -36,7 +40,8 @@ public record MediaType(String value) {
    * Windows base layers, are fetched by clients from the descriptor's URLs and never pushed.
    */
   public boolean isDistributable() {
-    return !equals(DOCKER_FOREIGN_LAYER) && !value.startsWith("application/vnd.oci.image.layer.nondistributable.");
+    return !equals(DOCKER_FOREIGN_LAYER)
+        && !value.startsWith("application/vnd.oci.image.layer.nondistributable.");
   }
 
   /** Every manifest type a registry may answer with, for the Accept header. */

@@ -15,8 +15,8 @@ public final class Mutate {
 
   /**
    * Appends layers to {@code base}, applies {@code configChange} to the resulting config (after the
-   * new diffIDs and history entries are in) and adds {@code annotations} to the base manifest's own.
-   * The manifest keeps the base's media type and config media type.
+   * new diffIDs and history entries are in) and adds {@code annotations} to the base manifest's
+   * own. The manifest keeps the base's media type and config media type.
    */
   public static BuiltImage append(
       Image base,

@@ -10,14 +10,15 @@ import java.util.List;
 
 /**
  * An OCI image layout directory ({@code oci-layout}, {@code index.json}, {@code blobs/sha256/}).
- * Opening a directory that has none creates an empty one; appending writes every blob and
- * manifest an artifact needs, then adds its descriptor to {@code index.json}. Blobs are written to
- * a temporary name and renamed, so a reader never sees a half-written blob, and {@code index.json}
- * is replaced atomically.
+ * Opening a directory that has none creates an empty one; appending writes every blob and manifest
+ * an artifact needs, then adds its descriptor to {@code index.json}. Blobs are written to a
+ * temporary name and renamed, so a reader never sees a half-written blob, and {@code index.json} is
+ * replaced atomically.
  */
 public final class OciLayout {
   private static final String LAYOUT_FILE = "oci-layout";
-  private static final byte[] LAYOUT = "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] LAYOUT =
+      "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8);
 
   private final Path root;
   private final Object indexLock = new Object();
@@ -36,7 +37,8 @@ public final class OciLayout {
     if (Files.exists(index)) {
       layout.index();
       if (!Files.exists(root.resolve(LAYOUT_FILE))) {
-        throw new IOException(root + " has an index.json but no oci-layout file: not an OCI image layout");
+        throw new IOException(
+            root + " has an index.json but no oci-layout file: not an OCI image layout");
       }
       return layout;
     }
@@ -77,8 +79,13 @@ public final class OciLayout {
       }
       List<Descriptor> manifests = new ArrayList<>(index.manifests());
       manifests.add(d);
-      writeIndex(new IndexManifest(index.schemaVersion(), index.mediaType(), manifests, index.annotations(),
-          index.subject()));
+      writeIndex(
+          new IndexManifest(
+              index.schemaVersion(),
+              index.mediaType(),
+              manifests,
+              index.annotations(),
+              index.subject()));
     }
   }
 

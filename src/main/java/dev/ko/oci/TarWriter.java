@@ -10,9 +10,10 @@ import java.util.TreeMap;
 
 /**
  * Writes tar streams byte-identical to Go's {@code archive/tar} for the entries ko produces, so our
- * layers' diffIDs equal ko's: USTAR headers unless PAX is required, NUL-terminated zero-padded octal
- * numbers, empty user and group names, PAX extended headers named {@code dir/PaxHeaders.0/file} with
- * sorted records holding raw bytes, and an end of two zero blocks with no padding to a record size.
+ * layers' diffIDs equal ko's: USTAR headers unless PAX is required, NUL-terminated zero-padded
+ * octal numbers, empty user and group names, PAX extended headers named {@code
+ * dir/PaxHeaders.0/file} with sorted records holding raw bytes, and an end of two zero blocks with
+ * no padding to a record size.
  */
 public final class TarWriter implements AutoCloseable {
   public static final byte TYPE_REG = '0';
@@ -38,7 +39,8 @@ public final class TarWriter implements AutoCloseable {
   }
 
   /** A regular file entry with exactly {@code size} bytes copied from {@code content}. */
-  public void file(String name, int mode, long mtime, long size, InputStream content, Map<String, byte[]> pax)
+  public void file(
+      String name, int mode, long mtime, long size, InputStream content, Map<String, byte[]> pax)
       throws IOException {
     header(name, TYPE_REG, mode, size, mtime, pax);
     long left = size;
@@ -69,7 +71,8 @@ public final class TarWriter implements AutoCloseable {
     out.flush();
   }
 
-  private void header(String name, byte type, int mode, long size, long mtime, Map<String, byte[]> pax)
+  private void header(
+      String name, byte type, int mode, long size, long mtime, Map<String, byte[]> pax)
       throws IOException {
     if (name.indexOf('\0') >= 0) {
       throw new IllegalArgumentException("tar entry name contains NUL: " + name);
@@ -196,7 +199,10 @@ public final class TarWriter implements AutoCloseable {
     }
   }
 
-  /** Go's formatOctal: a value that does not fit in len-1 octal digits is written as 0 (PAX carries it). */
+  /**
+   * Go's formatOctal: a value that does not fit in len-1 octal digits is written as 0 (PAX carries
+   * it).
+   */
   private static void formatOctal(byte[] b, int off, int len, long value) {
     if (value < 0 || value >= 1L << (3 * (len - 1))) {
       value = 0;
@@ -223,7 +229,9 @@ public final class TarWriter implements AutoCloseable {
     }
   }
 
-  /** Go's splitUSTARPath: a prefix of at most 155 bytes and a name of at most 100, split at a slash. */
+  /**
+   * Go's splitUSTARPath: a prefix of at most 155 bytes and a name of at most 100, split at a slash.
+   */
   private static String[] splitUstarPath(String name) {
     int length = name.length();
     if (length <= NAME_SIZE || !isAscii(name)) {

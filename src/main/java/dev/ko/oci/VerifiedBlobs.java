@@ -6,7 +6,10 @@ import java.io.OutputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 
-/** Copies blobs while checking they are the bytes their digest names (base layers come from a network). */
+/**
+ * Copies blobs while checking they are the bytes their digest names (base layers come from a
+ * network).
+ */
 final class VerifiedBlobs {
   private VerifiedBlobs() {}
 
@@ -35,7 +38,8 @@ final class VerifiedBlobs {
     try (Checked in = new Checked(layer.compressed(), layer.digest(), "layer " + layer.digest())) {
       long n = in.transferTo(out);
       if (n != layer.size()) {
-        throw new IOException("layer " + layer.digest() + ": " + n + " bytes, want " + layer.size());
+        throw new IOException(
+            "layer " + layer.digest() + ": " + n + " bytes, want " + layer.size());
       }
       in.verify();
     }

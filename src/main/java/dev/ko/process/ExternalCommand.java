@@ -30,7 +30,8 @@ public final class ExternalCommand {
     this(program, env, null, null);
   }
 
-  private ExternalCommand(String program, Map<String, String> env, Path directory, Duration timeout) {
+  private ExternalCommand(
+      String program, Map<String, String> env, Path directory, Duration timeout) {
     this.program = program;
     this.env = Map.copyOf(env);
     this.directory = directory;
@@ -168,13 +169,16 @@ public final class ExternalCommand {
     private final Thread thread;
 
     Drain(InputStream in, String name) {
-      thread = new Thread(() -> {
-        try (in) {
-          in.transferTo(buffer);
-        } catch (IOException e) {
-          // the process died or was killed; its exit status tells what happened
-        }
-      }, name);
+      thread =
+          new Thread(
+              () -> {
+                try (in) {
+                  in.transferTo(buffer);
+                } catch (IOException e) {
+                  // the process died or was killed; its exit status tells what happened
+                }
+              },
+              name);
       thread.setDaemon(true);
       thread.start();
     }

@@ -24,7 +24,8 @@ public final class CachingPublisher implements Publisher {
 
   @Override
   public String publish(Artifact artifact, String reference) throws IOException {
-    return Futures.once(published, new Key(reference, artifact.digest()), () -> inner.publish(artifact, reference));
+    return Futures.once(
+        published, new Key(reference, artifact.digest()), () -> inner.publish(artifact, reference));
   }
 
   @Override

@@ -34,9 +34,9 @@ import java.util.Map;
  * The parts of the Docker Engine API that {@code ko.local} needs ({@code POST /images/load}, {@code
  * POST /images/{name}/tag}), over the socket {@code DOCKER_HOST} names: {@code unix://PATH}
  * (default {@code /var/run/docker.sock}) or {@code tcp://HOST:PORT} without TLS. Podman's
- * Docker-compatible service answers the same calls. One connection per call, HTTP/1.1, the
- * request body streamed in chunks. Connecting and every read and write have time limits, so a hung
- * daemon makes ko fail instead of waiting forever.
+ * Docker-compatible service answers the same calls. One connection per call, HTTP/1.1, the request
+ * body streamed in chunks. Connecting and every read and write have time limits, so a hung daemon
+ * makes ko fail instead of waiting forever.
  */
 public final class DockerEngine implements LocalPublisher.Store {
   static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
@@ -56,7 +56,8 @@ public final class DockerEngine implements LocalPublisher.Store {
   private final Duration connectTimeout;
   private final Duration ioTimeout;
 
-  private DockerEngine(String host, SocketAddress address, Duration connectTimeout, Duration ioTimeout) {
+  private DockerEngine(
+      String host, SocketAddress address, Duration connectTimeout, Duration ioTimeout) {
     this.host = host;
     this.address = address;
     this.connectTimeout = connectTimeout;
@@ -72,22 +73,33 @@ public final class DockerEngine implements LocalPublisher.Store {
   public static DockerEngine fromDockerHost(String dockerHost, boolean tlsVerify) {
     String h = dockerHost.isEmpty() ? DEFAULT_HOST : dockerHost;
     if (h.startsWith("unix://")) {
-      return new DockerEngine(h, UnixDomainSocketAddress.of(h.substring("unix://".length())), CONNECT_TIMEOUT,
+      return new DockerEngine(
+          h,
+          UnixDomainSocketAddress.of(h.substring("unix://".length())),
+          CONNECT_TIMEOUT,
           IO_TIMEOUT);
     }
     if (h.startsWith("tcp://")) {
       if (tlsVerify) {
-        throw new IllegalArgumentException("DOCKER_HOST \"" + h + "\" with DOCKER_TLS_VERIFY is not supported: "
-            + "ko-jvm talks to Docker over a unix socket or plain tcp://");
+        throw new IllegalArgumentException(
+            "DOCKER_HOST \""
+                + h
+                + "\" with DOCKER_TLS_VERIFY is not supported: "
+                + "ko-jvm talks to Docker over a unix socket or plain tcp://");
       }
       URI uri = URI.create("http://" + h.substring("tcp://".length()));
       if (uri.getHost() == null) {
-        throw new IllegalArgumentException("invalid DOCKER_HOST \"" + h + "\": want unix:///path or tcp://host:port");
+        throw new IllegalArgumentException(
+            "invalid DOCKER_HOST \"" + h + "\": want unix:///path or tcp://host:port");
       }
-      return new DockerEngine(h, new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 2375 : uri.getPort()),
-          CONNECT_TIMEOUT, IO_TIMEOUT);
+      return new DockerEngine(
+          h,
+          new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 2375 : uri.getPort()),
+          CONNECT_TIMEOUT,
+          IO_TIMEOUT);
     }
-    throw new IllegalArgumentException("unsupported DOCKER_HOST \"" + h + "\": want unix:///path or tcp://host:port");
+    throw new IllegalArgumentException(
+        "unsupported DOCKER_HOST \"" + h + "\": want unix:///path or tcp://host:port");
   }
 
   /** Writes a request body. */
@@ -121,11 +133,13 @@ public final class DockerEngine implements LocalPublisher.Store {
   /** {@code docker load} of one image, named {@code reference}. */
   @Override
   public void load(Image image, String reference) throws IOException {
-    load(out -> {
-      BufferedOutputStream buffered = new BufferedOutputStream(out, 1 << 16);
-      DockerArchive.write(List.of(new DockerArchive.Entry(image, List.of(reference))), buffered);
-      buffered.flush();
-    });
+    load(
+        out -> {
+          BufferedOutputStream buffered = new BufferedOutputStream(out, 1 << 16);
+          DockerArchive.write(
+              List.of(new DockerArchive.Entry(image, List.of(reference))), buffered);
+          buffered.flush();
+        });
   }
 
   /** {@code docker tag SOURCE REPOSITORY:TAG}. */
@@ -134,7 +148,8 @@ public final class DockerEngine implements LocalPublisher.Store {
     String path = "/images/" + source + "/tag?repo=" + encode(repository) + "&tag=" + encode(tag);
     Response r = call("POST", path, null);
     if (r.status != 201 && r.status != 200) {
-      throw new IOException("tagging " + source + " as " + repository + ":" + tag + " in " + host + ": " + r.error());
+      throw new IOException(
+          "tagging " + source + " as " + repository + ":" + tag + " in " + host + ": " + r.error());
     }
   }
 
@@ -167,17 +182,31 @@ public final class DockerEngine implements LocalPublisher.Store {
     try {
       channel = TimedChannel.connect(address, connectTimeout, ioTimeout);
     } catch (SocketTimeoutException e) {
-      throw new IOException("cannot connect to the Docker daemon at " + host + ": no answer within "
-          + describe(connectTimeout) + " (is the daemon hung? set DOCKER_HOST to use another)", e);
+      throw new IOException(
+          "cannot connect to the Docker daemon at "
+              + host
+              + ": no answer within "
+              + describe(connectTimeout)
+              + " (is the daemon hung? set DOCKER_HOST to use another)",
+          e);
     } catch (IOException e) {
-      throw new IOException("cannot connect to the Docker daemon at " + host + ": " + reason(e)
-          + " (is the daemon running? set DOCKER_HOST to use another)", e);
+      throw new IOException(
+          "cannot connect to the Docker daemon at "
+              + host
+              + ": "
+              + reason(e)
+              + " (is the daemon running? set DOCKER_HOST to use another)",
+          e);
     }
     try (channel) {
       return exchange(channel, method, path, body);
     } catch (SocketTimeoutException e) {
-      throw new IOException("the Docker daemon at " + host + " stopped responding: nothing sent or received for "
-          + describe(ioTimeout), e);
+      throw new IOException(
+          "the Docker daemon at "
+              + host
+              + " stopped responding: nothing sent or received for "
+              + describe(ioTimeout),
+          e);
     }
   }
 
@@ -185,13 +214,18 @@ public final class DockerEngine implements LocalPublisher.Store {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
   }
 
-  private Response exchange(TimedChannel channel, String method, String path, Body body) throws IOException {
+  private Response exchange(TimedChannel channel, String method, String path, Body body)
+      throws IOException {
     OutputStream raw = new BufferedOutputStream(channel.out(), 1 << 16);
-    StringBuilder head = new StringBuilder()
-        .append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
-        .append("Host: docker\r\n")
-        .append("User-Agent: ko-jvm\r\n")
-        .append("Connection: close\r\n");
+    StringBuilder head =
+        new StringBuilder()
+            .append(method)
+            .append(' ')
+            .append(path)
+            .append(" HTTP/1.1\r\n")
+            .append("Host: docker\r\n")
+            .append("User-Agent: ko-jvm\r\n")
+            .append("Connection: close\r\n");
     if (body != null) {
       head.append("Content-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n");
     } else {
@@ -249,7 +283,8 @@ public final class DockerEngine implements LocalPublisher.Store {
     for (String h = line(in); !h.isEmpty(); h = line(in)) {
       int colon = h.indexOf(':');
       if (colon > 0) {
-        headers.put(h.substring(0, colon).strip().toLowerCase(Locale.ROOT), h.substring(colon + 1).strip());
+        headers.put(
+            h.substring(0, colon).strip().toLowerCase(Locale.ROOT), h.substring(colon + 1).strip());
       }
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -304,9 +339,10 @@ public final class DockerEngine implements LocalPublisher.Store {
 
     static TimedChannel connect(SocketAddress address, Duration connectTimeout, Duration ioTimeout)
         throws IOException {
-      SocketChannel channel = address instanceof UnixDomainSocketAddress
-          ? SocketChannel.open(StandardProtocolFamily.UNIX)
-          : SocketChannel.open();
+      SocketChannel channel =
+          address instanceof UnixDomainSocketAddress
+              ? SocketChannel.open(StandardProtocolFamily.UNIX)
+              : SocketChannel.open();
       Selector selector = null;
       try {
         channel.configureBlocking(false);

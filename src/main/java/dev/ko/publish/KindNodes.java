@@ -33,14 +33,25 @@ public final class KindNodes implements LocalPublisher.Store {
   @Override
   public void load(Image image, String reference) throws IOException {
     for (String node : nodes()) {
-      ExternalCommand.Result r = docker.run(
-          List.of("exec", "--privileged", "-i", node, "ctr", "--namespace=k8s.io", "images", "import",
-              "--all-platforms", "-"),
-          stdin -> {
-            BufferedOutputStream out = new BufferedOutputStream(stdin, 1 << 16);
-            DockerArchive.write(List.of(new DockerArchive.Entry(image, List.of(reference))), out);
-            out.flush();
-          });
+      ExternalCommand.Result r =
+          docker.run(
+              List.of(
+                  "exec",
+                  "--privileged",
+                  "-i",
+                  node,
+                  "ctr",
+                  "--namespace=k8s.io",
+                  "images",
+                  "import",
+                  "--all-platforms",
+                  "-"),
+              stdin -> {
+                BufferedOutputStream out = new BufferedOutputStream(stdin, 1 << 16);
+                DockerArchive.write(
+                    List.of(new DockerArchive.Entry(image, List.of(reference))), out);
+                out.flush();
+              });
       check(r, "failed to load image to node \"" + node + "\"");
     }
   }
@@ -48,24 +59,46 @@ public final class KindNodes implements LocalPublisher.Store {
   @Override
   public void tag(String source, String repository, String tag) throws IOException {
     for (String node : nodes()) {
-      ExternalCommand.Result r = docker.run(List.of("exec", "--privileged", node, "ctr", "--namespace=k8s.io",
-          "images", "tag", "--force", source, repository + ":" + tag));
+      ExternalCommand.Result r =
+          docker.run(
+              List.of(
+                  "exec",
+                  "--privileged",
+                  node,
+                  "ctr",
+                  "--namespace=k8s.io",
+                  "images",
+                  "tag",
+                  "--force",
+                  source,
+                  repository + ":" + tag));
       check(r, "failed to tag image on node \"" + node + "\"");
     }
   }
 
-  /** The cluster's node containers, without the HA load balancer (kind's "internal nodes"), listed once. */
+  /**
+   * The cluster's node containers, without the HA load balancer (kind's "internal nodes"), listed
+   * once.
+   */
   private synchronized List<String> nodes() throws IOException {
     if (nodes != null) {
       return nodes;
     }
-    ExternalCommand.Result r = docker.run(List.of("ps", "-a", "--filter", "label=" + CLUSTER_LABEL + "=" + cluster,
-        "--format", "{{.Names}}\t{{.Label \"" + ROLE_LABEL + "\"}}"));
+    ExternalCommand.Result r =
+        docker.run(
+            List.of(
+                "ps",
+                "-a",
+                "--filter",
+                "label=" + CLUSTER_LABEL + "=" + cluster,
+                "--format",
+                "{{.Names}}\t{{.Label \"" + ROLE_LABEL + "\"}}"));
     check(r, "listing the nodes of kind cluster \"" + cluster + "\" with " + docker.program());
     List<String> found = new ArrayList<>();
     for (String line : r.output().split("\n")) {
       String[] parts = line.strip().split("\t", 2);
-      if (!parts[0].isEmpty() && !(parts.length == 2 && parts[1].strip().equals(LOAD_BALANCER_ROLE))) {
+      if (!parts[0].isEmpty()
+          && !(parts.length == 2 && parts[1].strip().equals(LOAD_BALANCER_ROLE))) {
         found.add(parts[0]);
       }
     }
@@ -76,10 +109,17 @@ public final class KindNodes implements LocalPublisher.Store {
     return nodes;
   }
 
-  /** Fails with {@code what}, the exit status and the first line the command said, unless it succeeded. */
+  /**
+   * Fails with {@code what}, the exit status and the first line the command said, unless it
+   * succeeded.
+   */
   private static void check(ExternalCommand.Result r, String what) throws IOException {
     if (r.exit() != 0) {
-      throw new IOException(what + ": exit status " + r.exit() + (r.firstLine().isEmpty() ? "" : ": " + r.firstLine()));
+      throw new IOException(
+          what
+              + ": exit status "
+              + r.exit()
+              + (r.firstLine().isEmpty() ? "" : ": " + r.firstLine()));
     }
   }
 }

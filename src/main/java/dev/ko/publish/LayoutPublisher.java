@@ -18,7 +18,10 @@ public final class LayoutPublisher implements Publisher {
   private final Log log;
   private OciLayout layout;
 
-  /** Checks the path now; the layout itself is created by the first publish, after a build succeeded. */
+  /**
+   * Checks the path now; the layout itself is created by the first publish, after a build
+   * succeeded.
+   */
   public LayoutPublisher(String path, Path resolved, Log log) {
     if (Files.exists(resolved) && !Files.isDirectory(resolved)) {
       throw new IllegalArgumentException("--oci-layout-path " + path + " is not a directory");

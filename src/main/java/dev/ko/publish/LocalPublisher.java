@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * {@code ko.local}, {@code --local} and {@code kind.local}: loads the image into a local image
- * store as {@code <name>:<hex of the image digest>} and adds each tag, as ko does. A
- * multi-platform result is loaded for one platform, {@code $GOOS/$GOARCH} (default linux/amd64).
+ * store as {@code <name>:<hex of the image digest>} and adds each tag, as ko does. A multi-platform
+ * result is loaded for one platform, {@code $GOOS/$GOARCH} (default linux/amd64).
  */
 public final class LocalPublisher implements Publisher {
   /** Where images are loaded: a Docker Engine, or the nodes of a kind cluster. */
@@ -30,7 +30,8 @@ public final class LocalPublisher implements Publisher {
   private final Platform platform;
   private final Log log;
 
-  public LocalPublisher(Store store, String base, Namer namer, List<String> tags, Platform platform, Log log) {
+  public LocalPublisher(
+      Store store, String base, Namer namer, List<String> tags, Platform platform, Log log) {
     this.store = store;
     this.base = base;
     this.namer = namer;

@@ -4,7 +4,9 @@ import dev.ko.oci.Artifact;
 import java.io.IOException;
 import java.util.List;
 
-/** Publishes to several destinations in order; the last one's reference is the result (as in ko). */
+/**
+ * Publishes to several destinations in order; the last one's reference is the result (as in ko).
+ */
 public final class MultiPublisher implements Publisher {
   private final List<Publisher> publishers;
 

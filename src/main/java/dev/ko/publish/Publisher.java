@@ -6,7 +6,8 @@ import java.io.IOException;
 /** Publishes a built artifact under a name derived from its import path. */
 public interface Publisher extends AutoCloseable {
   /**
-   * Publishes and returns the reference to print (or substitute into YAML), exactly as ko spells it.
+   * Publishes and returns the reference to print (or substitute into YAML), exactly as ko spells
+   * it.
    *
    * @param reference the {@code ko://} reference the artifact was built from
    */

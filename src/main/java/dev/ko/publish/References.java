@@ -20,7 +20,9 @@ final class References {
     return name + "@" + digest;
   }
 
-  /** The repository part of a reference string: without {@code @digest} and without {@code :tag}. */
+  /**
+   * The repository part of a reference string: without {@code @digest} and without {@code :tag}.
+   */
   static String repositoryOf(String reference) {
     int at = reference.indexOf('@');
     String s = at < 0 ? reference : reference.substring(0, at);

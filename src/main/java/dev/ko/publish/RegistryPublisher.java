@@ -35,16 +35,15 @@ import java.util.concurrent.Semaphore;
  * Pushes to a registry the way ko does, minus the waste: nothing is sent when the tag already
  * points at the same manifest; base layers on the same registry are mounted in one request; our
  * layers are checked with HEAD and uploaded only when missing; blobs go up in parallel (at most
- * {@code maxUploads} at once across every publish), each once, before the manifests that name
- * them; children before their index. Attachments (SBOMs) are stored under cosign's tag for their
- * subject.
+ * {@code maxUploads} at once across every publish), each once, before the manifests that name them;
+ * children before their index. Attachments (SBOMs) are stored under cosign's tag for their subject.
  *
  * <p>Tags move last, and only when everything else is in place: first every blob (the image's and
  * its attachments'), then child manifests and the image manifest by digest, then the attachments'
  * tags (so an SBOM never names an image the registry lacks), then the image's tags, the first one
  * first. A failure anywhere stops the uploads still running and leaves every tag where it was.
- * Non-distributable ("foreign") layers, such as Windows base layers, are never pushed: the
- * registry does not hold them and clients fetch them from their URLs, as in ko.
+ * Non-distributable ("foreign") layers, such as Windows base layers, are never pushed: the registry
+ * does not hold them and clients fetch them from their URLs, as in ko.
  */
 public final class RegistryPublisher implements Publisher {
   /** ggcr's default number of concurrent uploads, the least we use. */
@@ -62,19 +61,28 @@ public final class RegistryPublisher implements Publisher {
   private final Log log;
 
   /**
-   * @param attachmentRepository where attachments go instead of the image's own repository
-   *     ({@code COSIGN_REPOSITORY}), if anywhere else
+   * @param attachmentRepository where attachments go instead of the image's own repository ({@code
+   *     COSIGN_REPOSITORY}), if anywhere else
    * @param maxUploads the most blob uploads in flight at once (at least {@value #MIN_UPLOADS})
    */
   public RegistryPublisher(
-      RegistryClient client, String base, Namer namer, List<String> tags, boolean tagOnly, boolean insecure,
-      Optional<Repository> attachmentRepository, int maxUploads, ExecutorService executor, Log log) {
+      RegistryClient client,
+      String base,
+      Namer namer,
+      List<String> tags,
+      boolean tagOnly,
+      boolean insecure,
+      Optional<Repository> attachmentRepository,
+      int maxUploads,
+      ExecutorService executor,
+      Log log) {
     if (tags.isEmpty()) {
       throw new IllegalArgumentException("at least one tag is needed to push");
     }
     if (tagOnly) {
       if (tags.size() != 1) {
-        throw new IllegalArgumentException("must specify exactly one tag to resolve images into tag-only references");
+        throw new IllegalArgumentException(
+            "must specify exactly one tag to resolve images into tag-only references");
       }
       if (tags.get(0).equals(References.LATEST)) {
         throw new IllegalArgumentException("latest tag cannot be used in tag-only references");
@@ -106,7 +114,8 @@ public final class RegistryPublisher implements Publisher {
     TaskGroup group = new TaskGroup(executor);
     try {
       Uploads uploads = new Uploads(access, repo, group);
-      CompletableFuture<Boolean> imageCheck = group.submit(() -> isPresent(access, repo, first.tag(), artifact));
+      CompletableFuture<Boolean> imageCheck =
+          group.submit(() -> isPresent(access, repo, first.tag(), artifact));
       List<PendingAttachment> attachments = attachments(artifact, uploads, group);
       boolean present = group.joinAll(List.of(imageCheck)).get(0);
 
@@ -116,10 +125,12 @@ public final class RegistryPublisher implements Publisher {
         blobs.add(group.submit(() -> pushBlobs(uploads, artifact)));
       }
       for (PendingAttachment a : attachments) {
-        blobs.add(group.submit(() -> {
-          a.uploads.pushImage(a.image);
-          return null;
-        }));
+        blobs.add(
+            group.submit(
+                () -> {
+                  a.uploads.pushImage(a.image);
+                  return null;
+                }));
       }
       group.joinAll(blobs);
       // 2. Child manifests by digest; the image's own by digest too when attachments will name it
@@ -131,18 +142,33 @@ public final class RegistryPublisher implements Publisher {
       // 3. The attachments' tags, now that their subjects exist.
       List<CompletableFuture<Void>> attachmentTags = new ArrayList<>();
       for (PendingAttachment a : attachments) {
-        attachmentTags.add(group.submit(() -> {
-          a.uploads.putManifest(a.tag, a.image);
-          log.info("Published " + a.name.toUpperCase(Locale.ROOT) + " " + a.uploads.repo + ":" + a.tag);
-          return null;
-        }));
+        attachmentTags.add(
+            group.submit(
+                () -> {
+                  a.uploads.putManifest(a.tag, a.image);
+                  log.info(
+                      "Published "
+                          + a.name.toUpperCase(Locale.ROOT)
+                          + " "
+                          + a.uploads.repo
+                          + ":"
+                          + a.tag);
+                  return null;
+                }));
       }
       group.joinAll(attachmentTags);
 
       // 4. The image's tags, the first one first.
       if (!present) {
         uploads.putManifest(first.tag(), artifact);
-        log.info(repo + ":" + first.tag() + ": digest: " + artifact.digest() + " size: " + artifact.size());
+        log.info(
+            repo
+                + ":"
+                + first.tag()
+                + ": digest: "
+                + artifact.digest()
+                + " size: "
+                + artifact.size());
       }
       for (Tag other : targets.subList(1, targets.size())) {
         log.info("Tagging " + other);
@@ -154,13 +180,15 @@ public final class RegistryPublisher implements Publisher {
       group.cancel();
       throw e;
     }
-    String ref = tagOnly ? name + ":" + tags.get(0) : References.withDigest(name, tags, artifact.digest());
+    String ref =
+        tagOnly ? name + ":" + tags.get(0) : References.withDigest(name, tags, artifact.digest());
     log.info("Published " + ref);
     return ref;
   }
 
   /** Whether {@code tag} already names this very manifest (then nothing is sent for it). */
-  private boolean isPresent(Access access, Repository repo, String tag, Artifact artifact) throws IOException {
+  private boolean isPresent(Access access, Repository repo, String tag, Artifact artifact)
+      throws IOException {
     Optional<Descriptor> existing = client.headManifest(access, repo, tag);
     if (existing.isPresent() && existing.get().digest().equals(artifact.digest())) {
       log.info("existing manifest: " + repo + ":" + tag + "@" + artifact.digest());
@@ -176,8 +204,8 @@ public final class RegistryPublisher implements Publisher {
    * The attachments of the artifact and of its children, as cosign stores them: each a small image
    * tagged {@code sha256-<subject hex>.<kind>}; those already under their tag are left out.
    */
-  private List<PendingAttachment> attachments(Artifact artifact, Uploads imageUploads, TaskGroup group)
-      throws IOException {
+  private List<PendingAttachment> attachments(
+      Artifact artifact, Uploads imageUploads, TaskGroup group) throws IOException {
     List<Artifact> subjects = new ArrayList<>(List.of(artifact));
     if (artifact instanceof ImageIndex index) {
       for (Descriptor d : index.indexManifest().manifests()) {
@@ -185,9 +213,10 @@ public final class RegistryPublisher implements Publisher {
       }
     }
     Repository repo = attachmentRepository.orElse(imageUploads.repo);
-    Uploads uploads = repo.equals(imageUploads.repo)
-        ? imageUploads
-        : new Uploads(Access.push(repo, List.of()), repo, group);
+    Uploads uploads =
+        repo.equals(imageUploads.repo)
+            ? imageUploads
+            : new Uploads(Access.push(repo, List.of()), repo, group);
     Map<String, CompletableFuture<Boolean>> checks = new LinkedHashMap<>();
     Map<String, PendingAttachment> byTag = new LinkedHashMap<>();
     for (Artifact subject : subjects) {
@@ -229,25 +258,32 @@ public final class RegistryPublisher implements Publisher {
     } else if (artifact instanceof ImageIndex index) {
       List<CompletableFuture<Void>> children = new ArrayList<>();
       for (Image child : children(index)) {
-        children.add(uploads.group.submit(() -> {
-          uploads.pushImage(child);
-          return null;
-        }));
+        children.add(
+            uploads.group.submit(
+                () -> {
+                  uploads.pushImage(child);
+                  return null;
+                }));
       }
       uploads.group.joinAll(children);
     }
     return null;
   }
 
-  /** The children's manifests by digest (in parallel), then, if {@code self}, the artifact's own. */
-  private void pushManifestsByDigest(Uploads uploads, Artifact artifact, boolean self) throws IOException {
+  /**
+   * The children's manifests by digest (in parallel), then, if {@code self}, the artifact's own.
+   */
+  private void pushManifestsByDigest(Uploads uploads, Artifact artifact, boolean self)
+      throws IOException {
     if (artifact instanceof ImageIndex index) {
       List<CompletableFuture<Void>> children = new ArrayList<>();
       for (Image child : children(index)) {
-        children.add(uploads.group.submit(() -> {
-          uploads.putManifest(child.digest().toString(), child);
-          return null;
-        }));
+        children.add(
+            uploads.group.submit(
+                () -> {
+                  uploads.putManifest(child.digest().toString(), child);
+                  return null;
+                }));
       }
       uploads.group.joinAll(children);
     }
@@ -260,7 +296,8 @@ public final class RegistryPublisher implements Publisher {
     List<Image> out = new ArrayList<>();
     for (Descriptor d : index.indexManifest().manifests()) {
       if (!(index.child(d) instanceof Image child)) {
-        throw new IOException("index " + index.digest() + " nests another index; ko builds never do");
+        throw new IOException(
+            "index " + index.digest() + " nests another index; ko builds never do");
       }
       out.add(child);
     }
@@ -303,20 +340,25 @@ public final class RegistryPublisher implements Publisher {
     }
 
     private CompletableFuture<Void> blob(Digest digest, IoAction action) {
-      return blobs.computeIfAbsent(digest, d -> group.submit(() -> {
-        try {
-          uploadSlots.acquire();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new InterruptedIOException("interrupted while waiting to upload " + digest);
-        }
-        try {
-          action.run();
-        } finally {
-          uploadSlots.release();
-        }
-        return null;
-      }));
+      return blobs.computeIfAbsent(
+          digest,
+          d ->
+              group.submit(
+                  () -> {
+                    try {
+                      uploadSlots.acquire();
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                      throw new InterruptedIOException(
+                          "interrupted while waiting to upload " + digest);
+                    }
+                    try {
+                      action.run();
+                    } finally {
+                      uploadSlots.release();
+                    }
+                    return null;
+                  }));
     }
 
     private void pushLayer(Layer layer) throws IOException {
@@ -328,8 +370,11 @@ public final class RegistryPublisher implements Publisher {
         return;
       }
       RegistryClient.Upload upload =
-          client.uploadBlob(access, repo, layer.digest(), layer.size(), layer::compressed, mountFrom);
-      log.info((upload == RegistryClient.Upload.MOUNTED ? "mounted blob: " : "pushed blob: ") + layer.digest());
+          client.uploadBlob(
+              access, repo, layer.digest(), layer.size(), layer::compressed, mountFrom);
+      log.info(
+          (upload == RegistryClient.Upload.MOUNTED ? "mounted blob: " : "pushed blob: ")
+              + layer.digest());
     }
 
     private void pushBytes(Digest digest, byte[] bytes) throws IOException {
@@ -337,7 +382,13 @@ public final class RegistryPublisher implements Publisher {
         log.info("existing blob: " + digest);
         return;
       }
-      client.uploadBlob(access, repo, digest, bytes.length, () -> new ByteArrayInputStream(bytes), Optional.empty());
+      client.uploadBlob(
+          access,
+          repo,
+          digest,
+          bytes.length,
+          () -> new ByteArrayInputStream(bytes),
+          Optional.empty());
       log.info("pushed blob: " + digest);
     }
   }

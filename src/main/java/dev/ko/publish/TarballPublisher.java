@@ -17,8 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code --tarball FILE}: collects every published image and writes one {@code docker save}
- * archive when closed, tagged {@code <name>:<tag>} for each tag.
+ * {@code --tarball FILE}: collects every published image and writes one {@code docker save} archive
+ * when closed, tagged {@code <name>:<tag>} for each tag.
  *
  * <p>ko fails on multi-platform results. Here every platform goes into the archive as its own
  * image: the platform of {@code $GOOS/$GOARCH} (default linux/amd64; else the first one) gets the
@@ -34,7 +34,8 @@ public final class TarballPublisher implements Publisher {
   private final Log log;
   private final List<DockerArchive.Entry> entries = new ArrayList<>();
 
-  public TarballPublisher(Path file, String base, Namer namer, List<String> tags, Platform defaultPlatform, Log log) {
+  public TarballPublisher(
+      Path file, String base, Namer namer, List<String> tags, Platform defaultPlatform, Log log) {
     this.file = file;
     this.base = base;
     this.namer = namer;
@@ -53,10 +54,13 @@ public final class TarballPublisher implements Publisher {
       ImageIndex index = (ImageIndex) artifact;
       List<Descriptor> children = index.indexManifest().manifests();
       // The $GOOS/$GOARCH child gets the plain tags; without one, the first child does.
-      Descriptor plain = LocalImages.child(index, defaultPlatform).orElse(children.isEmpty() ? null : children.get(0));
+      Descriptor plain =
+          LocalImages.child(index, defaultPlatform)
+              .orElse(children.isEmpty() ? null : children.get(0));
       for (Descriptor d : children) {
         if (!(index.child(d) instanceof Image image)) {
-          throw new IOException("failed to save " + reference + " to " + file + ": nested index " + d.digest());
+          throw new IOException(
+              "failed to save " + reference + " to " + file + ": nested index " + d.digest());
         }
         String suffix = "-" + platformSuffix(d.platform(), d);
         List<String> repoTags = new ArrayList<>(d == plain ? repoTags(name, tags, "") : List.of());
@@ -91,14 +95,18 @@ public final class TarballPublisher implements Publisher {
       try {
         Tag.parse(ref);
       } catch (BadNameException e) {
-        throw new IllegalArgumentException("cannot save " + ref + " in a tarball: " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "cannot save " + ref + " in a tarball: " + e.getMessage(), e);
       }
       out.add(ref);
     }
     return out;
   }
 
-  /** Writes the archive (0644, as ko does) next to its final name and renames it, so a failure leaves no partial file. */
+  /**
+   * Writes the archive (0644, as ko does) next to its final name and renames it, so a failure
+   * leaves no partial file.
+   */
   @Override
   public void close() throws IOException {
     List<DockerArchive.Entry> all;

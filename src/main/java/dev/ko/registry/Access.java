@@ -27,7 +27,8 @@ public record Access(Repository repository, List<String> scopes) {
     List<String> scopes = new ArrayList<>();
     scopes.add(scope(target, true));
     for (Repository source : mountSources) {
-      if (source.registry().host().equals(target.registry().host()) && !source.path().equals(target.path())) {
+      if (source.registry().host().equals(target.registry().host())
+          && !source.path().equals(target.path())) {
         scopes.add(scope(source, false));
       }
     }

@@ -7,7 +7,8 @@ import java.util.Base64;
  * What a keychain knows for a registry: a username and password, or an identity (refresh) token, or
  * a ready registry token. {@link #toString()} never shows secrets.
  */
-public record Credential(String username, String password, String identityToken, String registryToken) {
+public record Credential(
+    String username, String password, String identityToken, String registryToken) {
   public static final Credential ANONYMOUS = new Credential("", "", "", "");
 
   public Credential {
@@ -22,7 +23,10 @@ public record Credential(String username, String password, String identityToken,
   }
 
   public boolean isAnonymous() {
-    return username.isEmpty() && password.isEmpty() && identityToken.isEmpty() && registryToken.isEmpty();
+    return username.isEmpty()
+        && password.isEmpty()
+        && identityToken.isEmpty()
+        && registryToken.isEmpty();
   }
 
   public boolean hasPassword() {
@@ -31,7 +35,8 @@ public record Credential(String username, String password, String identityToken,
 
   String basicHeader() {
     return "Basic "
-        + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+        + Base64.getEncoder()
+            .encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
   @Override

@@ -45,7 +45,8 @@ public final class CredentialHelper {
       throw new IOException("credential helper " + program + " gave output that is not JSON");
     }
     if (reply == null || !reply.isObject()) {
-      throw new IOException("credential helper " + program + " gave output that is not a JSON object");
+      throw new IOException(
+          "credential helper " + program + " gave output that is not a JSON object");
     }
     String username = DockerConfig.text(reply.get("Username"));
     String secret = DockerConfig.text(reply.get("Secret"));
@@ -70,8 +71,16 @@ public final class CredentialHelper {
   private IOException failure(String action, String server, ExternalCommand.Result r) {
     String out = r.stdoutText().strip();
     String why = out.isEmpty() ? r.stderr().strip() : out;
-    return new IOException("credential helper " + program + " " + action + " failed for " + server + ": exit status "
-        + r.exit() + (why.isEmpty() ? "" : ": " + firstLine(why)));
+    return new IOException(
+        "credential helper "
+            + program
+            + " "
+            + action
+            + " failed for "
+            + server
+            + ": exit status "
+            + r.exit()
+            + (why.isEmpty() ? "" : ": " + firstLine(why)));
   }
 
   private ExternalCommand.Result run(String action, byte[] input) throws IOException {

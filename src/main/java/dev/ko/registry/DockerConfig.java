@@ -20,7 +20,9 @@ final class DockerConfig {
   /** {@code $DOCKER_CONFIG/config.json}, else {@code ~/.docker/config.json}. */
   static Path file(Map<String, String> env, Path home) {
     String dir = env.getOrDefault("DOCKER_CONFIG", "");
-    return dir.isEmpty() ? home.resolve(".docker").resolve("config.json") : Path.of(dir, "config.json");
+    return dir.isEmpty()
+        ? home.resolve(".docker").resolve("config.json")
+        : Path.of(dir, "config.json");
   }
 
   /** The key a registry's credentials are filed under. */
@@ -29,8 +31,8 @@ final class DockerConfig {
   }
 
   /**
-   * The credential helper for a key: {@code credHelpers[key]}, else {@code credsStore}, else
-   * empty (the credentials are in {@code auths}).
+   * The credential helper for a key: {@code credHelpers[key]}, else {@code credsStore}, else empty
+   * (the credentials are in {@code auths}).
    */
   static String helper(JsonNode root, String key) {
     String helper = text(root.path("credHelpers").get(key));
@@ -43,12 +45,15 @@ final class DockerConfig {
   }
 
   /**
-   * Where a credentials file is broken, without the parser's message: it quotes the offending
-   * text, which may be a secret.
+   * Where a credentials file is broken, without the parser's message: it quotes the offending text,
+   * which may be a secret.
    */
   static String jsonProblem(IOException e) {
     if (e instanceof JsonProcessingException j && j.getLocation() != null) {
-      return "not valid JSON at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr();
+      return "not valid JSON at line "
+          + j.getLocation().getLineNr()
+          + ", column "
+          + j.getLocation().getColumnNr();
     }
     return e instanceof JsonProcessingException ? "not valid JSON" : RegistryClient.describe(e);
   }

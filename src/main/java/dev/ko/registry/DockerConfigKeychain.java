@@ -25,13 +25,14 @@ import java.util.concurrent.ConcurrentMap;
  * auths}; failing that, podman's {@code auth.json} ({@code $REGISTRY_AUTH_FILE}, {@code
  * $XDG_RUNTIME_DIR/containers}, {@code $XDG_CONFIG_HOME/containers}). As in go-containerregistry,
  * the full repository ({@code registry/path}) is looked up first, then the registry. Each key is
- * looked up once per keychain: a credential helper is a process, and many repositories share
- * their registry's key.
+ * looked up once per keychain: a credential helper is a process, and many repositories share their
+ * registry's key.
  */
 public final class DockerConfigKeychain implements Keychain {
   private final Map<String, String> env;
   private final Path home;
-  private final ConcurrentMap<String, CompletableFuture<Credential>> byKey = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, CompletableFuture<Credential>> byKey =
+      new ConcurrentHashMap<>();
 
   public DockerConfigKeychain(Map<String, String> env, Path home) {
     this.env = Map.copyOf(env);
@@ -59,7 +60,8 @@ public final class DockerConfigKeychain implements Keychain {
   @Override
   public Credential resolve(Repository repository) throws IOException {
     Registry registry = repository.registry();
-    Credential forRepository = Futures.once(byKey, repository.name(), () -> lookup(repository.name(), null));
+    Credential forRepository =
+        Futures.once(byKey, repository.name(), () -> lookup(repository.name(), null));
     if (!forRepository.isAnonymous()) {
       return forRepository;
     }
@@ -81,7 +83,8 @@ public final class DockerConfigKeychain implements Keychain {
     try {
       root = GoJson.mapper().readTree(file.get().toFile());
     } catch (IOException e) {
-      throw new IOException("reading credentials from " + file.get() + ": " + DockerConfig.jsonProblem(e));
+      throw new IOException(
+          "reading credentials from " + file.get() + ": " + DockerConfig.jsonProblem(e));
     }
     if (root == null || !root.isObject()) {
       return Credential.ANONYMOUS;
@@ -92,7 +95,9 @@ public final class DockerConfigKeychain implements Keychain {
     }
     JsonNode auths = root.path("auths");
     JsonNode entry = registry == null ? auths.get(key) : findAuth(auths, registry);
-    return entry == null || !entry.isObject() ? Credential.ANONYMOUS : fromAuthEntry(entry, file.get());
+    return entry == null || !entry.isObject()
+        ? Credential.ANONYMOUS
+        : fromAuthEntry(entry, file.get());
   }
 
   /**
@@ -112,9 +117,11 @@ public final class DockerConfigKeychain implements Keychain {
     for (Iterator<Map.Entry<String, JsonNode>> it = auths.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       String k = e.getKey();
-      boolean forOneRepository = !k.startsWith("http://") && !k.startsWith("https://") && k.contains("/");
+      boolean forOneRepository =
+          !k.startsWith("http://") && !k.startsWith("https://") && k.contains("/");
       String host = hostOf(k);
-      if (!forOneRepository && (host.equals(wanted) || (registry.isDockerHub() && isDockerHubAlias(host)))) {
+      if (!forOneRepository
+          && (host.equals(wanted) || (registry.isDockerHub() && isDockerHubAlias(host)))) {
         return e.getValue();
       }
     }
@@ -122,7 +129,9 @@ public final class DockerConfigKeychain implements Keychain {
   }
 
   private static boolean isDockerHubAlias(String host) {
-    return host.equals("index.docker.io") || host.equals("docker.io") || host.equals("registry-1.docker.io");
+    return host.equals("index.docker.io")
+        || host.equals("docker.io")
+        || host.equals("registry-1.docker.io");
   }
 
   /** Docker's ConvertToHostname: drop the scheme and any path. */
@@ -146,16 +155,21 @@ public final class DockerConfigKeychain implements Keychain {
       try {
         decoded = new String(Base64.getDecoder().decode(auth), StandardCharsets.UTF_8);
       } catch (IllegalArgumentException e) {
-        throw new IOException("reading credentials from " + file + ": an \"auth\" value is not base64");
+        throw new IOException(
+            "reading credentials from " + file + ": an \"auth\" value is not base64");
       }
       int colon = decoded.indexOf(':');
       if (colon < 0) {
-        throw new IOException("reading credentials from " + file + ": an \"auth\" value is not user:password");
+        throw new IOException(
+            "reading credentials from " + file + ": an \"auth\" value is not user:password");
       }
       username = decoded.substring(0, colon);
       password = decoded.substring(colon + 1);
     }
-    return new Credential(username, password, DockerConfig.text(entry.get("identitytoken")),
+    return new Credential(
+        username,
+        password,
+        DockerConfig.text(entry.get("identitytoken")),
         DockerConfig.text(entry.get("registrytoken")));
   }
 }

@@ -16,11 +16,11 @@ import java.util.Base64;
 import java.util.Map;
 
 /**
- * {@code ko login}: records a username and password for a registry in Docker's {@code
- * config.json}, the way {@code docker login} and crane do: through the registry's credential
- * helper ({@code credHelpers}, else {@code credsStore}) when one is configured, leaving only an
- * empty {@code auths} entry in the file, else inline as base64 {@code auth}. Every other key of
- * the file is kept. The file is replaced atomically and is readable by its owner only.
+ * {@code ko login}: records a username and password for a registry in Docker's {@code config.json},
+ * the way {@code docker login} and crane do: through the registry's credential helper ({@code
+ * credHelpers}, else {@code credsStore}) when one is configured, leaving only an empty {@code
+ * auths} entry in the file, else inline as base64 {@code auth}. Every other key of the file is
+ * kept. The file is replaced atomically and is readable by its owner only.
  */
 public final class DockerLogin {
   private final Map<String, String> env;
@@ -39,16 +39,20 @@ public final class DockerLogin {
     }
     ObjectNode root = read(file);
     String key = DockerConfig.key(registry);
-    ObjectNode auths = root.has("auths") && root.get("auths").isObject()
-        ? (ObjectNode) root.get("auths") : root.putObject("auths");
+    ObjectNode auths =
+        root.has("auths") && root.get("auths").isObject()
+            ? (ObjectNode) root.get("auths")
+            : root.putObject("auths");
     String helper = DockerConfig.helper(root, key);
     if (!helper.isEmpty()) {
       new CredentialHelper(helper, env).store(key, username, password);
       auths.putObject(key);
     } else {
       ObjectNode entry = auths.putObject(key);
-      entry.put("auth", Base64.getEncoder().encodeToString(
-          (username + ":" + password).getBytes(StandardCharsets.UTF_8)));
+      entry.put(
+          "auth",
+          Base64.getEncoder()
+              .encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8)));
     }
     write(file, root);
     return file;
@@ -76,11 +80,13 @@ public final class DockerLogin {
   private static void write(Path file, ObjectNode root) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
-    DefaultPrettyPrinter pretty = new DefaultPrettyPrinter()
-        .withObjectIndenter(new DefaultIndenter("\t", "\n"))
-        .withoutSpacesInObjectEntries();
+    DefaultPrettyPrinter pretty =
+        new DefaultPrettyPrinter()
+            .withObjectIndenter(new DefaultIndenter("\t", "\n"))
+            .withoutSpacesInObjectEntries();
     byte[] bytes = GoJson.mapper().writer(pretty).writeValueAsBytes(root);
     AtomicFile.write(file, AtomicFile.PRIVATE, out -> out.write(bytes));
   }

@@ -26,8 +26,8 @@ public final class HttpTransport {
   }
 
   /**
-   * The client for requests that {@code registry} leads to: to itself, and to the token servers
-   * and storage it names, as go-containerregistry uses one transport for them all.
+   * The client for requests that {@code registry} leads to: to itself, and to the token servers and
+   * storage it names, as go-containerregistry uses one transport for them all.
    */
   public HttpClient client(Registry registry) {
     return (registry.insecure() ? unverified : verified).get();
@@ -48,11 +48,12 @@ public final class HttpTransport {
         synchronized (this) {
           c = client;
           if (c == null) {
-            c = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(30))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .sslContext(tls.get())
-                .build();
+            c =
+                HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(30))
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .sslContext(tls.get())
+                    .build();
             client = c;
           }
         }

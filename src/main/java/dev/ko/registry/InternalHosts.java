@@ -6,10 +6,10 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /**
- * Tells hosts on this machine or on a private network from public ones. A registry on the
- * internet must not be able to send us, by a {@code Location} header, to the machine's own
- * services or a cloud metadata endpoint (server-side request forgery), as go-containerregistry
- * guards against too; a registry that is itself on such a network may.
+ * Tells hosts on this machine or on a private network from public ones. A registry on the internet
+ * must not be able to send us, by a {@code Location} header, to the machine's own services or a
+ * cloud metadata endpoint (server-side request forgery), as go-containerregistry guards against
+ * too; a registry that is itself on such a network may.
  */
 final class InternalHosts {
   /** Name resolution; tests replace it to make a loopback stub look public. */
@@ -47,14 +47,18 @@ final class InternalHosts {
   }
 
   static boolean isInternal(InetAddress a) {
-    if (a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress() || a.isAnyLocalAddress()) {
+    if (a.isLoopbackAddress()
+        || a.isLinkLocalAddress()
+        || a.isSiteLocalAddress()
+        || a.isAnyLocalAddress()) {
       return true;
     }
     byte[] b = a.getAddress();
     if (a instanceof Inet4Address) {
       return b[0] == 0; // "this network": 0.0.0.0/8 reaches the machine itself
     }
-    // Unique local addresses fc00::/7, IPv6's private networks (isSiteLocalAddress knows only fec0::/10).
+    // Unique local addresses fc00::/7, IPv6's private networks (isSiteLocalAddress knows only
+    // fec0::/10).
     return a instanceof Inet6Address && (b[0] & 0xfe) == 0xfc;
   }
 }

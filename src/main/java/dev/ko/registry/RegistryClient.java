@@ -58,16 +58,17 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * A client for the OCI distribution API. Thread-safe: pings, credentials and tokens are cached per
  * registry, repository and {@link Access}, so parallel uploads share one token.
  *
- * <p>Credentials go to the registry only: a request to any other host or scheme (an upload
- * location or redirect to storage, an HTTPS registry's http:// location) is sent without them, its
- * URL is shown without its query (presigned storage URLs carry their signature there), and it may
- * not lead into a loopback, link-local or private network unless the registry is in one.
+ * <p>Credentials go to the registry only: a request to any other host or scheme (an upload location
+ * or redirect to storage, an HTTPS registry's http:// location) is sent without them, its URL is
+ * shown without its query (presigned storage URLs carry their signature there), and it may not lead
+ * into a loopback, link-local or private network unless the registry is in one.
  */
 public final class RegistryClient {
   private static final int ATTEMPTS = 3;
   private static final int MAX_REDIRECTS = 5;
   private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
   private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(10);
+
   /**
    * How long the HTTPS try of a registry that may speak plain HTTP may take (Go's TLS handshake
    * timeout): a plain server that does not answer a TLS hello must not stall the run.
@@ -83,7 +84,8 @@ public final class RegistryClient {
   private final Duration tlsProbeTimeout;
   private final InternalHosts internalHosts;
   private final ConcurrentMap<Registry, CompletableFuture<Ping>> pings = new ConcurrentHashMap<>();
-  private final ConcurrentMap<Repository, CompletableFuture<Credential>> credentials = new ConcurrentHashMap<>();
+  private final ConcurrentMap<Repository, CompletableFuture<Credential>> credentials =
+      new ConcurrentHashMap<>();
   private final ConcurrentMap<Access, CompletableFuture<Token>> tokens = new ConcurrentHashMap<>();
 
   /** What {@code GET /v2/} told us: the scheme that answered and how to authenticate. */
@@ -112,17 +114,37 @@ public final class RegistryClient {
     InputStream open() throws IOException;
   }
 
-  public RegistryClient(HttpTransport transport, Keychain keychain, String userAgent, Log log, Duration retryBackoff) {
-    this(transport, keychain, userAgent, log, retryBackoff, Clock.systemUTC(), TLS_PROBE_TIMEOUT, InternalHosts.DNS);
+  public RegistryClient(
+      HttpTransport transport,
+      Keychain keychain,
+      String userAgent,
+      Log log,
+      Duration retryBackoff) {
+    this(
+        transport,
+        keychain,
+        userAgent,
+        log,
+        retryBackoff,
+        Clock.systemUTC(),
+        TLS_PROBE_TIMEOUT,
+        InternalHosts.DNS);
   }
 
   /**
-   * With the clock that decides when tokens expire (tests move it forward), the time a TLS probe
-   * of a maybe-plain registry may take (the JDK's test HTTP server never answers one) and the name
+   * With the clock that decides when tokens expire (tests move it forward), the time a TLS probe of
+   * a maybe-plain registry may take (the JDK's test HTTP server never answers one) and the name
    * resolution that decides which hosts are internal (tests make a loopback stub look public).
    */
-  RegistryClient(HttpTransport transport, Keychain keychain, String userAgent, Log log, Duration retryBackoff,
-      Clock clock, Duration tlsProbeTimeout, InternalHosts.Resolver resolver) {
+  RegistryClient(
+      HttpTransport transport,
+      Keychain keychain,
+      String userAgent,
+      Log log,
+      Duration retryBackoff,
+      Clock clock,
+      Duration tlsProbeTimeout,
+      InternalHosts.Resolver resolver) {
     this.clock = clock;
     this.tlsProbeTimeout = tlsProbeTimeout;
     this.transport = transport;
@@ -142,7 +164,9 @@ public final class RegistryClient {
     return artifact(access, ref.repository(), fetched);
   }
 
-  /** The image or index a fetched manifest describes; a document we cannot read is an IOException. */
+  /**
+   * The image or index a fetched manifest describes; a document we cannot read is an IOException.
+   */
   Artifact artifact(Access access, Repository repo, Fetched fetched) throws IOException {
     MediaType mt = fetched.mediaType();
     try {
@@ -155,17 +179,37 @@ public final class RegistryClient {
     } catch (IllegalArgumentException e) {
       throw new IOException(repo.name() + "@" + fetched.digest() + ": " + e.getMessage(), e);
     }
-    throw new IOException("unsupported manifest media type \"" + mt + "\" for " + repo.name() + "@" + fetched.digest());
+    throw new IOException(
+        "unsupported manifest media type \""
+            + mt
+            + "\" for "
+            + repo.name()
+            + "@"
+            + fetched.digest());
   }
 
   public Fetched getManifest(Access access, Repository repo, String identifier) throws IOException {
     URI uri = url(repo, "/manifests/" + identifier);
-    HttpResponse<byte[]> r = send(access, "GET", uri, Map.of("Accept", MediaType.acceptAllManifests()), null,
-        BodyHandlers.ofByteArray(), Set.of(200), true);
+    HttpResponse<byte[]> r =
+        send(
+            access,
+            "GET",
+            uri,
+            Map.of("Accept", MediaType.acceptAllManifests()),
+            null,
+            BodyHandlers.ofByteArray(),
+            Set.of(200),
+            true);
     byte[] body = r.body();
     Digest digest = Digest.of(body);
     if (identifier.startsWith("sha256:") && !identifier.equals(digest.toString())) {
-      throw new IOException("GET " + uri + ": manifest digest " + digest + " does not match the requested " + identifier);
+      throw new IOException(
+          "GET "
+              + uri
+              + ": manifest digest "
+              + digest
+              + " does not match the requested "
+              + identifier);
     }
     String contentType = r.headers().firstValue("Content-Type").orElse("");
     return new Fetched(new MediaType(mediaTypeOf(contentType, body)), body, digest);
@@ -175,10 +219,19 @@ public final class RegistryClient {
    * The descriptor of a manifest by tag or digest, or empty if the registry does not have it or
    * does not say which digest it has (then it is simply pushed again).
    */
-  public Optional<Descriptor> headManifest(Access access, Repository repo, String identifier) throws IOException {
+  public Optional<Descriptor> headManifest(Access access, Repository repo, String identifier)
+      throws IOException {
     URI uri = url(repo, "/manifests/" + identifier);
-    HttpResponse<byte[]> r = send(access, "HEAD", uri, Map.of("Accept", MediaType.acceptAllManifests()), null,
-        BodyHandlers.ofByteArray(), Set.of(200, 404), true);
+    HttpResponse<byte[]> r =
+        send(
+            access,
+            "HEAD",
+            uri,
+            Map.of("Accept", MediaType.acceptAllManifests()),
+            null,
+            BodyHandlers.ofByteArray(),
+            Set.of(200, 404),
+            true);
     if (r.statusCode() == 404) {
       return Optional.empty();
     }
@@ -190,7 +243,8 @@ public final class RegistryClient {
     try {
       digest = Digest.parse(header.get().strip());
     } catch (IllegalArgumentException e) {
-      log.debug("HEAD " + uri + ": ignoring Docker-Content-Digest " + header.get() + " (not sha256)");
+      log.debug(
+          "HEAD " + uri + ": ignoring Docker-Content-Digest " + header.get() + " (not sha256)");
       return Optional.empty();
     }
     long size = r.headers().firstValueAsLong("Content-Length").orElse(-1);
@@ -212,7 +266,8 @@ public final class RegistryClient {
 
   /** Streams a blob, following a redirect to storage. */
   public InputStream openBlob(Access access, Repository repo, Digest digest) throws IOException {
-    return blobRequest(access, "GET", repo, digest, BodyHandlers.ofInputStream(), Set.of(200)).body();
+    return blobRequest(access, "GET", repo, digest, BodyHandlers.ofInputStream(), Set.of(200))
+        .body();
   }
 
   // ---------------------------------------------------------------- pushing
@@ -222,37 +277,51 @@ public final class RegistryClient {
    * redirect HEAD too) says it has: the registry knows where the bytes are.
    */
   public boolean blobExists(Access access, Repository repo, Digest digest) throws IOException {
-    HttpResponse<byte[]> r = blobRequest(access, "HEAD", repo, digest, BodyHandlers.ofByteArray(), Set.of(200, 404));
+    HttpResponse<byte[]> r =
+        blobRequest(access, "HEAD", repo, digest, BodyHandlers.ofByteArray(), Set.of(200, 404));
     return r.statusCode() != 404;
   }
 
   /**
    * Puts a blob into {@code repo}: mounted from {@code mountFrom} when given and the registry
-   * agrees, else sent in one PUT to a new upload session. On a temporary failure the whole
-   * sequence is repeated, so a retry never goes to an upload session that may have died with the
-   * failure; the single requests do not retry on their own. Every stream opened from {@code
-   * source} is closed after each attempt, whether or not the request read it to the end.
+   * agrees, else sent in one PUT to a new upload session. On a temporary failure the whole sequence
+   * is repeated, so a retry never goes to an upload session that may have died with the failure;
+   * the single requests do not retry on their own. Every stream opened from {@code source} is
+   * closed after each attempt, whether or not the request read it to the end.
    */
-  public Upload uploadBlob(Access access, Repository repo, Digest digest, long size, BlobSource source,
-      Optional<Repository> mountFrom) throws IOException {
+  public Upload uploadBlob(
+      Access access,
+      Repository repo,
+      Digest digest,
+      long size,
+      BlobSource source,
+      Optional<Repository> mountFrom)
+      throws IOException {
     for (int attempt = 1; ; attempt++) {
       ConcurrentLinkedQueue<InputStream> opened = new ConcurrentLinkedQueue<>();
       try {
-        Optional<URI> location = mountFrom.isPresent()
-            ? mountBlob(access, repo, digest, mountFrom.get())
-            : Optional.of(startUpload(access, repo));
+        Optional<URI> location =
+            mountFrom.isPresent()
+                ? mountBlob(access, repo, digest, mountFrom.get())
+                : Optional.of(startUpload(access, repo));
         if (location.isEmpty()) {
           return Upload.MOUNTED;
         }
-        putBlob(access, location.get(), digest, size, () -> {
-          InputStream in = source.open();
-          opened.add(in);
-          return in;
-        });
+        putBlob(
+            access,
+            location.get(),
+            digest,
+            size,
+            () -> {
+              InputStream in = source.open();
+              opened.add(in);
+              return in;
+            });
         return Upload.PUSHED;
       } catch (IOException e) {
         if (attempt < ATTEMPTS && isTemporary(e)) {
-          log.debug("retrying the upload of " + digest + " to " + repo + " after: " + e.getMessage());
+          log.debug(
+              "retrying the upload of " + digest + " to " + repo + " after: " + e.getMessage());
           backoff(attempt);
           continue;
         }
@@ -264,10 +333,19 @@ public final class RegistryClient {
   }
 
   /** Asks the registry to mount a blob; empty when mounted, else the upload it opened instead. */
-  private Optional<URI> mountBlob(Access access, Repository target, Digest digest, Repository from) throws IOException {
+  private Optional<URI> mountBlob(Access access, Repository target, Digest digest, Repository from)
+      throws IOException {
     URI uri = url(target, "/blobs/uploads/?mount=" + digest + "&from=" + encode(from.path()));
-    HttpResponse<byte[]> r = send(access, "POST", uri, Map.of(), BodyPublishers::noBody, BodyHandlers.ofByteArray(),
-        Set.of(201, 202), false);
+    HttpResponse<byte[]> r =
+        send(
+            access,
+            "POST",
+            uri,
+            Map.of(),
+            BodyPublishers::noBody,
+            BodyHandlers.ofByteArray(),
+            Set.of(201, 202),
+            false);
     if (r.statusCode() == 201) {
       return Optional.empty();
     }
@@ -277,31 +355,59 @@ public final class RegistryClient {
   /** Starts an upload session; returns its location. */
   private URI startUpload(Access access, Repository target) throws IOException {
     URI uri = url(target, "/blobs/uploads/");
-    HttpResponse<byte[]> r = send(access, "POST", uri, Map.of(), BodyPublishers::noBody, BodyHandlers.ofByteArray(),
-        Set.of(202), false);
+    HttpResponse<byte[]> r =
+        send(
+            access,
+            "POST",
+            uri,
+            Map.of(),
+            BodyPublishers::noBody,
+            BodyHandlers.ofByteArray(),
+            Set.of(202),
+            false);
     return location(access.registry(), "POST", uri, r.headers());
   }
 
   /** Sends a whole blob to an upload location in one PUT. */
-  private void putBlob(Access access, URI location, Digest digest, long size, BlobSource source) throws IOException {
+  private void putBlob(Access access, URI location, Digest digest, long size, BlobSource source)
+      throws IOException {
     String sep = location.getRawQuery() == null ? "?" : "&";
     URI uri = URI.create(location + sep + "digest=" + encode(digest.toString()));
     Supplier<BodyPublisher> body =
-        () -> BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(() -> {
-          try {
-            return source.open();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }), size);
-    send(access, "PUT", uri, Map.of("Content-Type", "application/octet-stream"), body, BodyHandlers.ofByteArray(),
-        Set.of(201), false);
+        () ->
+            BodyPublishers.fromPublisher(
+                BodyPublishers.ofInputStream(
+                    () -> {
+                      try {
+                        return source.open();
+                      } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                      }
+                    }),
+                size);
+    send(
+        access,
+        "PUT",
+        uri,
+        Map.of("Content-Type", "application/octet-stream"),
+        body,
+        BodyHandlers.ofByteArray(),
+        Set.of(201),
+        false);
   }
 
-  public void putManifest(Access access, Repository repo, String identifier, MediaType mediaType, byte[] bytes)
+  public void putManifest(
+      Access access, Repository repo, String identifier, MediaType mediaType, byte[] bytes)
       throws IOException {
-    send(access, "PUT", url(repo, "/manifests/" + identifier), Map.of("Content-Type", mediaType.value()),
-        () -> BodyPublishers.ofByteArray(bytes), BodyHandlers.ofByteArray(), Set.of(200, 201, 202), true);
+    send(
+        access,
+        "PUT",
+        url(repo, "/manifests/" + identifier),
+        Map.of("Content-Type", mediaType.value()),
+        () -> BodyPublishers.ofByteArray(bytes),
+        BodyHandlers.ofByteArray(),
+        Set.of(200, 201, 202),
+        true);
   }
 
   private static void closeAll(Iterable<InputStream> streams) {
@@ -317,12 +423,18 @@ public final class RegistryClient {
   // ---------------------------------------------------------------- HTTP with auth and retries
 
   /**
-   * A request for a blob. The registry may answer with a redirect to where the bytes are stored:
-   * a GET follows it (up to {@value #MAX_REDIRECTS} hops, each target checked, no credentials to
+   * A request for a blob. The registry may answer with a redirect to where the bytes are stored: a
+   * GET follows it (up to {@value #MAX_REDIRECTS} hops, each target checked, no credentials to
    * hosts other than the registry); for a HEAD the redirect is the answer, so storage is not asked.
    */
-  private <T> HttpResponse<T> blobRequest(Access access, String method, Repository repo, Digest digest,
-      HttpResponse.BodyHandler<T> handler, Set<Integer> ok) throws IOException {
+  private <T> HttpResponse<T> blobRequest(
+      Access access,
+      String method,
+      Repository repo,
+      Digest digest,
+      HttpResponse.BodyHandler<T> handler,
+      Set<Integer> ok)
+      throws IOException {
     Set<Integer> okOrRedirect = new HashSet<>(ok);
     okOrRedirect.addAll(REDIRECTS);
     URI uri = url(repo, "/blobs/" + digest);
@@ -333,7 +445,8 @@ public final class RegistryClient {
     for (int hops = 0; REDIRECTS.contains(r.statusCode()); hops++) {
       discard(r);
       if (hops == MAX_REDIRECTS) {
-        throw new RefusedLocation(method + " " + shown(access.registry(), uri) + ": too many redirects");
+        throw new RefusedLocation(
+            method + " " + shown(access.registry(), uri) + ": too many redirects");
       }
       uri = location(access.registry(), method, uri, r.headers());
       r = send(access, method, uri, Map.of(), null, handler, okOrRedirect, true);
@@ -346,8 +459,15 @@ public final class RegistryClient {
    * once after a 401; with {@code retry}, temporary failures are tried again.
    */
   private <T> HttpResponse<T> send(
-      Access access, String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
-      HttpResponse.BodyHandler<T> handler, Set<Integer> ok, boolean retry) throws IOException {
+      Access access,
+      String method,
+      URI uri,
+      Map<String, String> headers,
+      Supplier<BodyPublisher> body,
+      HttpResponse.BodyHandler<T> handler,
+      Set<Integer> ok,
+      boolean retry)
+      throws IOException {
     Registry registry = access.registry();
     boolean toRegistry = isRegistry(registry, uri);
     boolean reauthenticated = false;
@@ -368,12 +488,17 @@ public final class RegistryClient {
       if (status == 401 && toRegistry && !reauthenticated) {
         reauthenticated = true;
         discard(r);
-        Challenge challenge = Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)).orElse(Challenge.NONE);
+        Challenge challenge =
+            Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null))
+                .orElse(Challenge.NONE);
         refresh(access, challenge);
         attempt--;
         continue;
       }
-      if (!ok.contains(status) && retry && attempt < ATTEMPTS && RegistryException.isTemporary(status)) {
+      if (!ok.contains(status)
+          && retry
+          && attempt < ATTEMPTS
+          && RegistryException.isTemporary(status)) {
         discard(r);
         log.debug("retrying " + method + " " + shown(registry, uri) + " after status " + status);
         backoff(attempt);
@@ -388,15 +513,18 @@ public final class RegistryClient {
   }
 
   /** A 401 that survived re-authentication, with what we know about why. */
-  private RegistryException unauthorized(Access access, String method, URI uri, HttpResponse<?> r) throws IOException {
+  private RegistryException unauthorized(Access access, String method, URI uri, HttpResponse<?> r)
+      throws IOException {
     Registry registry = access.registry();
     List<RegistryException.Error> errors = parseErrors(readBody(r));
     Credential c = credential(access.repository());
-    String why = c.isAnonymous()
-        ? "no credentials found for " + registry + " (log in with: ko login " + registry + ")"
-        : "the credentials for " + registry + " were refused";
+    String why =
+        c.isAnonymous()
+            ? "no credentials found for " + registry + " (log in with: ko login " + registry + ")"
+            : "the credentials for " + registry + " were refused";
     if (errors.isEmpty()) {
-      errors = List.of(new RegistryException.Error("UNAUTHORIZED", "authentication required; " + why));
+      errors =
+          List.of(new RegistryException.Error("UNAUTHORIZED", "authentication required; " + why));
     } else {
       List<RegistryException.Error> withHint = new ArrayList<>(errors);
       RegistryException.Error last = withHint.remove(withHint.size() - 1);
@@ -411,8 +539,15 @@ public final class RegistryClient {
    * errors reported with the URL {@link #shown} for the registry.
    */
   private <T> HttpResponse<T> sendOnce(
-      Registry registry, String method, URI uri, Map<String, String> headers, Supplier<BodyPublisher> body,
-      HttpResponse.BodyHandler<T> handler, String authorization, Duration timeout) throws IOException {
+      Registry registry,
+      String method,
+      URI uri,
+      Map<String, String> headers,
+      Supplier<BodyPublisher> body,
+      HttpResponse.BodyHandler<T> handler,
+      String authorization,
+      Duration timeout)
+      throws IOException {
     String shown = shown(registry, uri);
     HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout);
     if (uri.getScheme().equals("http")) {
@@ -438,11 +573,18 @@ public final class RegistryClient {
       throw new IOException(method + " " + shown + ": " + describe(e), e);
     } catch (IllegalArgumentException e) {
       // The JDK's message may quote the whole URL.
-      throw new IOException(method + " " + shown + ": " + (shown.equals(uri.toString()) ? e.getMessage() : "invalid URL"), e);
+      throw new IOException(
+          method
+              + " "
+              + shown
+              + ": "
+              + (shown.equals(uri.toString()) ? e.getMessage() : "invalid URL"),
+          e);
     }
   }
 
-  private static void checkStatus(String method, String shownUri, HttpResponse<?> r, Set<Integer> ok) throws IOException {
+  private static void checkStatus(
+      String method, String shownUri, HttpResponse<?> r, Set<Integer> ok) throws IOException {
     if (ok.contains(r.statusCode())) {
       return;
     }
@@ -475,7 +617,8 @@ public final class RegistryClient {
       JsonNode root = GoJson.mapper().readTree(body);
       if (root != null && root.path("errors").isArray()) {
         for (JsonNode e : root.path("errors")) {
-          out.add(new RegistryException.Error(e.path("code").asText(""), e.path("message").asText("")));
+          out.add(
+              new RegistryException.Error(e.path("code").asText(""), e.path("message").asText("")));
         }
       }
     } catch (IOException e) {
@@ -526,7 +669,8 @@ public final class RegistryClient {
       return "timed out";
     }
     if (isCertificateProblem(e)) {
-      return "TLS certificate not trusted: " + certificateReason(e)
+      return "TLS certificate not trusted: "
+          + certificateReason(e)
           + " (trust its CA through SSL_CERT_FILE or SSL_CERT_DIR, or use --insecure-registry)";
     }
     if (t instanceof SSLException) {
@@ -549,8 +693,8 @@ public final class RegistryClient {
   // ---------------------------------------------------------------- where requests may go
 
   /**
-   * Whether a request goes to the registry itself: the same host and port, over the scheme the
-   * ping chose. Only such requests carry credentials.
+   * Whether a request goes to the registry itself: the same host and port, over the scheme the ping
+   * chose. Only such requests carry credentials.
    */
   private boolean isRegistry(Registry registry, URI uri) throws IOException {
     return sameOrigin(ping(registry).scheme(), registry.host(), uri);
@@ -560,7 +704,10 @@ public final class RegistryClient {
     return scheme.equalsIgnoreCase(uri.getScheme()) && sameAuthority(registryHost, uri);
   }
 
-  /** Whether {@code uri} names the registry's host and port (a missing port is the scheme's default). */
+  /**
+   * Whether {@code uri} names the registry's host and port (a missing port is the scheme's
+   * default).
+   */
   static boolean sameAuthority(String registryHost, URI uri) {
     if (uri.getRawAuthority() == null || uri.getScheme() == null) {
       return false;
@@ -611,10 +758,13 @@ public final class RegistryClient {
    * Where a {@code Location} header sends us, checked: present, HTTP or HTTPS, and not into a
    * loopback, link-local or private network unless the registry is itself in one (SSRF).
    */
-  private URI location(Registry registry, String method, URI request, HttpHeaders headers) throws IOException {
+  private URI location(Registry registry, String method, URI request, HttpHeaders headers)
+      throws IOException {
     String what = method + " " + shown(registry, request);
-    String value = headers.firstValue("Location").orElseThrow(
-        () -> new RefusedLocation(what + ": the registry sent no Location"));
+    String value =
+        headers
+            .firstValue("Location")
+            .orElseThrow(() -> new RefusedLocation(what + ": the registry sent no Location"));
     URI target;
     try {
       target = request.resolve(new URI(value));
@@ -623,13 +773,21 @@ public final class RegistryClient {
     }
     String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https") || host(target).isEmpty()) {
-      throw new RefusedLocation(what + ": the registry sent a Location that is not an HTTP URL: " + stripQuery(target));
+      throw new RefusedLocation(
+          what + ": the registry sent a Location that is not an HTTP URL: " + stripQuery(target));
     }
-    boolean sameHost = host(target).equalsIgnoreCase(host(request)) && port(target) == port(request);
-    if (!sameHost && internalHosts.isInternal(host(target))
+    boolean sameHost =
+        host(target).equalsIgnoreCase(host(request)) && port(target) == port(request);
+    if (!sameHost
+        && internalHosts.isInternal(host(target))
         && !internalHosts.isInternal(host(URI.create("http://" + registry.host())))) {
-      throw new RefusedLocation(what + ": refusing to follow the registry to " + stripQuery(target)
-          + ": a loopback, link-local or private address, and " + registry + " is not on one");
+      throw new RefusedLocation(
+          what
+              + ": refusing to follow the registry to "
+              + stripQuery(target)
+              + ": a loopback, link-local or private address, and "
+              + registry
+              + " is not on one");
     }
     return target;
   }
@@ -659,7 +817,10 @@ public final class RegistryClient {
     }
     if (challenge.isBearer()) {
       CompletableFuture<Token> cached = tokens.get(access);
-      if (cached != null && cached.isDone() && !cached.isCompletedExceptionally() && !cached.join().validAt(clock.instant())) {
+      if (cached != null
+          && cached.isDone()
+          && !cached.isCompletedExceptionally()
+          && !cached.join().validAt(clock.instant())) {
         tokens.remove(access, cached);
       }
       // Parallel uploads wait for one token request instead of each making their own.
@@ -673,7 +834,8 @@ public final class RegistryClient {
     tokens.remove(access);
     String scheme = ping(access.registry()).scheme();
     if (challenge.isBearer()) {
-      Access wider = challenge.param("scope").isEmpty() ? access : access.with(challenge.param("scope"));
+      Access wider =
+          challenge.param("scope").isEmpty() ? access : access.with(challenge.param("scope"));
       pings.put(access.registry(), CompletableFuture.completedFuture(new Ping(scheme, challenge)));
       tokens.put(access, CompletableFuture.completedFuture(fetchToken(wider, challenge)));
     } else if (challenge.isBasic()) {
@@ -686,13 +848,14 @@ public final class RegistryClient {
    * time requests need them. A failure is forgotten here and reported by the first real request.
    */
   public void warmUp(Registry registry, Executor executor) {
-    executor.execute(() -> {
-      try {
-        ping(registry);
-      } catch (IOException | RuntimeException e) {
-        log.debug("warming up " + registry + ": " + e.getMessage());
-      }
-    });
+    executor.execute(
+        () -> {
+          try {
+            ping(registry);
+          } catch (IOException | RuntimeException e) {
+            log.debug("warming up " + registry + ": " + e.getMessage());
+          }
+        });
   }
 
   /**
@@ -701,28 +864,35 @@ public final class RegistryClient {
    * a TLS registry on localhost works too; the scheme that answered is used from then on.
    */
   private Ping ping(Registry registry) throws IOException {
-    return Futures.once(pings, registry, () -> {
-      if (registry.scheme().equals("https")) {
-        return pingWith("https", registry, REQUEST_TIMEOUT);
-      }
-      try {
-        return pingWith("https", registry, tlsProbeTimeout);
-      } catch (IOException overTls) {
-        try {
-          return pingWith("http", registry, REQUEST_TIMEOUT);
-        } catch (IOException plain) {
-          // A certificate problem says more than "an HTTP request to an HTTPS server".
-          throw isCertificateProblem(overTls) ? overTls : plain;
-        }
-      }
-    });
+    return Futures.once(
+        pings,
+        registry,
+        () -> {
+          if (registry.scheme().equals("https")) {
+            return pingWith("https", registry, REQUEST_TIMEOUT);
+          }
+          try {
+            return pingWith("https", registry, tlsProbeTimeout);
+          } catch (IOException overTls) {
+            try {
+              return pingWith("http", registry, REQUEST_TIMEOUT);
+            } catch (IOException plain) {
+              // A certificate problem says more than "an HTTP request to an HTTPS server".
+              throw isCertificateProblem(overTls) ? overTls : plain;
+            }
+          }
+        });
   }
 
   private Ping pingWith(String scheme, Registry registry, Duration timeout) throws IOException {
     URI uri = URI.create(scheme + "://" + registry.host() + "/v2/");
-    HttpResponse<byte[]> r = sendOnce(registry, "GET", uri, Map.of(), null, BodyHandlers.ofByteArray(), null, timeout);
+    HttpResponse<byte[]> r =
+        sendOnce(registry, "GET", uri, Map.of(), null, BodyHandlers.ofByteArray(), null, timeout);
     if (r.statusCode() == 401) {
-      return new Ping(scheme, Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null)).orElse(Challenge.NONE));
+      return new Ping(
+          scheme,
+          Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null))
+              .orElse(Challenge.NONE));
     }
     if (r.statusCode() == 200) {
       return new Ping(scheme, Challenge.NONE);
@@ -732,8 +902,10 @@ public final class RegistryClient {
 
   private static boolean isCertificateProblem(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof CertificateException || t instanceof CertPathValidatorException
-          || t instanceof SSLPeerUnverifiedException || t instanceof CertPathBuilderException) {
+      if (t instanceof CertificateException
+          || t instanceof CertPathValidatorException
+          || t instanceof SSLPeerUnverifiedException
+          || t instanceof CertPathBuilderException) {
         return true;
       }
     }
@@ -756,7 +928,9 @@ public final class RegistryClient {
     return deepest;
   }
 
-  /** The keychain's answer for a repository, asked once per run (a credential helper is a process). */
+  /**
+   * The keychain's answer for a repository, asked once per run (a credential helper is a process).
+   */
   private Credential credential(Repository repository) throws IOException {
     return Futures.once(credentials, repository, () -> keychain.resolve(repository));
   }
@@ -768,7 +942,8 @@ public final class RegistryClient {
     }
     String realm = challenge.param("realm");
     if (realm.isEmpty()) {
-      throw new IOException("registry " + access.registry() + " asked for a Bearer token but named no realm");
+      throw new IOException(
+          "registry " + access.registry() + " asked for a Bearer token but named no realm");
     }
     String service = challenge.param("service");
     HttpResponse<byte[]> r;
@@ -777,12 +952,24 @@ public final class RegistryClient {
     if (!cred.identityToken().isEmpty()) {
       method = "POST";
       uri = URI.create(realm);
-      StringBuilder form = new StringBuilder("grant_type=refresh_token&client_id=ko")
-          .append("&refresh_token=").append(encode(cred.identityToken()))
-          .append("&service=").append(encode(service))
-          .append("&scope=").append(encode(String.join(" ", access.scopes())));
-      r = sendOnce(access.registry(), method, uri, Map.of("Content-Type", "application/x-www-form-urlencoded"),
-          () -> BodyPublishers.ofString(form.toString()), BodyHandlers.ofByteArray(), null, REQUEST_TIMEOUT);
+      StringBuilder form =
+          new StringBuilder("grant_type=refresh_token&client_id=ko")
+              .append("&refresh_token=")
+              .append(encode(cred.identityToken()))
+              .append("&service=")
+              .append(encode(service))
+              .append("&scope=")
+              .append(encode(String.join(" ", access.scopes())));
+      r =
+          sendOnce(
+              access.registry(),
+              method,
+              uri,
+              Map.of("Content-Type", "application/x-www-form-urlencoded"),
+              () -> BodyPublishers.ofString(form.toString()),
+              BodyHandlers.ofByteArray(),
+              null,
+              REQUEST_TIMEOUT);
     } else {
       method = "GET";
       StringBuilder q = new StringBuilder(realm).append(realm.contains("?") ? "&" : "?");
@@ -791,15 +978,24 @@ public final class RegistryClient {
         q.append("&scope=").append(encode(scope));
       }
       uri = URI.create(q.toString());
-      r = sendOnce(access.registry(), method, uri, Map.of(), null, BodyHandlers.ofByteArray(),
-          cred.hasPassword() ? cred.basicHeader() : null, REQUEST_TIMEOUT);
+      r =
+          sendOnce(
+              access.registry(),
+              method,
+              uri,
+              Map.of(),
+              null,
+              BodyHandlers.ofByteArray(),
+              cred.hasPassword() ? cred.basicHeader() : null,
+              REQUEST_TIMEOUT);
     }
     checkStatus(method, stripQuery(uri).toString(), r, Set.of(200));
     JsonNode reply;
     try {
       reply = GoJson.mapper().readTree(r.body());
     } catch (IOException e) {
-      throw new IOException("token server " + stripQuery(uri) + " answered with something that is not JSON");
+      throw new IOException(
+          "token server " + stripQuery(uri) + " answered with something that is not JSON");
     }
     String token = reply.path("token").asText("");
     if (token.isEmpty()) {
@@ -817,7 +1013,8 @@ public final class RegistryClient {
 
   private URI url(Repository repo, String suffix) throws IOException {
     Registry registry = repo.registry();
-    return URI.create(ping(registry).scheme() + "://" + registry.host() + "/v2/" + repo.path() + suffix);
+    return URI.create(
+        ping(registry).scheme() + "://" + registry.host() + "/v2/" + repo.path() + suffix);
   }
 
   private static String encode(String s) {

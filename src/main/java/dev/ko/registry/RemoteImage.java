@@ -29,7 +29,8 @@ public record RemoteImage(
    *
    * @throws IllegalArgumentException when the manifest or config is not valid
    */
-  static RemoteImage load(RegistryClient client, Access access, Repository repo, RegistryClient.Fetched fetched)
+  static RemoteImage load(
+      RegistryClient client, Access access, Repository repo, RegistryClient.Fetched fetched)
       throws IOException {
     Manifest manifest = Manifest.parse(fetched.bytes(), fetched.mediaType());
     byte[] rawConfig = client.getBlob(access, repo, manifest.config().digest());
@@ -41,6 +42,14 @@ public record RemoteImage(
       Digest diffId = i < diffIds.size() ? diffIds.get(i) : null;
       layers.add(new RemoteLayer(client, access, repo, descriptors.get(i), diffId));
     }
-    return new RemoteImage(repo, fetched.mediaType(), fetched.bytes(), manifest, rawConfig, config, layers, fetched.digest());
+    return new RemoteImage(
+        repo,
+        fetched.mediaType(),
+        fetched.bytes(),
+        manifest,
+        rawConfig,
+        config,
+        layers,
+        fetched.digest());
   }
 }

@@ -14,8 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * An index in a registry; each child (manifest and, for an image, config) is fetched by digest
- * the first time it is asked for, once however many builds and pushes ask.
+ * An index in a registry; each child (manifest and, for an image, config) is fetched by digest the
+ * first time it is asked for, once however many builds and pushes ask.
  */
 public final class RemoteIndex implements ImageIndex {
   private final RegistryClient client;
@@ -23,10 +23,14 @@ public final class RemoteIndex implements ImageIndex {
   private final Repository repository;
   private final RegistryClient.Fetched fetched;
   private final IndexManifest index;
-  private final ConcurrentMap<Digest, CompletableFuture<Artifact>> children = new ConcurrentHashMap<>();
+  private final ConcurrentMap<Digest, CompletableFuture<Artifact>> children =
+      new ConcurrentHashMap<>();
 
-  /** @throws IllegalArgumentException when the manifest is not a valid index */
-  RemoteIndex(RegistryClient client, Access access, Repository repository, RegistryClient.Fetched fetched) {
+  /**
+   * @throws IllegalArgumentException when the manifest is not a valid index
+   */
+  RemoteIndex(
+      RegistryClient client, Access access, Repository repository, RegistryClient.Fetched fetched) {
     this.client = client;
     this.access = access;
     this.repository = repository;
@@ -56,9 +60,13 @@ public final class RemoteIndex implements ImageIndex {
 
   @Override
   public Artifact child(Descriptor descriptor) throws IOException {
-    return Futures.once(children, descriptor.digest(), () -> {
-      RegistryClient.Fetched child = client.getManifest(access, repository, descriptor.digest().toString());
-      return client.artifact(access, repository, child);
-    });
+    return Futures.once(
+        children,
+        descriptor.digest(),
+        () -> {
+          RegistryClient.Fetched child =
+              client.getManifest(access, repository, descriptor.digest().toString());
+          return client.artifact(access, repository, child);
+        });
   }
 }

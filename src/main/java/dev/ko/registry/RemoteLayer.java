@@ -9,8 +9,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
 
-/** A layer of a remote image; its bytes are streamed from the registry only when a push needs them. */
-record RemoteLayer(RegistryClient client, Access access, Repository repository, Descriptor descriptor, Digest diffIdOrNull)
+/**
+ * A layer of a remote image; its bytes are streamed from the registry only when a push needs them.
+ */
+record RemoteLayer(
+    RegistryClient client,
+    Access access,
+    Repository repository,
+    Descriptor descriptor,
+    Digest diffIdOrNull)
     implements Layer {
 
   @Override
@@ -21,7 +28,8 @@ record RemoteLayer(RegistryClient client, Access access, Repository repository, 
   @Override
   public Digest diffId() {
     if (diffIdOrNull == null) {
-      throw new IllegalStateException("the config of " + repository.name() + " lists fewer diff_ids than layers");
+      throw new IllegalStateException(
+          "the config of " + repository.name() + " lists fewer diff_ids than layers");
     }
     return diffIdOrNull;
   }

@@ -22,9 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
@@ -37,13 +37,14 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class TrustStores {
   /** Go's certFiles for Linux, in its order. */
-  static final List<String> GO_CERT_FILES = List.of(
-      "/etc/ssl/certs/ca-certificates.crt",
-      "/etc/pki/tls/certs/ca-bundle.crt",
-      "/etc/ssl/ca-bundle.pem",
-      "/etc/pki/tls/cacert.pem",
-      "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-      "/etc/ssl/cert.pem");
+  static final List<String> GO_CERT_FILES =
+      List.of(
+          "/etc/ssl/certs/ca-certificates.crt",
+          "/etc/pki/tls/certs/ca-bundle.crt",
+          "/etc/ssl/ca-bundle.pem",
+          "/etc/pki/tls/cacert.pem",
+          "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+          "/etc/ssl/cert.pem");
 
   /** Go's certDirectories for Linux. */
   static final List<String> GO_CERT_DIRECTORIES = List.of("/etc/ssl/certs", "/etc/pki/tls/certs");
@@ -62,7 +63,8 @@ public final class TrustStores {
   public static SSLContext verified(Map<String, String> env) {
     try {
       X509ExtendedTrustManager trust;
-      if (env.getOrDefault("SSL_CERT_FILE", "").isEmpty() && env.getOrDefault("SSL_CERT_DIR", "").isEmpty()) {
+      if (env.getOrDefault("SSL_CERT_FILE", "").isEmpty()
+          && env.getOrDefault("SSL_CERT_DIR", "").isEmpty()) {
         trust = new FallbackTrustManager(trustManager(null), () -> combined(env));
       } else {
         trust = combined(env);
@@ -76,7 +78,8 @@ public final class TrustStores {
   }
 
   /** The JDK's roots and Go's, in one trust manager. */
-  private static X509ExtendedTrustManager combined(Map<String, String> env) throws GeneralSecurityException {
+  private static X509ExtendedTrustManager combined(Map<String, String> env)
+      throws GeneralSecurityException {
     try {
       KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
       store.load(null, null);
@@ -97,8 +100,10 @@ public final class TrustStores {
     }
   }
 
-  private static X509ExtendedTrustManager trustManager(KeyStore store) throws GeneralSecurityException {
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+  private static X509ExtendedTrustManager trustManager(KeyStore store)
+      throws GeneralSecurityException {
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(store);
     for (TrustManager tm : tmf.getTrustManagers()) {
       if (tm instanceof X509ExtendedTrustManager x) {
@@ -136,7 +141,8 @@ public final class TrustStores {
             try {
               widerManager = wider.get();
             } catch (GeneralSecurityException e) {
-              throw new CertificateException("cannot load the system's CA files: " + e.getMessage(), e);
+              throw new CertificateException(
+                  "cannot load the system's CA files: " + e.getMessage(), e);
             }
           }
           w = widerManager;
@@ -163,32 +169,38 @@ public final class TrustStores {
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
       either(tm -> tm.checkServerTrusted(chain, authType, engine));
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
       either(tm -> tm.checkServerTrusted(chain, authType, socket));
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
       either(tm -> tm.checkServerTrusted(chain, authType));
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
       first.checkClientTrusted(chain, authType, engine);
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
       first.checkClientTrusted(chain, authType, socket);
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
       first.checkClientTrusted(chain, authType);
     }
 
@@ -204,30 +216,33 @@ public final class TrustStores {
    * JSSE wraps a plain {@link X509TrustManager} in one that still checks the host name.
    */
   public static SSLContext unverified() {
-    TrustManager trustAll = new X509ExtendedTrustManager() {
-      @Override
-      public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+    TrustManager trustAll =
+        new X509ExtendedTrustManager() {
+          @Override
+          public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
-      @Override
-      public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+          @Override
+          public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
 
-      @Override
-      public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+          @Override
+          public void checkClientTrusted(
+              X509Certificate[] chain, String authType, SSLEngine engine) {}
 
-      @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+          @Override
+          public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
-      @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+          @Override
+          public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
 
-      @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+          @Override
+          public void checkServerTrusted(
+              X509Certificate[] chain, String authType, SSLEngine engine) {}
 
-      @Override
-      public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
-      }
-    };
+          @Override
+          public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+          }
+        };
     try {
       SSLContext c = SSLContext.getInstance("TLS");
       c.init(null, new TrustManager[] {trustAll}, new SecureRandom());
@@ -238,7 +253,8 @@ public final class TrustStores {
   }
 
   private static List<X509Certificate> jdkRoots() throws GeneralSecurityException {
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init((KeyStore) null);
     List<X509Certificate> out = new ArrayList<>();
     for (TrustManager tm : tmf.getTrustManagers()) {
@@ -302,7 +318,9 @@ public final class TrustStores {
     }
   }
 
-  /** Every parseable CERTIFICATE block; anything else is skipped, as Go's AppendCertsFromPEM does. */
+  /**
+   * Every parseable CERTIFICATE block; anything else is skipped, as Go's AppendCertsFromPEM does.
+   */
   static List<X509Certificate> parsePem(byte[] data) {
     Pem pem = new Pem();
     pem.add(data);
@@ -338,7 +356,9 @@ public final class TrustStores {
         from = end + END.length();
         ByteBuffer der;
         try {
-          der = ByteBuffer.wrap(Base64.getMimeDecoder().decode(text.substring(begin + BEGIN.length(), end)));
+          der =
+              ByteBuffer.wrap(
+                  Base64.getMimeDecoder().decode(text.substring(begin + BEGIN.length(), end)));
         } catch (IllegalArgumentException e) {
           continue; // not base64
         }
@@ -347,7 +367,9 @@ public final class TrustStores {
           continue;
         }
         try {
-          byDer.put(der, (X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der.array())));
+          byDer.put(
+              der,
+              (X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der.array())));
         } catch (CertificateException e) {
           unusable.add(der); // not a certificate we can use
         }

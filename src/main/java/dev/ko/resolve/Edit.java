@@ -22,7 +22,8 @@ record Edit(int start, int end, String replacement) {
    */
   static String apply(String text, List<Edit> edits) {
     List<Edit> sorted = new ArrayList<>(edits);
-    sorted.sort(Comparator.comparingInt(Edit::start).thenComparing(e -> e.replacement().isEmpty() ? 0 : 1));
+    sorted.sort(
+        Comparator.comparingInt(Edit::start).thenComparing(e -> e.replacement().isEmpty() ? 0 : 1));
     StringBuilder out = new StringBuilder(text.length() + 64 * sorted.size());
     int at = 0;
     for (Edit e : sorted) {

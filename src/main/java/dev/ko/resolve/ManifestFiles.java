@@ -26,8 +26,8 @@ public final class ManifestFiles {
    *
    * @param workingDirectory what relative names are relative to
    */
-  public static List<String> enumerate(List<String> filenames, boolean recursive, Path workingDirectory)
-      throws IOException {
+  public static List<String> enumerate(
+      List<String> filenames, boolean recursive, Path workingDirectory) throws IOException {
     List<String> out = new ArrayList<>();
     for (String name : filenames) {
       if (name.equals(STDIN)) {
@@ -47,7 +47,8 @@ public final class ManifestFiles {
     return out;
   }
 
-  private static void walk(Path dir, String name, boolean recursive, List<String> out) throws IOException {
+  private static void walk(Path dir, String name, boolean recursive, List<String> out)
+      throws IOException {
     List<Path> entries;
     try (Stream<Path> s = Files.list(dir)) {
       entries = new ArrayList<>(s.toList());

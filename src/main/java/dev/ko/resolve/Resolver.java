@@ -48,7 +48,8 @@ public final class Resolver {
   }
 
   /** One parsed file, what the selector kept of it, and the references in what was kept. */
-  private record Pending(Input input, YamlFile file, Selection selection, List<KoReferences.Found> found) {}
+  private record Pending(
+      Input input, YamlFile file, Selection selection, List<KoReferences.Found> found) {}
 
   /**
    * Resolves the inputs, in order.
@@ -56,9 +57,11 @@ public final class Resolver {
    * @param selector ko's {@code -l}: when present, documents must be Kubernetes objects and only
    *     matching ones (and matching {@code List} items) are kept
    */
-  public List<ResolvedFile> resolve(List<Input> inputs, Optional<Selector> selector) throws IOException {
+  public List<ResolvedFile> resolve(List<Input> inputs, Optional<Selector> selector)
+      throws IOException {
     List<Pending> pending = new ArrayList<>();
-    Map<String, String> fileOf = new LinkedHashMap<>(); // reference -> first file naming it, in order
+    Map<String, String> fileOf =
+        new LinkedHashMap<>(); // reference -> first file naming it, in order
     for (Input input : inputs) {
       Pending p = inFile(input.name(), () -> read(input, selector));
       pending.add(p);
@@ -90,34 +93,47 @@ public final class Resolver {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("error evaluating selector: " + e.getMessage(), e);
     }
-    return new Pending(input, file, selection, KoReferences.find(selection.roots(), selection.droppedItems()));
+    return new Pending(
+        input, file, selection, KoReferences.find(selection.roots(), selection.droppedItems()));
   }
 
   // ---------------------------------------------------------------- check, build, publish
 
-  /** Every reference must name a main package; checked in parallel, the first failure in file order reported. */
+  /**
+   * Every reference must name a main package; checked in parallel, the first failure in file order
+   * reported.
+   */
   private void check(Map<String, String> fileOf) throws IOException {
     TaskGroup group = new TaskGroup(executor);
     Map<String, CompletableFuture<Void>> checks = new LinkedHashMap<>();
     for (String ref : fileOf.keySet()) {
-      checks.put(ref, group.submit(() -> {
-        builder.checkSupported(ref);
-        return null;
-      }));
+      checks.put(
+          ref,
+          group.submit(
+              () -> {
+                builder.checkSupported(ref);
+                return null;
+              }));
     }
     try {
       for (Map.Entry<String, CompletableFuture<Void>> c : checks.entrySet()) {
         String ref = c.getKey();
-        inFile(fileOf.get(ref), () -> {
-          try {
-            return Futures.join(c.getValue());
-          } catch (InterruptedIOException e) {
-            throw e;
-          } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("error resolving image references: found strict reference but " + ref
-                + " is not a valid import path: " + message(e), e);
-          }
-        });
+        inFile(
+            fileOf.get(ref),
+            () -> {
+              try {
+                return Futures.join(c.getValue());
+              } catch (InterruptedIOException e) {
+                throw e;
+              } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException(
+                    "error resolving image references: found strict reference but "
+                        + ref
+                        + " is not a valid import path: "
+                        + message(e),
+                    e);
+              }
+            });
       }
     } catch (IOException | RuntimeException e) {
       group.cancel();
@@ -134,13 +150,20 @@ public final class Resolver {
     TaskGroup builds = new TaskGroup(executor);
     List<CompletableFuture<Artifact>> building = new ArrayList<>();
     for (String ref : refs) {
-      building.add(builds.submit(() -> inFile(fileOf.get(ref), () -> {
-        try {
-          return builder.build(ref);
-        } catch (IOException | RuntimeException e) {
-          throw rethrow("error resolving image references: error building \"" + ref + "\": ", e);
-        }
-      })));
+      building.add(
+          builds.submit(
+              () ->
+                  inFile(
+                      fileOf.get(ref),
+                      () -> {
+                        try {
+                          return builder.build(ref);
+                        } catch (IOException | RuntimeException e) {
+                          throw rethrow(
+                              "error resolving image references: error building \"" + ref + "\": ",
+                              e);
+                        }
+                      })));
     }
     List<Artifact> artifacts = builds.joinAll(building);
     TaskGroup publishes = new TaskGroup(executor);
@@ -148,13 +171,20 @@ public final class Resolver {
     for (int i = 0; i < refs.size(); i++) {
       String ref = refs.get(i);
       Artifact artifact = artifacts.get(i);
-      publishing.add(publishes.submit(() -> inFile(fileOf.get(ref), () -> {
-        try {
-          return publisher.publish(artifact, ref);
-        } catch (IOException | RuntimeException e) {
-          throw rethrow("error resolving image references: error publishing " + ref + ": ", e);
-        }
-      })));
+      publishing.add(
+          publishes.submit(
+              () ->
+                  inFile(
+                      fileOf.get(ref),
+                      () -> {
+                        try {
+                          return publisher.publish(artifact, ref);
+                        } catch (IOException | RuntimeException e) {
+                          throw rethrow(
+                              "error resolving image references: error publishing " + ref + ": ",
+                              e);
+                        }
+                      })));
     }
     List<String> published = publishes.joinAll(publishing);
     Map<String, String> out = new LinkedHashMap<>();
@@ -200,10 +230,15 @@ public final class Resolver {
       YamlFile.parse(in.name(), text, in.charset()).scalars().forEach(s -> actual.add(s.value()));
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException(
-          "resolving " + in.name() + " produced YAML that does not parse (a bug in ko-jvm): " + e.getMessage(), e);
+          "resolving "
+              + in.name()
+              + " produced YAML that does not parse (a bug in ko-jvm): "
+              + e.getMessage(),
+          e);
     }
     if (!expected.equals(actual)) {
-      throw new IllegalStateException("resolving " + in.name() + " changed more than the references (a bug in ko-jvm)");
+      throw new IllegalStateException(
+          "resolving " + in.name() + " changed more than the references (a bug in ko-jvm)");
     }
   }
 
@@ -213,7 +248,10 @@ public final class Resolver {
     T run() throws IOException;
   }
 
-  /** ko's context for everything about one file: {@code error processing import paths in "<file>": ...}. */
+  /**
+   * ko's context for everything about one file: {@code error processing import paths in "<file>":
+   * ...}.
+   */
   private static <T> T inFile(String name, Step<T> step) throws IOException {
     try {
       return step.run();

@@ -91,11 +91,12 @@ final class ScalarEdits {
   }
 
   /**
-   * {@code |}/{@code >} header, then content lines. The value to replace starts at the first content
-   * line (it begins with {@code ko://}, so no blank line comes first) and holds no line break (a
-   * reference never does), so it is that line's text; trailing spaces on it go too.
+   * {@code |}/{@code >} header, then content lines. The value to replace starts at the first
+   * content line (it begins with {@code ko://}, so no blank line comes first) and holds no line
+   * break (a reference never does), so it is that line's text; trailing spaces on it go too.
    */
-  private static List<Edit> block(YamlFile file, String text, ScalarNode node, int start, int end, String value) {
+  private static List<Edit> block(
+      YamlFile file, String text, ScalarNode node, int start, int end, String value) {
     if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
       throw new IllegalArgumentException("cannot write a multi-line value into a block scalar");
     }
@@ -103,7 +104,8 @@ final class ScalarEdits {
     int h = start + 1;
     char chomping = 0;
     StringBuilder indentation = new StringBuilder();
-    while (h < end && (text.charAt(h) == '-' || text.charAt(h) == '+' || Character.isDigit(text.charAt(h)))) {
+    while (h < end
+        && (text.charAt(h) == '-' || text.charAt(h) == '+' || Character.isDigit(text.charAt(h)))) {
       char c = text.charAt(h);
       if (Character.isDigit(c)) {
         indentation.append(c);
@@ -135,7 +137,8 @@ final class ScalarEdits {
       throw new IllegalStateException(
           "block scalar at line " + line + " of " + file.name() + " does not start with its value");
     }
-    // Trailing blanks on the line belong to the value: they go, so the value is exactly the reference.
+    // Trailing blanks on the line belong to the value: they go, so the value is exactly the
+    // reference.
     Edit contentEdit = new Edit(content, contentEnd, value);
     if (chomping == '-') {
       return List.of(contentEdit);

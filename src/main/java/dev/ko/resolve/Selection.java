@@ -55,7 +55,8 @@ final class Selection {
    */
   boolean drops(YamlFile.Scalar s) {
     for (Edit d : deletions) {
-      if (d.start() <= s.start() && (s.start() < d.end() || s.start() == d.end() && s.value().isEmpty())) {
+      if (d.start() <= s.start()
+          && (s.start() < d.end() || s.start() == d.end() && s.value().isEmpty())) {
         return true;
       }
     }
@@ -108,7 +109,10 @@ final class Selection {
     return new Selection(roots, dropped, deletions);
   }
 
-  /** The object's kind; empty for a null document; an error unless it has string apiVersion and kind. */
+  /**
+   * The object's kind; empty for a null document; an error unless it has string apiVersion and
+   * kind.
+   */
   private static Optional<String> kind(Node node) {
     if (node.getTag().equals(Tag.NULL)) {
       return Optional.empty();
@@ -130,7 +134,9 @@ final class Selection {
     throw new IllegalArgumentException("yaml is not a valid k8s list");
   }
 
-  /** {@code metadata.labels}; missing means no labels. Values are as written (ko compares the text). */
+  /**
+   * {@code metadata.labels}; missing means no labels. Values are as written (ko compares the text).
+   */
   private static Map<String, String> labels(Node object) {
     Map<String, String> out = new HashMap<>();
     if (object instanceof MappingNode m
@@ -171,7 +177,8 @@ final class Selection {
    * A block item runs from the comment lines right above its {@code -} line to where the next item
    * starts (the last one to the end of the sequence): comments above an item go with it.
    */
-  private static List<Edit> blockItemDeletions(YamlFile file, SequenceNode items, Set<Node> dropped) {
+  private static List<Edit> blockItemDeletions(
+      YamlFile file, SequenceNode items, Set<Node> dropped) {
     String text = file.text();
     List<Node> all = items.getValue();
     int[] starts = new int[all.size() + 1];
@@ -189,11 +196,13 @@ final class Selection {
   }
 
   /**
-   * A flow sequence ({@code [a, b, c]}, JSON) keeps its brackets, the text before the first item and
-   * after the last: a dropped item goes with the separator after it, or, for dropped items after the
-   * last kept one, with the separator before them. Only deletions, so edits inside kept items stay.
+   * A flow sequence ({@code [a, b, c]}, JSON) keeps its brackets, the text before the first item
+   * and after the last: a dropped item goes with the separator after it, or, for dropped items
+   * after the last kept one, with the separator before them. Only deletions, so edits inside kept
+   * items stay.
    */
-  private static List<Edit> flowItemDeletions(YamlFile file, SequenceNode items, Set<Node> dropped) {
+  private static List<Edit> flowItemDeletions(
+      YamlFile file, SequenceNode items, Set<Node> dropped) {
     List<Node> all = items.getValue();
     int lastKept = -1;
     for (int i = 0; i < all.size(); i++) {
@@ -242,7 +251,8 @@ final class Selection {
         // "- # comment" with the item on the next line: look for the dash on an earlier line.
         int lineStart = lineStart(text, i);
         String line = text.substring(lineStart, i).strip();
-        if (line.startsWith("-") && (line.length() == 1 || Character.isWhitespace(line.charAt(1)))) {
+        if (line.startsWith("-")
+            && (line.length() == 1 || Character.isWhitespace(line.charAt(1)))) {
           return text.indexOf('-', lineStart);
         }
         if (!line.isEmpty() && !line.startsWith("#")) {

@@ -10,12 +10,14 @@ import java.util.regex.Pattern;
 /**
  * A Kubernetes label selector ({@code -l/--selector}) with the full syntax of {@code labels.Parse}:
  * {@code key=value}, {@code key==value}, {@code key!=value}, {@code key in (a,b)}, {@code key notin
- * (a,b)}, {@code key}, {@code !key}, {@code key>1}, {@code key<1}, joined by commas (all must hold).
+ * (a,b)}, {@code key}, {@code !key}, {@code key>1}, {@code key<1}, joined by commas (all must
+ * hold).
  */
 public final class Selector {
   private static final Pattern NAME = Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
-  private static final String NAME_RULE = "at most 63 alphanumeric characters, '-', '_' or '.', "
-      + "starting and ending with an alphanumeric character";
+  private static final String NAME_RULE =
+      "at most 63 alphanumeric characters, '-', '_' or '.', "
+          + "starting and ending with an alphanumeric character";
   private static final Pattern DNS_SUBDOMAIN =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
@@ -65,7 +67,8 @@ public final class Selector {
     try {
       return new Selector(new Parser(selector).requirements());
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unable to parse selector \"" + selector + "\": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "unable to parse selector \"" + selector + "\": " + e.getMessage(), e);
     }
   }
 
@@ -102,7 +105,8 @@ public final class Selector {
           return out;
         }
         if (!next.equals(",")) {
-          throw new IllegalArgumentException("found '" + next + "', expected: ',' or 'end of string'");
+          throw new IllegalArgumentException(
+              "found '" + next + "', expected: ',' or 'end of string'");
         }
         if (peek().isEmpty()) {
           throw new IllegalArgumentException("found 'end of string', expected: identifier or '!'");
@@ -116,7 +120,8 @@ public final class Selector {
         String key = key(next());
         String after = peek();
         if (!after.isEmpty() && !after.equals(",")) {
-          throw new IllegalArgumentException("found '" + after + "', expected: ',' or 'end of string'");
+          throw new IllegalArgumentException(
+              "found '" + after + "', expected: ',' or 'end of string'");
         }
         return new Requirement(key, Operator.DOES_NOT_EXIST, Set.of());
       }
@@ -139,10 +144,12 @@ public final class Selector {
             throw new IllegalArgumentException(
                 "for 'Gt', 'Lt' operators, the value must be an integer, got \"" + v + "\"");
           }
-          yield new Requirement(key, op.equals(">") ? Operator.GREATER_THAN : Operator.LESS_THAN, Set.of(v));
+          yield new Requirement(
+              key, op.equals(">") ? Operator.GREATER_THAN : Operator.LESS_THAN, Set.of(v));
         }
-        default -> throw new IllegalArgumentException(
-            "found '" + op + "', expected: in, notin, =, ==, !=, gt, lt");
+        default ->
+            throw new IllegalArgumentException(
+                "found '" + op + "', expected: in, notin, =, ==, !=, gt, lt");
       };
     }
 
@@ -161,7 +168,8 @@ public final class Selector {
     private Set<String> valueSet(String op) {
       String open = next();
       if (!open.equals("(")) {
-        throw new IllegalArgumentException("found '" + describe(open) + "', expected: '(' after '" + op + "'");
+        throw new IllegalArgumentException(
+            "found '" + describe(open) + "', expected: '(' after '" + op + "'");
       }
       Set<String> values = new LinkedHashSet<>();
       while (true) {
@@ -169,7 +177,8 @@ public final class Selector {
         if (t.equals(")") || t.equals(",")) {
           values.add("");
         } else if (t.isEmpty() || isSymbol(t)) {
-          throw new IllegalArgumentException("found '" + describe(t) + "', expected: ',', ')' or identifier");
+          throw new IllegalArgumentException(
+              "found '" + describe(t) + "', expected: ',', ')' or identifier");
         } else {
           values.add(value(next()));
         }
@@ -201,18 +210,21 @@ public final class Selector {
         String prefix = t.substring(0, slash);
         name = t.substring(slash + 1);
         if (prefix.isEmpty() || prefix.length() > 253 || !DNS_SUBDOMAIN.matcher(prefix).matches()) {
-          throw new IllegalArgumentException("invalid label key \"" + t + "\": prefix must be a DNS subdomain");
+          throw new IllegalArgumentException(
+              "invalid label key \"" + t + "\": prefix must be a DNS subdomain");
         }
       }
       if (name.isEmpty() || name.length() > 63 || !NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException("invalid label key \"" + t + "\": name part must be " + NAME_RULE);
+        throw new IllegalArgumentException(
+            "invalid label key \"" + t + "\": name part must be " + NAME_RULE);
       }
       return t;
     }
 
     private static String value(String v) {
       if (!v.isEmpty() && (v.length() > 63 || !NAME.matcher(v).matches())) {
-        throw new IllegalArgumentException("invalid label value \"" + v + "\": must be empty or " + NAME_RULE);
+        throw new IllegalArgumentException(
+            "invalid label value \"" + v + "\": must be empty or " + NAME_RULE);
       }
       return v;
     }
@@ -244,7 +256,9 @@ public final class Selector {
         return String.valueOf(c);
       }
       int start = pos;
-      while (pos < s.length() && !Character.isWhitespace(s.charAt(pos)) && SPECIAL.indexOf(s.charAt(pos)) < 0) {
+      while (pos < s.length()
+          && !Character.isWhitespace(s.charAt(pos))
+          && SPECIAL.indexOf(s.charAt(pos)) < 0) {
         pos++;
       }
       return s.substring(start, pos);

@@ -37,7 +37,10 @@ final class YamlFile {
    */
   record Document(Node root, int start, int end) {}
 
-  /** A scalar as the parser saw it: its document, where its node starts (properties included), its value. */
+  /**
+   * A scalar as the parser saw it: its document, where its node starts (properties included), its
+   * value.
+   */
   record Scalar(int document, int start, String value) {}
 
   private final String name;
@@ -47,7 +50,12 @@ final class YamlFile {
   private final List<Document> documents;
   private final List<Scalar> scalars;
 
-  private YamlFile(String name, Charset charset, String text, List<Document> documents, List<Scalar> scalars,
+  private YamlFile(
+      String name,
+      Charset charset,
+      String text,
+      List<Document> documents,
+      List<Scalar> scalars,
       int[] charOffsets) {
     this.name = name;
     this.charset = charset;
@@ -65,22 +73,27 @@ final class YamlFile {
 
   static YamlFile parse(String name, String text, Charset charset) {
     int[] charOffsets = charOffsets(text);
-    LoadSettings settings = LoadSettings.builder()
-        .setLabel(name)
-        .setParseComments(false)
-        .setAllowDuplicateKeys(true)
-        .setCodePointLimit(Integer.MAX_VALUE)
-        .setUseMarks(true)
-        .setSchema(new CoreSchema())
-        .build();
-    Recorder parser = new Recorder(new ParserImpl(settings, new StreamReader(settings, text)), charOffsets);
+    LoadSettings settings =
+        LoadSettings.builder()
+            .setLabel(name)
+            .setParseComments(false)
+            .setAllowDuplicateKeys(true)
+            .setCodePointLimit(Integer.MAX_VALUE)
+            .setUseMarks(true)
+            .setSchema(new CoreSchema())
+            .build();
+    Recorder parser =
+        new Recorder(new ParserImpl(settings, new StreamReader(settings, text)), charOffsets);
     Composer composer = new Composer(settings, parser);
     List<Document> documents = new ArrayList<>();
     try {
       int start = 0;
       while (composer.hasNext()) {
         Node root = composer.next();
-        int end = lineEnd(text, parser.lastDocumentEnd().map(m -> offset(charOffsets, m)).orElse(text.length()));
+        int end =
+            lineEnd(
+                text,
+                parser.lastDocumentEnd().map(m -> offset(charOffsets, m)).orElse(text.length()));
         documents.add(new Document(root, start, end));
         start = end;
       }
@@ -89,7 +102,8 @@ final class YamlFile {
     } catch (YamlEngineException e) {
       throw new IllegalArgumentException("yaml: " + e.getMessage(), e);
     }
-    return new YamlFile(name, charset, text, List.copyOf(documents), List.copyOf(parser.scalars), charOffsets);
+    return new YamlFile(
+        name, charset, text, List.copyOf(documents), List.copyOf(parser.scalars), charOffsets);
   }
 
   String name() {
@@ -184,12 +198,15 @@ final class YamlFile {
   }
 
   private static String decode(byte[] content, Charset charset) {
-    CharsetDecoder decoder = charset.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharsetDecoder decoder =
+        charset
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     ByteBuffer in = ByteBuffer.wrap(content);
     try {
-      // The UTF-16 decoders named by byte order keep the byte order mark as U+FEFF, so it round-trips.
+      // The UTF-16 decoders named by byte order keep the byte order mark as U+FEFF, so it
+      // round-trips.
       return decoder.decode(in).toString();
     } catch (MalformedInputException e) {
       throw new IllegalArgumentException(
@@ -199,7 +216,10 @@ final class YamlFile {
     }
   }
 
-  /** {@code line 3, column 8: mapping values are not allowed here (while scanning ... at line 2, column 1)}. */
+  /**
+   * {@code line 3, column 8: mapping values are not allowed here (while scanning ... at line 2,
+   * column 1)}.
+   */
   private static String describe(MarkedYamlEngineException e) {
     StringBuilder b = new StringBuilder();
     Optional<Mark> problemMark = e.getProblemMark();
@@ -219,7 +239,10 @@ final class YamlFile {
     return "line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1);
   }
 
-  /** Passes events through to the composer; remembers where the last document ended, and the scalars. */
+  /**
+   * Passes events through to the composer; remembers where the last document ended, and the
+   * scalars.
+   */
   private static final class Recorder implements Parser {
     private final Parser parser;
     private final int[] charOffsets;
@@ -254,7 +277,9 @@ final class YamlFile {
       } else if (e.getEventId() == Event.ID.DocumentEnd) {
         lastDocumentEnd = e.getEndMark();
       } else if (e instanceof ScalarEvent s) {
-        scalars.add(new Scalar(document, offset(charOffsets, s.getStartMark().orElseThrow()), s.getValue()));
+        scalars.add(
+            new Scalar(
+                document, offset(charOffsets, s.getStartMark().orElseThrow()), s.getValue()));
       }
       return e;
     }

@@ -5,9 +5,9 @@ import java.util.List;
 
 /**
  * The modules a Go binary records about how it was built ({@code runtime/debug.BuildInfo}), read
- * back from the text {@code go version -m} prints. Go 1.19 prints no JSON, so the text format is the
- * one we read; it is the same from Go 1.18 on. Only what the SBOM uses is kept: the main module and
- * the dependencies; {@code path}, {@code build} and {@code =>} (replacement) lines are skipped.
+ * back from the text {@code go version -m} prints. Go 1.19 prints no JSON, so the text format is
+ * the one we read; it is the same from Go 1.18 on. Only what the SBOM uses is kept: the main module
+ * and the dependencies; {@code path}, {@code build} and {@code =>} (replacement) lines are skipped.
  *
  * @param main the main module
  * @param deps the dependencies, in the order Go recorded them (sorted by path)
@@ -45,7 +45,9 @@ public record GoBuildInfo(GoModule main, List<GoModule> deps) {
     int lineNumber = 1;
     int start = 0;
     try {
-      for (int end = data.indexOf('\n'); end >= 0; start = end + 1, end = data.indexOf('\n', start), lineNumber++) {
+      for (int end = data.indexOf('\n');
+          end >= 0;
+          start = end + 1, end = data.indexOf('\n', start), lineNumber++) {
         String line = data.substring(start, end);
         if (line.startsWith("mod\t")) {
           main = module(line.substring(4));
@@ -54,7 +56,8 @@ public record GoBuildInfo(GoModule main, List<GoModule> deps) {
         }
       }
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("could not parse Go build info: line " + lineNumber + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "could not parse Go build info: line " + lineNumber + ": " + e.getMessage(), e);
     }
     return new GoBuildInfo(main, deps);
   }

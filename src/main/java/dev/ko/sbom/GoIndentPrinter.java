@@ -5,9 +5,9 @@ import com.fasterxml.jackson.core.PrettyPrinter;
 import java.io.IOException;
 
 /**
- * The layout of Go's {@code json.Encoder} with {@code SetIndent("", "  ")}: every member and
- * element on its own line, two spaces per level, {@code "key": value}, and {@code {}} / {@code []}
- * for empty containers. One instance serves one generator.
+ * The layout of Go's {@code json.Encoder} with {@code SetIndent("", " ")}: every member and element
+ * on its own line, two spaces per level, {@code "key": value}, and {@code {}} / {@code []} for
+ * empty containers. One instance serves one generator.
  */
 final class GoIndentPrinter implements PrettyPrinter {
   private int depth;

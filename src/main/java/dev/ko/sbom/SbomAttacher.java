@@ -1,9 +1,9 @@
 package dev.ko.sbom;
 
 import dev.ko.log.Log;
-import dev.ko.oci.Attachment;
 import dev.ko.oci.AttachedImage;
 import dev.ko.oci.AttachedIndex;
+import dev.ko.oci.Attachment;
 import dev.ko.oci.GoPath;
 import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
@@ -43,7 +43,9 @@ public final class SbomAttacher {
    */
   public static String inImagePath(String versionM, String binaryPath, String appPath) {
     int at = versionM.indexOf(binaryPath);
-    return at < 0 ? versionM : versionM.substring(0, at) + appPath + versionM.substring(at + binaryPath.length());
+    return at < 0
+        ? versionM
+        : versionM.substring(0, at) + appPath + versionM.substring(at + binaryPath.length());
   }
 
   /**
@@ -52,7 +54,8 @@ public final class SbomAttacher {
    * @param versionM the binary's {@code go version -m} output, see {@link #inImagePath}
    * @param appName the binary's name, which names the {@code --sbom-dir} file
    */
-  public Image attach(Image image, String versionM, String appName, Platform platform) throws IOException {
+  public Image attach(Image image, String versionM, String appName, Platform platform)
+      throws IOException {
     if (!options.enabled()) {
       return image;
     }

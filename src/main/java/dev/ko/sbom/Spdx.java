@@ -26,10 +26,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * SPDX 2.3 JSON documents for images and indexes, the same bytes ko writes: field order of ko's
- * Go structs, Go's two-space indentation and HTML-safe escaping (so {@code &} is written escaped),
- * and a trailing newline. One deliberate difference: module package IDs are made valid SPDX IDs
- * (ko writes {@code SPDXRef-Package-example.com.app-(devel)}, which SPDX validators reject).
+ * SPDX 2.3 JSON documents for images and indexes, the same bytes ko writes: field order of ko's Go
+ * structs, Go's two-space indentation and HTML-safe escaping (so {@code &} is written escaped), and
+ * a trailing newline. One deliberate difference: module package IDs are made valid SPDX IDs (ko
+ * writes {@code SPDXRef-Package-example.com.app-(devel)}, which SPDX validators reject).
  */
 public final class Spdx {
   /** The layer media type of an SPDX attachment (cosign's {@code SPDXJSONMediaType}). */
@@ -40,8 +40,8 @@ public final class Spdx {
   private Spdx() {}
 
   /**
-   * The SBOM of one image: the image contains the main module, which depends on each module in
-   * the binary's build info; the image descends from its base when the base annotations say which.
+   * The SBOM of one image: the image contains the main module, which depends on each module in the
+   * binary's build info; the image descends from its base when the base annotations say which.
    *
    * @param toolVersion the version in the creator {@code Tool: ko <version>}
    */
@@ -51,22 +51,45 @@ public final class Spdx {
     List<SpdxPackage> packages = new ArrayList<>();
     List<Relationship> relationships = new ArrayList<>();
     relationships.add(new Relationship("SPDXRef-DOCUMENT", "DESCRIBES", imageId));
-    packages.add(new SpdxPackage(imageId, digest.toString(), "", NOASSERTION, "CONTAINER", "",
-        Purl.oci("image", digest, List.of(new Purl.Qualifier("mediaType", image.manifest().mediaType().value())))));
+    packages.add(
+        new SpdxPackage(
+            imageId,
+            digest.toString(),
+            "",
+            NOASSERTION,
+            "CONTAINER",
+            "",
+            Purl.oci(
+                "image",
+                digest,
+                List.of(new Purl.Qualifier("mediaType", image.manifest().mediaType().value())))));
     addBase(packages, relationships, image.manifest().annotations(), digest);
 
     GoModule main = info.main();
     Set<String> moduleIds = new HashSet<>();
     String mainId = packageId(main, moduleIds);
     relationships.add(new Relationship(imageId, "CONTAINS", mainId));
-    packages.add(new SpdxPackage(mainId, main.path(), "", "https://" + main.path(), "", "",
-        Purl.golang(main.path(), main.version())));
+    packages.add(
+        new SpdxPackage(
+            mainId,
+            main.path(),
+            "",
+            "https://" + main.path(),
+            "",
+            "",
+            Purl.golang(main.path(), main.version())));
     for (GoModule dep : info.deps()) {
       String depId = packageId(dep, moduleIds);
       relationships.add(new Relationship(mainId, "DEPENDS_ON", depId));
-      packages.add(new SpdxPackage(depId, dep.path(), dep.version(),
-          "https://proxy.golang.org/" + dep.path() + "/@v/" + dep.version() + ".zip", "", h1ToSha256(dep.sum()),
-          Purl.golang(dep.path(), dep.version())));
+      packages.add(
+          new SpdxPackage(
+              depId,
+              dep.path(),
+              dep.version(),
+              "https://proxy.golang.org/" + dep.path() + "/@v/" + dep.version() + ".zip",
+              "",
+              h1ToSha256(dep.sum()),
+              Purl.golang(dep.path(), dep.version())));
     }
     return write(toolVersion, image.configFile().created(), digest, packages, relationships);
   }
@@ -80,8 +103,18 @@ public final class Spdx {
     String indexId = packageId(digest);
     List<SpdxPackage> packages = new ArrayList<>();
     List<Relationship> relationships = new ArrayList<>();
-    packages.add(new SpdxPackage(indexId, digest.toString(), "", NOASSERTION, "CONTAINER", digest.hex(),
-        Purl.oci("index", digest, List.of(new Purl.Qualifier("mediaType", index.mediaType().value())))));
+    packages.add(
+        new SpdxPackage(
+            indexId,
+            digest.toString(),
+            "",
+            NOASSERTION,
+            "CONTAINER",
+            digest.hex(),
+            Purl.oci(
+                "index",
+                digest,
+                List.of(new Purl.Qualifier("mediaType", index.mediaType().value())))));
     addBase(packages, relationships, index.indexManifest().annotations(), digest);
     GoTime created = null;
     for (Descriptor d : index.indexManifest().manifests()) {
@@ -97,7 +130,8 @@ public final class Spdx {
       }
       String childId = packageId(d.digest());
       relationships.add(new Relationship(indexId, "VARIANT_OF", childId));
-      List<Purl.Qualifier> qualifiers = new ArrayList<>(List.of(new Purl.Qualifier("mediaType", d.mediaType().value())));
+      List<Purl.Qualifier> qualifiers =
+          new ArrayList<>(List.of(new Purl.Qualifier("mediaType", d.mediaType().value())));
       Platform p = d.platform();
       // An index entry may name no platform; then the child is described without one.
       if (p != null) {
@@ -113,18 +147,29 @@ public final class Spdx {
           qualifiers.add(new Purl.Qualifier("os-feature", feature));
         }
       }
-      packages.add(new SpdxPackage(childId, d.digest().toString(), p == null ? "" : p.toString(), NOASSERTION,
-          "CONTAINER", d.digest().hex(), Purl.oci("image", d.digest(), qualifiers)));
+      packages.add(
+          new SpdxPackage(
+              childId,
+              d.digest().toString(),
+              p == null ? "" : p.toString(),
+              NOASSERTION,
+              "CONTAINER",
+              d.digest().hex(),
+              Purl.oci("image", d.digest(), qualifiers)));
     }
     if (created == null) {
-      throw new IllegalArgumentException("unable to extract date, no images found in index " + digest);
+      throw new IllegalArgumentException(
+          "unable to extract date, no images found in index " + digest);
     }
     return write(toolVersion, created, digest, packages, relationships);
   }
 
   /** The base image package and relationship, when both base annotations are present. */
   private static void addBase(
-      List<SpdxPackage> packages, List<Relationship> relationships, Map<String, String> annotations, Digest subject) {
+      List<SpdxPackage> packages,
+      List<Relationship> relationships,
+      Map<String, String> annotations,
+      Digest subject) {
     String baseName = annotations.get(Annotations.BASE_NAME);
     String baseDigest = annotations.get(Annotations.BASE_DIGEST);
     if (baseName == null || baseDigest == null) {
@@ -134,7 +179,8 @@ public final class Spdx {
     try {
       ref = Reference.parse(baseName);
     } catch (BadNameException e) {
-      throw new IllegalArgumentException("invalid base image annotation \"" + baseName + "\": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "invalid base image annotation \"" + baseName + "\": " + e.getMessage(), e);
     }
     Digest digest = Digest.parse(baseDigest);
     String baseId = packageId(digest);
@@ -144,8 +190,15 @@ public final class Spdx {
     if (ref instanceof Tag tag) {
       qualifiers.add(new Purl.Qualifier("tag", tag.identifier()));
     }
-    packages.add(new SpdxPackage(baseId, ref.repository().name() + "@" + digest, ref.toString(), NOASSERTION, "",
-        digest.hex(), Purl.oci("image", digest, qualifiers)));
+    packages.add(
+        new SpdxPackage(
+            baseId,
+            ref.repository().name() + "@" + digest,
+            ref.toString(),
+            NOASSERTION,
+            "",
+            digest.hex(),
+            Purl.oci("image", digest, qualifiers)));
   }
 
   private static String packageId(Digest digest) {
@@ -153,17 +206,22 @@ public final class Spdx {
   }
 
   /**
-   * ko's ID for a module, {@code SPDXRef-Package-<path with / as .>-<version>}, with every character
-   * SPDX does not allow in IDs (anything but letters, digits, '.' and '-': the parentheses of
-   * {@code (devel)}, '_', '~', '+') replaced by '-', so that SPDX validators accept the document.
-   * Should two modules end up with the same ID, the later one gets a numeric suffix.
+   * ko's ID for a module, {@code SPDXRef-Package-<path with / as .>-<version>}, with every
+   * character SPDX does not allow in IDs (anything but letters, digits, '.' and '-': the
+   * parentheses of {@code (devel)}, '_', '~', '+') replaced by '-', so that SPDX validators accept
+   * the document. Should two modules end up with the same ID, the later one gets a numeric suffix.
    */
   static String packageId(GoModule module, Set<String> used) {
     String raw = module.path().replace('/', '.') + "-" + module.version();
     StringBuilder id = new StringBuilder("SPDXRef-Package-");
     for (int i = 0; i < raw.length(); i++) {
       char c = raw.charAt(i);
-      boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+      boolean allowed =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '.'
+              || c == '-';
       id.append(allowed ? c : '-');
     }
     String unique = id.toString();
@@ -173,7 +231,9 @@ public final class Spdx {
     return unique;
   }
 
-  /** The hex SHA-256 inside a go.sum {@code h1:} hash; empty when there is none or it is not one. */
+  /**
+   * The hex SHA-256 inside a go.sum {@code h1:} hash; empty when there is none or it is not one.
+   */
   static String h1ToSha256(String sum) {
     if (!sum.startsWith("h1:")) {
       return "";
@@ -185,56 +245,78 @@ public final class Spdx {
     }
   }
 
-  /** {@code time.Format("2006-01-02T15:04:05Z")}: the wall-clock time in the time's own zone, then a literal Z. */
+  /**
+   * {@code time.Format("2006-01-02T15:04:05Z")}: the wall-clock time in the time's own zone, then a
+   * literal Z.
+   */
   static String date(GoTime time) {
     OffsetDateTime t = time.time();
-    return String.format(Locale.ROOT, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-        t.getYear(), t.getMonthValue(), t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond());
+    return String.format(
+        Locale.ROOT,
+        "%04d-%02d-%02dT%02d:%02d:%02dZ",
+        t.getYear(),
+        t.getMonthValue(),
+        t.getDayOfMonth(),
+        t.getHour(),
+        t.getMinute(),
+        t.getSecond());
   }
 
   /** A package; empty strings are left out where ko's struct says omitempty. */
   private record SpdxPackage(
-      String id, String name, String version, String downloadLocation, String purpose, String sha256, String purl) {}
+      String id,
+      String name,
+      String version,
+      String downloadLocation,
+      String purpose,
+      String sha256,
+      String purl) {}
 
   private record Relationship(String element, String type, String related) {}
 
   private static byte[] write(
-      String toolVersion, GoTime created, Digest subject, List<SpdxPackage> packages, List<Relationship> relationships) {
-    byte[] json = GoJson.write(g -> {
-      g.setPrettyPrinter(new GoIndentPrinter());
-      g.writeStartObject();
-      g.writeStringField("SPDXID", "SPDXRef-DOCUMENT");
-      g.writeStringField("name", "sbom-" + subject);
-      g.writeStringField("spdxVersion", "SPDX-2.3");
-      g.writeObjectFieldStart("creationInfo");
-      g.writeStringField("created", date(created));
-      g.writeArrayFieldStart("creators");
-      g.writeString("Tool: ko " + toolVersion);
-      g.writeEndArray();
-      g.writeEndObject();
-      g.writeStringField("dataLicense", "CC0-1.0");
-      g.writeStringField("documentNamespace", "http://spdx.org/spdxdocs/ko/" + subject);
-      g.writeArrayFieldStart("documentDescribes");
-      g.writeString(packageId(subject));
-      g.writeEndArray();
-      g.writeArrayFieldStart("packages");
-      for (SpdxPackage p : packages) {
-        writePackage(g, p);
-      }
-      g.writeEndArray();
-      if (!relationships.isEmpty()) {
-        g.writeArrayFieldStart("relationships");
-        for (Relationship r : relationships) {
-          g.writeStartObject();
-          g.writeStringField("spdxElementId", r.element());
-          g.writeStringField("relationshipType", r.type());
-          g.writeStringField("relatedSpdxElement", r.related());
-          g.writeEndObject();
-        }
-        g.writeEndArray();
-      }
-      g.writeEndObject();
-    });
+      String toolVersion,
+      GoTime created,
+      Digest subject,
+      List<SpdxPackage> packages,
+      List<Relationship> relationships) {
+    byte[] json =
+        GoJson.write(
+            g -> {
+              g.setPrettyPrinter(new GoIndentPrinter());
+              g.writeStartObject();
+              g.writeStringField("SPDXID", "SPDXRef-DOCUMENT");
+              g.writeStringField("name", "sbom-" + subject);
+              g.writeStringField("spdxVersion", "SPDX-2.3");
+              g.writeObjectFieldStart("creationInfo");
+              g.writeStringField("created", date(created));
+              g.writeArrayFieldStart("creators");
+              g.writeString("Tool: ko " + toolVersion);
+              g.writeEndArray();
+              g.writeEndObject();
+              g.writeStringField("dataLicense", "CC0-1.0");
+              g.writeStringField("documentNamespace", "http://spdx.org/spdxdocs/ko/" + subject);
+              g.writeArrayFieldStart("documentDescribes");
+              g.writeString(packageId(subject));
+              g.writeEndArray();
+              g.writeArrayFieldStart("packages");
+              for (SpdxPackage p : packages) {
+                writePackage(g, p);
+              }
+              g.writeEndArray();
+              if (!relationships.isEmpty()) {
+                g.writeArrayFieldStart("relationships");
+                for (Relationship r : relationships) {
+                  g.writeStartObject();
+                  g.writeStringField("spdxElementId", r.element());
+                  g.writeStringField("relationshipType", r.type());
+                  g.writeStringField("relatedSpdxElement", r.related());
+                  g.writeEndObject();
+                }
+                g.writeEndArray();
+              }
+              g.writeEndObject();
+            });
     byte[] out = new byte[json.length + 1];
     System.arraycopy(json, 0, out, 0, json.length);
     out[json.length] = '\n';

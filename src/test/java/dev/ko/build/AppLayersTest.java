@@ -30,6 +30,7 @@ class AppLayersTest {
 
   /** A worktree: {@code repo/.git}, {@code repo/shared/x.txt}, {@code repo/cmd/app/kodata/...}. */
   private Path repo;
+
   private Path kodata;
 
   @BeforeEach
@@ -63,14 +64,16 @@ class AppLayersTest {
             tuple("/var/run/ko/shared/x.txt", '0', KODATA_EPOCH),
             tuple("/var/run/ko/subdir", '5', KODATA_EPOCH),
             tuple("/var/run/ko/subdir/file.txt", '0', KODATA_EPOCH));
-    assertThat(entries).allSatisfy(e -> {
-      assertThat(e.mode()).isEqualTo(0555);
-      assertThat(e.uid()).isZero();
-      assertThat(e.gid()).isZero();
-      assertThat(e.uname()).isEmpty();
-      assertThat(e.gname()).isEmpty();
-      assertThat(e.pax()).isEmpty();
-    });
+    assertThat(entries)
+        .allSatisfy(
+            e -> {
+              assertThat(e.mode()).isEqualTo(0555);
+              assertThat(e.uid()).isZero();
+              assertThat(e.gid()).isZero();
+              assertThat(e.uname()).isEmpty();
+              assertThat(e.gname()).isEmpty();
+              assertThat(e.pax()).isEmpty();
+            });
     assertThat(entries.get(3).text()).isEqualTo("Hello there\n");
     assertThat(entries.get(6).text()).isEqualTo("shared file\n");
     assertThat(entries.get(8).text()).isEqualTo("nested\n");
@@ -91,8 +94,15 @@ class AppLayersTest {
   @Test
   void withoutKodataTheLayerHoldsOnlyTheParentDirectoriesAtTimeZero() throws Exception {
     Path none = tmp.resolve("nokodata/kodata");
-    LayerFile layer = AppLayers.kodata(tmp.resolve("l.tar.gz"), MediaType.DOCKER_LAYER, none,
-        AppLayers.allowedRoot(none, ""), false, 0, name -> {});
+    LayerFile layer =
+        AppLayers.kodata(
+            tmp.resolve("l.tar.gz"),
+            MediaType.DOCKER_LAYER,
+            none,
+            AppLayers.allowedRoot(none, ""),
+            false,
+            0,
+            name -> {});
     assertThat(TarEntries.readGzip(layer.path()))
         .extracting(Entry::name, Entry::mtime)
         .containsExactly(tuple("/var", 0L), tuple("/var/run", 0L), tuple("/var/run/ko", 0L));
@@ -116,9 +126,13 @@ class AppLayersTest {
     Path outside = Files.writeString(tmp.resolve("secret.txt"), "secret");
     Files.createSymbolicLink(kodata.resolve("escape"), outside);
 
-    LayerFile layer = kodata(false, AppLayers.allowedRoot(kodata, tmp.toString()), new ArrayList<>());
-    Entry escape = TarEntries.readGzip(layer.path()).stream()
-        .filter(e -> e.name().equals("/var/run/ko/escape")).findFirst().orElseThrow();
+    LayerFile layer =
+        kodata(false, AppLayers.allowedRoot(kodata, tmp.toString()), new ArrayList<>());
+    Entry escape =
+        TarEntries.readGzip(layer.path()).stream()
+            .filter(e -> e.name().equals("/var/run/ko/escape"))
+            .findFirst()
+            .orElseThrow();
     assertThat(escape.text()).isEqualTo("secret");
   }
 
@@ -163,7 +177,8 @@ class AppLayersTest {
     for (Entry e : entries) {
       if (e.type() == '0') {
         assertThat(e.pax()).containsOnlyKeys("MSWINDOWS.rawsd");
-        assertThat(new String(e.pax().get("MSWINDOWS.rawsd"), StandardCharsets.US_ASCII)).isEqualTo(RAW_SD);
+        assertThat(new String(e.pax().get("MSWINDOWS.rawsd"), StandardCharsets.US_ASCII))
+            .isEqualTo(RAW_SD);
       } else {
         assertThat(e.pax()).isEmpty();
       }
@@ -174,7 +189,9 @@ class AppLayersTest {
   @Test
   void linuxBinaryLayer() throws Exception {
     Path binary = Files.writeString(tmp.resolve("out"), "ELF binary");
-    LayerFile layer = AppLayers.binary(tmp.resolve("bin.tar.gz"), MediaType.OCI_LAYER, binary, "app", false, new byte[0]);
+    LayerFile layer =
+        AppLayers.binary(
+            tmp.resolve("bin.tar.gz"), MediaType.OCI_LAYER, binary, "app", false, new byte[0]);
     List<Entry> entries = TarEntries.readGzip(layer.path());
 
     assertThat(entries)
@@ -188,7 +205,9 @@ class AppLayersTest {
   void capabilitiesBecomeARawXattrRecord() throws Exception {
     byte[] caps = HexFormat.of().parseHex("010000020004000000000000000000000000000a");
     Path binary = Files.writeString(tmp.resolve("out"), "ELF");
-    LayerFile layer = AppLayers.binary(tmp.resolve("bin.tar.gz"), MediaType.OCI_LAYER, binary, "app", false, caps);
+    LayerFile layer =
+        AppLayers.binary(
+            tmp.resolve("bin.tar.gz"), MediaType.OCI_LAYER, binary, "app", false, caps);
     Entry file = TarEntries.readGzip(layer.path()).get(1);
     assertThat(file.name()).isEqualTo("/ko-app/app");
     assertThat(file.pax()).containsOnlyKeys("SCHILY.xattr.security.capability");
@@ -198,13 +217,20 @@ class AppLayersTest {
   @Test
   void windowsBinaryLayer() throws Exception {
     Path binary = Files.writeString(tmp.resolve("out"), "MZ");
-    LayerFile layer = AppLayers.binary(tmp.resolve("bin.tar.gz"), MediaType.OCI_LAYER, binary, "app", true, new byte[0]);
+    LayerFile layer =
+        AppLayers.binary(
+            tmp.resolve("bin.tar.gz"), MediaType.OCI_LAYER, binary, "app", true, new byte[0]);
     List<Entry> entries = TarEntries.readGzip(layer.path());
 
     assertThat(entries)
         .extracting(Entry::name, Entry::type)
-        .containsExactly(tuple("Hives", '5'), tuple("Files", '5'), tuple("Files/ko-app", '5'), tuple("Files/ko-app/app", '0'));
-    assertThat(new String(entries.get(3).pax().get("MSWINDOWS.rawsd"), StandardCharsets.US_ASCII)).isEqualTo(RAW_SD);
+        .containsExactly(
+            tuple("Hives", '5'),
+            tuple("Files", '5'),
+            tuple("Files/ko-app", '5'),
+            tuple("Files/ko-app/app", '0'));
+    assertThat(new String(entries.get(3).pax().get("MSWINDOWS.rawsd"), StandardCharsets.US_ASCII))
+        .isEqualTo(RAW_SD);
   }
 
   @Test
@@ -215,8 +241,15 @@ class AppLayersTest {
     assertThat(AppLayers.appName("/")).isEqualTo("ko-app");
   }
 
-  private LayerFile kodata(boolean windows, Path allowedRoot, List<String> skipped) throws IOException {
-    return AppLayers.kodata(tmp.resolve("kodata-" + windows + ".tar.gz"), MediaType.OCI_LAYER, kodata, allowedRoot,
-        windows, KODATA_EPOCH, skipped::add);
+  private LayerFile kodata(boolean windows, Path allowedRoot, List<String> skipped)
+      throws IOException {
+    return AppLayers.kodata(
+        tmp.resolve("kodata-" + windows + ".tar.gz"),
+        MediaType.OCI_LAYER,
+        kodata,
+        allowedRoot,
+        windows,
+        KODATA_EPOCH,
+        skipped::add);
   }
 }

@@ -49,7 +49,9 @@ class BinaryLayerCacheTest {
     BinaryLayerCache.Entry again = cache.get(out, "app", false, new byte[0], this::versionM);
 
     assertThat(again.layer().digest()).isEqualTo(first.layer().digest());
-    assertThat(inode(again.layer().path())).as("the blob was not written again").isEqualTo(blobInode);
+    assertThat(inode(again.layer().path()))
+        .as("the blob was not written again")
+        .isEqualTo(blobInode);
     assertThat(again.versionM()).isEqualTo("version text 1");
     assertThat(versionReads).as("the binary was not read again").hasValue(1);
     try (var blobs = Files.list(out.resolveSibling("layers"))) {
@@ -81,7 +83,8 @@ class BinaryLayerCacheTest {
   void aHitTouchesTheBlobSoThatPruningKeepsIt() throws IOException {
     Path out = binary("binary v1");
     BinaryLayerCache.Entry first = cache.get(out, "app", false, new byte[0], null);
-    Files.setLastModifiedTime(first.layer().path(), FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+    Files.setLastModifiedTime(
+        first.layer().path(), FileTime.from(Instant.now().minus(Duration.ofHours(2))));
 
     cache.get(out, "app", false, new byte[0], null);
 

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * With the real {@code go}: building an unchanged package again reuses the binary layer written
- * the first time, although {@code go build -o} reset the binary's modification time.
+ * With the real {@code go}: building an unchanged package again reuses the binary layer written the
+ * first time, although {@code go build -o} reset the binary's modification time.
  */
 class BinaryLayerReuseTest {
   private static final String IMPORT_PATH = "example.com/reuse/cmd/app";
@@ -55,7 +55,8 @@ class BinaryLayerReuseTest {
     final List<String> commands = Collections.synchronizedList(new ArrayList<>());
 
     @Override
-    public List<GoPackage> list(Path dir, Map<String, String> env, List<String> patterns) throws IOException {
+    public List<GoPackage> list(Path dir, Map<String, String> env, List<String> patterns)
+        throws IOException {
       commands.add("list");
       return real.list(dir, env, patterns);
     }
@@ -93,22 +94,28 @@ class BinaryLayerReuseTest {
     Thread.sleep(20);
     Image second = build(module, cache);
 
-    assertThat(Files.getLastModifiedTime(out)).as("go build -o touched its output").isNotEqualTo(firstMtime);
-    assertThat(blobs(outDir.resolve("layers"))).as("no blob written: same files, same inodes").isEqualTo(blobs);
+    assertThat(Files.getLastModifiedTime(out))
+        .as("go build -o touched its output")
+        .isNotEqualTo(firstMtime);
+    assertThat(blobs(outDir.resolve("layers")))
+        .as("no blob written: same files, same inodes")
+        .isEqualTo(blobs);
     assertThat(second.digest()).isEqualTo(first.digest());
     JsonNode meta = new ObjectMapper().readTree(outDir.resolve("layer.json").toFile());
     assertThat(meta.path("key").asText()).startsWith("go-build-id:");
-    assertThat(meta.path("versionM").asText()).startsWith("/ko-app/app: go1.")
+    assertThat(meta.path("versionM").asText())
+        .startsWith("/ko-app/app: go1.")
         .contains("\tpath\t" + IMPORT_PATH + "\n");
   }
 
   private Image build(Path module, Path cache) throws IOException {
     Path temp = Files.createTempDirectory(tmp, "run-");
-    BuildOptions options = BuildOptions.builder(module, cache, temp)
-        .defaultBaseImage("registry.example.com/base:1")
-        .environment(System.getenv())
-        .sbom(new SbomOptions(true, "", "test"))
-        .build();
+    BuildOptions options =
+        BuildOptions.builder(module, cache, temp)
+            .defaultBaseImage("registry.example.com/base:1")
+            .environment(System.getenv())
+            .sbom(new SbomOptions(true, "", "test"))
+            .build();
     BuiltImage base = baseImage();
     BaseImages bases = new BaseImages(ref -> base, options, executor, Log.NONE);
     CountingGo go = new CountingGo();
@@ -132,13 +139,31 @@ class BinaryLayerReuseTest {
   }
 
   private BuiltImage baseImage() throws IOException {
-    LayerFile layer = LayerFile.write(Files.createTempFile(tmp, "base-", ".tar.gz"), MediaType.OCI_LAYER,
-        tar -> tar.file("/etc/base-release", 0444, 0, "base\n".getBytes(StandardCharsets.UTF_8), Map.of()));
-    ConfigFile config = ConfigFile.parse(("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
-        + "\"diff_ids\":[]},\"config\":{}}").getBytes(StandardCharsets.UTF_8))
-        .withAddedLayers(List.of(layer.diffId()), List.of());
-    Manifest manifest = new Manifest(2, MediaType.OCI_MANIFEST, Descriptor.of(MediaType.OCI_CONFIG, 0, Digest.of(new byte[0])),
-        List.of(layer.descriptor()), null, null);
+    LayerFile layer =
+        LayerFile.write(
+            Files.createTempFile(tmp, "base-", ".tar.gz"),
+            MediaType.OCI_LAYER,
+            tar ->
+                tar.file(
+                    "/etc/base-release",
+                    0444,
+                    0,
+                    "base\n".getBytes(StandardCharsets.UTF_8),
+                    Map.of()));
+    ConfigFile config =
+        ConfigFile.parse(
+                ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+                        + "\"diff_ids\":[]},\"config\":{}}")
+                    .getBytes(StandardCharsets.UTF_8))
+            .withAddedLayers(List.of(layer.diffId()), List.of());
+    Manifest manifest =
+        new Manifest(
+            2,
+            MediaType.OCI_MANIFEST,
+            Descriptor.of(MediaType.OCI_CONFIG, 0, Digest.of(new byte[0])),
+            List.of(layer.descriptor()),
+            null,
+            null);
     return BuiltImage.of(manifest, config, List.of(layer));
   }
 }

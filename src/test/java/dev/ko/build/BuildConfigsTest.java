@@ -69,9 +69,24 @@ class BuildConfigsTest {
 
   /** An entry as the config reader hands it over: dir and main default to ".". */
   private static BuildConfig entry(String id, String dir, String main, List<String> caps) {
-    return new BuildConfig(id, dir == null ? "." : dir, main == null ? "." : main, null, null, null, caps,
-        Map.of("", "/src/.ko.yaml:3: builds[0]", "dir", "/src/.ko.yaml:4: builds[0].dir",
-            "main", "/src/.ko.yaml:5: builds[0].main", "linux_capabilities", "/src/.ko.yaml:6: builds[0].linux_capabilities"), null);
+    return new BuildConfig(
+        id,
+        dir == null ? "." : dir,
+        main == null ? "." : main,
+        null,
+        null,
+        null,
+        caps,
+        Map.of(
+            "",
+            "/src/.ko.yaml:3: builds[0]",
+            "dir",
+            "/src/.ko.yaml:4: builds[0].dir",
+            "main",
+            "/src/.ko.yaml:5: builds[0].main",
+            "linux_capabilities",
+            "/src/.ko.yaml:6: builds[0].linux_capabilities"),
+        null);
   }
 
   private String resolve(Path workingDirectory, BuildConfig c) throws IOException {
@@ -87,19 +102,22 @@ class BuildConfigsTest {
     "DirAndMain,test,main.go,example.com/ko/test",
     "DotSlash,./test,./main.go,example.com/ko/test",
   })
-  void createBuildConfigMapCases(String id, String dir, String main, String expected) throws IOException {
+  void createBuildConfigMapCases(String id, String dir, String main, String expected)
+      throws IOException {
     assertThat(resolve(ko, entry(id, dir, main))).isEqualTo(expected);
   }
 
   @Test
   void dirAndMainInANestedModule() throws IOException {
-    assertThat(resolve(root.resolve("paths"), entry("foo", "./app", "./cmd/foo"))).isEqualTo("example.com/testapp/cmd/foo");
+    assertThat(resolve(root.resolve("paths"), entry("foo", "./app", "./cmd/foo")))
+        .isEqualTo("example.com/testapp/cmd/foo");
   }
 
   @Test
   void aLaterEntryForTheSameImportPathWins() throws IOException {
-    List<BuildConfig> resolved = BuildConfigs.resolve(ko, List.of(entry("first", ".", "./test"),
-        entry("second", "test", ".")), go, env);
+    List<BuildConfig> resolved =
+        BuildConfigs.resolve(
+            ko, List.of(entry("first", ".", "./test"), entry("second", "test", ".")), go, env);
     BuildConfigs configs = new BuildConfigs(ko, resolved);
     assertThat(configs.forImportPath("example.com/ko/test").id()).isEqualTo("second");
     assertThat(configs.all()).hasSize(1);
@@ -108,26 +126,32 @@ class BuildConfigsTest {
   @Test
   void aMainThatDoesNotExist() {
     assertThatThrownBy(() -> resolve(ko, entry("x", ".", "./cmd/nope")))
-        .hasMessageStartingWith("/src/.ko.yaml:5: builds[0].main: \"./cmd/nope\" does not exist in dir \".\"");
+        .hasMessageStartingWith(
+            "/src/.ko.yaml:5: builds[0].main: \"./cmd/nope\" does not exist in dir \".\"");
   }
 
   @Test
   void aDirThatDoesNotExist() {
     assertThatThrownBy(() -> resolve(ko, entry("x", "./nope", ".")))
-        .hasMessageStartingWith("/src/.ko.yaml:4: builds[0].dir: directory \"./nope\" does not exist");
+        .hasMessageStartingWith(
+            "/src/.ko.yaml:4: builds[0].dir: directory \"./nope\" does not exist");
   }
 
   @Test
   void aDirOutsideTheModule() {
     assertThatThrownBy(() -> resolve(root.resolve("paths/app"), entry("x", "../outside", ".")))
-        .hasMessageStartingWith("/src/.ko.yaml:4: builds[0].dir: \"../outside\" does not contain a valid local import path (.)")
+        .hasMessageStartingWith(
+            "/src/.ko.yaml:4: builds[0].dir: \"../outside\" does not contain a valid local import"
+                + " path (.)")
         .hasMessageContaining("go.mod file not found");
   }
 
   @Test
   void aMainOutsideTheDirsModule() {
     assertThatThrownBy(() -> resolve(root.resolve("paths"), entry("x", "./app", "../outside")))
-        .hasMessageStartingWith("/src/.ko.yaml:5: builds[0].main: \"../outside\" in directory \"./app\" is not a valid local import path")
+        .hasMessageStartingWith(
+            "/src/.ko.yaml:5: builds[0].main: \"../outside\" in directory \"./app\" is not a valid"
+                + " local import path")
         .hasMessageContaining("outside main module");
   }
 
@@ -135,13 +159,16 @@ class BuildConfigsTest {
   void aMainWithoutGoFiles() throws IOException {
     Files.createDirectories(ko.resolve("empty"));
     assertThatThrownBy(() -> resolve(ko, entry("x", ".", "./empty")))
-        .hasMessageStartingWith("/src/.ko.yaml:5: builds[0].main:").hasMessageContaining("no Go files");
+        .hasMessageStartingWith("/src/.ko.yaml:5: builds[0].main:")
+        .hasMessageContaining("no Go files");
   }
 
   @Test
   void badCapabilitiesStopTheRunEarly() {
     assertThatThrownBy(() -> resolve(ko, entry("x", ".", "./test", List.of("net_bind_servic"))))
-        .hasMessage("/src/.ko.yaml:6: builds[0].linux_capabilities: linux_capabilities: unknown capability: \"net_bind_servic\"");
+        .hasMessage(
+            "/src/.ko.yaml:6: builds[0].linux_capabilities: linux_capabilities: unknown capability:"
+                + " \"net_bind_servic\"");
   }
 
   @ParameterizedTest
@@ -163,19 +190,31 @@ class BuildConfigsTest {
   @CsvSource({"foo,./bar", "foo,.", "foo/bar,./foo", "app,../other"})
   void relativePathOutsideTheConfigDir(String baseDir, String importPath) {
     assertThatThrownBy(() -> BuildConfigs.relativePath(baseDir, importPath))
-        .hasMessage("import path (\"" + importPath + "\") must be a subdirectory of build config directory (\"" + baseDir + "\")");
+        .hasMessage(
+            "import path (\""
+                + importPath
+                + "\") must be a subdirectory of build config directory (\""
+                + baseDir
+                + "\")");
   }
 
-  // ------------------------------------------------------------ which directory qualifies and builds
+  // ------------------------------------------------------------ which directory qualifies and
+  // builds
 
   private GoBuilder builder(Path workingDirectory, List<BuildConfig> entries) throws IOException {
-    BuildOptions options = BuildOptions.builder(workingDirectory, root.resolve("cache"), root.resolve("tmp"))
-        .environment(env)
-        .buildConfigs(BuildConfigs.resolve(workingDirectory, entries, go, env))
-        .build();
-    BaseImages bases = new BaseImages(ref -> {
-      throw new IOException("no registry in this test");
-    }, options, executor, Log.NONE);
+    BuildOptions options =
+        BuildOptions.builder(workingDirectory, root.resolve("cache"), root.resolve("tmp"))
+            .environment(env)
+            .buildConfigs(BuildConfigs.resolve(workingDirectory, entries, go, env))
+            .build();
+    BaseImages bases =
+        new BaseImages(
+            ref -> {
+              throw new IOException("no registry in this test");
+            },
+            options,
+            executor,
+            Log.NONE);
     return new GoBuilder(options, go, bases, executor, Log.NONE);
   }
 
@@ -186,7 +225,8 @@ class BuildConfigsTest {
     assertThat(b.qualifyImport(".")).isEqualTo("ko://example.com/ko");
     assertThat(b.qualifyImport("example.com/ko/test")).isEqualTo("ko://example.com/ko/test");
     assertThat(b.qualifyImport("ko://example.com/ko/test")).isEqualTo("ko://example.com/ko/test");
-    assertThatThrownBy(() -> b.qualifyImport("./does-not-exist")).isInstanceOf(UnsupportedReferenceException.class);
+    assertThatThrownBy(() -> b.qualifyImport("./does-not-exist"))
+        .isInstanceOf(UnsupportedReferenceException.class);
   }
 
   @Test
@@ -195,7 +235,8 @@ class BuildConfigsTest {
     GoBuilder b = builder(workingDirectory, List.of(entry("foo", "./app", "./cmd/foo")));
     assertThat(b.qualifyImport("./app/cmd/foo")).isEqualTo("ko://example.com/testapp/cmd/foo");
     b.checkSupported("ko://example.com/testapp/cmd/foo");
-    assertThat(b.qualifyImport("./app/cmd/bar")).as("not configured, but under the config's dir")
+    assertThat(b.qualifyImport("./app/cmd/bar"))
+        .as("not configured, but under the config's dir")
         .isEqualTo("ko://example.com/testapp/cmd/bar");
     b.checkSupported("ko://example.com/testapp/cmd/bar");
     b.checkSupported("ko://example.com/testapp/cmd/foo");
@@ -204,7 +245,8 @@ class BuildConfigsTest {
     fresh.checkSupported("ko://example.com/testapp/cmd/foo"); // go list runs in the config's dir
 
     GoBuilder plain = builder(workingDirectory, List.of());
-    assertThatThrownBy(() -> plain.qualifyImport("./app/cmd/foo")).as("no module in the working directory")
+    assertThatThrownBy(() -> plain.qualifyImport("./app/cmd/foo"))
+        .as("no module in the working directory")
         .hasMessageContaining("go.mod file not found");
   }
 
@@ -213,7 +255,8 @@ class BuildConfigsTest {
     final List<String> lists = new java.util.ArrayList<>();
 
     @Override
-    public List<GoPackage> list(Path dir, Map<String, String> env, List<String> patterns) throws IOException {
+    public List<GoPackage> list(Path dir, Map<String, String> env, List<String> patterns)
+        throws IOException {
       lists.add(root.relativize(dir) + " " + String.join(" ", patterns));
       return go.list(dir, env, patterns);
     }
@@ -238,25 +281,44 @@ class BuildConfigsTest {
   void goListRunsOncePerDirectoryAndBuildsDoNotListAgain() throws IOException {
     Path workingDirectory = root;
     CountingGo counting = new CountingGo();
-    List<BuildConfig> resolved = BuildConfigs.resolve(workingDirectory, List.of(
-        entry("foo", "./paths/app", "./cmd/foo"), entry("bar", "./paths/app", "./cmd/bar/main.go"),
-        entry("ko", "ko", "."), entry("foo-again", "paths/app", "cmd/foo"), entry("test", "ko", "test")),
-        counting, env);
-    assertThat(resolved).extracting(BuildConfig::importPath).containsExactly(
-        "example.com/testapp/cmd/foo", "example.com/testapp/cmd/bar", "example.com/ko", "example.com/testapp/cmd/foo",
-        "example.com/ko/test");
+    List<BuildConfig> resolved =
+        BuildConfigs.resolve(
+            workingDirectory,
+            List.of(
+                entry("foo", "./paths/app", "./cmd/foo"),
+                entry("bar", "./paths/app", "./cmd/bar/main.go"),
+                entry("ko", "ko", "."),
+                entry("foo-again", "paths/app", "cmd/foo"),
+                entry("test", "ko", "test")),
+            counting,
+            env);
+    assertThat(resolved)
+        .extracting(BuildConfig::importPath)
+        .containsExactly(
+            "example.com/testapp/cmd/foo",
+            "example.com/testapp/cmd/bar",
+            "example.com/ko",
+            "example.com/testapp/cmd/foo",
+            "example.com/ko/test");
     assertThat(counting.lists).containsExactly("paths/app ./cmd/foo ./cmd/bar", "ko . ./test");
 
     counting.lists.clear();
-    BuildOptions options = BuildOptions.builder(workingDirectory, root.resolve("cache"), root.resolve("tmp"))
-        .environment(env)
-        .buildConfigs(resolved)
-        .build();
-    BaseImages bases = new BaseImages(ref -> {
-      throw new IOException("no registry in this test");
-    }, options, executor, Log.NONE);
+    BuildOptions options =
+        BuildOptions.builder(workingDirectory, root.resolve("cache"), root.resolve("tmp"))
+            .environment(env)
+            .buildConfigs(resolved)
+            .build();
+    BaseImages bases =
+        new BaseImages(
+            ref -> {
+              throw new IOException("no registry in this test");
+            },
+            options,
+            executor,
+            Log.NONE);
     GoBuilder b = new GoBuilder(options, counting, bases, executor, Log.NONE);
-    assertThat(b.qualifyImport("./paths/app/cmd/foo")).isEqualTo("ko://example.com/testapp/cmd/foo");
+    assertThat(b.qualifyImport("./paths/app/cmd/foo"))
+        .isEqualTo("ko://example.com/testapp/cmd/foo");
     assertThat(b.qualifyImport("./ko/test")).isEqualTo("ko://example.com/ko/test");
     b.checkSupported("ko://example.com/testapp/cmd/foo");
     b.checkSupported("ko://example.com/testapp/cmd/bar");
@@ -265,11 +327,13 @@ class BuildConfigsTest {
 
     // the common case: a config in the working directory itself
     counting.lists.clear();
-    List<BuildConfig> inKo = BuildConfigs.resolve(ko, List.of(entry("test", ".", "./test")), counting, env);
-    BuildOptions koOptions = BuildOptions.builder(ko, root.resolve("cache"), root.resolve("tmp"))
-        .environment(env)
-        .buildConfigs(inKo)
-        .build();
+    List<BuildConfig> inKo =
+        BuildConfigs.resolve(ko, List.of(entry("test", ".", "./test")), counting, env);
+    BuildOptions koOptions =
+        BuildOptions.builder(ko, root.resolve("cache"), root.resolve("tmp"))
+            .environment(env)
+            .buildConfigs(inKo)
+            .build();
     GoBuilder k = new GoBuilder(koOptions, counting, bases, executor, Log.NONE);
     assertThat(k.qualifyImport("./test")).isEqualTo("ko://example.com/ko/test");
     k.checkSupported("ko://example.com/ko/test");
@@ -282,13 +346,15 @@ class BuildConfigsTest {
     GoBuilder b = builder(ko, List.of());
     assertThatThrownBy(() -> b.qualifyImport("./..."))
         .isInstanceOf(UnsupportedReferenceException.class)
-        .hasMessage("qualifying local import ./...: go list in " + ko + " found 3 packages, expected 1");
+        .hasMessage(
+            "qualifying local import ./...: go list in " + ko + " found 3 packages, expected 1");
   }
 
   @Test
   void checkSupportedRejectsNonMainPackages() throws IOException {
     GoBuilder b = builder(ko, List.of(entry("t", ".", "./test")));
     b.checkSupported("ko://example.com/ko/test");
-    assertThatThrownBy(() -> b.checkSupported("ko://example.com/ko/pkg/lib")).hasMessage("importpath is not `package main`");
+    assertThatThrownBy(() -> b.checkSupported("ko://example.com/ko/pkg/lib"))
+        .hasMessage("importpath is not `package main`");
   }
 }

@@ -1,9 +1,9 @@
 package dev.ko.build;
 
-import dev.ko.testing.RecordingLog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ko.testing.GitRepo;
+import dev.ko.testing.RecordingLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -19,8 +19,16 @@ class GitInfoTest {
   private final RecordingLog log = new RecordingLog();
   private final List<String> logged = log.lines;
 
-  private static final Map<String, String> ENV = Map.of("PATH", System.getenv("PATH"), "HOME", "/nonexistent",
-      "GIT_CONFIG_GLOBAL", "/dev/null", "GIT_CONFIG_NOSYSTEM", "1");
+  private static final Map<String, String> ENV =
+      Map.of(
+          "PATH",
+          System.getenv("PATH"),
+          "HOME",
+          "/nonexistent",
+          "GIT_CONFIG_GLOBAL",
+          "/dev/null",
+          "GIT_CONFIG_NOSYSTEM",
+          "1");
 
   private GitInfo read() {
     return GitInfo.read(dir, ENV, log);
@@ -35,7 +43,8 @@ class GitInfoTest {
   @Test
   void notARepository() {
     assertThat(read()).isEqualTo(GitInfo.NONE);
-    assertThat(logged).containsExactly("current folder is not a git repository. Git info will not be available");
+    assertThat(logged)
+        .containsExactly("current folder is not a git repository. Git info will not be available");
   }
 
   @Test
@@ -49,10 +58,15 @@ class GitInfoTest {
     assertThat(info.commitDate()).isEqualTo(Instant.parse("2024-01-02T03:04:05Z"));
     assertThat(info.tag()).isEqualTo("v0.0.0");
     assertThat(info.dirty()).isFalse();
-    assertThat(logged).containsExactly("git doesn't contain any tags. Tag info will not be available");
+    assertThat(logged)
+        .containsExactly("git doesn't contain any tags. Tag info will not be available");
     Map<String, Object> v = info.templateValue();
-    assertThat(v).containsEntry("CommitDate", "2024-01-02T03:04:05Z").containsEntry("CommitTimestamp", 1704164645L)
-        .containsEntry("TreeState", "clean").containsEntry("IsClean", true).containsEntry("IsDirty", false);
+    assertThat(v)
+        .containsEntry("CommitDate", "2024-01-02T03:04:05Z")
+        .containsEntry("CommitTimestamp", 1704164645L)
+        .containsEntry("TreeState", "clean")
+        .containsEntry("IsClean", true)
+        .containsEntry("IsDirty", false);
   }
 
   @Test
@@ -76,9 +90,15 @@ class GitInfoTest {
     Files.writeString(dir.resolve("main.go"), "package main\n\nfunc main() { println() }\n");
     GitInfo info = read();
     assertThat(info.dirty()).isTrue();
-    assertThat(info.templateValue()).containsEntry("TreeState", "dirty").containsEntry("IsDirty", true);
-    assertThat(logged).singleElement().asString()
-        .startsWith("git is in a dirty state\nPlease check in your pipeline what can be changing the following files:\n")
+    assertThat(info.templateValue())
+        .containsEntry("TreeState", "dirty")
+        .containsEntry("IsDirty", true);
+    assertThat(logged)
+        .singleElement()
+        .asString()
+        .startsWith(
+            "git is in a dirty state\n"
+                + "Please check in your pipeline what can be changing the following files:\n")
         .contains("main.go");
   }
 
@@ -86,7 +106,10 @@ class GitInfoTest {
   void newRepositoryWithoutCommits() throws Exception {
     GitRepo.init(dir);
     assertThat(read()).isEqualTo(GitInfo.NONE);
-    assertThat(logged).singleElement().asString().startsWith("couldn't get current commit: ")
+    assertThat(logged)
+        .singleElement()
+        .asString()
+        .startsWith("couldn't get current commit: ")
         .contains("ambiguous argument 'HEAD'");
   }
 

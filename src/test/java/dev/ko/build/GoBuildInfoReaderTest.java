@@ -22,15 +22,19 @@ import org.junit.jupiter.params.provider.CsvSource;
 class GoBuildInfoReaderTest {
   @TempDir Path tmp;
 
-  private Path build(String goos, String goarch, String goarm, String... extraFlags) throws Exception {
+  private Path build(String goos, String goarch, String goarm, String... extraFlags)
+      throws Exception {
     Path module = Repo.copyExample(tmp.resolve("example"));
     Path binary = tmp.resolve("out-" + goos + "-" + goarch + extraFlags.length);
-    Map<String, String> env = new HashMap<>(Map.of("GOOS", goos, "GOARCH", goarch, "CGO_ENABLED", "0"));
+    Map<String, String> env =
+        new HashMap<>(Map.of("GOOS", goos, "GOARCH", goarch, "CGO_ENABLED", "0"));
     if (goarm != null) {
       env.put("GOARM", goarm);
     }
-    // -gcflags with a space is recorded quoted (ko's --disable-optimizations); -trimpath omits -ldflags.
-    List<String> cmd = new ArrayList<>(List.of("go", "build", "-trimpath", "-tags=netgo", "-gcflags=all=-N -l"));
+    // -gcflags with a space is recorded quoted (ko's --disable-optimizations); -trimpath omits
+    // -ldflags.
+    List<String> cmd =
+        new ArrayList<>(List.of("go", "build", "-trimpath", "-tags=netgo", "-gcflags=all=-N -l"));
     cmd.addAll(List.of(extraFlags));
     cmd.addAll(List.of("-o", binary.toString(), "./cmd/hello"));
     Proc.Result build = Proc.run(module, env, cmd);
@@ -47,9 +51,17 @@ class GoBuildInfoReaderTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"linux,amd64,", "linux,arm64,", "linux,arm,7", "linux,386,", "windows,amd64,", "linux,s390x,",
-      "darwin,arm64,"})
-  void matchesGoVersionMAndGoToolBuildid(String goos, String goarch, String goarm) throws Exception {
+  @CsvSource({
+    "linux,amd64,",
+    "linux,arm64,",
+    "linux,arm,7",
+    "linux,386,",
+    "windows,amd64,",
+    "linux,s390x,",
+    "darwin,arm64,"
+  })
+  void matchesGoVersionMAndGoToolBuildid(String goos, String goarch, String goarm)
+      throws Exception {
     Path binary = build(goos, goarch, goarm);
     String versionM = go("version", "-m", binary.toString());
 

@@ -1,6 +1,5 @@
 package dev.ko.build;
 
-import dev.ko.testing.RecordingLog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -23,6 +22,7 @@ import dev.ko.oci.Manifest;
 import dev.ko.oci.MediaType;
 import dev.ko.oci.Platform;
 import dev.ko.sbom.SbomOptions;
+import dev.ko.testing.RecordingLog;
 import dev.ko.testing.TarEntries;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -58,8 +58,8 @@ class GoBuilderTest {
   private static final String BASE = "registry.example.com/base:1";
   private static final Path GOLDEN = Path.of("src/test/resources/golden");
   private static final String BASE_CONFIG =
-      "{\"architecture\":\"amd64\",\"created\":\"2020-01-01T00:00:00Z\",\"history\":[{\"created\":"
-          + "\"2020-01-01T00:00:00Z\",\"created_by\":\"base layer\"}],\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+      "{\"architecture\":\"amd64\",\"created\":\"2020-01-01T00:00:00Z\",\"history\":[{\"created\":\"2020-01-01T00:00:00Z\",\"created_by\":\"base"
+          + " layer\"}],\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
           + "\"diff_ids\":[]},\"config\":{\"Cmd\":[\"/bin/sh\"],\"Env\":[\"PATH=/usr/bin:/bin\",\"LANG=C.UTF-8\"],"
           + "\"Labels\":{\"base\":\"label\",\"foo\":\"base-value\"},\"User\":\"65532\",\"WorkingDir\":\"/home\"},"
           + "\"container_config\":{\"Cmd\":[\"dropped\"]}}";
@@ -90,7 +90,8 @@ class GoBuilderTest {
 
     @Override
     public List<GoPackage> list(Path wd, Map<String, String> env, List<String> patterns) {
-      return Collections.nCopies(packagesListed, new GoPackage(IMPORT_PATH, "main", dir, List.of("main.go"), ""));
+      return Collections.nCopies(
+          packagesListed, new GoPackage(IMPORT_PATH, "main", dir, List.of("main.go"), ""));
     }
 
     @Override
@@ -106,7 +107,10 @@ class GoBuilderTest {
     public String versionM(Path binary, Map<String, String> env) throws IOException {
       String goarch = binary.getParent().getFileName().toString().split("-")[1];
       onVersionM.run(Map.of("GOARCH", goarch));
-      return binary + ": go1.19.8\n\tpath\t" + IMPORT_PATH + "\n\tmod\texample.com/app\t(devel)\t\n";
+      return binary
+          + ": go1.19.8\n\tpath\t"
+          + IMPORT_PATH
+          + "\n\tmod\texample.com/app\t(devel)\t\n";
     }
 
     @Override
@@ -134,7 +138,11 @@ class GoBuilderTest {
 
   @Test
   void configAndManifestMatchTheGoldenFiles() throws Exception {
-    Image image = (Image) build(options("run1"), Map.of(BASE, baseImage(MediaType.OCI_MANIFEST, BASE_CONFIG, "amd64")));
+    Image image =
+        (Image)
+            build(
+                options("run1"),
+                Map.of(BASE, baseImage(MediaType.OCI_MANIFEST, BASE_CONFIG, "amd64")));
 
     assertGolden("build-config.json", new String(image.rawConfig(), StandardCharsets.UTF_8));
     assertGolden("build-manifest.json", new String(image.rawManifest(), StandardCharsets.UTF_8));
@@ -150,43 +158,67 @@ class GoBuilderTest {
 
     assertThat(cfg.config().entrypoint()).containsExactly("/ko-app/app");
     assertThat(cfg.config().cmd()).isEmpty();
-    assertThat(cfg.config().env()).containsExactly("PATH=/usr/bin:/bin:/ko-app", "LANG=C.UTF-8", "KO_DATA_PATH=/var/run/ko");
-    assertThat(cfg.config().labels()).containsExactly(
-        Map.entry("base", "label"), Map.entry("foo", "bar"), Map.entry("hello", "world"));
+    assertThat(cfg.config().env())
+        .containsExactly("PATH=/usr/bin:/bin:/ko-app", "LANG=C.UTF-8", "KO_DATA_PATH=/var/run/ko");
+    assertThat(cfg.config().labels())
+        .containsExactly(
+            Map.entry("base", "label"), Map.entry("foo", "bar"), Map.entry("hello", "world"));
     assertThat(cfg.config().user()).isEqualTo("1234:1234");
     assertThat(cfg.config().workingDir()).isEqualTo("/home");
     assertThat(cfg.author()).isEqualTo("github.com/ko-build/ko");
     assertThat(cfg.created().toString()).isEqualTo("1970-01-01T01:23:20Z");
     assertThat(cfg.history())
-        .extracting(h -> h.author(), h -> h.created().toString(), h -> h.createdBy(), h -> h.comment())
+        .extracting(
+            h -> h.author(), h -> h.created().toString(), h -> h.createdBy(), h -> h.comment())
         .containsExactly(
             tuple("", "2020-01-01T00:00:00Z", "base layer", ""),
-            tuple("ko", "0001-01-01T00:00:00Z", "ko build " + REF, "kodata contents, at $KO_DATA_PATH"),
-            tuple("ko", "1970-01-01T01:23:20Z", "ko build " + REF, "go build output, at /ko-app/app"));
+            tuple(
+                "ko",
+                "0001-01-01T00:00:00Z",
+                "ko build " + REF,
+                "kodata contents, at $KO_DATA_PATH"),
+            tuple(
+                "ko",
+                "1970-01-01T01:23:20Z",
+                "ko build " + REF,
+                "go build output, at /ko-app/app"));
     assertThat(cfg.diffIds()).hasSize(3);
     assertThat(cfg.diffIds().subList(1, 3))
         .containsExactly(image.layers().get(1).diffId(), image.layers().get(2).diffId());
 
-    // the base manifest's own annotations stay (ggcr's mutate keeps them), ours and base.* are added
-    SortedMapAssert.annotations(image.manifest().annotations(), Map.of(
-        "base-manifest", "kept",
-        "fizz", "buzz",
-        "goodbye", "world",
-        Annotations.BASE_NAME, "registry.example.com/base:1",
-        Annotations.BASE_DIGEST, base.digest().toString()));
+    // the base manifest's own annotations stay (ggcr's mutate keeps them), ours and base.* are
+    // added
+    SortedMapAssert.annotations(
+        image.manifest().annotations(),
+        Map.of(
+            "base-manifest",
+            "kept",
+            "fizz",
+            "buzz",
+            "goodbye",
+            "world",
+            Annotations.BASE_NAME,
+            "registry.example.com/base:1",
+            Annotations.BASE_DIGEST,
+            base.digest().toString()));
 
-    // the go build ko runs: flags, output into the cache (one directory per Go environment), the import path
+    // the go build ko runs: flags, output into the cache (one directory per Go environment), the
+    // import path
     assertThat(go.builds).hasSize(1);
     List<String> args = go.builds.get(0);
     assertThat(args.get(0)).isEqualTo("-trimpath");
     assertThat(args.get(1)).isEqualTo("-o");
     assertThat(args.get(2)).endsWith("/bin/" + IMPORT_PATH + "/linux-amd64/out");
     assertThat(args.get(3)).isEqualTo(IMPORT_PATH);
-    assertThat(go.envs.get(0)).containsEntry("GOOS", "linux").containsEntry("GOARCH", "amd64").containsEntry("CGO_ENABLED", "0");
+    assertThat(go.envs.get(0))
+        .containsEntry("GOOS", "linux")
+        .containsEntry("GOARCH", "amd64")
+        .containsEntry("CGO_ENABLED", "0");
 
     // the layers themselves: kodata then the binary
     List<TarEntries.Entry> kodata = TarEntries.readGzip(((LayerFile) image.layers().get(1)).path());
-    assertThat(kodata).extracting(TarEntries.Entry::name)
+    assertThat(kodata)
+        .extracting(TarEntries.Entry::name)
         .containsExactly("/var", "/var/run", "/var/run/ko", "/var/run/ko/hello.txt");
     List<TarEntries.Entry> binary = TarEntries.readGzip(((LayerFile) image.layers().get(2)).path());
     assertThat(binary).extracting(TarEntries.Entry::name).containsExactly("ko-app", "/ko-app/app");
@@ -195,14 +227,21 @@ class GoBuilderTest {
 
   @Test
   void pathIsAddedWhenTheBaseHasNone() throws Exception {
-    String config = BASE_CONFIG.replace("\"Env\":[\"PATH=/usr/bin:/bin\",\"LANG=C.UTF-8\"]", "\"Env\":[\"LANG=C\"]");
-    Image image = (Image) build(options("run1"), Map.of(BASE, baseImage(MediaType.OCI_MANIFEST, config, "amd64")));
-    assertThat(image.configFile().config().env()).containsExactly("LANG=C", "PATH=/ko-app", "KO_DATA_PATH=/var/run/ko");
+    String config =
+        BASE_CONFIG.replace(
+            "\"Env\":[\"PATH=/usr/bin:/bin\",\"LANG=C.UTF-8\"]", "\"Env\":[\"LANG=C\"]");
+    Image image =
+        (Image)
+            build(
+                options("run1"), Map.of(BASE, baseImage(MediaType.OCI_MANIFEST, config, "amd64")));
+    assertThat(image.configFile().config().env())
+        .containsExactly("LANG=C", "PATH=/ko-app", "KO_DATA_PATH=/var/run/ko");
   }
 
   @Test
   void buildingTwiceGivesTheSameDigest() throws Exception {
-    Map<String, Artifact> bases = Map.of(BASE, baseImage(MediaType.OCI_MANIFEST, BASE_CONFIG, "amd64"));
+    Map<String, Artifact> bases =
+        Map.of(BASE, baseImage(MediaType.OCI_MANIFEST, BASE_CONFIG, "amd64"));
     Artifact first = build(options("run1"), bases);
     Artifact again = build(options("run1"), bases); // same cache: the binary layer is reused
     Artifact elsewhere = build(options("run2"), bases); // fresh cache and temp dirs
@@ -212,17 +251,25 @@ class GoBuilderTest {
 
   @Test
   void dockerBaseGivesDockerLayerMediaTypes() throws Exception {
-    Image image = (Image) build(options("run1"), Map.of(BASE, baseImage(MediaType.DOCKER_MANIFEST, BASE_CONFIG, "amd64")));
+    Image image =
+        (Image)
+            build(
+                options("run1"),
+                Map.of(BASE, baseImage(MediaType.DOCKER_MANIFEST, BASE_CONFIG, "amd64")));
     assertThat(image.mediaType()).isEqualTo(MediaType.DOCKER_MANIFEST);
     assertThat(image.manifest().config().mediaType()).isEqualTo(MediaType.DOCKER_CONFIG);
-    assertThat(image.manifest().layers()).extracting(Descriptor::mediaType).containsOnly(MediaType.DOCKER_LAYER);
+    assertThat(image.manifest().layers())
+        .extracting(Descriptor::mediaType)
+        .containsOnly(MediaType.DOCKER_LAYER);
   }
 
   @Test
   void aSingleImageBaseOfAnotherPlatformIsRefused() throws Exception {
-    Map<String, Artifact> bases = Map.of(BASE, baseImage(MediaType.OCI_MANIFEST, BASE_CONFIG, "amd64"));
+    Map<String, Artifact> bases =
+        Map.of(BASE, baseImage(MediaType.OCI_MANIFEST, BASE_CONFIG, "amd64"));
     assertThatThrownBy(() -> build(options("run1", List.of("linux/arm64")), bases))
-        .hasMessage("base image platform \"linux/amd64\" does not match desired platforms [linux/arm64]");
+        .hasMessage(
+            "base image platform \"linux/amd64\" does not match desired platforms [linux/arm64]");
   }
 
   // ------------------------------------------------------------ index bases
@@ -238,16 +285,34 @@ class GoBuilderTest {
     assertThat(index.mediaType()).isEqualTo(MediaType.OCI_INDEX);
     assertThat(im.schemaVersion()).isEqualTo(2);
     assertThat(im.manifests())
-        .extracting(d -> d.platform().toString(), Descriptor::mediaType, Descriptor::artifactType, Descriptor::annotations)
+        .extracting(
+            d -> d.platform().toString(),
+            Descriptor::mediaType,
+            Descriptor::artifactType,
+            Descriptor::annotations)
         .containsExactly(
-            tuple("linux/arm64/v8", MediaType.OCI_MANIFEST, MediaType.OCI_CONFIG.value(), new TreeMap<>(Map.of("child", "arm64"))),
-            tuple("linux/amd64", MediaType.OCI_MANIFEST, MediaType.OCI_CONFIG.value(), new TreeMap<>()));
+            tuple(
+                "linux/arm64/v8",
+                MediaType.OCI_MANIFEST,
+                MediaType.OCI_CONFIG.value(),
+                new TreeMap<>(Map.of("child", "arm64"))),
+            tuple(
+                "linux/amd64",
+                MediaType.OCI_MANIFEST,
+                MediaType.OCI_CONFIG.value(),
+                new TreeMap<>()));
     // the index's annotations: ours plus the base index's name and digest, not the base index's own
-    SortedMapAssert.annotations(im.annotations(), Map.of(
-        "fizz", "buzz",
-        "goodbye", "world",
-        Annotations.BASE_NAME, "registry.example.com/base:1",
-        Annotations.BASE_DIGEST, base.digest().toString()));
+    SortedMapAssert.annotations(
+        im.annotations(),
+        Map.of(
+            "fizz",
+            "buzz",
+            "goodbye",
+            "world",
+            Annotations.BASE_NAME,
+            "registry.example.com/base:1",
+            Annotations.BASE_DIGEST,
+            base.digest().toString()));
 
     List<Descriptor> baseChildren = base.indexManifest().manifests();
     for (int i = 0; i < 2; i++) {
@@ -255,10 +320,13 @@ class GoBuilderTest {
       Image child = (Image) index.child(d);
       assertThat(d.digest()).isEqualTo(child.digest());
       assertThat(d.size()).isEqualTo(child.rawManifest().length);
-      assertThat(child.manifest().annotations()).containsEntry(Annotations.BASE_DIGEST, baseChildren.get(i).digest().toString());
+      assertThat(child.manifest().annotations())
+          .containsEntry(Annotations.BASE_DIGEST, baseChildren.get(i).digest().toString());
       assertThat(child.configFile().architecture()).isEqualTo(d.platform().architecture());
     }
-    assertThat(go.envs).extracting(e -> e.get("GOARCH")).containsExactlyInAnyOrder("arm64", "amd64");
+    assertThat(go.envs)
+        .extracting(e -> e.get("GOARCH"))
+        .containsExactlyInAnyOrder("arm64", "amd64");
 
     Artifact again = build(options("run2", List.of("all")), Map.of(BASE, base));
     assertThat(again.digest()).isEqualTo(result.digest());
@@ -273,7 +341,8 @@ class GoBuilderTest {
     Image image = (Image) result;
     assertThat(image.configFile().architecture()).isEqualTo("amd64");
     assertThat(image.manifest().annotations())
-        .containsEntry(Annotations.BASE_DIGEST, base.indexManifest().manifests().get(1).digest().toString())
+        .containsEntry(
+            Annotations.BASE_DIGEST, base.indexManifest().manifests().get(1).digest().toString())
         .containsEntry(Annotations.BASE_NAME, "registry.example.com/base:1");
   }
 
@@ -288,9 +357,19 @@ class GoBuilderTest {
   @Test
   void aNestedIndexIsAnError() throws Exception {
     BuiltIndex inner = baseIndex();
-    Descriptor nested = new Descriptor(MediaType.OCI_INDEX, inner.size(), inner.digest(), "", List.of(), null,
-        Platform.of("linux", "amd64", ""), "");
-    BuiltIndex outer = BuiltIndex.of(new IndexManifest(2, MediaType.OCI_INDEX, List.of(nested), null, null), List.of(inner));
+    Descriptor nested =
+        new Descriptor(
+            MediaType.OCI_INDEX,
+            inner.size(),
+            inner.digest(),
+            "",
+            List.of(),
+            null,
+            Platform.of("linux", "amd64", ""),
+            "");
+    BuiltIndex outer =
+        BuiltIndex.of(
+            new IndexManifest(2, MediaType.OCI_INDEX, List.of(nested), null, null), List.of(inner));
     assertThatThrownBy(() -> build(options("run1", List.of("all")), Map.of(BASE, outer)))
         .hasMessageContaining("unexpected mediaType");
   }
@@ -301,31 +380,38 @@ class GoBuilderTest {
   void theFirstFailingPlatformEndsTheBuildWithoutWaitingForTheOthers() throws Exception {
     AtomicBoolean arm64Interrupted = new AtomicBoolean();
     java.util.concurrent.CountDownLatch arm64Running = new java.util.concurrent.CountDownLatch(1);
-    go.onBuild = env -> {
-      if (env.get("GOARCH").equals("arm64")) { // the first child: still building when amd64 fails
-        arm64Running.countDown();
-        try {
-          Thread.sleep(30_000);
-        } catch (InterruptedException e) {
-          arm64Interrupted.set(true);
-          throw new java.io.InterruptedIOException("killed");
-        }
-      } else {
-        // Fail only once arm64 is running, so there is a running build to stop (not just a queued one).
-        try {
-          arm64Running.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          throw new java.io.InterruptedIOException("interrupted");
-        }
-        throw new GoCommandException("go build: exit status 1: ./main.go:1: boom", "# example\n./main.go:1: boom");
-      }
-    };
+    go.onBuild =
+        env -> {
+          if (env.get("GOARCH")
+              .equals("arm64")) { // the first child: still building when amd64 fails
+            arm64Running.countDown();
+            try {
+              Thread.sleep(30_000);
+            } catch (InterruptedException e) {
+              arm64Interrupted.set(true);
+              throw new java.io.InterruptedIOException("killed");
+            }
+          } else {
+            // Fail only once arm64 is running, so there is a running build to stop (not just a
+            // queued one).
+            try {
+              arm64Running.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              throw new java.io.InterruptedIOException("interrupted");
+            }
+            throw new GoCommandException(
+                "go build: exit status 1: ./main.go:1: boom", "# example\n./main.go:1: boom");
+          }
+        };
     RecordingLog log = new RecordingLog();
     long start = System.nanoTime();
     assertThatThrownBy(() -> build(options("run1", List.of("all")), Map.of(BASE, baseIndex()), log))
         .isInstanceOf(GoCommandException.class)
-        .hasMessageStartingWith("building " + IMPORT_PATH + " for linux/amd64: go build: exit status 1");
-    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).as("seconds until the failure").isLessThan(10);
+        .hasMessageStartingWith(
+            "building " + IMPORT_PATH + " for linux/amd64: go build: exit status 1");
+    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start))
+        .as("seconds until the failure")
+        .isLessThan(10);
     assertThat(arm64Interrupted).as("the other platform's build was stopped").isTrue();
     assertThat(log.lines).containsOnlyOnce("# example\n./main.go:1: boom");
   }
@@ -333,35 +419,41 @@ class GoBuilderTest {
   @Test
   void aFailureWhileStoppingTheOtherBuildsDoesNotHideTheBuildsError() throws Exception {
     Thread caller = Thread.currentThread();
-    go.onBuild = env -> {
-      if (env.get("GOARCH").equals("arm64")) { // a build that takes a while to stop
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (System.nanoTime() < until) {
-          try {
-            Thread.sleep(50);
-          } catch (InterruptedException e) {
-            // keeps going, as a child process may for a moment
+    go.onBuild =
+        env -> {
+          if (env.get("GOARCH").equals("arm64")) { // a build that takes a while to stop
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (System.nanoTime() < until) {
+              try {
+                Thread.sleep(50);
+              } catch (InterruptedException e) {
+                // keeps going, as a child process may for a moment
+              }
+            }
+          } else {
+            // The caller is interrupted while it waits for the arm64 build to stop.
+            new Thread(
+                    () -> {
+                      try {
+                        Thread.sleep(300);
+                      } catch (InterruptedException e) {
+                        return;
+                      }
+                      caller.interrupt();
+                    })
+                .start();
+            throw new GoCommandException("go build: exit status 1: boom", "boom");
           }
-        }
-      } else {
-        // The caller is interrupted while it waits for the arm64 build to stop.
-        new Thread(() -> {
-          try {
-            Thread.sleep(300);
-          } catch (InterruptedException e) {
-            return;
-          }
-          caller.interrupt();
-        }).start();
-        throw new GoCommandException("go build: exit status 1: boom", "boom");
-      }
-    };
+        };
     try {
       assertThatThrownBy(() -> build(options("run1", List.of("all")), Map.of(BASE, baseIndex())))
           .isInstanceOf(GoCommandException.class)
           .hasMessageContaining("boom")
-          .satisfies(e -> assertThat(e.getSuppressed()).singleElement()
-              .isInstanceOf(java.io.InterruptedIOException.class));
+          .satisfies(
+              e ->
+                  assertThat(e.getSuppressed())
+                      .singleElement()
+                      .isInstanceOf(java.io.InterruptedIOException.class));
     } finally {
       Thread.interrupted();
     }
@@ -370,20 +462,27 @@ class GoBuilderTest {
   @Test
   void anUnusedSpeculativeBuildSaysNothing() throws Exception {
     CountDownLatch s390xStarted = new CountDownLatch(1);
-    go.onBuild = env -> {
-      if (env.get("GOARCH").equals("s390x")) {
-        s390xStarted.countDown();
-        throw new GoCommandException("go build: exit status 1: s390x exploded", "s390x exploded");
-      }
-      await(s390xStarted, "the speculative s390x build");
-    };
+    go.onBuild =
+        env -> {
+          if (env.get("GOARCH").equals("s390x")) {
+            s390xStarted.countDown();
+            throw new GoCommandException(
+                "go build: exit status 1: s390x exploded", "s390x exploded");
+          }
+          await(s390xStarted, "the speculative s390x build");
+        };
     RecordingLog log = new RecordingLog();
     // The base has no s390x: its early build is never used.
-    Artifact result = build(options("run1", List.of("linux/amd64", "linux/s390x")), Map.of(BASE, baseIndex()), log);
+    Artifact result =
+        build(
+            options("run1", List.of("linux/amd64", "linux/s390x")), Map.of(BASE, baseIndex()), log);
 
     assertThat(result).isInstanceOf(Image.class);
-    assertThat(go.envs).extracting(e -> e.get("GOARCH")).containsExactlyInAnyOrder("amd64", "s390x");
-    assertThat(log.lines).contains("Building " + IMPORT_PATH + " for linux/amd64")
+    assertThat(go.envs)
+        .extracting(e -> e.get("GOARCH"))
+        .containsExactlyInAnyOrder("amd64", "s390x");
+    assertThat(log.lines)
+        .contains("Building " + IMPORT_PATH + " for linux/amd64")
         .noneMatch(l -> l.contains("s390x"));
   }
 
@@ -403,16 +502,25 @@ class GoBuilderTest {
   void layeringDoesNotHoldTheBuildSlot() throws Exception {
     // -j 1 and two platforms: each binary's go version -m waits for the other platform's go build,
     // which can only start if the first released its slot when go build returned.
-    Map<String, CountDownLatch> built = Map.of("amd64", new CountDownLatch(1), "arm64", new CountDownLatch(1));
+    Map<String, CountDownLatch> built =
+        Map.of("amd64", new CountDownLatch(1), "arm64", new CountDownLatch(1));
     go.onBuild = env -> built.get(env.get("GOARCH")).countDown();
-    go.onVersionM = env -> await(built.get(env.get("GOARCH").equals("amd64") ? "arm64" : "amd64"), "the other go build");
-    BuildOptions options = BuildOptions.builder(module.getParent().getParent(), tmp.resolve("run1/cache"), mkdirs(tmp.resolve("run1/temp")))
-        .defaultBaseImage(BASE)
-        .platforms(List.of("linux/amd64", "linux/arm64"))
-        .environment(Map.of())
-        .jobs(1)
-        .sbom(new SbomOptions(true, "", "test"))
-        .build();
+    go.onVersionM =
+        env ->
+            await(
+                built.get(env.get("GOARCH").equals("amd64") ? "arm64" : "amd64"),
+                "the other go build");
+    BuildOptions options =
+        BuildOptions.builder(
+                module.getParent().getParent(),
+                tmp.resolve("run1/cache"),
+                mkdirs(tmp.resolve("run1/temp")))
+            .defaultBaseImage(BASE)
+            .platforms(List.of("linux/amd64", "linux/arm64"))
+            .environment(Map.of())
+            .jobs(1)
+            .sbom(new SbomOptions(true, "", "test"))
+            .build();
     Artifact result = build(options, Map.of(BASE, baseIndex()));
     assertThat(result).isInstanceOf(ImageIndex.class);
     assertThat(((ImageIndex) result).indexManifest().manifests()).hasSize(2);
@@ -424,7 +532,12 @@ class GoBuilderTest {
     BuildOptions options = options("run1");
     assertThatThrownBy(() -> build(options, Map.of()))
         .isInstanceOf(UnsupportedReferenceException.class)
-        .hasMessage("go list " + IMPORT_PATH + " in " + options.workingDirectory() + " found 2 packages, expected 1");
+        .hasMessage(
+            "go list "
+                + IMPORT_PATH
+                + " in "
+                + options.workingDirectory()
+                + " found 2 packages, expected 1");
   }
 
   // ------------------------------------------------------------ helpers
@@ -434,7 +547,10 @@ class GoBuilderTest {
   }
 
   private BuildOptions options(String run, List<String> platforms) {
-    return BuildOptions.builder(module.getParent().getParent(), tmp.resolve(run + "/cache"), mkdirs(tmp.resolve(run + "/temp")))
+    return BuildOptions.builder(
+            module.getParent().getParent(),
+            tmp.resolve(run + "/cache"),
+            mkdirs(tmp.resolve(run + "/temp")))
         .defaultBaseImage(BASE)
         .platforms(platforms)
         .environment(Map.of())
@@ -450,14 +566,20 @@ class GoBuilderTest {
     return build(options, bases, Log.NONE);
   }
 
-  private Artifact build(BuildOptions options, Map<String, Artifact> bases, Log log) throws IOException {
-    BaseImages baseImages = new BaseImages(ref -> {
-      Artifact a = bases.get(ref.toString());
-      if (a == null) {
-        throw new IOException("no base " + ref);
-      }
-      return a;
-    }, options, executor, log);
+  private Artifact build(BuildOptions options, Map<String, Artifact> bases, Log log)
+      throws IOException {
+    BaseImages baseImages =
+        new BaseImages(
+            ref -> {
+              Artifact a = bases.get(ref.toString());
+              if (a == null) {
+                throw new IOException("no base " + ref);
+              }
+              return a;
+            },
+            options,
+            executor,
+            log);
     GoBuilder builder = new GoBuilder(options, go, baseImages, executor, log);
     return builder.build(REF);
   }
@@ -468,7 +590,9 @@ class GoBuilderTest {
     List<Artifact> children = new ArrayList<>();
     for (Platform p : platforms) {
       BuiltImage child = baseImage(MediaType.OCI_MANIFEST, BASE_CONFIG, p.architecture());
-      ds.add(new Descriptor(MediaType.OCI_MANIFEST, child.size(), child.digest(), "", List.of(), null, p, ""));
+      ds.add(
+          new Descriptor(
+              MediaType.OCI_MANIFEST, child.size(), child.digest(), "", List.of(), null, p, ""));
       children.add(child);
     }
     return BuiltIndex.of(new IndexManifest(2, MediaType.OCI_INDEX, ds, null, null), children);
@@ -486,34 +610,79 @@ class GoBuilderTest {
   }
 
   /** A one-layer base image whose config is {@code configJson} with the given architecture. */
-  private BuiltImage baseImage(MediaType manifestType, String configJson, String architecture) throws IOException {
+  private BuiltImage baseImage(MediaType manifestType, String configJson, String architecture)
+      throws IOException {
     boolean docker = manifestType.equals(MediaType.DOCKER_MANIFEST);
     MediaType layerType = docker ? MediaType.DOCKER_LAYER : MediaType.OCI_LAYER;
-    LayerFile layer = LayerFile.write(Files.createTempFile(tmp, "base-", ".tar.gz"), layerType,
-        tar -> tar.file("/etc/base-release", 0444, 0, ("base " + architecture + "\n").getBytes(StandardCharsets.UTF_8), Map.of()));
-    ConfigFile config = ConfigFile.parse(configJson.replace("\"amd64\"", "\"" + architecture + "\"")
-        .getBytes(StandardCharsets.UTF_8))
-        .withAddedLayers(List.of(layer.diffId()), List.of());
-    Manifest manifest = new Manifest(2, manifestType,
-        Descriptor.of(docker ? MediaType.DOCKER_CONFIG : MediaType.OCI_CONFIG, 0, Digest.of(new byte[0])),
-        List.of(layer.descriptor()), new TreeMap<>(Map.of("base-manifest", "kept")), null);
+    LayerFile layer =
+        LayerFile.write(
+            Files.createTempFile(tmp, "base-", ".tar.gz"),
+            layerType,
+            tar ->
+                tar.file(
+                    "/etc/base-release",
+                    0444,
+                    0,
+                    ("base " + architecture + "\n").getBytes(StandardCharsets.UTF_8),
+                    Map.of()));
+    ConfigFile config =
+        ConfigFile.parse(
+                configJson
+                    .replace("\"amd64\"", "\"" + architecture + "\"")
+                    .getBytes(StandardCharsets.UTF_8))
+            .withAddedLayers(List.of(layer.diffId()), List.of());
+    Manifest manifest =
+        new Manifest(
+            2,
+            manifestType,
+            Descriptor.of(
+                docker ? MediaType.DOCKER_CONFIG : MediaType.OCI_CONFIG, 0, Digest.of(new byte[0])),
+            List.of(layer.descriptor()),
+            new TreeMap<>(Map.of("base-manifest", "kept")),
+            null);
     List<Layer> layers = List.of(layer);
     return BuiltImage.of(manifest, config, layers);
   }
 
-  /** arm64/v8 (annotated), amd64, and a Docker attestation entry (unknown/unknown), in that order. */
+  /**
+   * arm64/v8 (annotated), amd64, and a Docker attestation entry (unknown/unknown), in that order.
+   */
   private BuiltIndex baseIndex() throws IOException {
     BuiltImage arm = baseImage(MediaType.OCI_MANIFEST, BASE_CONFIG, "arm64");
     BuiltImage amd = baseImage(MediaType.OCI_MANIFEST, BASE_CONFIG, "amd64");
     BuiltImage attestation = baseImage(MediaType.OCI_MANIFEST, BASE_CONFIG, "unknown");
-    List<Descriptor> ds = List.of(
-        new Descriptor(MediaType.OCI_MANIFEST, arm.size(), arm.digest(), "", List.of(), new TreeMap<>(Map.of("child", "arm64")),
-            Platform.of("linux", "arm64", "v8"), ""),
-        new Descriptor(MediaType.OCI_MANIFEST, amd.size(), amd.digest(), "", List.of(), null,
-            Platform.of("linux", "amd64", ""), ""),
-        new Descriptor(MediaType.OCI_MANIFEST, attestation.size(), attestation.digest(), "", List.of(), null,
-            Platform.of("unknown", "unknown", ""), ""));
-    return BuiltIndex.of(new IndexManifest(2, MediaType.OCI_INDEX, ds, new TreeMap<>(Map.of("base-index", "not inherited")), null),
+    List<Descriptor> ds =
+        List.of(
+            new Descriptor(
+                MediaType.OCI_MANIFEST,
+                arm.size(),
+                arm.digest(),
+                "",
+                List.of(),
+                new TreeMap<>(Map.of("child", "arm64")),
+                Platform.of("linux", "arm64", "v8"),
+                ""),
+            new Descriptor(
+                MediaType.OCI_MANIFEST,
+                amd.size(),
+                amd.digest(),
+                "",
+                List.of(),
+                null,
+                Platform.of("linux", "amd64", ""),
+                ""),
+            new Descriptor(
+                MediaType.OCI_MANIFEST,
+                attestation.size(),
+                attestation.digest(),
+                "",
+                List.of(),
+                null,
+                Platform.of("unknown", "unknown", ""),
+                ""));
+    return BuiltIndex.of(
+        new IndexManifest(
+            2, MediaType.OCI_INDEX, ds, new TreeMap<>(Map.of("base-index", "not inherited")), null),
         List.of(arm, amd, attestation));
   }
 

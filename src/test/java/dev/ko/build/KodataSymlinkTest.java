@@ -38,14 +38,18 @@ class KodataSymlinkTest {
   private Path layer(Path kodata, String allowedRootEnv, long mtime) throws IOException {
     Path root = AppLayers.allowedRoot(kodata, allowedRootEnv);
     Path target = tmp.resolve("layer-" + System.nanoTime() + ".tar.gz");
-    LayerFile f = AppLayers.kodata(target, MediaType.OCI_LAYER, kodata, root, false, mtime, n -> {});
+    LayerFile f =
+        AppLayers.kodata(target, MediaType.OCI_LAYER, kodata, root, false, mtime, n -> {});
     return f.path();
   }
 
   /** {@code tar -tv} lines: mode, owner, size, date, time, name. */
   private static List<String> list(Path layer) throws IOException {
-    Proc.Result r = Proc.run(layer.getParent(), Map.of("TZ", "UTC"),
-        List.of("tar", "--numeric-owner", "--full-time", "-P", "-tvzf", layer.toString()));
+    Proc.Result r =
+        Proc.run(
+            layer.getParent(),
+            Map.of("TZ", "UTC"),
+            List.of("tar", "--numeric-owner", "--full-time", "-P", "-tvzf", layer.toString()));
     assertThat(r.exit()).as(r.stderr()).isZero();
     List<String> out = new ArrayList<>();
     for (String line : r.stdout().split("\n")) {
@@ -57,7 +61,9 @@ class KodataSymlinkTest {
   }
 
   private static String content(Path layer, String name) throws IOException {
-    Proc.Result r = Proc.run(layer.getParent(), Map.of(), List.of("tar", "-P", "-xOzf", layer.toString(), name));
+    Proc.Result r =
+        Proc.run(
+            layer.getParent(), Map.of(), List.of("tar", "-P", "-xOzf", layer.toString(), name));
     assertThat(r.exit()).as(r.stderr()).isZero();
     return r.stdout();
   }
@@ -70,16 +76,17 @@ class KodataSymlinkTest {
     write("app/kodata/subdir/file.txt", "nested\n");
     link("app/kodata/linkdir", "subdir");
     Path layer = layer(kodata, "", 0);
-    assertThat(list(layer)).containsExactly(
-        "dr-xr-xr-x 0/0 0 1970-01-01 00:00:00 /var",
-        "dr-xr-xr-x 0/0 0 1970-01-01 00:00:00 /var/run",
-        "dr-xr-xr-x 0/0 0 1970-01-01 00:00:00 /var/run/ko",
-        "-r-xr-xr-x 0/0 6 1970-01-01 00:00:00 /var/run/ko/a",
-        "-r-xr-xr-x 0/0 6 1970-01-01 00:00:00 /var/run/ko/b",
-        "dr-xr-xr-x 0/0 0 1970-01-01 00:00:00 /var/run/ko/linkdir",
-        "-r-xr-xr-x 0/0 7 1970-01-01 00:00:00 /var/run/ko/linkdir/file.txt",
-        "dr-xr-xr-x 0/0 0 1970-01-01 00:00:00 /var/run/ko/subdir",
-        "-r-xr-xr-x 0/0 7 1970-01-01 00:00:00 /var/run/ko/subdir/file.txt");
+    assertThat(list(layer))
+        .containsExactly(
+            "dr-xr-xr-x 0/0 0 1970-01-01 00:00:00 /var",
+            "dr-xr-xr-x 0/0 0 1970-01-01 00:00:00 /var/run",
+            "dr-xr-xr-x 0/0 0 1970-01-01 00:00:00 /var/run/ko",
+            "-r-xr-xr-x 0/0 6 1970-01-01 00:00:00 /var/run/ko/a",
+            "-r-xr-xr-x 0/0 6 1970-01-01 00:00:00 /var/run/ko/b",
+            "dr-xr-xr-x 0/0 0 1970-01-01 00:00:00 /var/run/ko/linkdir",
+            "-r-xr-xr-x 0/0 7 1970-01-01 00:00:00 /var/run/ko/linkdir/file.txt",
+            "dr-xr-xr-x 0/0 0 1970-01-01 00:00:00 /var/run/ko/subdir",
+            "-r-xr-xr-x 0/0 7 1970-01-01 00:00:00 /var/run/ko/subdir/file.txt");
     assertThat(content(layer, "/var/run/ko/b")).isEqualTo("hello\n");
   }
 
@@ -98,7 +105,11 @@ class KodataSymlinkTest {
     Path kodata = tmp.resolve("app/kodata");
     assertThat(AppLayers.allowedRoot(kodata, "")).isEqualTo(kodata.toRealPath());
     assertThatThrownBy(() -> layer(kodata, "", 0))
-        .hasMessageContaining("kodata symlink \"" + kodata.resolve("leak") + "\" resolves to \"" + tmp.resolve("secret.txt").toRealPath())
+        .hasMessageContaining(
+            "kodata symlink \""
+                + kodata.resolve("leak")
+                + "\" resolves to \""
+                + tmp.resolve("secret.txt").toRealPath())
         .hasMessageContaining("which is outside the allowed root \"" + kodata.toRealPath() + "\"");
   }
 
@@ -122,14 +133,20 @@ class KodataSymlinkTest {
     link("project/app/kodata/logo.txt", "../../assets/logo.txt");
     Path kodata = tmp.resolve("project/app/kodata");
     String ancestor = tmp.resolve("project").toString();
-    assertThat(AppLayers.allowedRoot(kodata, ancestor)).isEqualTo(tmp.resolve("project").toRealPath());
+    assertThat(AppLayers.allowedRoot(kodata, ancestor))
+        .isEqualTo(tmp.resolve("project").toRealPath());
     assertThat(content(layer(kodata, ancestor, 0), "/var/run/ko/logo.txt")).isEqualTo("logo\n");
 
     String notAnAncestor = tmp.resolve("project/assets").toString();
-    assertThat(AppLayers.allowedRoot(kodata, notAnAncestor)).as("ignored").isEqualTo(kodata.toRealPath());
-    assertThatThrownBy(() -> layer(kodata, notAnAncestor, 0)).hasMessageContaining("outside the allowed root");
+    assertThat(AppLayers.allowedRoot(kodata, notAnAncestor))
+        .as("ignored")
+        .isEqualTo(kodata.toRealPath());
+    assertThatThrownBy(() -> layer(kodata, notAnAncestor, 0))
+        .hasMessageContaining("outside the allowed root");
 
-    assertThat(AppLayers.allowedRoot(kodata, "/")).as("root / contains everything").isEqualTo(Path.of("/"));
+    assertThat(AppLayers.allowedRoot(kodata, "/"))
+        .as("root / contains everything")
+        .isEqualTo(Path.of("/"));
     assertThat(content(layer(kodata, "/", 0), "/var/run/ko/logo.txt")).isEqualTo("logo\n");
   }
 
@@ -140,15 +157,23 @@ class KodataSymlinkTest {
     link("app/kodata/self", ".");
     assertThatThrownBy(() -> layer(kodata, "", 0))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("kodata symlink \"" + kodata.resolve("self") + "\" points to \"" + kodata.toRealPath()
-            + "\", a directory that contains it: following it would never end");
+        .hasMessage(
+            "kodata symlink \""
+                + kodata.resolve("self")
+                + "\" points to \""
+                + kodata.toRealPath()
+                + "\", a directory that contains it: following it would never end");
 
     // deeper: a subdirectory linking back to its parent
     Files.delete(kodata.resolve("self"));
     link("app/kodata/d/e/up", "..");
     assertThatThrownBy(() -> layer(kodata, "", 0))
-        .hasMessageStartingWith("kodata symlink \"" + kodata.resolve("d/e/up") + "\" points to \""
-            + kodata.resolve("d").toRealPath() + "\"");
+        .hasMessageStartingWith(
+            "kodata symlink \""
+                + kodata.resolve("d/e/up")
+                + "\" points to \""
+                + kodata.resolve("d").toRealPath()
+                + "\"");
   }
 
   @Test
@@ -157,8 +182,9 @@ class KodataSymlinkTest {
     write("app/kodata/shared/x.txt", "x\n");
     link("app/kodata/one", "shared");
     link("app/kodata/sub/two", "../shared");
-    assertThat(list(layer(kodata, "", 0))).extracting(l -> l.substring(l.lastIndexOf(' ') + 1)).contains(
-        "/var/run/ko/one/x.txt", "/var/run/ko/shared/x.txt", "/var/run/ko/sub/two/x.txt");
+    assertThat(list(layer(kodata, "", 0)))
+        .extracting(l -> l.substring(l.lastIndexOf(' ') + 1))
+        .contains("/var/run/ko/one/x.txt", "/var/run/ko/shared/x.txt", "/var/run/ko/sub/two/x.txt");
   }
 
   @Test

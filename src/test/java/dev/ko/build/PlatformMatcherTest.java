@@ -16,37 +16,40 @@ class PlatformMatcherTest {
 
   /** spec (";"-separated specs), base platform ("-" for none), expected. */
   @ParameterizedTest(name = "[{0}] vs {1} -> {2}")
-  @CsvSource(delimiter = '|', value = {
-    "all                            | -                                | true",
-    "linux/amd64                    | -                                | false",
-    "all                            | linux/amd64                      | true",
-    "linux                          | windows/amd64                    | false",
-    "linux                          | linux/s390x                      | true",
-    "linux/arm                      | linux/arm/v6                     | true",
-    "linux/arm                      | linux/arm/v7                     | true",
-    "linux/amd64;linux/arm64        | linux/arm64/v3                   | true",
-    "linux/amd64;linux/arm64/v4     | linux/arm64/v3                   | false",
-    "linux/arm64/v8                 | linux/arm64                      | false",
-    "linux/amd64,linux/arm64        | linux/arm64                      | true",
-    "''                             | linux/amd64                      | false",
-    // Docker attestation entries never match, not even with all
-    "all                            | unknown/unknown                  | false",
-    "unknown/unknown                | unknown/unknown                  | false",
-    "linux                          | linux/unknown                    | false",
-    // Windows: exact osversion, or X.Y.Z against X.Y.Z.A, and nothing else
-    "windows/amd64:10.0.17763.1234  | windows/amd64:10.0.17763.1234    | true",
-    "windows/amd64:10.0.17763       | windows/amd64:10.0.17763.1234    | true",
-    "windows/amd64:10.0.17763.1234  | windows/amd64:10.0.17763.5678    | false",
-    "windows/amd64:10               | windows/amd64:10.0.17763.1234    | false",
-    "windows/amd64:10.0             | windows/amd64:10.0.17763.1234    | false",
-    "windows/amd64:10.0.17763       | windows/amd64:10.0.17763         | true",
-    "windows/amd64:10.0.17764       | windows/amd64:10.0.17763.1234    | false",
-    "windows/amd64:10.0.17763       | windows/amd64:10.0.17763.1.2     | false",
-    "linux/amd64:10.0.17763         | linux/amd64:10.0.17763.1234      | false",
-    "windows/amd64                  | windows/amd64:10.0.17763.1234    | true",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "all                            | -                                | true",
+        "linux/amd64                    | -                                | false",
+        "all                            | linux/amd64                      | true",
+        "linux                          | windows/amd64                    | false",
+        "linux                          | linux/s390x                      | true",
+        "linux/arm                      | linux/arm/v6                     | true",
+        "linux/arm                      | linux/arm/v7                     | true",
+        "linux/amd64;linux/arm64        | linux/arm64/v3                   | true",
+        "linux/amd64;linux/arm64/v4     | linux/arm64/v3                   | false",
+        "linux/arm64/v8                 | linux/arm64                      | false",
+        "linux/amd64,linux/arm64        | linux/arm64                      | true",
+        "''                             | linux/amd64                      | false",
+        // Docker attestation entries never match, not even with all
+        "all                            | unknown/unknown                  | false",
+        "unknown/unknown                | unknown/unknown                  | false",
+        "linux                          | linux/unknown                    | false",
+        // Windows: exact osversion, or X.Y.Z against X.Y.Z.A, and nothing else
+        "windows/amd64:10.0.17763.1234  | windows/amd64:10.0.17763.1234    | true",
+        "windows/amd64:10.0.17763       | windows/amd64:10.0.17763.1234    | true",
+        "windows/amd64:10.0.17763.1234  | windows/amd64:10.0.17763.5678    | false",
+        "windows/amd64:10               | windows/amd64:10.0.17763.1234    | false",
+        "windows/amd64:10.0             | windows/amd64:10.0.17763.1234    | false",
+        "windows/amd64:10.0.17763       | windows/amd64:10.0.17763         | true",
+        "windows/amd64:10.0.17764       | windows/amd64:10.0.17763.1234    | false",
+        "windows/amd64:10.0.17763       | windows/amd64:10.0.17763.1.2     | false",
+        "linux/amd64:10.0.17763         | linux/amd64:10.0.17763.1234      | false",
+        "windows/amd64                  | windows/amd64:10.0.17763.1234    | true",
+      })
   void matchesLikeKo(String specs, String base, boolean expected) {
-    PlatformMatcher matcher = new PlatformMatcher(specs.isEmpty() ? List.of() : Arrays.asList(specs.split(";")));
+    PlatformMatcher matcher =
+        new PlatformMatcher(specs.isEmpty() ? List.of() : Arrays.asList(specs.split(";")));
     assertThat(matcher.matches(base.equals("-") ? null : Platform.parse(base))).isEqualTo(expected);
   }
 
@@ -69,25 +72,37 @@ class PlatformMatcherTest {
     assertThat(Platforms.effective(List.of(), Map.of())).containsExactly("linux/amd64");
     assertThat(Platforms.effective(List.of("linux/arm64", "linux/amd64"), Map.of()))
         .containsExactly("linux/arm64", "linux/amd64");
-    assertThat(Platforms.effective(List.of(), Map.of("GOOS", "linux", "GOARCH", "arm", "GOARM", "6")))
+    assertThat(
+            Platforms.effective(List.of(), Map.of("GOOS", "linux", "GOARCH", "arm", "GOARM", "6")))
         .containsExactly("linux/arm/v6");
     // ko looks for "arm" anywhere in GOARCH, so arm64 picks up GOARM too
-    assertThat(Platforms.effective(List.of(), Map.of("GOOS", "linux", "GOARCH", "arm64", "GOARM", "7")))
+    assertThat(
+            Platforms.effective(
+                List.of(), Map.of("GOOS", "linux", "GOARCH", "arm64", "GOARM", "7")))
         .containsExactly("linux/arm64/v7");
-    assertThat(Platforms.effective(List.of(), Map.of("GOOS", "windows", "GOARCH", "amd64", "GOARM", "7")))
+    assertThat(
+            Platforms.effective(
+                List.of(), Map.of("GOOS", "windows", "GOARCH", "amd64", "GOARM", "7")))
         .containsExactly("windows/amd64");
     // both are needed
-    assertThat(Platforms.effective(List.of(), Map.of("GOOS", "darwin"))).containsExactly("linux/amd64");
-    assertThat(Platforms.effective(List.of(), Map.of("GOARCH", "arm64"))).containsExactly("linux/amd64");
+    assertThat(Platforms.effective(List.of(), Map.of("GOOS", "darwin")))
+        .containsExactly("linux/amd64");
+    assertThat(Platforms.effective(List.of(), Map.of("GOARCH", "arm64")))
+        .containsExactly("linux/amd64");
     // ko names the first of GOOS, GOARCH, GOARM that is set, an empty value included (os.LookupEnv)
     assertThatThrownBy(() -> Platforms.effective(List.of("linux/amd64"), Map.of("GOARCH", "arm64")))
-        .hasMessage("cannot use --platform or defaultPlatforms in .ko.yaml or env KO_DEFAULTPLATFORMS combined with "
-            + "GOARCH=\"arm64\"");
-    assertThatThrownBy(() -> Platforms.effective(List.of("all"), Map.of("GOARM", "7", "GOARCH", "arm")))
+        .hasMessage(
+            "cannot use --platform or defaultPlatforms in .ko.yaml or env KO_DEFAULTPLATFORMS"
+                + " combined with GOARCH=\"arm64\"");
+    assertThatThrownBy(
+            () -> Platforms.effective(List.of("all"), Map.of("GOARM", "7", "GOARCH", "arm")))
         .hasMessageEndingWith(" combined with GOARCH=\"arm\"");
-    assertThatThrownBy(() -> Platforms.effective(List.of("linux/arm64"), Map.of("GOOS", "", "GOARCH", "arm64")))
+    assertThatThrownBy(
+            () ->
+                Platforms.effective(List.of("linux/arm64"), Map.of("GOOS", "", "GOARCH", "arm64")))
         .hasMessageEndingWith(" combined with GOOS=\"\"");
-    assertThatThrownBy(() -> Platforms.effective(List.of("linux/arm64"), Map.of("GOARM", "7\"\\\n")))
+    assertThatThrownBy(
+            () -> Platforms.effective(List.of("linux/arm64"), Map.of("GOARM", "7\"\\\n")))
         .hasMessageEndingWith(" combined with GOARM=\"7\\\"\\\\\\n\"");
   }
 
@@ -105,9 +120,13 @@ class PlatformMatcherTest {
 
   @Test
   void goEnvironmentPerPlatform() {
-    assertThat(Platforms.goEnv(Platform.parse("linux/arm/v7"))).containsExactly("CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm", "GOARM=7");
-    assertThat(Platforms.goEnv(Platform.parse("linux/arm64/v8"))).containsExactly("CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64");
-    assertThat(Platforms.goEnv(Platform.parse("linux/amd64/v3"))).containsExactly("CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOAMD64=v3");
-    assertThat(Platforms.goEnv(Platform.parse("windows/amd64:10.0.17763"))).containsExactly("CGO_ENABLED=0", "GOOS=windows", "GOARCH=amd64");
+    assertThat(Platforms.goEnv(Platform.parse("linux/arm/v7")))
+        .containsExactly("CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm", "GOARM=7");
+    assertThat(Platforms.goEnv(Platform.parse("linux/arm64/v8")))
+        .containsExactly("CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64");
+    assertThat(Platforms.goEnv(Platform.parse("linux/amd64/v3")))
+        .containsExactly("CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOAMD64=v3");
+    assertThat(Platforms.goEnv(Platform.parse("windows/amd64:10.0.17763")))
+        .containsExactly("CGO_ENABLED=0", "GOOS=windows", "GOARCH=amd64");
   }
 }

@@ -27,7 +27,8 @@ class TaskGroupTest {
   }
 
   /** A task that runs until it is interrupted, then says so. */
-  private static Futures.IoTask<String> blocking(CountDownLatch started, AtomicBoolean interrupted) {
+  private static Futures.IoTask<String> blocking(
+      CountDownLatch started, AtomicBoolean interrupted) {
     return () -> {
       started.countDown();
       try {
@@ -50,10 +51,12 @@ class TaskGroupTest {
     CompletableFuture<String> b = group.submit(blocking(started, new AtomicBoolean()));
     assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
     AtomicBoolean queuedRan = new AtomicBoolean();
-    CompletableFuture<String> queued = group.submit(() -> {
-      queuedRan.set(true);
-      return "ran";
-    });
+    CompletableFuture<String> queued =
+        group.submit(
+            () -> {
+              queuedRan.set(true);
+              return "ran";
+            });
 
     group.cancelAndWait();
 
@@ -73,24 +76,29 @@ class TaskGroupTest {
     CountDownLatch followUpRan = new CountDownLatch(1);
     AtomicReference<CompletableFuture<String>> followUp = new AtomicReference<>();
     // Like an image task that asks for one more binary as it is being stopped.
-    group.submit(() -> {
-      started.countDown();
-      try {
-        Thread.sleep(60_000);
-      } catch (InterruptedException e) {
-        followUp.set(group.submit(() -> {
-          followUpRan.countDown();
-          return "ran";
-        }));
-      }
-      return "done";
-    });
+    group.submit(
+        () -> {
+          started.countDown();
+          try {
+            Thread.sleep(60_000);
+          } catch (InterruptedException e) {
+            followUp.set(
+                group.submit(
+                    () -> {
+                      followUpRan.countDown();
+                      return "ran";
+                    }));
+          }
+          return "done";
+        });
     assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
 
     group.cancelAndWait();
 
     assertThat(followUp.get()).isCancelled();
-    assertThat(followUpRan.await(500, TimeUnit.MILLISECONDS)).as("ran after cancelAndWait returned").isFalse();
+    assertThat(followUpRan.await(500, TimeUnit.MILLISECONDS))
+        .as("ran after cancelAndWait returned")
+        .isFalse();
     assertThat(group.submit(() -> "late")).isCancelled();
   }
 
@@ -98,10 +106,14 @@ class TaskGroupTest {
   void joinAllThrowsTheFirstFailureWithoutWaitingForTheOthers() {
     CompletableFuture<String> slow = new CompletableFuture<>();
     CompletableFuture<String> failing = new CompletableFuture<>();
-    executor.execute(() -> failing.completeExceptionally(new java.io.UncheckedIOException(new IOException("platform 2 failed"))));
+    executor.execute(
+        () ->
+            failing.completeExceptionally(
+                new java.io.UncheckedIOException(new IOException("platform 2 failed"))));
     long start = System.nanoTime();
     assertThatThrownBy(() -> TaskGroup.joinAll(List.of(slow, failing)))
-        .isInstanceOf(IOException.class).hasMessage("platform 2 failed");
+        .isInstanceOf(IOException.class)
+        .hasMessage("platform 2 failed");
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5_000);
     assertThat(slow).isNotDone();
   }

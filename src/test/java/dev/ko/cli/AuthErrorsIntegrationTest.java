@@ -50,8 +50,10 @@ class AuthErrorsIntegrationTest {
   }
 
   private static void login(Map<String, String> env, TestBed bed, String password) {
-    KoRunner.Result r = KoRunner.in(Path.of("."), env).withStdin(password)
-        .run("login", bed.registry(), "-u", bed.get("TESTBED_USER"), "--password-stdin", "-v");
+    KoRunner.Result r =
+        KoRunner.in(Path.of("."), env)
+            .withStdin(password)
+            .run("login", bed.registry(), "-u", bed.get("TESTBED_USER"), "--password-stdin", "-v");
     assertThat(r.exit()).as(r.describe()).isZero();
     assertNoSecrets(r, password, bed.get("TESTBED_USER") + ":" + password);
   }
@@ -66,17 +68,21 @@ class AuthErrorsIntegrationTest {
   private static String failure(KoRunner.Result r) {
     assertThat(r.exit()).as(r.describe()).isEqualTo(1);
     assertThat(r.stdout()).as("nothing on stdout").isEmpty();
-    List<String> errors = Arrays.stream(r.stderr().split("\n")).filter(l -> l.startsWith("Error:")).toList();
+    List<String> errors =
+        Arrays.stream(r.stderr().split("\n")).filter(l -> l.startsWith("Error:")).toList();
     assertThat(errors).as(r.stderr()).hasSize(1);
     return errors.get(0);
   }
 
-  /** No secret, nor its base64 (a Basic header), nor a JWT's signed part, anywhere in the output. */
+  /**
+   * No secret, nor its base64 (a Basic header), nor a JWT's signed part, anywhere in the output.
+   */
   static void assertNoSecrets(KoRunner.Result r, String... secrets) {
     String all = r.stdout() + "\n" + r.stderr();
     for (String s : secrets) {
       assertThat(all).as("output must not contain a secret").doesNotContain(s);
-      assertThat(all).doesNotContain(Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8)));
+      assertThat(all)
+          .doesNotContain(Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8)));
       int dot = s.indexOf('.');
       if (dot > 0) {
         assertThat(all).as("no part of a token").doesNotContain(s.substring(dot + 1));
@@ -92,8 +98,10 @@ class AuthErrorsIntegrationTest {
     login(env, tls, WRONG_PASSWORD);
     KoRunner.Result r = build(env);
     String e = failure(r);
-    assertThat(e).contains(tls.registry()).contains("UNAUTHORIZED").contains("credentials for " + tls.registry()
-        + " were refused");
+    assertThat(e)
+        .contains(tls.registry())
+        .contains("UNAUTHORIZED")
+        .contains("credentials for " + tls.registry() + " were refused");
     assertNoSecrets(r, WRONG_PASSWORD, "user:" + WRONG_PASSWORD);
     assertThat(tls.tags("err-wrong-password/hello-" + md5(IMPORT_PATH))).isEmpty();
   }
@@ -105,30 +113,42 @@ class AuthErrorsIntegrationTest {
     login(env, tls, tls.get("TESTBED_PASSWORD"));
     KoRunner.Result r = build(env);
     String e = failure(r);
-    assertThat(e).contains("https://" + tls.registry()).contains("TLS certificate not trusted")
-        .contains("certificate signed by unknown authority").contains("SSL_CERT_FILE");
+    assertThat(e)
+        .contains("https://" + tls.registry())
+        .contains("TLS certificate not trusted")
+        .contains("certificate signed by unknown authority")
+        .contains("SSL_CERT_FILE");
     assertNoSecrets(r, "user:" + tls.get("TESTBED_PASSWORD"));
   }
 
   @Test
   void credentialHelperThatFails() throws Exception {
     TestBed tls = TestBed.tlsBasicAuth();
-    Path bin = AuthIntegrationTest.writeHelper(tmp.resolve("bin"), "broken", """
-        #!/bin/sh
-        cat > /dev/null
-        echo "keychain is locked" >&2
-        exit 3
-        """);
+    Path bin =
+        AuthIntegrationTest.writeHelper(
+            tmp.resolve("bin"),
+            "broken",
+            """
+            #!/bin/sh
+            cat > /dev/null
+            echo "keychain is locked" >&2
+            exit 3
+            """);
     Map<String, String> env = env(tls, "err-helper");
     env.put("SSL_CERT_FILE", tls.get("TESTBED_CA"));
     env.put("PATH", bin + ":" + System.getenv("PATH"));
     Files.createDirectories(tmp.resolve("docker"));
-    Files.writeString(tmp.resolve("docker/config.json"), "{\"credHelpers\": {\"" + tls.registry() + "\": \"broken\"}}");
+    Files.writeString(
+        tmp.resolve("docker/config.json"),
+        "{\"credHelpers\": {\"" + tls.registry() + "\": \"broken\"}}");
     String e = failure(build(env));
-    assertThat(e).contains("docker-credential-broken get failed for " + tls.registry())
-        .contains("exit status 3").contains("keychain is locked");
+    assertThat(e)
+        .contains("docker-credential-broken get failed for " + tls.registry())
+        .contains("exit status 3")
+        .contains("keychain is locked");
 
-    KoRunner.Result login = KoRunner.in(tmp, env).run("login", tls.registry(), "-u", "user", "-p", WRONG_PASSWORD);
+    KoRunner.Result login =
+        KoRunner.in(tmp, env).run("login", tls.registry(), "-u", "user", "-p", WRONG_PASSWORD);
     assertThat(failure(login)).contains("docker-credential-broken store failed");
     assertNoSecrets(login, WRONG_PASSWORD);
   }
@@ -137,9 +157,11 @@ class AuthErrorsIntegrationTest {
   void tagOnlyWithLatestOrSeveralTags() throws Exception {
     TestBed plain = TestBed.plain();
     Map<String, String> env = env(plain, "err-tag-only");
-    assertThat(failure(build(env, "--tag-only"))).isEqualTo("Error: latest tag cannot be used in tag-only references");
+    assertThat(failure(build(env, "--tag-only")))
+        .isEqualTo("Error: latest tag cannot be used in tag-only references");
     assertThat(failure(build(env, "--tag-only", "-t", "a,b")))
-        .isEqualTo("Error: must specify exactly one tag to resolve images into tag-only references");
+        .isEqualTo(
+            "Error: must specify exactly one tag to resolve images into tag-only references");
     assertThat(failure(build(env, "-t", "bad tag!")))
         .startsWith("Error: invalid tag \"bad tag!\": tag can only contain the characters");
     assertThat(plain.tags("err-tag-only/hello-" + md5(IMPORT_PATH))).isEmpty();
@@ -164,10 +186,13 @@ class AuthErrorsIntegrationTest {
     env.put("KO_DOCKER_REPO", "ko.local");
     env.put("DOCKER_HOST", "unix://" + tmp.resolve("no-such.sock"));
     String e = failure(build(env));
-    assertThat(e).contains("cannot connect to the Docker daemon at unix://" + tmp.resolve("no-such.sock"));
+    assertThat(e)
+        .contains("cannot connect to the Docker daemon at unix://" + tmp.resolve("no-such.sock"));
     env.put("DOCKER_HOST", "ssh://somewhere");
-    assertThat(failure(build(env))).isEqualTo(
-        "Error: unsupported DOCKER_HOST \"ssh://somewhere\": want unix:///path or tcp://host:port");
+    assertThat(failure(build(env)))
+        .isEqualTo(
+            "Error: unsupported DOCKER_HOST \"ssh://somewhere\": want unix:///path or"
+                + " tcp://host:port");
   }
 
   @Test
@@ -175,7 +200,10 @@ class AuthErrorsIntegrationTest {
     Map<String, String> env = env(TestBed.plain(), "unused");
     assertThat(failure(KoRunner.in(tmp, env).run("login", "reg.example.com")))
         .isEqualTo("Error: username and password required");
-    assertThat(failure(KoRunner.in(tmp, env).run("login", "https://reg.example.com/", "-u", "u", "-p", WRONG_PASSWORD)))
+    assertThat(
+            failure(
+                KoRunner.in(tmp, env)
+                    .run("login", "https://reg.example.com/", "-u", "u", "-p", WRONG_PASSWORD)))
         .startsWith("Error: invalid registry \"https://reg.example.com/\"");
     assertThat(Files.exists(tmp.resolve("docker/config.json"))).isFalse();
   }
@@ -190,8 +218,12 @@ class AuthErrorsIntegrationTest {
     int before = token.tokenServer().issuedTokens().size();
     KoRunner.Result r = build(env);
     assertThat(r.exit()).as(r.describe()).isZero();
-    List<String> secrets = new ArrayList<>(token.tokenServer().issuedTokens().subList(before,
-        token.tokenServer().issuedTokens().size()));
+    List<String> secrets =
+        new ArrayList<>(
+            token
+                .tokenServer()
+                .issuedTokens()
+                .subList(before, token.tokenServer().issuedTokens().size()));
     assertThat(secrets).isNotEmpty();
     secrets.add("user:pass");
     assertNoSecrets(r, secrets.toArray(String[]::new));

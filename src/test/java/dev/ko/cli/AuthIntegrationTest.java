@@ -39,7 +39,8 @@ class AuthIntegrationTest {
   @TempDir Path tmp;
 
   static String md5(String s) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of()
+        .formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
   }
 
   private Map<String, String> env(TestBed target, String repo, TestBed baseFrom) {
@@ -53,7 +54,8 @@ class AuthIntegrationTest {
   }
 
   private KoRunner.Result login(Map<String, String> env, TestBed bed, String password) {
-    return KoRunner.in(tmp, env).withStdin(password + "\n")
+    return KoRunner.in(tmp, env)
+        .withStdin(password + "\n")
         .run("login", bed.registry(), "-u", bed.get("TESTBED_USER"), "--password-stdin");
   }
 
@@ -87,20 +89,33 @@ class AuthIntegrationTest {
     assertThat(login.stdout()).isEmpty();
     Path config = tmp.resolve("docker/config.json");
     assertThat(login.stderr()).contains("logged in via " + config);
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config)))
+        .isEqualTo("rw-------");
     JsonNode auths = JSON.readTree(config.toFile()).path("auths");
-    String expectedAuth = java.util.Base64.getEncoder().encodeToString(
-        (tls.get("TESTBED_USER") + ":" + tls.get("TESTBED_PASSWORD")).getBytes(StandardCharsets.UTF_8));
+    String expectedAuth =
+        java.util.Base64.getEncoder()
+            .encodeToString(
+                (tls.get("TESTBED_USER") + ":" + tls.get("TESTBED_PASSWORD"))
+                    .getBytes(StandardCharsets.UTF_8));
     assertThat(auths.path(tls.registry()).path("auth").asText()).isEqualTo(expectedAuth);
 
     long mark = tls.logMark();
     String ref = build(env);
-    assertThat(ref).matches(Pattern.quote(tls.registry() + "/auth-tls/hello-" + md5(IMPORT_PATH)) + "@sha256:[0-9a-f]{64}");
+    assertThat(ref)
+        .matches(
+            Pattern.quote(tls.registry() + "/auth-tls/hello-" + md5(IMPORT_PATH))
+                + "@sha256:[0-9a-f]{64}");
     List<String> requests = tls.requestsSince(mark);
-    assertThat(requests).as("the base is on another registry: its layers are streamed, never mounted")
+    assertThat(requests)
+        .as("the base is on another registry: its layers are streamed, never mounted")
         .noneMatch(q -> q.contains("mount="));
-    long blobPuts = requests.stream().filter(q -> q.startsWith("PUT ") && q.contains("/blobs/uploads/")).count();
-    assertThat(blobPuts).as("2 base layers + kodata + binary + config, and the SBOM's layer and config").isEqualTo(7);
+    long blobPuts =
+        requests.stream()
+            .filter(q -> q.startsWith("PUT ") && q.contains("/blobs/uploads/"))
+            .count();
+    assertThat(blobPuts)
+        .as("2 base layers + kodata + binary + config, and the SBOM's layer and config")
+        .isEqualTo(7);
     JsonNode manifest = JSON.readTree(tls.skopeoInspect(ref, "--raw"));
     assertThat(manifest.at("/layers").size()).isEqualTo(4);
     runsHello(tls, ref);
@@ -113,7 +128,8 @@ class AuthIntegrationTest {
     env.put("SSL_CERT_DIR", "/nonexistent:" + tls.get("TESTBED_CERT_DIR"));
     assertThat(login(env, tls, tls.get("TESTBED_PASSWORD")).exit()).isZero();
     String ref = build(env, "--platform=linux/arm64");
-    assertThat(tls.skopeoInspect(ref, "--raw")).contains("application/vnd.oci.image.manifest.v1+json");
+    assertThat(tls.skopeoInspect(ref, "--raw"))
+        .contains("application/vnd.oci.image.manifest.v1+json");
   }
 
   @Test
@@ -141,13 +157,15 @@ class AuthIntegrationTest {
 
     Set<Set<String>> scopeSets = new java.util.HashSet<>();
     asked.forEach(q -> scopeSets.add(new TreeSet<>(q.scopes())));
-    assertThat(scopeSets).as("pull on the base; push on the target plus pull on the mount source")
+    assertThat(scopeSets)
+        .as("pull on the base; push on the target plus pull on the mount source")
         .containsExactlyInAnyOrder(
             Set.of("repository:distroless/static:pull"),
             Set.of("repository:" + target + ":pull,push", "repository:distroless/static:pull"));
     assertThat(asked).as("one token per scope set, reused for every request").hasSize(2);
     assertThat(asked).allMatch(q -> q.user().equals("user") && q.status() == 200);
-    assertThat(bed.requestsSince(mark)).as("base layers are mounted on the same registry")
+    assertThat(bed.requestsSince(mark))
+        .as("base layers are mounted on the same registry")
         .anyMatch(q -> q.contains("mount="));
     runsHello(bed, ref);
   }
@@ -163,8 +181,10 @@ class AuthIntegrationTest {
     int before = token.tokenServer().requests().size();
     long mark = tls.logMark();
     String ref = build(env, "--platform=linux/arm64");
-    assertThat(token.tokenServer().requests().subList(before, token.tokenServer().requests().size()))
-        .as("the base registry is only read").allMatch(q -> q.scopes().equals(List.of("repository:distroless/static:pull")));
+    assertThat(
+            token.tokenServer().requests().subList(before, token.tokenServer().requests().size()))
+        .as("the base registry is only read")
+        .allMatch(q -> q.scopes().equals(List.of("repository:distroless/static:pull")));
     assertThat(tls.requestsSince(mark)).noneMatch(q -> q.contains("mount="));
     Proc.Result run = tls.runImage(ref, tmp.resolve("run-cross"), "arm64", "v8");
     assertThat(run.exit()).as(run.stderr()).isZero();
@@ -175,35 +195,43 @@ class AuthIntegrationTest {
   void credentialHelperOnPathStoresOnLoginAndAnswersOnPush() throws Exception {
     TestBed tls = TestBed.tlsBasicAuth();
     Path store = Files.createDirectories(tmp.resolve("helper-store"));
-    Path bin = writeHelper(tmp.resolve("bin"), "kotest", """
-        #!/bin/sh
-        # A credential store in files, one per server, speaking Docker's helper protocol.
-        echo "$1" >> "$KOTEST_STORE/calls"
-        case "$1" in
-          store)
-            input=$(cat)
-            server=$(printf '%s' "$input" | jq -r .ServerURL)
-            printf '%s' "$input" | jq -c '{Username, Secret}' > "$KOTEST_STORE/$(printf '%s' "$server" | tr '/:' '__')"
-            ;;
-          get)
-            server=$(cat)
-            f="$KOTEST_STORE/$(printf '%s' "$server" | tr '/:' '__')"
-            if [ -f "$f" ]; then cat "$f"; else echo "credentials not found in native keychain"; exit 1; fi
-            ;;
-          *) exit 1 ;;
-        esac
-        """);
+    Path bin =
+        writeHelper(
+            tmp.resolve("bin"),
+            "kotest",
+            """
+            #!/bin/sh
+            # A credential store in files, one per server, speaking Docker's helper protocol.
+            echo "$1" >> "$KOTEST_STORE/calls"
+            case "$1" in
+              store)
+                input=$(cat)
+                server=$(printf '%s' "$input" | jq -r .ServerURL)
+                printf '%s' "$input" | jq -c '{Username, Secret}' > "$KOTEST_STORE/$(printf '%s' "$server" | tr '/:' '__')"
+                ;;
+              get)
+                server=$(cat)
+                f="$KOTEST_STORE/$(printf '%s' "$server" | tr '/:' '__')"
+                if [ -f "$f" ]; then cat "$f"; else echo "credentials not found in native keychain"; exit 1; fi
+                ;;
+              *) exit 1 ;;
+            esac
+            """);
     Map<String, String> env = env(tls, "auth-helper", TestBed.plain());
     env.put("SSL_CERT_FILE", tls.get("TESTBED_CA"));
     env.put("PATH", bin + ":" + System.getenv("PATH"));
     env.put("KOTEST_STORE", store.toString());
     Files.createDirectories(tmp.resolve("docker"));
-    Files.writeString(tmp.resolve("docker/config.json"), "{\"credsStore\": \"kotest\", \"psFormat\": \"table\"}");
+    Files.writeString(
+        tmp.resolve("docker/config.json"), "{\"credsStore\": \"kotest\", \"psFormat\": \"table\"}");
 
     KoRunner.Result login = login(env, tls, tls.get("TESTBED_PASSWORD"));
     assertThat(login.exit()).as(login.describe()).isZero();
     String config = Files.readString(tmp.resolve("docker/config.json"));
-    assertThat(config).doesNotContain(tls.get("TESTBED_PASSWORD")).contains("psFormat").contains("\"credsStore\"");
+    assertThat(config)
+        .doesNotContain(tls.get("TESTBED_PASSWORD"))
+        .contains("psFormat")
+        .contains("\"credsStore\"");
     JsonNode entry = JSON.readTree(config).path("auths").path(tls.registry());
     assertThat(entry.isObject() && entry.isEmpty()).as(config).isTrue();
 

@@ -30,14 +30,28 @@ class BasePrefetchIntegrationTest {
   void theDefaultBaseIsFetchedWhileGoListMatchesTheBuildConfigs() throws Exception {
     // A base of its own, so that no other test's pulls can be mistaken for this run's.
     String repo = "prefetch-" + System.nanoTime() + "/static";
-    Proc.Result copy = Proc.run(tmp, Map.of(), List.of("skopeo", "copy", "--quiet", "--src-tls-verify=false",
-        "--dest-tls-verify=false", "docker://" + bed.get("TESTBED_BASE_SINGLE"), "docker://" + bed.registry() + "/" + repo + ":1"));
+    Proc.Result copy =
+        Proc.run(
+            tmp,
+            Map.of(),
+            List.of(
+                "skopeo",
+                "copy",
+                "--quiet",
+                "--src-tls-verify=false",
+                "--dest-tls-verify=false",
+                "docker://" + bed.get("TESTBED_BASE_SINGLE"),
+                "docker://" + bed.registry() + "/" + repo + ":1"));
     assertThat(copy.exit()).as(copy.stderr()).isZero();
 
-    Path module = ConfigModule.create(tmp.resolve("cfgapp"), "builds:\n- id: app\n  main: ./cmd/app\n", false);
+    Path module =
+        ConfigModule.create(
+            tmp.resolve("cfgapp"), "builds:\n- id: app\n  main: ./cmd/app\n", false);
     Path seen = tmp.resolve("base-seen-before-go-list");
     Path go = tmp.resolve("go-wrapper");
-    Files.writeString(go, """
+    Files.writeString(
+        go,
+        """
         #!/bin/sh
         if [ "$1" = list ] && [ ! -e "$SEEN.checked" ]; then
           touch "$SEEN.checked"
@@ -67,7 +81,11 @@ class BasePrefetchIntegrationTest {
     KoRunner.Result r = KoRunner.in(module, env).run("build", "./cmd/app");
 
     assertThat(r.exit()).as(r.describe()).isZero();
-    assertThat(Files.exists(tmp.resolve("base-seen-before-go-list.checked"))).as("the wrapper ran go list").isTrue();
-    assertThat(Files.exists(seen)).as("the base manifest was fetched while the first go list waited").isTrue();
+    assertThat(Files.exists(tmp.resolve("base-seen-before-go-list.checked")))
+        .as("the wrapper ran go list")
+        .isTrue();
+    assertThat(Files.exists(seen))
+        .as("the base manifest was fetched while the first go list waited")
+        .isTrue();
   }
 }

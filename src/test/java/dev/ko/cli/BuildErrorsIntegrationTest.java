@@ -45,7 +45,8 @@ class BuildErrorsIntegrationTest {
   private static String failure(KoRunner.Result r) {
     assertThat(r.exit()).as(r.describe()).isEqualTo(1);
     assertThat(r.stdout()).as("nothing on stdout").isEmpty();
-    List<String> errors = Arrays.stream(r.stderr().split("\n")).filter(l -> l.startsWith("Error:")).toList();
+    List<String> errors =
+        Arrays.stream(r.stderr().split("\n")).filter(l -> l.startsWith("Error:")).toList();
     assertThat(errors).as(r.stderr()).hasSize(1);
     assertThat(r.stderr().strip()).as("the error is the last line").endsWith(errors.get(0));
     return errors.get(0);
@@ -66,7 +67,10 @@ class BuildErrorsIntegrationTest {
 
   @Test
   void importPathOutsideTheModule() throws Exception {
-    String e = failure(KoRunner.in(module(), env("err-outside")).run("build", "github.com/google/go-github/cmd/x"));
+    String e =
+        failure(
+            KoRunner.in(module(), env("err-outside"))
+                .run("build", "github.com/google/go-github/cmd/x"));
     assertThat(e).contains("github.com/google/go-github/cmd/x").contains("is not supported");
   }
 
@@ -110,12 +114,17 @@ class BuildErrorsIntegrationTest {
     Map<String, String> env = env("unused");
     env.put("KO_DOCKER_REPO", auth.registry() + "/err-unauthorized");
     String e = failure(KoRunner.in(module(), env).run("build", "./cmd/hello"));
-    assertThat(e).contains(auth.registry()).contains("UNAUTHORIZED").contains("no credentials found");
+    assertThat(e)
+        .contains(auth.registry())
+        .contains("UNAUTHORIZED")
+        .contains("no credentials found");
     assertThat(auth.tags("err-unauthorized/hello-" + md5("example.com/hello/cmd/hello"))).isEmpty();
   }
 
   private static String md5(String s) throws Exception {
-    return java.util.HexFormat.of().formatHex(
-        java.security.MessageDigest.getInstance("MD5").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    return java.util.HexFormat.of()
+        .formatHex(
+            java.security.MessageDigest.getInstance("MD5")
+                .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 }

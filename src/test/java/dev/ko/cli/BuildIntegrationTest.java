@@ -8,7 +8,6 @@ import dev.ko.testing.KoRunner;
 import dev.ko.testing.Proc;
 import dev.ko.testing.Repo;
 import dev.ko.testing.TestBed;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +25,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code ko build} against a real registry, real go, read back by skopeo and run after umoci unpack. */
+/**
+ * {@code ko build} against a real registry, real go, read back by skopeo and run after umoci
+ * unpack.
+ */
 @Tag("integration")
 class BuildIntegrationTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,13 +47,15 @@ class BuildIntegrationTest {
   }
 
   private static String md5(String s) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of()
+        .formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test
   void pushesAnImageThatSkopeoReadsAndUmociRuns() throws Exception {
     Path module = Repo.copyExample(tmp.resolve("example"));
-    KoRunner.Result r = KoRunner.in(module, env("it-run", tmp.resolve("cache"))).run("build", "./cmd/hello");
+    KoRunner.Result r =
+        KoRunner.in(module, env("it-run", tmp.resolve("cache"))).run("build", "./cmd/hello");
 
     assertThat(r.exit()).as(r.describe()).isZero();
     String expectedName = bed.registry() + "/it-run/hello-" + md5(IMPORT_PATH);
@@ -61,16 +65,21 @@ class BuildIntegrationTest {
     JsonNode config = JSON.readTree(bed.skopeoInspect(ref, "--config"));
     assertThat(config.at("/config/Entrypoint").toString()).isEqualTo("[\"/ko-app/hello\"]");
     assertThat(config.at("/config/Cmd").isMissingNode()).isTrue();
-    assertThat(config.at("/config/User").asText()).as("inherited from the base").isEqualTo("65532:65532");
+    assertThat(config.at("/config/User").asText())
+        .as("inherited from the base")
+        .isEqualTo("65532:65532");
     List<String> env = new ArrayList<>();
     config.at("/config/Env").forEach(e -> env.add(e.asText()));
-    assertThat(env).contains("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/ko-app");
+    assertThat(env)
+        .contains("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/ko-app");
     assertThat(env.get(env.size() - 1)).isEqualTo("KO_DATA_PATH=/var/run/ko");
     assertThat(config.at("/author").asText()).isEqualTo("github.com/ko-build/ko");
 
     JsonNode manifest = JSON.readTree(bed.skopeoInspect(ref, "--raw"));
-    assertThat(manifest.at("/mediaType").asText()).isEqualTo("application/vnd.oci.image.manifest.v1+json");
-    assertThat(manifest.at("/annotations/org.opencontainers.image.base.name").asText()).isEqualTo(bed.base());
+    assertThat(manifest.at("/mediaType").asText())
+        .isEqualTo("application/vnd.oci.image.manifest.v1+json");
+    assertThat(manifest.at("/annotations/org.opencontainers.image.base.name").asText())
+        .isEqualTo(bed.base());
     assertThat(manifest.at("/annotations/org.opencontainers.image.base.digest").asText())
         .as("the matched linux/amd64 child of the base index")
         .isEqualTo(bed.get("TESTBED_BASE_AMD64_DIGEST"));
@@ -78,20 +87,30 @@ class BuildIntegrationTest {
 
     Proc.Result run = bed.runImage(ref, tmp.resolve("unpacked"));
     assertThat(run.exit()).as(run.stderr()).isZero();
-    assertThat(run.stdout()).isEqualTo(
-        "Hello from ko-jvm! (linux/amd64, uid 65532)\n"
-            + "kodata/greeting.txt: Served from $KO_DATA_PATH.\n"
-            + "kodata/sub/nested.txt: A file in a nested kodata directory.\n"
-            + "kodata/link.txt: Served from $KO_DATA_PATH.\n");
+    assertThat(run.stdout())
+        .isEqualTo(
+            "Hello from ko-jvm! (linux/amd64, uid 65532)\n"
+                + "kodata/greeting.txt: Served from $KO_DATA_PATH.\n"
+                + "kodata/sub/nested.txt: A file in a nested kodata directory.\n"
+                + "kodata/link.txt: Served from $KO_DATA_PATH.\n");
   }
 
   @Test
   void sameDigestFromTwoCheckoutPathsAndTwoRuns() throws Exception {
     Path first = Repo.copyExample(tmp.resolve("a/example"));
     Path second = Repo.copyExample(tmp.resolve("b/deeper/checkout"));
-    String d1 = digest(KoRunner.in(first, env("it-repro", tmp.resolve("cache-a"))).run("build", "./cmd/hello"));
-    String d2 = digest(KoRunner.in(second, env("it-repro", tmp.resolve("cache-b"))).run("build", "./cmd/hello"));
-    String d3 = digest(KoRunner.in(first, env("it-repro", tmp.resolve("cache-a"))).run("build", "./cmd/hello"));
+    String d1 =
+        digest(
+            KoRunner.in(first, env("it-repro", tmp.resolve("cache-a")))
+                .run("build", "./cmd/hello"));
+    String d2 =
+        digest(
+            KoRunner.in(second, env("it-repro", tmp.resolve("cache-b")))
+                .run("build", "./cmd/hello"));
+    String d3 =
+        digest(
+            KoRunner.in(first, env("it-repro", tmp.resolve("cache-a")))
+                .run("build", "./cmd/hello"));
     assertThat(d2).as("another checkout path, another build cache").isEqualTo(d1);
     assertThat(d3).as("building again").isEqualTo(d1);
   }
@@ -114,27 +133,38 @@ class BuildIntegrationTest {
 
     assertThat(after).isNotEqualTo(before);
     JsonNode manifest = JSON.readTree(bed.skopeoInspect(r.stdout().strip(), "--raw"));
-    Set<String> expectedUploads = new TreeSet<>(List.of(
-        manifest.at("/config/digest").asText(), manifest.at("/layers/3/digest").asText()));
+    Set<String> expectedUploads =
+        new TreeSet<>(
+            List.of(
+                manifest.at("/config/digest").asText(), manifest.at("/layers/3/digest").asText()));
     Set<String> uploaded = new TreeSet<>();
-    Matcher m = Pattern.compile("digest=(sha256(?::|%3A)[0-9a-f]{64})").matcher(String.join("\n", requests));
+    Matcher m =
+        Pattern.compile("digest=(sha256(?::|%3A)[0-9a-f]{64})")
+            .matcher(String.join("\n", requests));
     while (m.find()) {
       uploaded.add(m.group(1).replace("%3A", ":"));
     }
-    assertThat(uploaded).as("only the new config and binary layer are sent; requests: %s", requests)
+    assertThat(uploaded)
+        .as("only the new config and binary layer are sent; requests: %s", requests)
         .isEqualTo(expectedUploads);
-    long putBlobs = requests.stream().filter(q -> q.startsWith("PUT ") && q.contains("/blobs/uploads/")).count();
+    long putBlobs =
+        requests.stream()
+            .filter(q -> q.startsWith("PUT ") && q.contains("/blobs/uploads/"))
+            .count();
     assertThat(putBlobs).isEqualTo(2);
     for (int i = 0; i < 3; i++) {
       String unchanged = manifest.at("/layers/" + i + "/digest").asText();
-      assertThat(requests).noneMatch(q -> q.startsWith("PUT ") && q.contains(unchanged.substring(7)));
+      assertThat(requests)
+          .noneMatch(q -> q.startsWith("PUT ") && q.contains(unchanged.substring(7)));
     }
   }
 
   @Test
   void pushFalsePrintsTheReferenceWithoutPushing() throws Exception {
     Path module = Repo.copyExample(tmp.resolve("example"));
-    KoRunner.Result r = KoRunner.in(module, env("it-nopush", tmp.resolve("cache"))).run("build", "--push=false", "./cmd/hello");
+    KoRunner.Result r =
+        KoRunner.in(module, env("it-nopush", tmp.resolve("cache")))
+            .run("build", "--push=false", "./cmd/hello");
     assertThat(r.exit()).as(r.describe()).isZero();
     String name = bed.registry() + "/it-nopush/hello-" + md5(IMPORT_PATH);
     assertThat(r.stdout()).matches(Pattern.quote(name) + ":latest@sha256:[0-9a-f]{64}\n");
@@ -145,29 +175,37 @@ class BuildIntegrationTest {
   void severalImportPathsPrintInArgumentOrderWithNamingFlags() throws Exception {
     Path module = Repo.copyExample(tmp.resolve("example"));
     Files.createDirectories(module.resolve("cmd/second"));
-    Files.writeString(module.resolve("cmd/second/main.go"), "package main\n\nfunc main() { println(\"second\") }\n");
-    KoRunner.Result r = KoRunner.in(module, env("it-order", tmp.resolve("cache")))
-        .run("build", "-B", "-t", "v1,extra", "./cmd/second", "example.com/hello/cmd/hello");
+    Files.writeString(
+        module.resolve("cmd/second/main.go"),
+        "package main\n\nfunc main() { println(\"second\") }\n");
+    KoRunner.Result r =
+        KoRunner.in(module, env("it-order", tmp.resolve("cache")))
+            .run("build", "-B", "-t", "v1,extra", "./cmd/second", "example.com/hello/cmd/hello");
     assertThat(r.exit()).as(r.describe()).isZero();
     String[] lines = r.stdout().split("\n");
     assertThat(lines).hasSize(2);
     assertThat(lines[0]).startsWith(bed.registry() + "/it-order/second@sha256:");
     assertThat(lines[1]).startsWith(bed.registry() + "/it-order/hello@sha256:");
-    assertThat(bed.tags("it-order/hello")).filteredOn(t -> !t.endsWith(".sbom")).containsExactlyInAnyOrder("v1", "extra");
+    assertThat(bed.tags("it-order/hello"))
+        .filteredOn(t -> !t.endsWith(".sbom"))
+        .containsExactlyInAnyOrder("v1", "extra");
   }
 
   @Test
   void basicAuthCredentialsFromDockerConfig() throws Exception {
     TestBed auth = TestBed.basicAuth();
     Path dockerConfig = Files.createDirectories(tmp.resolve("docker"));
-    String token = java.util.Base64.getEncoder().encodeToString("user:pass".getBytes(StandardCharsets.UTF_8));
-    Files.writeString(dockerConfig.resolve("config.json"),
+    String token =
+        java.util.Base64.getEncoder().encodeToString("user:pass".getBytes(StandardCharsets.UTF_8));
+    Files.writeString(
+        dockerConfig.resolve("config.json"),
         "{\"auths\":{\"" + auth.registry() + "\":{\"auth\":\"" + token + "\"}}}");
     Map<String, String> env = env("unused", tmp.resolve("cache"));
     env.put("KO_DOCKER_REPO", auth.registry() + "/it-auth");
     env.put("KO_DEFAULTBASEIMAGE", auth.base());
     env.put("DOCKER_CONFIG", dockerConfig.toString());
-    KoRunner.Result r = KoRunner.in(Repo.copyExample(tmp.resolve("example")), env).run("build", "./cmd/hello");
+    KoRunner.Result r =
+        KoRunner.in(Repo.copyExample(tmp.resolve("example")), env).run("build", "./cmd/hello");
     assertThat(r.exit()).as(r.describe()).isZero();
     assertThat(r.stderr()).doesNotContain(token).doesNotContain("user:pass");
     assertThat(auth.tags("it-auth/hello-" + md5(IMPORT_PATH))).contains("latest");

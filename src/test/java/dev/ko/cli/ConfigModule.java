@@ -14,7 +14,8 @@ final class ConfigModule {
   static final String APP = "example.com/cfgapp/cmd/app";
   static final String OTHER = "example.com/cfgapp/cmd/other";
 
-  private static final String APP_MAIN = """
+  private static final String APP_MAIN =
+      """
       package main
 
       import (
@@ -51,7 +52,8 @@ final class ConfigModule {
       }
       """;
 
-  private static final String OTHER_MAIN = """
+  private static final String OTHER_MAIN =
+      """
       package main
 
       import "fmt"

@@ -82,7 +82,8 @@ class PublishTargetsIntegrationTest {
 
   /** The RepoTags of each entry of a docker-save archive's manifest.json. */
   private String repoTags(Path tar) throws Exception {
-    Proc.Result p = Proc.run(tmp, Map.of(), List.of("tar", "-xOf", tar.toString(), "manifest.json"));
+    Proc.Result p =
+        Proc.run(tmp, Map.of(), List.of("tar", "-xOf", tar.toString(), "manifest.json"));
     assertThat(p.exit()).as(p.stderr()).isZero();
     List<JsonNode> tags = new ArrayList<>();
     JSON.readTree(p.stdout()).forEach(e -> tags.add(e.path("RepoTags")));
@@ -97,10 +98,17 @@ class PublishTargetsIntegrationTest {
 
     KoRunner.Result r = ko(env, "-t", "v1", "-t", "v2,v1", "--tags", "stable");
     String ref = r.stdout().strip();
-    assertThat(ref).as("2+ tags: a digest reference").matches(Pattern.quote(name) + "@sha256:[0-9a-f]{64}");
-    assertThat(r.stderr()).contains("Publishing " + name + ":v1").contains("Tagging " + name + ":v2")
-        .contains("Tagging " + name + ":stable").doesNotContain("Tagging " + name + ":v1");
-    assertThat(bed.tags(repo)).filteredOn(t -> !t.endsWith(".sbom")).containsExactlyInAnyOrder("v1", "v2", "stable");
+    assertThat(ref)
+        .as("2+ tags: a digest reference")
+        .matches(Pattern.quote(name) + "@sha256:[0-9a-f]{64}");
+    assertThat(r.stderr())
+        .contains("Publishing " + name + ":v1")
+        .contains("Tagging " + name + ":v2")
+        .contains("Tagging " + name + ":stable")
+        .doesNotContain("Tagging " + name + ":v1");
+    assertThat(bed.tags(repo))
+        .filteredOn(t -> !t.endsWith(".sbom"))
+        .containsExactlyInAnyOrder("v1", "v2", "stable");
     for (String t : List.of("v1", "v2", "stable")) {
       assertThat(manifestDigest(repo, t)).as(t).isEqualTo(digestOf(ref));
     }
@@ -109,11 +117,13 @@ class PublishTargetsIntegrationTest {
     KoRunner.Result again = ko(env, "-t", "v1", "-t", "v2,v1", "--tags", "stable");
     assertThat(again.stdout()).isEqualTo(r.stdout());
     assertThat(again.stderr()).contains("existing manifest");
-    assertThat(bed.requestsSince(mark)).as("nothing is uploaded or put again")
+    assertThat(bed.requestsSince(mark))
+        .as("nothing is uploaded or put again")
         .noneMatch(q -> q.startsWith("PUT ") || q.startsWith("POST ") || q.startsWith("PATCH "));
 
     String release = ko(env, "-t", "v1.2.3").stdout().strip();
-    assertThat(release).as("one tag that is not latest: a release reference")
+    assertThat(release)
+        .as("one tag that is not latest: a release reference")
         .isEqualTo(name + ":v1.2.3@" + digestOf(ref));
     String tagOnly = ko(env, "-t", "rc1", "--tag-only").stdout().strip();
     assertThat(tagOnly).isEqualTo(name + ":rc1");
@@ -126,10 +136,23 @@ class PublishTargetsIntegrationTest {
   void layoutTarballAndImageRefsWithAPushOfAMultiPlatformImage() throws Exception {
     Map<String, String> env = env("pt-all");
     String name = bed.registry() + "/pt-all/hello-" + md5(IMPORT_PATH);
-    KoRunner.Result r = ko(env, "--platform=linux/amd64,linux/arm64", "-t", "v1", "-t", "v2",
-        "--oci-layout-path", "out/layout", "--tarball", "out/images.tar", "--image-refs", "out/refs.txt");
+    KoRunner.Result r =
+        ko(
+            env,
+            "--platform=linux/amd64,linux/arm64",
+            "-t",
+            "v1",
+            "-t",
+            "v2",
+            "--oci-layout-path",
+            "out/layout",
+            "--tarball",
+            "out/images.tar",
+            "--image-refs",
+            "out/refs.txt");
     String ref = r.stdout().strip();
-    assertThat(ref).as("the registry publishes last, so its reference wins")
+    assertThat(ref)
+        .as("the registry publishes last, so its reference wins")
         .matches(Pattern.quote(name) + "@sha256:[0-9a-f]{64}");
     String indexDigest = digestOf(ref);
     JsonNode index = JSON.readTree(bed.skopeoInspect(ref, "--raw"));
@@ -138,13 +161,16 @@ class PublishTargetsIntegrationTest {
     assertThat(children).hasSize(2);
 
     Path out = module().resolve("out");
-    assertThat(Files.readAllLines(out.resolve("refs.txt"))).as("the index and each child")
-        .containsExactly(name + "@" + indexDigest, name + "@" + children.get(0), name + "@" + children.get(1));
+    assertThat(Files.readAllLines(out.resolve("refs.txt")))
+        .as("the index and each child")
+        .containsExactly(
+            name + "@" + indexDigest, name + "@" + children.get(0), name + "@" + children.get(1));
 
     // Every file written is 0644 (less what the umask takes away), as ko writes them: not the 0600
     // of a temporary file.
     Path probe = Files.write(tmp.resolve("umask-probe"), new byte[0]);
-    Set<PosixFilePermission> expected = EnumSet.copyOf(PosixFilePermissions.fromString("rw-r--r--"));
+    Set<PosixFilePermission> expected =
+        EnumSet.copyOf(PosixFilePermissions.fromString("rw-r--r--"));
     expected.retainAll(Files.getPosixFilePermissions(probe));
     List<Path> written;
     try (Stream<Path> files = Files.walk(out)) {
@@ -152,28 +178,51 @@ class PublishTargetsIntegrationTest {
     }
     assertThat(written).hasSizeGreaterThan(8);
     for (Path f : written) {
-      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).as(out.relativize(f).toString())
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+          .as(out.relativize(f).toString())
           .isEqualTo(PosixFilePermissions.toString(expected));
     }
 
     // The layout: a valid OCI layout whose one entry is our index, read by skopeo.
     JsonNode layoutIndex = JSON.readTree(out.resolve("layout/index.json").toFile());
     assertThat(layoutIndex.at("/manifests/0/digest").asText()).isEqualTo(indexDigest);
-    assertThat(Files.readString(out.resolve("layout/oci-layout"))).contains("\"imageLayoutVersion\":\"1.0.0\"");
-    Proc.Result inspect = Proc.run(tmp, Map.of(), List.of("skopeo", "inspect", "--raw", "oci:" + out.resolve("layout")));
+    assertThat(Files.readString(out.resolve("layout/oci-layout")))
+        .contains("\"imageLayoutVersion\":\"1.0.0\"");
+    Proc.Result inspect =
+        Proc.run(
+            tmp, Map.of(), List.of("skopeo", "inspect", "--raw", "oci:" + out.resolve("layout")));
     assertThat(inspect.exit()).as(inspect.stderr()).isZero();
-    assertThat(dev.ko.oci.Digest.of(inspect.stdout().getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString())
+    assertThat(
+            dev.ko.oci.Digest.of(inspect.stdout().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .toString())
         .isEqualTo(indexDigest);
-    Proc.Result arm = Proc.run(tmp, Map.of(), List.of("skopeo", "--override-arch", "arm64", "--override-variant", "v8",
-        "inspect", "oci:" + out.resolve("layout")));
+    Proc.Result arm =
+        Proc.run(
+            tmp,
+            Map.of(),
+            List.of(
+                "skopeo",
+                "--override-arch",
+                "arm64",
+                "--override-variant",
+                "v8",
+                "inspect",
+                "oci:" + out.resolve("layout")));
     assertThat(arm.exit()).as(arm.stderr()).isZero();
     assertThat(JSON.readTree(arm.stdout()).path("Architecture").asText()).isEqualTo("arm64");
 
     // The tarball: every platform, read by skopeo, loaded and run by podman.
     Path tar = out.resolve("images.tar");
-    for (String[] t : List.of(new String[] {"v1", "amd64"}, new String[] {"v2-linux-amd64", "amd64"},
-        new String[] {"v1-linux-arm64-v8", "arm64"})) {
-      Proc.Result p = Proc.run(tmp, Map.of(), List.of("skopeo", "inspect", "docker-archive:" + tar + ":" + name + ":" + t[0]));
+    for (String[] t :
+        List.of(
+            new String[] {"v1", "amd64"},
+            new String[] {"v2-linux-amd64", "amd64"},
+            new String[] {"v1-linux-arm64-v8", "arm64"})) {
+      Proc.Result p =
+          Proc.run(
+              tmp,
+              Map.of(),
+              List.of("skopeo", "inspect", "docker-archive:" + tar + ":" + name + ":" + t[0]));
       assertThat(p.exit()).as(p.stderr()).isZero();
       assertThat(JSON.readTree(p.stdout()).path("Architecture").asText()).as(t[0]).isEqualTo(t[1]);
     }
@@ -181,11 +230,15 @@ class PublishTargetsIntegrationTest {
     Podman podman = Podman.in(tmp.resolve("podman"));
     Proc.Result load = podman.run("load", "-i", tar.toString());
     assertThat(load.exit()).as(load.stderr()).isZero();
-    assertThat(load.stdout()).contains("Loaded image: " + name + ":v1\n").contains(name + ":v2-linux-arm64-v8");
+    assertThat(load.stdout())
+        .contains("Loaded image: " + name + ":v1\n")
+        .contains(name + ":v2-linux-arm64-v8");
     Proc.Result run = podman.run("run", "--rm", name + ":v2");
     assertThat(run.stdout()).as(run.stderr()).startsWith(HELLO_AMD64);
     Proc.Result runArm = podman.run("run", "--rm", name + ":v1-linux-arm64-v8");
-    assertThat(runArm.stdout()).as(runArm.stderr()).startsWith("Hello from ko-jvm! (linux/arm64, uid 65532)\n");
+    assertThat(runArm.stdout())
+        .as(runArm.stderr())
+        .startsWith("Hello from ko-jvm! (linux/arm64, uid 65532)\n");
   }
 
   @Test
@@ -199,16 +252,21 @@ class PublishTargetsIntegrationTest {
     assertThat(inspect.exit()).as(inspect.stderr()).isZero();
     assertThat(JSON.readTree(inspect.stdout()).path("Digest").asText()).isEqualTo(digestOf(first));
 
-    String second = ko(env, "--push=false", "--oci-layout-path", layout.toString(), "--platform=linux/arm64")
-        .stdout().strip();
+    String second =
+        ko(env, "--push=false", "--oci-layout-path", layout.toString(), "--platform=linux/arm64")
+            .stdout()
+            .strip();
     String again = ko(env, "--push=false", "--oci-layout-path", layout.toString()).stdout().strip();
     assertThat(again).isEqualTo(first);
     JsonNode index = JSON.readTree(layout.resolve("index.json").toFile());
     List<String> listed = new ArrayList<>();
     index.path("manifests").forEach(m -> listed.add(m.path("digest").asText()));
-    assertThat(listed).as("appended, each artifact once").containsExactly(digestOf(first), digestOf(second));
+    assertThat(listed)
+        .as("appended, each artifact once")
+        .containsExactly(digestOf(first), digestOf(second));
     // Every blob the second image names is in the layout with the right digest.
-    JsonNode manifest = JSON.readTree(layout.resolve("blobs/sha256/" + digestOf(second).substring(7)).toFile());
+    JsonNode manifest =
+        JSON.readTree(layout.resolve("blobs/sha256/" + digestOf(second).substring(7)).toFile());
     List<String> blobs = new ArrayList<>(List.of(manifest.at("/config/digest").asText()));
     manifest.path("layers").forEach(l -> blobs.add(l.path("digest").asText()));
     for (String b : blobs) {
@@ -223,10 +281,20 @@ class PublishTargetsIntegrationTest {
     Map<String, String> env = env("pt-tar");
     String name = bed.registry() + "/pt-tar/hello-" + md5(IMPORT_PATH);
     Path tar = tmp.resolve("hello.tar");
-    KoRunner.Result r = ko(env, "--push=false", "--tarball", tar.toString(), "-t", "v3", "--image-refs",
-        tmp.resolve("refs").toString());
+    KoRunner.Result r =
+        ko(
+            env,
+            "--push=false",
+            "--tarball",
+            tar.toString(),
+            "-t",
+            "v3",
+            "--image-refs",
+            tmp.resolve("refs").toString());
     String ref = r.stdout().strip();
-    assertThat(ref).as("registry rules: one release tag").matches(Pattern.quote(name + ":v3@") + "sha256:[0-9a-f]{64}");
+    assertThat(ref)
+        .as("registry rules: one release tag")
+        .matches(Pattern.quote(name + ":v3@") + "sha256:[0-9a-f]{64}");
     assertThat(r.stderr()).contains("Saving " + tar).contains("Saved " + tar);
     assertThat(Files.readString(tmp.resolve("refs"))).isEqualTo(ref + "\n");
     Proc.Result p = Proc.run(tmp, Map.of(), List.of("skopeo", "inspect", "docker-archive:" + tar));
@@ -247,7 +315,10 @@ class PublishTargetsIntegrationTest {
       String ref = r.stdout().strip();
       String name = "ko.local/hello-" + md5(IMPORT_PATH);
       assertThat(ref).matches(Pattern.quote(name) + ":[0-9a-f]{64}");
-      assertThat(r.stderr()).contains("Loading " + ref).contains("Loaded " + ref).contains("Adding tag v1")
+      assertThat(r.stderr())
+          .contains("Loading " + ref)
+          .contains("Loaded " + ref)
+          .contains("Adding tag v1")
           .contains("Added tag dev");
       Proc.Result images = podman.run("images", "--format", "{{.Repository}}:{{.Tag}}");
       assertThat(images.stdout().lines().toList()).contains(ref, name + ":v1", name + ":dev");
@@ -270,7 +341,9 @@ class PublishTargetsIntegrationTest {
     Path bin = Files.createDirectories(tmp.resolve("bin"));
     Path record = Files.createDirectories(tmp.resolve("record"));
     Path docker = bin.resolve("docker");
-    Files.writeString(docker, """
+    Files.writeString(
+        docker,
+        """
         #!/bin/sh
         # Records every call and answers like docker with a two-node kind cluster plus its load balancer.
         printf '%s\\n' "$*" >> "$RECORD/calls"
@@ -286,7 +359,8 @@ class PublishTargetsIntegrationTest {
             esac ;;
         esac
         """);
-    Files.setPosixFilePermissions(docker, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(
+        docker, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Map<String, String> env = env("unused");
     env.put("KO_DOCKER_REPO", "kind.local");
     env.put("KIND_CLUSTER_NAME", "demo");
@@ -297,14 +371,30 @@ class PublishTargetsIntegrationTest {
     String ref = r.stdout().strip();
     String name = "kind.local/hello-" + md5(IMPORT_PATH);
     assertThat(ref).matches(Pattern.quote(name) + ":[0-9a-f]{64}");
-    assertThat(Files.readAllLines(record.resolve("calls"))).containsExactly(
-        "ps -a --filter label=io.x-k8s.kind.cluster=demo --format {{.Names}}\t{{.Label \"io.x-k8s.kind.role\"}}",
-        "exec --privileged -i demo-control-plane ctr --namespace=k8s.io images import --all-platforms -",
-        "exec --privileged -i demo-worker ctr --namespace=k8s.io images import --all-platforms -",
-        "exec --privileged demo-control-plane ctr --namespace=k8s.io images tag --force " + ref + " " + name + ":v1",
-        "exec --privileged demo-worker ctr --namespace=k8s.io images tag --force " + ref + " " + name + ":v1");
+    assertThat(Files.readAllLines(record.resolve("calls")))
+        .containsExactly(
+            "ps -a --filter label=io.x-k8s.kind.cluster=demo --format {{.Names}}\t{{.Label"
+                + " \"io.x-k8s.kind.role\"}}",
+            "exec --privileged -i demo-control-plane ctr --namespace=k8s.io images import"
+                + " --all-platforms -",
+            "exec --privileged -i demo-worker ctr --namespace=k8s.io images import --all-platforms"
+                + " -",
+            "exec --privileged demo-control-plane ctr --namespace=k8s.io images tag --force "
+                + ref
+                + " "
+                + name
+                + ":v1",
+            "exec --privileged demo-worker ctr --namespace=k8s.io images tag --force "
+                + ref
+                + " "
+                + name
+                + ":v1");
     for (String node : List.of("demo-control-plane", "demo-worker")) {
-      Proc.Result p = Proc.run(tmp, Map.of(), List.of("skopeo", "inspect", "docker-archive:" + record.resolve(node + ".tar")));
+      Proc.Result p =
+          Proc.run(
+              tmp,
+              Map.of(),
+              List.of("skopeo", "inspect", "docker-archive:" + record.resolve(node + ".tar")));
       assertThat(p.exit()).as(p.stderr()).isZero();
       JsonNode image = JSON.readTree(p.stdout());
       assertThat(image.path("Architecture").asText()).isEqualTo("amd64");
@@ -315,6 +405,8 @@ class PublishTargetsIntegrationTest {
     KoRunner.Result none = KoRunner.in(module(), env).run("build", "./cmd/hello");
     assertThat(none.exit()).isEqualTo(1);
     assertThat(none.stdout()).isEmpty();
-    assertThat(none.stderr()).contains("Error: ").contains("no nodes found for cluster \"missing\"");
+    assertThat(none.stderr())
+        .contains("Error: ")
+        .contains("no nodes found for cluster \"missing\"");
   }
 }

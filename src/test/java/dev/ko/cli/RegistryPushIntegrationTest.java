@@ -29,9 +29,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The order of a registry push against the real registry: blobs and manifests by digest first,
- * then the SBOM tags, then the image's tags, so a failure moves no tag; and foreign layers, which
- * the registry never holds, left alone.
+ * The order of a registry push against the real registry: blobs and manifests by digest first, then
+ * the SBOM tags, then the image's tags, so a failure moves no tag; and foreign layers, which the
+ * registry never holds, left alone.
  */
 @Tag("integration")
 class RegistryPushIntegrationTest {
@@ -60,7 +60,9 @@ class RegistryPushIntegrationTest {
   void attachmentsAreTaggedAfterTheImageExistsAndBeforeItsTags() throws Exception {
     Path module = Repo.copyExample(tmp.resolve("example"));
     long mark = bed.logMark();
-    KoRunner.Result r = KoRunner.in(module, env("push-order", bed.base())).run("build", "-t", "v1,v2", "./cmd/hello");
+    KoRunner.Result r =
+        KoRunner.in(module, env("push-order", bed.base()))
+            .run("build", "-t", "v1,v2", "./cmd/hello");
     assertThat(r.exit()).as(r.describe()).isZero();
     List<String> requests = bed.requestsSince(mark);
     String digest = r.stdout().strip().substring(r.stdout().indexOf('@') + 1);
@@ -80,7 +82,9 @@ class RegistryPushIntegrationTest {
         lastBlob = i;
       }
     }
-    assertThat(lastBlob).as("every blob, the SBOM's included, before any manifest").isLessThan(byDigest);
+    assertThat(lastBlob)
+        .as("every blob, the SBOM's included, before any manifest")
+        .isLessThan(byDigest);
   }
 
   @Test
@@ -93,7 +97,9 @@ class RegistryPushIntegrationTest {
     String tagged = manifestDigest(repo, "latest");
 
     Path main = module.resolve("cmd/hello/main.go");
-    Files.writeString(main, Files.readString(main).replace("Hello from ko-jvm!", "Hello (" + run + ") from ko-jvm!"));
+    Files.writeString(
+        main,
+        Files.readString(main).replace("Hello from ko-jvm!", "Hello (" + run + ") from ko-jvm!"));
     Map<String, String> broken = new HashMap<>(env);
     broken.put("COSIGN_REPOSITORY", "127.0.0.1:" + closedPort() + "/sboms");
     KoRunner.Result after = KoRunner.in(module, broken).run("build", "./cmd/hello");
@@ -101,33 +107,51 @@ class RegistryPushIntegrationTest {
     assertThat(after.exit()).as(after.describe()).isEqualTo(1);
     assertThat(after.stdout()).isEmpty();
     assertThat(after.stderr()).contains("Error: failed to publish images: ").contains("127.0.0.1:");
-    assertThat(manifestDigest(repo, "latest")).as("latest still names the earlier image").isEqualTo(tagged);
+    assertThat(manifestDigest(repo, "latest"))
+        .as("latest still names the earlier image")
+        .isEqualTo(tagged);
     assertThat(bed.tags(repo)).as("no new SBOM tag either").hasSize(2);
   }
 
-  /** A Windows-like base whose first layer is foreign: it has URLs, and the registry has no blob for it. */
+  /**
+   * A Windows-like base whose first layer is foreign: it has URLs, and the registry has no blob for
+   * it.
+   */
   @ParameterizedTest(name = "{2}")
   @CsvSource({
-    "distroless/static, TESTBED_BASE_AMD64_DIGEST, application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-    "distroless-docker/static, TESTBED_BASE_DOCKER_AMD64_DIGEST, application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+    "distroless/static, TESTBED_BASE_AMD64_DIGEST,"
+        + " application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+    "distroless-docker/static, TESTBED_BASE_DOCKER_AMD64_DIGEST,"
+        + " application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
   })
-  void foreignLayersAreNeitherMountedNorUploaded(String from, String digestKey, String foreignType) throws Exception {
+  void foreignLayersAreNeitherMountedNorUploaded(String from, String digestKey, String foreignType)
+      throws Exception {
     String base = foreignBase(from, bed.get(digestKey), foreignType);
     long mark = bed.logMark();
-    KoRunner.Result r = KoRunner.in(Repo.copyExample(tmp.resolve("example")), env("push-foreign", base))
-        .run("build", "--sbom=none", "./cmd/hello");
+    KoRunner.Result r =
+        KoRunner.in(Repo.copyExample(tmp.resolve("example")), env("push-foreign", base))
+            .run("build", "--sbom=none", "./cmd/hello");
     assertThat(r.exit()).as(r.describe()).isZero();
     List<String> requests = bed.requestsSince(mark);
 
     JsonNode manifest = JSON.readTree(bed.skopeoInspect(r.stdout().strip(), "--raw"));
     JsonNode foreign = manifest.at("/layers/0");
     assertThat(foreign.at("/mediaType").asText()).isEqualTo(foreignType);
-    assertThat(foreign.at("/urls/0").asText()).as("the URLs are kept").isEqualTo("https://example.invalid/layer.tar.gz");
+    assertThat(foreign.at("/urls/0").asText())
+        .as("the URLs are kept")
+        .isEqualTo("https://example.invalid/layer.tar.gz");
     String hex = foreign.at("/digest").asText().substring(7);
-    assertThat(requests).as("nothing asks the registry about the foreign blob")
-        .filteredOn(q -> q.contains("/blobs/") && q.contains(hex) && !q.contains("/" + foreignRepo(from) + "/"))
+    assertThat(requests)
+        .as("nothing asks the registry about the foreign blob")
+        .filteredOn(
+            q ->
+                q.contains("/blobs/")
+                    && q.contains(hex)
+                    && !q.contains("/" + foreignRepo(from) + "/"))
         .isEmpty();
-    assertThat(manifest.at("/layers").size()).as("foreign + two base layers + kodata + binary").isEqualTo(5);
+    assertThat(manifest.at("/layers").size())
+        .as("foreign + two base layers + kodata + binary")
+        .isEqualTo(5);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -142,16 +166,24 @@ class RegistryPushIntegrationTest {
    */
   private String foreignBase(String from, String digest, String foreignType) throws Exception {
     String target = foreignRepo(from);
-    HttpResponse<byte[]> m = send(HttpRequest.newBuilder(url("/v2/" + from + "/manifests/" + digest))
-        .header("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
-        .GET());
+    HttpResponse<byte[]> m =
+        send(
+            HttpRequest.newBuilder(url("/v2/" + from + "/manifests/" + digest))
+                .header(
+                    "Accept",
+                    "application/vnd.oci.image.manifest.v1+json,"
+                        + " application/vnd.docker.distribution.manifest.v2+json")
+                .GET());
     ObjectNode manifest = (ObjectNode) JSON.readTree(m.body());
     String configDigest = manifest.at("/config/digest").asText();
     ObjectNode config = (ObjectNode) JSON.readTree(bed.blob(from, configDigest));
     for (JsonNode layer : manifest.at("/layers")) {
       String d = layer.at("/digest").asText();
-      HttpResponse<byte[]> mount = send(HttpRequest.newBuilder(url("/v2/" + target + "/blobs/uploads/?mount=" + d + "&from=" + from))
-          .POST(HttpRequest.BodyPublishers.noBody()));
+      HttpResponse<byte[]> mount =
+          send(
+              HttpRequest.newBuilder(
+                      url("/v2/" + target + "/blobs/uploads/?mount=" + d + "&from=" + from))
+                  .POST(HttpRequest.BodyPublishers.noBody()));
       assertThat(mount.statusCode()).as("mount " + d).isEqualTo(201);
     }
 
@@ -162,28 +194,38 @@ class RegistryPushIntegrationTest {
     foreign.put("digest", sha256(foreignBlob));
     foreign.putArray("urls").add("https://example.invalid/layer.tar.gz");
     ((ArrayNode) manifest.get("layers")).insert(0, foreign);
-    ((ArrayNode) config.with("rootfs").get("diff_ids")).insert(0, sha256(("diff " + run).getBytes(StandardCharsets.UTF_8)));
+    ((ArrayNode) config.with("rootfs").get("diff_ids"))
+        .insert(0, sha256(("diff " + run).getBytes(StandardCharsets.UTF_8)));
     if (config.get("history") instanceof ArrayNode history) {
       history.insert(0, JSON.createObjectNode().put("created_by", "foreign layer"));
     }
 
     byte[] configBytes = JSON.writeValueAsBytes(config);
     String newConfig = sha256(configBytes);
-    HttpResponse<byte[]> start = send(HttpRequest.newBuilder(url("/v2/" + target + "/blobs/uploads/"))
-        .POST(HttpRequest.BodyPublishers.noBody()));
+    HttpResponse<byte[]> start =
+        send(
+            HttpRequest.newBuilder(url("/v2/" + target + "/blobs/uploads/"))
+                .POST(HttpRequest.BodyPublishers.noBody()));
     String location = start.headers().firstValue("Location").orElseThrow();
     URI put = url("/v2/" + target + "/blobs/uploads/").resolve(location);
     put = URI.create(put + (put.getQuery() == null ? "?" : "&") + "digest=" + newConfig);
-    assertThat(send(HttpRequest.newBuilder(put).PUT(HttpRequest.BodyPublishers.ofByteArray(configBytes))).statusCode())
+    assertThat(
+            send(HttpRequest.newBuilder(put)
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(configBytes)))
+                .statusCode())
         .isEqualTo(201);
     ObjectNode configDescriptor = (ObjectNode) manifest.get("config");
     configDescriptor.put("digest", newConfig);
     configDescriptor.put("size", configBytes.length);
 
-    HttpResponse<byte[]> putManifest = send(HttpRequest.newBuilder(url("/v2/" + target + "/manifests/foreign"))
-        .header("Content-Type", manifest.get("mediaType").asText())
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(manifest))));
-    assertThat(putManifest.statusCode()).as(new String(putManifest.body(), StandardCharsets.UTF_8)).isEqualTo(201);
+    HttpResponse<byte[]> putManifest =
+        send(
+            HttpRequest.newBuilder(url("/v2/" + target + "/manifests/foreign"))
+                .header("Content-Type", manifest.get("mediaType").asText())
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(manifest))));
+    assertThat(putManifest.statusCode())
+        .as(new String(putManifest.body(), StandardCharsets.UTF_8))
+        .isEqualTo(201);
     return bed.registry() + "/" + target + ":foreign";
   }
 
@@ -196,9 +238,14 @@ class RegistryPushIntegrationTest {
   }
 
   private String manifestDigest(String repo, String tag) throws Exception {
-    HttpResponse<byte[]> r = send(HttpRequest.newBuilder(url("/v2/" + repo + "/manifests/" + tag))
-        .header("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json")
-        .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+    HttpResponse<byte[]> r =
+        send(
+            HttpRequest.newBuilder(url("/v2/" + repo + "/manifests/" + tag))
+                .header(
+                    "Accept",
+                    "application/vnd.oci.image.manifest.v1+json,"
+                        + " application/vnd.oci.image.index.v1+json")
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
     return r.headers().firstValue("Docker-Content-Digest").orElse("");
   }
 
@@ -222,6 +269,7 @@ class RegistryPushIntegrationTest {
   }
 
   private static String md5(String s) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of()
+        .formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
   }
 }

@@ -36,8 +36,18 @@ import org.junit.jupiter.api.io.TempDir;
 class ResolveIntegrationTest {
   static final String MODULE = "example.com/app";
   static final List<String> COMMANDS = List.of("controller", "hello", "init", "queue", "sidecar");
-  static final List<String> FIXTURES = List.of("configmap.yaml", "controller.yaml", "crlf.yaml", "deployment.yaml",
-      "list.yaml", "multidoc.yaml", "no-newline.yaml", "pod.json", "styles.yaml", "utf8.yaml");
+  static final List<String> FIXTURES =
+      List.of(
+          "configmap.yaml",
+          "controller.yaml",
+          "crlf.yaml",
+          "deployment.yaml",
+          "list.yaml",
+          "multidoc.yaml",
+          "no-newline.yaml",
+          "pod.json",
+          "styles.yaml",
+          "utf8.yaml");
 
   private final TestBed bed = TestBed.plain();
 
@@ -59,7 +69,8 @@ class ResolveIntegrationTest {
   }
 
   static String md5(String s) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of()
+        .formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
   }
 
   /** The one published reference per command found in the output, keyed by its ko:// reference. */
@@ -67,8 +78,10 @@ class ResolveIntegrationTest {
     Map<String, String> out = new LinkedHashMap<>();
     for (String cmd : COMMANDS) {
       String ip = MODULE + "/cmd/" + cmd;
-      Matcher m = Pattern.compile(Pattern.quote(registryRepo + "/" + cmd + "-" + md5(ip)) + "@sha256:[0-9a-f]{64}")
-          .matcher(output);
+      Matcher m =
+          Pattern.compile(
+                  Pattern.quote(registryRepo + "/" + cmd + "-" + md5(ip)) + "@sha256:[0-9a-f]{64}")
+              .matcher(output);
       TreeSet<String> found = new TreeSet<>();
       while (m.find()) {
         found.add(m.group());
@@ -91,12 +104,25 @@ class ResolveIntegrationTest {
     Files.write(config.resolve("sub/nested.yaml"), fixture("controller.yaml"));
     Files.writeString(config.resolve("notes.txt"), "image: ko://example.com/app/cmd/nope\n");
 
-    KoRunner.Result r = KoRunner.in(module, env(bed, tmp, "it-resolve")).run("resolve", "-R", "-f", "config");
+    KoRunner.Result r =
+        KoRunner.in(module, env(bed, tmp, "it-resolve")).run("resolve", "-R", "-f", "config");
     assertThat(r.exit()).as(r.describe()).isZero();
 
     // Enumeration: lexical, sub-directories in place (-R), .yml too, other extensions skipped.
-    List<String> order = List.of("configmap.yaml", "controller.yaml", "crlf.yaml", "deployment.yaml", "extra.yml",
-        "list.yaml", "multidoc.yaml", "no-newline.yaml", "pod.json", "styles.yaml", "sub/nested.yaml", "utf8.yaml");
+    List<String> order =
+        List.of(
+            "configmap.yaml",
+            "controller.yaml",
+            "crlf.yaml",
+            "deployment.yaml",
+            "extra.yml",
+            "list.yaml",
+            "multidoc.yaml",
+            "no-newline.yaml",
+            "pod.json",
+            "styles.yaml",
+            "sub/nested.yaml",
+            "utf8.yaml");
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
     for (String f : order) {
       expected.write(Files.readAllBytes(config.resolve(f)));
@@ -106,7 +132,9 @@ class ResolveIntegrationTest {
     Map<String, String> back = new HashMap<>();
     published.forEach((ref, pub) -> back.put(pub, ref));
     assertThat(SpliceOracle.mapBack(r.stdout(), back))
-        .as("mapping every published reference back gives the inputs, each followed by ko's separator")
+        .as(
+            "mapping every published reference back gives the inputs, each followed by ko's"
+                + " separator")
         .isEqualTo(expected.toString(StandardCharsets.UTF_8));
     String first = r.stdout().substring(0, r.stdout().indexOf("\n---\n"));
     SpliceOracle.assertSameTreesWithReferencesReplaced(
@@ -114,7 +142,10 @@ class ResolveIntegrationTest {
 
     for (String cmd : COMMANDS) {
       String building = "Building " + MODULE + "/cmd/" + cmd + " for linux/amd64";
-      assertThat(r.stderr().split("\n")).as("built once: " + cmd).filteredOn(l -> l.endsWith(building)).hasSize(1);
+      assertThat(r.stderr().split("\n"))
+          .as("built once: " + cmd)
+          .filteredOn(l -> l.endsWith(building))
+          .hasSize(1);
     }
     assertThat(r.stderr()).doesNotContain("cmd/nope");
 
@@ -123,7 +154,8 @@ class ResolveIntegrationTest {
       JsonNode manifest = json.readTree(bed.skopeoInspect(pub, "--raw"));
       assertThat(manifest.at("/layers").size()).as(pub).isEqualTo(4);
     }
-    Proc.Result run = bed.runImage(published.get("ko://" + MODULE + "/cmd/queue"), tmp.resolve("unpacked"));
+    Proc.Result run =
+        bed.runImage(published.get("ko://" + MODULE + "/cmd/queue"), tmp.resolve("unpacked"));
     assertThat(run.exit()).as(run.stderr()).isZero();
     assertThat(run.stdout()).contains("hello from queue []");
   }
@@ -131,7 +163,8 @@ class ResolveIntegrationTest {
   @Test
   void readsStandardInputAndFiltersWithASelector() throws Exception {
     Path module = GoModules.mainPackages(tmp.resolve("app"), MODULE, COMMANDS);
-    String two = """
+    String two =
+        """
         apiVersion: v1
         kind: Pod
         metadata: {name: a, labels: {app: a}}
@@ -142,13 +175,20 @@ class ResolveIntegrationTest {
         metadata: {name: b, labels: {app: b}}
         spec: {containers: [{name: c, image: ko://example.com/app/cmd/init}]}
         """;
-    KoRunner.Result r = KoRunner.in(module, env(bed, tmp, "it-stdin"))
-        .withStdin(two.getBytes(StandardCharsets.UTF_8))
-        .run("resolve", "-f", "-", "-l", "app notin (a)");
+    KoRunner.Result r =
+        KoRunner.in(module, env(bed, tmp, "it-stdin"))
+            .withStdin(two.getBytes(StandardCharsets.UTF_8))
+            .run("resolve", "-f", "-", "-l", "app notin (a)");
     assertThat(r.exit()).as(r.describe()).isZero();
     String initRepo = bed.registry() + "/it-stdin/init-" + md5(MODULE + "/cmd/init");
-    assertThat(r.stdout()).matches("(?s)---\napiVersion: v1\nkind: Pod\nmetadata: \\{name: b, labels: \\{app: b}}\n"
-        + "spec: \\{containers: \\[\\{name: c, image: " + Pattern.quote(initRepo) + "@sha256:[0-9a-f]{64}}]}\n\n---\n");
-    assertThat(r.stderr()).as("the dropped document's image is not built").doesNotContain("cmd/hello");
+    assertThat(r.stdout())
+        .matches(
+            "(?s)---\napiVersion: v1\nkind: Pod\nmetadata: \\{name: b, labels: \\{app: b}}\n"
+                + "spec: \\{containers: \\[\\{name: c, image: "
+                + Pattern.quote(initRepo)
+                + "@sha256:[0-9a-f]{64}}]}\n\n---\n");
+    assertThat(r.stderr())
+        .as("the dropped document's image is not built")
+        .doesNotContain("cmd/hello");
   }
 }

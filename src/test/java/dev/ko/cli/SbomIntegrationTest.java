@@ -35,23 +35,43 @@ class SbomIntegrationTest {
   private static final String TWO_PLATFORMS = "--platform=linux/amd64,linux/arm64";
 
   private final TestBed bed = TestBed.plain();
-  /** Repositories of this run, so that tag lists are not mixed with an earlier run's on a shared registry. */
+
+  /**
+   * Repositories of this run, so that tag lists are not mixed with an earlier run's on a shared
+   * registry.
+   */
   private final String run = Long.toHexString(System.nanoTime());
 
   @TempDir Path tmp;
 
-  /** {@code app} (module example.com/app, main package ./cmd/app) requiring example.com/dep through a local replace. */
+  /**
+   * {@code app} (module example.com/app, main package ./cmd/app) requiring example.com/dep through
+   * a local replace.
+   */
   private static Path module(Path root) throws IOException {
     Files.createDirectories(root.resolve("dep"));
     Files.writeString(root.resolve("dep/go.mod"), "module example.com/dep\n\ngo 1.19\n");
-    Files.writeString(root.resolve("dep/dep.go"),
-        "package dep\n\n// Greeting comes from the dependency.\nfunc Greeting() string { return \"Hello from example.com/dep\" }\n");
+    Files.writeString(
+        root.resolve("dep/dep.go"),
+        "package dep\n\n"
+            + "// Greeting comes from the dependency.\n"
+            + "func Greeting() string { return \"Hello from example.com/dep\" }\n");
     Path app = root.resolve("app");
     Files.createDirectories(app.resolve("cmd/app"));
-    Files.writeString(app.resolve("go.mod"),
-        "module example.com/app\n\ngo 1.19\n\nrequire example.com/dep v0.0.0\n\nreplace example.com/dep => ../dep\n");
-    Files.writeString(app.resolve("cmd/app/main.go"),
-        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/dep\"\n)\n\nfunc main() { fmt.Println(dep.Greeting()) }\n");
+    Files.writeString(
+        app.resolve("go.mod"),
+        "module example.com/app\n\n"
+            + "go 1.19\n\n"
+            + "require example.com/dep v0.0.0\n\n"
+            + "replace example.com/dep => ../dep\n");
+    Files.writeString(
+        app.resolve("cmd/app/main.go"),
+        "package main\n\n"
+            + "import (\n"
+            + "\t\"fmt\"\n\n"
+            + "\t\"example.com/dep\"\n"
+            + ")\n\n"
+            + "func main() { fmt.Println(dep.Greeting()) }\n");
     return app;
   }
 
@@ -71,7 +91,9 @@ class SbomIntegrationTest {
   @Test
   void twoPlatformBuildPushesValidSbomsForTheIndexAndEachChild() throws Exception {
     Path app = module(tmp.resolve("src"));
-    KoRunner.Result r = KoRunner.in(app, env("it-sbom", tmp.resolve("cache"))).run("build", TWO_PLATFORMS, "./cmd/app");
+    KoRunner.Result r =
+        KoRunner.in(app, env("it-sbom", tmp.resolve("cache")))
+            .run("build", TWO_PLATFORMS, "./cmd/app");
     assertThat(r.exit()).as(r.describe()).isZero();
     String ref = r.stdout().strip();
     String repo = repository("it-sbom");
@@ -85,7 +107,8 @@ class SbomIntegrationTest {
     children.forEach(c -> expectedTags.add(sbomTag(c)));
     assertThat(bed.tags(repo)).containsExactlyInAnyOrderElementsOf(expectedTags);
     for (String digest : List.of(indexDigest, children.get(0), children.get(1))) {
-      assertThat(r.stderr()).contains("Published SBOM " + bed.registry() + "/" + repo + ":" + sbomTag(digest) + "\n");
+      assertThat(r.stderr())
+          .contains("Published SBOM " + bed.registry() + "/" + repo + ":" + sbomTag(digest) + "\n");
     }
 
     // The index SBOM: a variant of each child, descended from the base index.
@@ -98,25 +121,37 @@ class SbomIntegrationTest {
     indexSbom.at("/packages").forEach(p -> variants.add(p.at("/versionInfo").asText()));
     assertThat(variants).contains("linux/amd64", "linux/arm64/v8");
     assertThat(indexSbom.at("/relationships").toString())
-        .contains("VARIANT_OF").contains(children.get(0).replace(':', '-')).contains(children.get(1).replace(':', '-'));
+        .contains("VARIANT_OF")
+        .contains(children.get(0).replace(':', '-'))
+        .contains(children.get(1).replace(':', '-'));
 
     // Each child's SBOM: the image contains the main module, which depends on the replaced module.
-    Map<String, String> childBase = Map.of(
-        children.get(0), bed.get("TESTBED_BASE_AMD64_DIGEST"), children.get(1), bed.get("TESTBED_BASE_ARM64_DIGEST"));
+    Map<String, String> childBase =
+        Map.of(
+            children.get(0),
+            bed.get("TESTBED_BASE_AMD64_DIGEST"),
+            children.get(1),
+            bed.get("TESTBED_BASE_ARM64_DIGEST"));
     for (String child : children) {
       byte[] bytes = fetchSbom(repo, child);
       JsonNode sbom = JSON.readTree(bytes);
       assertThat(sbom.at("/spdxVersion").asText()).isEqualTo("SPDX-2.3");
       assertThat(sbom.at("/creationInfo/creators/0").asText()).startsWith("Tool: ko ");
-      assertThat(sbom.at("/documentDescribes/0").asText()).isEqualTo("SPDXRef-Package-" + child.replace(':', '-'));
+      assertThat(sbom.at("/documentDescribes/0").asText())
+          .isEqualTo("SPDXRef-Package-" + child.replace(':', '-'));
       Map<String, JsonNode> byName = new HashMap<>();
       sbom.at("/packages").forEach(p -> byName.put(p.at("/name").asText(), p));
-      assertThat(byName).containsKeys("example.com/app", "example.com/dep", child,
-          bed.registry() + "/distroless/static@" + childBase.get(child));
+      assertThat(byName)
+          .containsKeys(
+              "example.com/app",
+              "example.com/dep",
+              child,
+              bed.registry() + "/distroless/static@" + childBase.get(child));
       assertThat(byName.get("example.com/dep").at("/versionInfo").asText()).isEqualTo("v0.0.0");
       assertThat(byName.get("example.com/dep").at("/externalRefs/0/referenceLocator").asText())
           .isEqualTo("pkg:golang/example.com/dep@v0.0.0?type=module");
-      assertThat(new String(bytes, StandardCharsets.UTF_8)).as("the build's temp path is not in the SBOM")
+      assertThat(new String(bytes, StandardCharsets.UTF_8))
+          .as("the build's temp path is not in the SBOM")
           .doesNotContain(tmp.toString());
       Path file = tmp.resolve("fetched-" + child.substring(7) + ".spdx.json");
       Files.write(file, bytes);
@@ -136,26 +171,37 @@ class SbomIntegrationTest {
   void sameInputsGiveByteIdenticalSbomsAndSbomDirWritesKosFileNames() throws Exception {
     Path first = module(tmp.resolve("a/src"));
     Path second = module(tmp.resolve("b/somewhere/else"));
-    KoRunner.Result r1 = KoRunner.in(first, env("it-sbom-repro", tmp.resolve("cache-a")))
-        .run("build", TWO_PLATFORMS, "--sbom-dir=out/sboms", "./cmd/app");
+    KoRunner.Result r1 =
+        KoRunner.in(first, env("it-sbom-repro", tmp.resolve("cache-a")))
+            .run("build", TWO_PLATFORMS, "--sbom-dir=out/sboms", "./cmd/app");
     assertThat(r1.exit()).as(r1.describe()).isZero();
-    KoRunner.Result r2 = KoRunner.in(second, env("it-sbom-repro", tmp.resolve("cache-b")))
-        .run("build", TWO_PLATFORMS, "--sbom-dir", tmp.resolve("abs-sboms").toString(), "./cmd/app");
+    KoRunner.Result r2 =
+        KoRunner.in(second, env("it-sbom-repro", tmp.resolve("cache-b")))
+            .run(
+                "build",
+                TWO_PLATFORMS,
+                "--sbom-dir",
+                tmp.resolve("abs-sboms").toString(),
+                "./cmd/app");
     assertThat(r2.exit()).as(r2.describe()).isZero();
     assertThat(r2.stdout()).as("the same index").isEqualTo(r1.stdout());
 
     Path dir1 = first.resolve("out/sboms");
     Path dir2 = tmp.resolve("abs-sboms");
-    List<String> names = List.of("app-linux-amd64.spdx.json", "app-linux-arm64-v8.spdx.json", "app-index.spdx.json");
+    List<String> names =
+        List.of("app-linux-amd64.spdx.json", "app-linux-arm64-v8.spdx.json", "app-index.spdx.json");
     try (var files = Files.list(dir1)) {
-      assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrderElementsOf(names);
+      assertThat(files.map(f -> f.getFileName().toString()))
+          .containsExactlyInAnyOrderElementsOf(names);
     }
     for (String name : names) {
       assertThat(r1.stderr()).contains("Writing SBOM to out/sboms/" + name + "\n");
       assertThat(r2.stderr()).contains("Writing SBOM to " + dir2.resolve(name) + "\n");
-      assertThat(Files.readAllBytes(dir2.resolve(name))).as(name + " from another checkout and cache")
+      assertThat(Files.readAllBytes(dir2.resolve(name)))
+          .as(name + " from another checkout and cache")
           .isEqualTo(Files.readAllBytes(dir1.resolve(name)));
-      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir1.resolve(name)))).isEqualTo("rw-r--r--");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir1.resolve(name))))
+          .isEqualTo("rw-r--r--");
     }
 
     // The files are exactly the pushed SBOMs.
@@ -165,17 +211,26 @@ class SbomIntegrationTest {
         .isEqualTo(Files.readAllBytes(dir1.resolve("app-index.spdx.json")));
     JsonNode index = JSON.readTree(bed.skopeoInspect(ref, "--raw"));
     for (JsonNode m : index.at("/manifests")) {
-      String file = "app-" + m.at("/platform/os").asText() + "-" + m.at("/platform/architecture").asText()
-          + (m.at("/platform/variant").asText().isEmpty() ? "" : "-" + m.at("/platform/variant").asText()) + ".spdx.json";
-      assertThat(fetchSbom(repo, m.at("/digest").asText())).isEqualTo(Files.readAllBytes(dir1.resolve(file)));
+      String file =
+          "app-"
+              + m.at("/platform/os").asText()
+              + "-"
+              + m.at("/platform/architecture").asText()
+              + (m.at("/platform/variant").asText().isEmpty()
+                  ? ""
+                  : "-" + m.at("/platform/variant").asText())
+              + ".spdx.json";
+      assertThat(fetchSbom(repo, m.at("/digest").asText()))
+          .isEqualTo(Files.readAllBytes(dir1.resolve(file)));
     }
   }
 
   @Test
   void sbomNoneMakesAndPushesNoSbom() throws Exception {
     Path app = module(tmp.resolve("src"));
-    KoRunner.Result r = KoRunner.in(app, env("it-sbom-none", tmp.resolve("cache")))
-        .run("build", TWO_PLATFORMS, "--sbom=none", "--sbom-dir=sboms", "./cmd/app");
+    KoRunner.Result r =
+        KoRunner.in(app, env("it-sbom-none", tmp.resolve("cache")))
+            .run("build", TWO_PLATFORMS, "--sbom=none", "--sbom-dir=sboms", "./cmd/app");
     assertThat(r.exit()).as(r.describe()).isZero();
     assertThat(bed.tags(repository("it-sbom-none"))).containsExactly("latest");
     assertThat(r.stderr()).doesNotContain("SBOM");
@@ -195,16 +250,20 @@ class SbomIntegrationTest {
     assertThat(bed.tags(repository("it-sbom-main"))).containsExactly("latest");
     assertThat(bed.tags(sbomRepo)).containsExactly(sbomTag(digest));
     JsonNode sbom = JSON.readTree(fetchSbom(sbomRepo, digest));
-    assertThat(sbom.at("/documentDescribes/0").asText()).isEqualTo("SPDXRef-Package-" + digest.replace(':', '-'));
+    assertThat(sbom.at("/documentDescribes/0").asText())
+        .isEqualTo("SPDXRef-Package-" + digest.replace(':', '-'));
   }
 
   @Test
   void badSbomFormatOrCosignRepositoryIsAnErrorBeforeAnythingIsBuilt() throws Exception {
     Path app = module(tmp.resolve("src"));
-    KoRunner.Result r = KoRunner.in(app, env("it-sbom-bad", tmp.resolve("cache"))).run("build", "--sbom=cyclonedx", "./cmd/app");
+    KoRunner.Result r =
+        KoRunner.in(app, env("it-sbom-bad", tmp.resolve("cache")))
+            .run("build", "--sbom=cyclonedx", "./cmd/app");
     assertThat(r.exit()).as(r.describe()).isEqualTo(1);
     assertThat(r.stdout()).isEmpty();
-    assertThat(r.stderr().strip()).isEqualTo("Error: invalid --sbom \"cyclonedx\": want spdx or none");
+    assertThat(r.stderr().strip())
+        .isEqualTo("Error: invalid --sbom \"cyclonedx\": want spdx or none");
     assertThat(bed.tags(repository("it-sbom-bad"))).isEmpty();
 
     Map<String, String> env = env("it-sbom-bad", tmp.resolve("cache"));
@@ -212,7 +271,8 @@ class SbomIntegrationTest {
     KoRunner.Result badRepo = KoRunner.in(app, env).run("build", "./cmd/app");
     assertThat(badRepo.exit()).as(badRepo.describe()).isEqualTo(1);
     assertThat(badRepo.stdout()).isEmpty();
-    assertThat(badRepo.stderr().strip()).startsWith("Error: failed to parse COSIGN_REPOSITORY \"Not A/Repository\" as repository");
+    assertThat(badRepo.stderr().strip())
+        .startsWith("Error: failed to parse COSIGN_REPOSITORY \"Not A/Repository\" as repository");
     assertThat(bed.tags(repository("it-sbom-bad"))).isEmpty();
   }
 
@@ -220,25 +280,42 @@ class SbomIntegrationTest {
     return digest.replace(':', '-') + ".sbom";
   }
 
-  /** The SBOM attached to {@code digest}: its manifest read by skopeo, its one layer fetched and checked. */
+  /**
+   * The SBOM attached to {@code digest}: its manifest read by skopeo, its one layer fetched and
+   * checked.
+   */
   private byte[] fetchSbom(String repo, String digest) throws Exception {
-    JsonNode manifest = JSON.readTree(bed.skopeoInspect(bed.registry() + "/" + repo + ":" + sbomTag(digest), "--raw"));
-    assertThat(manifest.at("/mediaType").asText()).isEqualTo("application/vnd.oci.image.manifest.v1+json");
+    JsonNode manifest =
+        JSON.readTree(
+            bed.skopeoInspect(bed.registry() + "/" + repo + ":" + sbomTag(digest), "--raw"));
+    assertThat(manifest.at("/mediaType").asText())
+        .isEqualTo("application/vnd.oci.image.manifest.v1+json");
     assertThat(manifest.at("/layers").size()).isEqualTo(1);
     JsonNode layer = manifest.at("/layers/0");
     assertThat(layer.at("/mediaType").asText()).isEqualTo("text/spdx+json");
     String blobDigest = layer.at("/digest").asText();
     Path out = tmp.resolve("blob-" + blobDigest.substring(7));
-    Proc.Result curl = Proc.run(Repo.root(), Map.of(), List.of("curl", "-sf", "-o", out.toString(),
-        "http://" + bed.registry() + "/v2/" + repo + "/blobs/" + blobDigest));
+    Proc.Result curl =
+        Proc.run(
+            Repo.root(),
+            Map.of(),
+            List.of(
+                "curl",
+                "-sf",
+                "-o",
+                out.toString(),
+                "http://" + bed.registry() + "/v2/" + repo + "/blobs/" + blobDigest));
     assertThat(curl.exit()).as(curl.stderr()).isZero();
     byte[] bytes = Files.readAllBytes(out);
-    assertThat("sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)))
+    assertThat(
+            "sha256:"
+                + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)))
         .isEqualTo(blobDigest);
     return bytes;
   }
 
   private static String md5(String s) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of()
+        .formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
   }
 }

@@ -17,14 +17,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Windows images, from the test bed's mixed index (linux/amd64, windows/amd64 10.0.20348.2700 and an
- * unknown/unknown attestation entry). Nothing here can run a Windows binary, so the tests read the
- * pushed layers and config.
+ * Windows images, from the test bed's mixed index (linux/amd64, windows/amd64 10.0.20348.2700 and
+ * an unknown/unknown attestation entry). Nothing here can run a Windows binary, so the tests read
+ * the pushed layers and config.
  */
 @Tag("integration")
 class WindowsImageIntegrationTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String RAW_SD = "AQAAgBQAAAAkAAAAAAAAAAAAAAABAgAAAAAABSAAAAAhAgAAAQIAAAAAAAUgAAAAIQIAAA==";
+  private static final String RAW_SD =
+      "AQAAgBQAAAAkAAAAAAAAAAAAAAABAgAAAAAABSAAAAAhAgAAAQIAAAAAAAUgAAAAIQIAAA==";
 
   private final TestBed bed = TestBed.plain();
 
@@ -41,31 +42,50 @@ class WindowsImageIntegrationTest {
   @Test
   void windowsImageHasKosLayoutEntrypointAndPath() throws Exception {
     // A 3-part osversion matches the base's 4-part one (ko's only partial form).
-    KoRunner.Result r = ko("win").run("build", "--platform=windows/amd64:10.0.20348", "./cmd/hello");
+    KoRunner.Result r =
+        ko("win").run("build", "--platform=windows/amd64:10.0.20348", "./cmd/hello");
     assertThat(r.exit()).as(r.describe()).isZero();
     String ref = r.stdout().strip();
     String repo = ref.substring(bed.registry().length() + 1, ref.indexOf('@'));
 
     JsonNode manifest = JSON.readTree(bed.skopeoInspect(ref, "--raw"));
-    assertThat(manifest.at("/mediaType").asText()).as("one match: a plain image").isEqualTo("application/vnd.oci.image.manifest.v1+json");
+    assertThat(manifest.at("/mediaType").asText())
+        .as("one match: a plain image")
+        .isEqualTo("application/vnd.oci.image.manifest.v1+json");
     assertThat(manifest.at("/annotations/org.opencontainers.image.base.digest").asText())
         .isEqualTo(bed.get("TESTBED_BASE_WINDOWS_DIGEST"));
     JsonNode config = JSON.readTree(bed.blob(repo, manifest.at("/config/digest").asText()));
     assertThat(config.at("/os").asText()).isEqualTo("windows");
     assertThat(config.at("/os.version").asText()).isEqualTo("10.0.20348.2700");
     assertThat(config.at("/config/Entrypoint").toString()).isEqualTo("[\"C:\\\\ko-app\\\\hello\"]");
-    assertThat(config.at("/config/Env").toString()).isEqualTo(
-        "[\"PATH=C:\\\\Windows\\\\system32;C:\\\\Windows:C:\\\\ko-app\",\"KO_DATA_PATH=C:\\\\var\\\\run\\\\ko\"]");
+    assertThat(config.at("/config/Env").toString())
+        .isEqualTo(
+            "[\"PATH=C:\\\\Windows\\\\system32;C:\\\\Windows:C:\\\\ko-app\",\"KO_DATA_PATH=C:\\\\var\\\\r"
+                + "un\\\\ko\"]");
 
-    List<TarEntries.Entry> kodata = TarEntries.readGzip(bed.blob(repo, manifest.at("/layers/1/digest").asText()));
-    assertThat(kodata).extracting(TarEntries.Entry::name).containsExactly(
-        "Hives", "Files", "Files/var", "Files/var/run", "Files/var/run/ko",
-        "Files/var/run/ko/greeting.txt", "Files/var/run/ko/sub", "Files/var/run/ko/sub/nested.txt");
+    List<TarEntries.Entry> kodata =
+        TarEntries.readGzip(bed.blob(repo, manifest.at("/layers/1/digest").asText()));
+    assertThat(kodata)
+        .extracting(TarEntries.Entry::name)
+        .containsExactly(
+            "Hives",
+            "Files",
+            "Files/var",
+            "Files/var/run",
+            "Files/var/run/ko",
+            "Files/var/run/ko/greeting.txt",
+            "Files/var/run/ko/sub",
+            "Files/var/run/ko/sub/nested.txt");
     assertThat(kodata.get(5).paxString("MSWINDOWS.rawsd")).isEqualTo(RAW_SD);
-    assertThat(r.stderr()).as("symlinks are skipped on Windows").contains("skipping symlink in kodata for windows: link.txt");
+    assertThat(r.stderr())
+        .as("symlinks are skipped on Windows")
+        .contains("skipping symlink in kodata for windows: link.txt");
 
-    List<TarEntries.Entry> binary = TarEntries.readGzip(bed.blob(repo, manifest.at("/layers/2/digest").asText()));
-    assertThat(binary).extracting(TarEntries.Entry::name).containsExactly("Hives", "Files", "Files/ko-app", "Files/ko-app/hello");
+    List<TarEntries.Entry> binary =
+        TarEntries.readGzip(bed.blob(repo, manifest.at("/layers/2/digest").asText()));
+    assertThat(binary)
+        .extracting(TarEntries.Entry::name)
+        .containsExactly("Hives", "Files", "Files/ko-app", "Files/ko-app/hello");
     TarEntries.Entry exe = binary.get(3);
     assertThat(exe.paxString("MSWINDOWS.rawsd")).isEqualTo(RAW_SD);
     assertThat(exe.mode()).isEqualTo(0555);
@@ -85,7 +105,8 @@ class WindowsImageIntegrationTest {
 
   @Test
   void anotherWindowsVersionDoesNotMatch() throws Exception {
-    KoRunner.Result r = ko("win-none").run("build", "--platform=windows/amd64:10.0.17763", "./cmd/hello");
+    KoRunner.Result r =
+        ko("win-none").run("build", "--platform=windows/amd64:10.0.17763", "./cmd/hello");
     assertThat(r.exit()).as(r.describe()).isEqualTo(1);
     assertThat(r.stdout()).isEmpty();
     assertThat(r.stderr()).contains("no matching platforms in base image index");

@@ -1,9 +1,9 @@
 package dev.ko.config;
 
-import dev.ko.testing.RecordingLog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ko.testing.RecordingLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -63,7 +63,8 @@ class KoConfigTest {
     assertThat(load("defaultPlatforms:\n- linux/arm64\n- linux/amd64\n").defaultPlatforms())
         .containsExactly("linux/arm64", "linux/amd64");
     assertThat(load("defaultEnv: FOO=bar\n").defaultEnv()).containsExactly("FOO=bar");
-    assertThat(load("defaultFlags: [-tags, netgo]\n").defaultFlags()).containsExactly("-tags", "netgo");
+    assertThat(load("defaultFlags: [-tags, netgo]\n").defaultFlags())
+        .containsExactly("-tags", "netgo");
     assertThat(load("defaultLdflags: [\"-s -w\"]\n").defaultLdflags()).containsExactly("-s -w");
   }
 
@@ -71,13 +72,21 @@ class KoConfigTest {
   void aStringWhereAListIsExpectedIsSplitOnWhitespaceAsViperDoes() throws Exception {
     KoConfig c = load("defaultLdflags: -s -w\ndefaultPlatforms: linux/arm64,linux/amd64\n");
     assertThat(c.defaultLdflags()).containsExactly("-s", "-w");
-    assertThat(c.defaultPlatforms()).as("split on commas later, by the platform matcher")
+    assertThat(c.defaultPlatforms())
+        .as("split on commas later, by the platform matcher")
         .containsExactly("linux/arm64,linux/amd64");
   }
 
   @Test
   void keysAreCaseInsensitive() throws Exception {
-    KoConfig c = load("DefaultBaseImage: alpine\nDEFAULTENV: [A=b]\nbuilds:\n- ID: x\n  Main: ./cmd\n  LDFLAGS: -s -w\n");
+    KoConfig c =
+        load(
+            "DefaultBaseImage: alpine\n"
+                + "DEFAULTENV: [A=b]\n"
+                + "builds:\n"
+                + "- ID: x\n"
+                + "  Main: ./cmd\n"
+                + "  LDFLAGS: -s -w\n");
     assertThat(c.defaultBaseImage()).isEqualTo("alpine");
     assertThat(c.defaultEnv()).containsExactly("A=b");
     assertThat(c.builds().get(0).id()).isEqualTo("x");
@@ -87,30 +96,36 @@ class KoConfigTest {
 
   @Test
   void baseImageOverridesAreKeyedByLowerCaseImportPath() throws Exception {
-    KoConfig c = load("baseImageOverrides:\n  github.com/My-User/repo/cmd/App: registry.example.com/base/for/app\n"
-        + "  example.com/empty: \"\"\n");
-    assertThat(c.baseImageOverrides()).containsExactly(
-        Map.entry("github.com/my-user/repo/cmd/app", "registry.example.com/base/for/app"),
-        Map.entry("example.com/empty", ""));
+    KoConfig c =
+        load(
+            "baseImageOverrides:\n"
+                + "  github.com/My-User/repo/cmd/App: registry.example.com/base/for/app\n"
+                + "  example.com/empty: \"\"\n");
+    assertThat(c.baseImageOverrides())
+        .containsExactly(
+            Map.entry("github.com/my-user/repo/cmd/app", "registry.example.com/base/for/app"),
+            Map.entry("example.com/empty", ""));
   }
 
   @Test
   void buildsEntries() throws Exception {
-    KoConfig c = load("""
-        builds:
-        - id: foo
-          dir: ./app
-          main: ./cmd/foo
-          env: [GOPRIVATE=git.internal.example.com, FOO=bar]
-          flags: -tags netgo
-          ldflags: -s -w
-          linux_capabilities: net_bind_service chown
-          goos: [linux]
-          binary: ignored
-        - main: ./cmd/bar
-          flags: [-v]
-          ldflags: []
-        """);
+    KoConfig c =
+        load(
+            """
+            builds:
+            - id: foo
+              dir: ./app
+              main: ./cmd/foo
+              env: [GOPRIVATE=git.internal.example.com, FOO=bar]
+              flags: -tags netgo
+              ldflags: -s -w
+              linux_capabilities: net_bind_service chown
+              goos: [linux]
+              binary: ignored
+            - main: ./cmd/bar
+              flags: [-v]
+              ldflags: []
+            """);
     KoConfig.Build foo = c.builds().get(0);
     assertThat(foo.id()).isEqualTo("foo");
     assertThat(foo.dir()).isEqualTo("./app");
@@ -120,18 +135,25 @@ class KoConfigTest {
     assertThat(foo.ldflags()).as("StringArray: a string is one element").containsExactly("-s -w");
     assertThat(foo.linuxCapabilities()).containsExactly("net_bind_service", "chown");
     assertThat(foo.where("ldflags")).isEqualTo(file() + ":7: builds[0].ldflags");
-    assertThat(foo.origins()).as("final, so they can be handed on as they are").containsOnly(
-        Map.entry("", file() + ":2: builds[0]"), Map.entry("id", file() + ":2: builds[0].id"),
-        Map.entry("dir", file() + ":3: builds[0].dir"), Map.entry("main", file() + ":4: builds[0].main"),
-        Map.entry("env", file() + ":5: builds[0].env"), Map.entry("flags", file() + ":6: builds[0].flags"),
-        Map.entry("ldflags", file() + ":7: builds[0].ldflags"),
-        Map.entry("linux_capabilities", file() + ":8: builds[0].linux_capabilities"));
+    assertThat(foo.origins())
+        .as("final, so they can be handed on as they are")
+        .containsOnly(
+            Map.entry("", file() + ":2: builds[0]"),
+            Map.entry("id", file() + ":2: builds[0].id"),
+            Map.entry("dir", file() + ":3: builds[0].dir"),
+            Map.entry("main", file() + ":4: builds[0].main"),
+            Map.entry("env", file() + ":5: builds[0].env"),
+            Map.entry("flags", file() + ":6: builds[0].flags"),
+            Map.entry("ldflags", file() + ":7: builds[0].ldflags"),
+            Map.entry("linux_capabilities", file() + ":8: builds[0].linux_capabilities"));
 
     KoConfig.Build bar = c.builds().get(1);
     assertThat(bar.id()).as("ko's default id").isEqualTo("#1");
     assertThat(bar.dir()).isEqualTo(".");
     assertThat(bar.main()).isEqualTo("./cmd/bar");
-    assertThat(bar.where("dir")).as("not given: the entry's position").isEqualTo(file() + ":11: builds[1].dir");
+    assertThat(bar.where("dir"))
+        .as("not given: the entry's position")
+        .isEqualTo(file() + ":11: builds[1].dir");
     assertThat(bar.env()).as("not given").isNull();
     assertThat(bar.ldflags()).as("given as empty").isEmpty();
     assertThat(logged).as("GoReleaser keys are ignored silently").isEmpty();
@@ -141,8 +163,12 @@ class KoConfigTest {
   void unknownTopLevelKeysAreWarnedAbout() throws Exception {
     KoConfig c = load("defaultBaseImage: alpine\nflags: [-v]\n");
     assertThat(c.defaultFlags()).isEmpty();
-    assertThat(logged).singleElement().asString()
-        .contains(file() + ":2").contains("unknown key 'flags'").contains("ignored");
+    assertThat(logged)
+        .singleElement()
+        .asString()
+        .contains(file() + ":2")
+        .contains("unknown key 'flags'")
+        .contains("ignored");
   }
 
   @Test
@@ -154,32 +180,40 @@ class KoConfigTest {
     env.put("KO_DEFAULTFLAGS", "-tags netgo");
     env.put("KO_DEFAULTLDFLAGS", "-s -w");
     env.put("KO_BASEIMAGEOVERRIDES", "{\"Example.com/App\": \"gcr.io/base:1\"}");
-    KoConfig c = load("defaultBaseImage: alpine\ndefaultEnv: [C=3]\nbaseImageOverrides: {x.com/y: alpine}\n", env);
+    KoConfig c =
+        load(
+            "defaultBaseImage: alpine\ndefaultEnv: [C=3]\nbaseImageOverrides: {x.com/y: alpine}\n",
+            env);
     assertThat(c.defaultBaseImage()).isEqualTo("gcr.io/from/env:tag");
     assertThat(c.defaultPlatforms()).containsExactly("linux/arm64", "linux/amd64");
     assertThat(c.defaultEnv()).containsExactly("A=1", "B=2");
     assertThat(c.defaultFlags()).containsExactly("-tags", "netgo");
     assertThat(c.defaultLdflags()).containsExactly("-s", "-w");
-    assertThat(c.baseImageOverrides()).containsExactly(Map.entry("example.com/app", "gcr.io/base:1"));
+    assertThat(c.baseImageOverrides())
+        .containsExactly(Map.entry("example.com/app", "gcr.io/base:1"));
     assertThat(c.where(KoConfig.DEFAULT_ENV)).isEqualTo("KO_DEFAULTENV");
-    assertThat(load("defaultEnv: [C=3]\n").where(KoConfig.DEFAULT_ENV)).isEqualTo(file() + ":1: defaultEnv");
+    assertThat(load("defaultEnv: [C=3]\n").where(KoConfig.DEFAULT_ENV))
+        .isEqualTo(file() + ":1: defaultEnv");
     assertThat(load("").where(KoConfig.DEFAULT_ENV)).isEqualTo("defaultEnv");
   }
 
   @Test
   void emptyVariablesCountAsUnset() throws Exception {
-    KoConfig c = load("defaultBaseImage: alpine\n", Map.of("KO_DEFAULTBASEIMAGE", "", "KO_DEFAULTFLAGS", ""));
+    KoConfig c =
+        load(
+            "defaultBaseImage: alpine\n", Map.of("KO_DEFAULTBASEIMAGE", "", "KO_DEFAULTFLAGS", ""));
     assertThat(c.defaultBaseImage()).isEqualTo("alpine");
     assertThat(c.defaultFlags()).isEmpty();
   }
 
   @Test
   void noOtherKoVariableIsRead() throws Exception {
-    Map<String, String> env = Map.of(
-        "KO_FLAGS", "--platform=badvalue",
-        "KO_BUILDS", "garbage",
-        "KO_LDFLAGS", "-X main.x=y",
-        "KO_PLATFORMS", "bad");
+    Map<String, String> env =
+        Map.of(
+            "KO_FLAGS", "--platform=badvalue",
+            "KO_BUILDS", "garbage",
+            "KO_LDFLAGS", "-X main.x=y",
+            "KO_PLATFORMS", "bad");
     KoConfig withStrays = load("defaultFlags: [-v]\n", env);
     KoConfig without = load("defaultFlags: [-v]\n", Map.of());
     assertThat(withStrays).isEqualTo(without);
@@ -192,7 +226,8 @@ class KoConfigTest {
     assertThat(error("", Map.of("KO_BASEIMAGEOVERRIDES", "[\"a\"]")))
         .startsWith("KO_BASEIMAGEOVERRIDES: expected a JSON object");
     assertThat(error("", Map.of("KO_BASEIMAGEOVERRIDES", "{\"a\": 1}")))
-        .contains("\"a\"").contains("must be a string");
+        .contains("\"a\"")
+        .contains("must be a string");
   }
 
   @Test
@@ -200,7 +235,10 @@ class KoConfigTest {
     String e = error("defaultBaseImage: alpine\nbuilds:\n- id: a\n  main: [unclosed\n");
     assertThat(e).startsWith(file() + ":").contains("invalid YAML");
     String e2 = error("defaultBaseImage: alpine\ndefaultEnv: a: b\n");
-    assertThat(e2).startsWith(file() + ":2:").contains("invalid YAML").contains("mapping values are not allowed");
+    assertThat(e2)
+        .startsWith(file() + ":2:")
+        .contains("invalid YAML")
+        .contains("mapping values are not allowed");
   }
 
   @Test
@@ -208,13 +246,18 @@ class KoConfigTest {
     assertThat(error("defaultBaseImage: [a, b]\n"))
         .isEqualTo(file() + ":1: 'defaultBaseImage': expected a string, got a list");
     assertThat(error("# comment\ndefaultPlatforms:\n  linux: amd64\n"))
-        .isEqualTo(file() + ":3: 'defaultPlatforms': expected a string or a list of strings, got a mapping");
+        .isEqualTo(
+            file()
+                + ":3: 'defaultPlatforms': expected a string or a list of strings, got a mapping");
     assertThat(error("builds: ./cmd/app\n"))
         .isEqualTo(file() + ":1: 'builds': expected a list of build configs, got \"./cmd/app\"");
     assertThat(error("builds:\n- ./cmd/app\n"))
-        .isEqualTo(file() + ":2: 'builds[0]': expected a build config (a mapping), got \"./cmd/app\"");
+        .isEqualTo(
+            file() + ":2: 'builds[0]': expected a build config (a mapping), got \"./cmd/app\"");
     assertThat(error("builds:\n- main: ./x\n  ldflags: {a: b}\n"))
-        .isEqualTo(file() + ":3: 'builds[0].ldflags': expected a string or a list of strings, got a mapping");
+        .isEqualTo(
+            file()
+                + ":3: 'builds[0].ldflags': expected a string or a list of strings, got a mapping");
     assertThat(error("baseImageOverrides: [alpine]\n"))
         .startsWith(file() + ":1: 'baseImageOverrides': expected a mapping");
     assertThat(error("defaultEnv:\n- [A=b]\n"))
@@ -230,34 +273,42 @@ class KoConfigTest {
 
   @Test
   void mergeKeysWork() throws Exception {
-    KoConfig c = load("""
-        x-common: &common
-          ldflags: [-s -w]
-          env: [A=1]
-        builds:
-        - <<: *common
-          main: ./cmd/a
-          env: [B=2]
-        """);
+    KoConfig c =
+        load(
+            """
+            x-common: &common
+              ldflags: [-s -w]
+              env: [A=1]
+            builds:
+            - <<: *common
+              main: ./cmd/a
+              env: [B=2]
+            """);
     assertThat(c.builds().get(0).ldflags()).containsExactly("-s -w");
     assertThat(c.builds().get(0).env()).as("the entry's own key wins").containsExactly("B=2");
   }
 
   @Test
   void koLocalBasesAreRefusedNamingTheValue() {
-    String why = "is an image in the local Docker daemon (ko.local), which ko-jvm cannot use as a base image: "
-        + "push it to a registry and use that reference";
+    String why =
+        "is an image in the local Docker daemon (ko.local), which ko-jvm cannot use as a base"
+            + " image: push it to a registry and use that reference";
     assertThat(error("defaultBaseImage: ko.local/base:1\n"))
         .isEqualTo(file() + ":1: 'defaultBaseImage': \"ko.local/base:1\" " + why);
     assertThat(error("baseImageOverrides:\n  example.com/x: ko.local/other\n"))
         .isEqualTo(file() + ":1: 'baseImageOverrides': \"ko.local/other\" " + why);
     assertThat(error("", Map.of("KO_DEFAULTBASEIMAGE", "ko.local/img@sha256:" + "a".repeat(64))))
-        .isEqualTo("KO_DEFAULTBASEIMAGE: 'defaultBaseImage': \"ko.local/img@sha256:" + "a".repeat(64) + "\" " + why);
+        .isEqualTo(
+            "KO_DEFAULTBASEIMAGE: 'defaultBaseImage': \"ko.local/img@sha256:"
+                + "a".repeat(64)
+                + "\" "
+                + why);
   }
 
   @Test
   void aRegistryMerelyNamedLikeKoLocalIsARegistry() throws Exception {
-    assertThat(load("defaultBaseImage: ko.local:5000/base:1\n").defaultBaseImage()).isEqualTo("ko.local:5000/base:1");
+    assertThat(load("defaultBaseImage: ko.local:5000/base:1\n").defaultBaseImage())
+        .isEqualTo("ko.local:5000/base:1");
     assertThat(load("defaultBaseImage: registry.example.com/ko.local/base\n").defaultBaseImage())
         .isEqualTo("registry.example.com/ko.local/base");
     // as in ko (the registry must be ko.local): Docker Hub's library/ko.local
@@ -267,7 +318,9 @@ class KoConfigTest {
   @Test
   void badImageReferencesNameWhereTheyCameFrom() {
     assertThat(error("defaultBaseImage: Not/A:Valid:Ref\n"))
-        .startsWith(file() + ":1: 'defaultBaseImage': error parsing \"Not/A:Valid:Ref\" as image reference");
+        .startsWith(
+            file()
+                + ":1: 'defaultBaseImage': error parsing \"Not/A:Valid:Ref\" as image reference");
     assertThat(error("baseImageOverrides:\n  example.com/x: \"UPPER/case\"\n"))
         .startsWith(file() + ":1: 'baseImageOverrides': error parsing \"UPPER/case\"");
     assertThat(error("", Map.of("KO_DEFAULTBASEIMAGE", "bad ref")))
@@ -300,21 +353,27 @@ class KoConfigTest {
   void koConfigPathDirectory() throws Exception {
     Files.createDirectories(dir.resolve("conf"));
     Files.writeString(dir.resolve("conf/.ko.yaml"), "defaultBaseImage: from-dir\n");
-    KoConfig c = KoConfig.load(dir, new Env(Map.of("KO_CONFIG_PATH", dir.resolve("conf").toString())), log);
+    KoConfig c =
+        KoConfig.load(dir, new Env(Map.of("KO_CONFIG_PATH", dir.resolve("conf").toString())), log);
     assertThat(c.defaultBaseImage()).isEqualTo("from-dir");
   }
 
   @Test
   void koConfigPathErrors() throws Exception {
-    assertThatThrownBy(() -> KoConfig.load(dir, new Env(Map.of("KO_CONFIG_PATH", "testdata/.ko.yaml")), log))
-        .hasMessage("error looking for config file: stat testdata/.ko.yaml: no such file or directory");
+    assertThatThrownBy(
+            () -> KoConfig.load(dir, new Env(Map.of("KO_CONFIG_PATH", "testdata/.ko.yaml")), log))
+        .hasMessage(
+            "error looking for config file: stat testdata/.ko.yaml: no such file or directory");
     Files.createDirectories(dir.resolve("empty"));
     assertThatThrownBy(() -> KoConfig.load(dir, new Env(Map.of("KO_CONFIG_PATH", "empty")), log))
-        .hasMessage("error looking for config file: stat empty/.ko.yaml: no such file or directory");
+        .hasMessage(
+            "error looking for config file: stat empty/.ko.yaml: no such file or directory");
     Files.createDirectories(dir.resolve("bad-config/.ko.yaml"));
-    assertThatThrownBy(() -> KoConfig.load(dir, new Env(Map.of("KO_CONFIG_PATH", "bad-config")), log))
+    assertThatThrownBy(
+            () -> KoConfig.load(dir, new Env(Map.of("KO_CONFIG_PATH", "bad-config")), log))
         .hasMessage("config file bad-config/.ko.yaml is not a regular file");
-    assertThatThrownBy(() -> KoConfig.load(dir, new Env(Map.of("KO_CONFIG_PATH", "/dev/null")), log))
+    assertThatThrownBy(
+            () -> KoConfig.load(dir, new Env(Map.of("KO_CONFIG_PATH", "/dev/null")), log))
         .hasMessage("config file /dev/null is not a regular file");
   }
 
@@ -329,8 +388,10 @@ class KoConfigTest {
     Files.writeString(dir.resolve(".ko.yml"), "defaultBaseImage: from-yml\n");
     assertThat(KoConfig.load(dir, new Env(Map.of()), log).defaultBaseImage()).isEqualTo("from-yml");
     Files.writeString(dir.resolve(".ko.yaml"), "defaultBaseImage: from-yaml\n");
-    assertThat(KoConfig.load(dir, new Env(Map.of()), log).defaultBaseImage()).isEqualTo("from-yaml");
+    assertThat(KoConfig.load(dir, new Env(Map.of()), log).defaultBaseImage())
+        .isEqualTo("from-yaml");
     Files.writeString(dir.resolve(".ko.json"), "{\"defaultBaseImage\": \"from-json\"}\n");
-    assertThat(KoConfig.load(dir, new Env(Map.of()), log).defaultBaseImage()).isEqualTo("from-json");
+    assertThat(KoConfig.load(dir, new Env(Map.of()), log).defaultBaseImage())
+        .isEqualTo("from-json");
   }
 }

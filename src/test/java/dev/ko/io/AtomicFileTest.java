@@ -34,7 +34,8 @@ class AtomicFileTest {
     AtomicFile.write(target, AtomicFile.SHARED, "one\n".getBytes());
     AtomicFile.write(target, AtomicFile.SHARED, "two\n".getBytes());
     assertThat(Files.readString(target)).isEqualTo("two\n");
-    assertThat(Files.getPosixFilePermissions(target)).isEqualTo(expected(AtomicFile.SHARED))
+    assertThat(Files.getPosixFilePermissions(target))
+        .isEqualTo(expected(AtomicFile.SHARED))
         .contains(PosixFilePermission.OTHERS_READ);
     try (Stream<Path> files = Files.list(target.getParent())) {
       assertThat(files).as("no temporary file left").containsExactly(target);
@@ -45,17 +46,24 @@ class AtomicFileTest {
   void privateFilesAreTheOwnersOnly() throws Exception {
     Path target = tmp.resolve("config.json");
     AtomicFile.write(target, AtomicFile.PRIVATE, out -> out.write('{'));
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target)))
+        .isEqualTo("rw-------");
   }
 
   @Test
   void aFailedWriteLeavesTheOldFileAndNoTemporaryOne() throws Exception {
     Path target = tmp.resolve("images.tar");
     Files.writeString(target, "old");
-    assertThatThrownBy(() -> AtomicFile.write(target, AtomicFile.SHARED, out -> {
-      out.write("partial".getBytes());
-      throw new IOException("disk full");
-    })).hasMessage("disk full");
+    assertThatThrownBy(
+            () ->
+                AtomicFile.write(
+                    target,
+                    AtomicFile.SHARED,
+                    out -> {
+                      out.write("partial".getBytes());
+                      throw new IOException("disk full");
+                    }))
+        .hasMessage("disk full");
     assertThat(Files.readString(target)).isEqualTo("old");
     try (Stream<Path> files = Files.list(tmp)) {
       assertThat(files).containsExactly(target);

@@ -13,24 +13,41 @@ class NameTest {
   private static final String DIGEST = "sha256:" + HEX;
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-    // input                                | kind   | registry              | path                    | identifier | name
-    "ubuntu                                  | tag    | index.docker.io       | library/ubuntu          | latest     | index.docker.io/library/ubuntu:latest",
-    "ubuntu:22.04                            | tag    | index.docker.io       | library/ubuntu          | 22.04      | index.docker.io/library/ubuntu:22.04",
-    "docker.io/ubuntu                        | tag    | index.docker.io       | library/ubuntu          | latest     | index.docker.io/library/ubuntu:latest",
-    "docker.io/library/ubuntu:x              | tag    | index.docker.io       | library/ubuntu          | x          | index.docker.io/library/ubuntu:x",
-    "index.docker.io/user/app                | tag    | index.docker.io       | user/app                | latest     | index.docker.io/user/app:latest",
-    "user/app:v1                             | tag    | index.docker.io       | user/app                | v1         | index.docker.io/user/app:v1",
-    // the first component is a registry only with a dot or a colon
-    "localhost/foo                           | tag    | index.docker.io       | localhost/foo           | latest     | index.docker.io/localhost/foo:latest",
-    "localhost:5000/foo                      | tag    | localhost:5000        | foo                     | latest     | localhost:5000/foo:latest",
-    "localhost:5000/foo/bar:v1.2.3           | tag    | localhost:5000        | foo/bar                 | v1.2.3     | localhost:5000/foo/bar:v1.2.3",
-    "gcr.io/project/image:tag_with-dots.1    | tag    | gcr.io                | project/image           | tag_with-dots.1 | gcr.io/project/image:tag_with-dots.1",
-    "registry.example.com:8443/a/b/c:Tag     | tag    | registry.example.com:8443 | a/b/c               | Tag        | registry.example.com:8443/a/b/c:Tag",
-    "[::1]:5000/x/y                          | tag    | [::1]:5000            | x/y                     | latest     | [::1]:5000/x/y:latest",
-    "ghcr.io/o/r:                            | tag    | ghcr.io               | o/r                     | latest     | ghcr.io/o/r:latest",
-  })
-  void parsesAndNormalises(String input, String kind, String registry, String path, String identifier, String name) {
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        // input                                | kind   | registry              | path
+        //       | identifier | name
+        "ubuntu                                  | tag    | index.docker.io       | library/ubuntu "
+            + "         | latest     | index.docker.io/library/ubuntu:latest",
+        "ubuntu:22.04                            | tag    | index.docker.io       | library/ubuntu "
+            + "         | 22.04      | index.docker.io/library/ubuntu:22.04",
+        "docker.io/ubuntu                        | tag    | index.docker.io       | library/ubuntu "
+            + "         | latest     | index.docker.io/library/ubuntu:latest",
+        "docker.io/library/ubuntu:x              | tag    | index.docker.io       | library/ubuntu "
+            + "         | x          | index.docker.io/library/ubuntu:x",
+        "index.docker.io/user/app                | tag    | index.docker.io       | user/app       "
+            + "         | latest     | index.docker.io/user/app:latest",
+        "user/app:v1                             | tag    | index.docker.io       | user/app       "
+            + "         | v1         | index.docker.io/user/app:v1",
+        // the first component is a registry only with a dot or a colon
+        "localhost/foo                           | tag    | index.docker.io       | localhost/foo  "
+            + "         | latest     | index.docker.io/localhost/foo:latest",
+        "localhost:5000/foo                      | tag    | localhost:5000        | foo            "
+            + "         | latest     | localhost:5000/foo:latest",
+        "localhost:5000/foo/bar:v1.2.3           | tag    | localhost:5000        | foo/bar        "
+            + "         | v1.2.3     | localhost:5000/foo/bar:v1.2.3",
+        "gcr.io/project/image:tag_with-dots.1    | tag    | gcr.io                | project/image  "
+            + "         | tag_with-dots.1 | gcr.io/project/image:tag_with-dots.1",
+        "registry.example.com:8443/a/b/c:Tag     | tag    | registry.example.com:8443 | a/b/c      "
+            + "         | Tag        | registry.example.com:8443/a/b/c:Tag",
+        "[::1]:5000/x/y                          | tag    | [::1]:5000            | x/y            "
+            + "         | latest     | [::1]:5000/x/y:latest",
+        "ghcr.io/o/r:                            | tag    | ghcr.io               | o/r            "
+            + "         | latest     | ghcr.io/o/r:latest",
+      })
+  void parsesAndNormalises(
+      String input, String kind, String registry, String path, String identifier, String name) {
     Reference ref = Reference.parse(input);
     assertThat(ref).isInstanceOf(kind.equals("tag") ? Tag.class : DigestReference.class);
     assertThat(ref.repository().registry().host()).isEqualTo(registry);
@@ -46,7 +63,8 @@ class NameTest {
     assertThat(ref).isInstanceOf(DigestReference.class);
     assertThat(ref.name()).isEqualTo("localhost:5000/app@" + DIGEST);
     assertThat(ref.toString()).isEqualTo("localhost:5000/app:v1@" + DIGEST);
-    assertThat(Reference.parse("alpine@" + DIGEST).name()).isEqualTo("index.docker.io/library/alpine@" + DIGEST);
+    assertThat(Reference.parse("alpine@" + DIGEST).name())
+        .isEqualTo("index.docker.io/library/alpine@" + DIGEST);
   }
 
   @Test
@@ -60,17 +78,24 @@ class NameTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-    "Foo/Bar          | repository can only contain the characters `abcdefghijklmnopqrstuvwxyz0123456789_-./`: Foo/Bar",
-    "gcr.io/a b       | repository can only contain the characters `abcdefghijklmnopqrstuvwxyz0123456789_-./`: a b",
-    "gcr.io/a         | repository must be between 2 and 255 characters in length: a",
-    "x                | repository must be between 2 and 255 characters in length: x",
-    "foo:bad!tag      | tag can only contain the characters `abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.`: bad!tag",
-    "foo@sha256:abc   | digest must be sha256:<64 lowercase hex digits>: sha256:abc",
-    "foo@md5:" + "0123456789abcdef" + "0123456789abcdef | digest must be sha256:<64 lowercase hex digits>: md5:0123456789abcdef0123456789abcdef",
-    "a@b@c            | a digest must contain exactly one '@' separator (e.g. registry/repository@digest) saw: a@b@c",
-    "gcr.io:x:y/foo   | registries must be valid RFC 3986 URI authorities: gcr.io:x:y",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "Foo/Bar          | repository can only contain the characters"
+            + " `abcdefghijklmnopqrstuvwxyz0123456789_-./`: Foo/Bar",
+        "gcr.io/a b       | repository can only contain the characters"
+            + " `abcdefghijklmnopqrstuvwxyz0123456789_-./`: a b",
+        "gcr.io/a         | repository must be between 2 and 255 characters in length: a",
+        "x                | repository must be between 2 and 255 characters in length: x",
+        "foo:bad!tag      | tag can only contain the characters"
+            + " `abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.`: bad!tag",
+        "foo@sha256:abc   | digest must be sha256:<64 lowercase hex digits>: sha256:abc",
+        "foo@md5:0123456789abcdef0123456789abcdef | digest must be sha256:<64 lowercase hex"
+            + " digits>: md5:0123456789abcdef0123456789abcdef",
+        "a@b@c            | a digest must contain exactly one '@' separator (e.g."
+            + " registry/repository@digest) saw: a@b@c",
+        "gcr.io:x:y/foo   | registries must be valid RFC 3986 URI authorities: gcr.io:x:y",
+      })
   void rejectsBadNamesNamingTheValue(String input, String message) {
     assertThatThrownBy(() -> Reference.parse(input))
         .isInstanceOf(BadNameException.class)
@@ -79,9 +104,11 @@ class NameTest {
 
   @Test
   void rejectsEmptyAndOverlongNames() {
-    assertThatThrownBy(() -> Reference.parse("")).isInstanceOf(BadNameException.class)
+    assertThatThrownBy(() -> Reference.parse(""))
+        .isInstanceOf(BadNameException.class)
         .hasMessageContaining("a repository name must be specified");
-    assertThatThrownBy(() -> Reference.parse("foo:" + "t".repeat(129))).isInstanceOf(BadNameException.class)
+    assertThatThrownBy(() -> Reference.parse("foo:" + "t".repeat(129)))
+        .isInstanceOf(BadNameException.class)
         .hasMessageContaining("tag must be at most 128 characters");
     assertThat(Reference.parse("foo:" + "t".repeat(128)).identifier()).hasSize(128);
     assertThatThrownBy(() -> Repository.parse("gcr.io/" + "r".repeat(256)))
@@ -122,6 +149,7 @@ class NameTest {
   @Test
   void insecureRegistriesUseHttp() {
     assertThat(new Registry("gcr.io", true).scheme()).isEqualTo("http");
-    assertThat(Reference.parse("gcr.io/a/b", true).repository().registry().scheme()).isEqualTo("http");
+    assertThat(Reference.parse("gcr.io/a/b", true).repository().registry().scheme())
+        .isEqualTo("http");
   }
 }

@@ -11,42 +11,49 @@ class AttachmentTest {
   void fileImageIsByteForByteWhatKoPushesForAnSbom() {
     // A published ko push: SBOM blob sha256:9d331c43... of 11212 bytes went into manifest
     // sha256:4d497343... (374 bytes) with config sha256:df9655f4... (233 bytes).
-    Digest sbom = Digest.parse("sha256:9d331c4342daeee7d5946ae0f829e05321513097ca6b91193c57038b0e7057fe");
-    Layer layer = new Layer() {
-      @Override
-      public Digest digest() {
-        return sbom;
-      }
+    Digest sbom =
+        Digest.parse("sha256:9d331c4342daeee7d5946ae0f829e05321513097ca6b91193c57038b0e7057fe");
+    Layer layer =
+        new Layer() {
+          @Override
+          public Digest digest() {
+            return sbom;
+          }
 
-      @Override
-      public Digest diffId() {
-        return sbom;
-      }
+          @Override
+          public Digest diffId() {
+            return sbom;
+          }
 
-      @Override
-      public long size() {
-        return 11212;
-      }
+          @Override
+          public long size() {
+            return 11212;
+          }
 
-      @Override
-      public MediaType mediaType() {
-        return new MediaType("text/spdx+json");
-      }
+          @Override
+          public MediaType mediaType() {
+            return new MediaType("text/spdx+json");
+          }
 
-      @Override
-      public InputStream compressed() {
-        throw new AssertionError("not needed");
-      }
-    };
+          @Override
+          public InputStream compressed() {
+            throw new AssertionError("not needed");
+          }
+        };
 
     Image image = Attachment.fileImage(layer);
 
-    assertThat(new String(image.rawConfig(), StandardCharsets.UTF_8)).isEqualTo(
-        "{\"architecture\":\"\",\"created\":\"0001-01-01T00:00:00Z\",\"history\":[{\"created\":\"0001-01-01T00:00:00Z\"}],"
-            + "\"os\":\"\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + sbom + "\"]},\"config\":{}}");
-    assertThat(image.configDescriptor().digest().hex()).isEqualTo("df9655f455e64bfca70acf47da8b2d7305a042dd7245c6ea0107cf465f0a5ceb");
+    assertThat(new String(image.rawConfig(), StandardCharsets.UTF_8))
+        .isEqualTo(
+            "{\"architecture\":\"\",\"created\":\"0001-01-01T00:00:00Z\",\"history\":[{\"created\":\"0001-01-01T00:00:00Z\"}],"
+                + "\"os\":\"\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
+                + sbom
+                + "\"]},\"config\":{}}");
+    assertThat(image.configDescriptor().digest().hex())
+        .isEqualTo("df9655f455e64bfca70acf47da8b2d7305a042dd7245c6ea0107cf465f0a5ceb");
     assertThat(image.configDescriptor().size()).isEqualTo(233);
-    assertThat(image.digest().hex()).isEqualTo("4d4973438f5226bdebce580f587cf38e6d62ecf543ea9a67fe873723a2bc2bfd");
+    assertThat(image.digest().hex())
+        .isEqualTo("4d4973438f5226bdebce580f587cf38e6d62ecf543ea9a67fe873723a2bc2bfd");
     assertThat(image.size()).isEqualTo(374);
   }
 

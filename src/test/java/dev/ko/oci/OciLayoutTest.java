@@ -79,17 +79,23 @@ class OciLayoutTest {
 
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      Future<?> slowAppend = pool.submit(() -> {
-        layout.append(slow);
-        return null;
-      });
+      Future<?> slowAppend =
+          pool.submit(
+              () -> {
+                layout.append(slow);
+                return null;
+              });
       assertThat(slowStarted.await(30, TimeUnit.SECONDS)).isTrue();
-      Future<?> quickAppend = pool.submit(() -> {
-        layout.append(quick);
-        return null;
-      });
+      Future<?> quickAppend =
+          pool.submit(
+              () -> {
+                layout.append(quick);
+                return null;
+              });
       quickAppend.get(10, TimeUnit.SECONDS); // times out while the slow copy holds a lock
-      assertThat(layout.index().manifests()).extracting(Descriptor::digest).containsExactly(quick.digest());
+      assertThat(layout.index().manifests())
+          .extracting(Descriptor::digest)
+          .containsExactly(quick.digest());
 
       releaseSlow.countDown();
       slowAppend.get(30, TimeUnit.SECONDS);
@@ -99,11 +105,13 @@ class OciLayoutTest {
     }
 
     layout.append(quick);
-    assertThat(layout.index().manifests()).extracting(Descriptor::digest)
+    assertThat(layout.index().manifests())
+        .extracting(Descriptor::digest)
         .containsExactly(quick.digest(), slow.digest());
     for (Image image : new Image[] {slow, quick}) {
       Digest layer = image.layers().get(0).digest();
-      assertThat(Files.readAllBytes(tmp.resolve("layout/blobs/sha256/" + layer.hex()))).isNotEmpty();
+      assertThat(Files.readAllBytes(tmp.resolve("layout/blobs/sha256/" + layer.hex())))
+          .isNotEmpty();
       assertThat(tmp.resolve("layout/blobs/sha256/" + image.digest().hex())).exists();
     }
   }

@@ -29,8 +29,14 @@ class TarWriterGoCompatTest {
 
   /** One tar entry, serialised for the Go program with the field names it expects. */
   record Entry(
-      String Name, String Typeflag, long Mode, long ModTime, byte[] Content, Map<String, byte[]> PAX,
-      boolean HeaderOnly, long Size) {
+      String Name,
+      String Typeflag,
+      long Mode,
+      long ModTime,
+      byte[] Content,
+      Map<String, byte[]> PAX,
+      boolean HeaderOnly,
+      long Size) {
     static Entry dir(String name, long mtime) {
       return new Entry(name, "5", DIR_MODE, mtime, new byte[0], null, false, 0);
     }
@@ -44,12 +50,16 @@ class TarWriterGoCompatTest {
     }
   }
 
-  /** The 20-byte VFS_CAP_REVISION_2 xattr for cap_net_bind_service=ep: NUL, newline, '=' and high bytes. */
+  /**
+   * The 20-byte VFS_CAP_REVISION_2 xattr for cap_net_bind_service=ep: NUL, newline, '=' and high
+   * bytes.
+   */
   private static final byte[] CAPABILITY =
       HexFormat.of().parseHex("010000020004000000000000000000000000000a");
 
   private static final byte[] RAW_SD =
-      "AQAAgBQAAAAkAAAAAAAAAAAAAAABAgAAAAAABSAAAAAhAgAAAQIAAAAAAAUgAAAAIQIAAA==".getBytes(StandardCharsets.US_ASCII);
+      "AQAAgBQAAAAkAAAAAAAAAAAAAAABAgAAAAAABSAAAAAhAgAAAQIAAAAAAAUgAAAAIQIAAA=="
+          .getBytes(StandardCharsets.US_ASCII);
 
   @Test
   void koLayoutEntriesAreByteIdenticalToGo() throws Exception {
@@ -61,9 +71,12 @@ class TarWriterGoCompatTest {
     entries.add(Entry.file("/var/run/ko/kenobi", 1_700_000_000L, "Hello there\n"));
     entries.add(Entry.dir("/var/run/ko/subdir", 1_700_000_000L));
     entries.add(Entry.file("/var/run/ko/subdir/file.txt", 1_700_000_000L, ""));
-    // binary layer: "ko-app" without, the binary with a leading slash; an empty PAX map as ko sets it.
+    // binary layer: "ko-app" without, the binary with a leading slash; an empty PAX map as ko sets
+    // it.
     entries.add(Entry.dir("ko-app", 0));
-    entries.add(Entry.file("/ko-app/name", 0, "#!fake binary\n".getBytes(StandardCharsets.UTF_8), Map.of()));
+    entries.add(
+        Entry.file(
+            "/ko-app/name", 0, "#!fake binary\n".getBytes(StandardCharsets.UTF_8), Map.of()));
     assertSameAsGo(entries);
   }
 
@@ -103,12 +116,17 @@ class TarWriterGoCompatTest {
     entries.add(Entry.file("/ko-app/name", 0, "binary".getBytes(StandardCharsets.UTF_8), pax));
     entries.add(Entry.file("/ko-app/boundary", 0, new byte[0], boundary));
     entries.add(Entry.file("/ko-app/" + "long-".repeat(25), 0, new byte[] {1}, several));
-    // Windows layout: Hives and Files dirs, the binary with the MSWINDOWS.rawsd security descriptor.
+    // Windows layout: Hives and Files dirs, the binary with the MSWINDOWS.rawsd security
+    // descriptor.
     entries.add(Entry.dir("Hives", 0));
     entries.add(Entry.dir("Files", 0));
     entries.add(Entry.dir("Files/ko-app", 0));
-    entries.add(Entry.file("Files/ko-app/name", 0, "MZ".getBytes(StandardCharsets.US_ASCII),
-        Map.of("MSWINDOWS.rawsd", RAW_SD)));
+    entries.add(
+        Entry.file(
+            "Files/ko-app/name",
+            0,
+            "MZ".getBytes(StandardCharsets.US_ASCII),
+            Map.of("MSWINDOWS.rawsd", RAW_SD)));
     assertSameAsGo(entries);
   }
 
@@ -142,12 +160,13 @@ class TarWriterGoCompatTest {
 
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     TarWriter tar = new TarWriter(out);
-    InputStream stop = new InputStream() {
-      @Override
-      public int read() throws IOException {
-        throw new IOException("header written");
-      }
-    };
+    InputStream stop =
+        new InputStream() {
+          @Override
+          public int read() throws IOException {
+            throw new IOException("header written");
+          }
+        };
     assertThatThrownBy(() -> tar.file("/ko-app/huge", DIR_MODE, 0, size, stop, Map.of()))
         .hasMessage("header written");
     assertSameBytes(out.toByteArray(), go);
@@ -193,9 +212,14 @@ class TarWriterGoCompatTest {
 
   @Test
   void paxRecordLengthCountsItsOwnDigits() {
-    assertThat(new String(TarWriter.paxRecord("path", "a".getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8))
+    assertThat(
+            new String(
+                TarWriter.paxRecord("path", "a".getBytes(StandardCharsets.UTF_8)),
+                StandardCharsets.UTF_8))
         .isEqualTo("9 path=a\n");
-    byte[] record = TarWriter.paxRecord("SCHILY.xattr.user.x", "v".repeat(76).getBytes(StandardCharsets.US_ASCII));
+    byte[] record =
+        TarWriter.paxRecord(
+            "SCHILY.xattr.user.x", "v".repeat(76).getBytes(StandardCharsets.US_ASCII));
     assertThat(record).hasSize(101);
     assertThat(new String(record, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("101 ");
   }
@@ -212,7 +236,12 @@ class TarWriterGoCompatTest {
         if (e.Typeflag().equals("5")) {
           tar.directory(e.Name(), (int) e.Mode(), e.ModTime());
         } else {
-          tar.file(e.Name(), (int) e.Mode(), e.ModTime(), e.Content(), e.PAX() == null ? Map.of() : e.PAX());
+          tar.file(
+              e.Name(),
+              (int) e.Mode(),
+              e.ModTime(),
+              e.Content(),
+              e.PAX() == null ? Map.of() : e.PAX());
         }
       }
     }
@@ -234,9 +263,21 @@ class TarWriterGoCompatTest {
     }
     int at = diff < 0 ? n : diff;
     int block = at / 512;
-    String detail = "first difference at byte " + at + " (block " + block + ", offset " + at % 512
-        + "); lengths ours=" + ours.length + " go=" + go.length
-        + "\nours: " + printable(ours, block) + "\ngo:   " + printable(go, block);
+    String detail =
+        "first difference at byte "
+            + at
+            + " (block "
+            + block
+            + ", offset "
+            + at % 512
+            + "); lengths ours="
+            + ours.length
+            + " go="
+            + go.length
+            + "\nours: "
+            + printable(ours, block)
+            + "\ngo:   "
+            + printable(go, block);
     fail(detail);
   }
 

@@ -29,7 +29,8 @@ class NamerTest {
   @Test
   void md5OfImportPaths() {
     assertThat(Namer.md5Hex("github.com/google/ko")).isEqualTo("98b8c7facdad74510a7cae0cd368eb4e");
-    assertThat(Namer.md5Hex("github.com/google/ko/test")).isEqualTo("46c4b272b3716c422d5ff6dfc7547fa9");
+    assertThat(Namer.md5Hex("github.com/google/ko/test"))
+        .isEqualTo("46c4b272b3716c422d5ff6dfc7547fa9");
   }
 
   @Test
@@ -42,10 +43,12 @@ class NamerTest {
 
   @Test
   void importPathsForRepositoriesAreStrippedAndLowerCased() {
-    assertThat(ImportPath.strip("ko://example.org/Sample/cmd/App")).isEqualTo("example.org/Sample/cmd/App");
+    assertThat(ImportPath.strip("ko://example.org/Sample/cmd/App"))
+        .isEqualTo("example.org/Sample/cmd/App");
     assertThat(ImportPath.strip("example.org/x")).isEqualTo("example.org/x");
     assertThat(ImportPath.isStrict("ko://example.org/x")).isTrue();
     assertThat(ImportPath.isStrict("example.org/x")).isFalse();
-    assertThat(ImportPath.forRepository("ko://example.org/Sample/cmd/App")).isEqualTo("example.org/sample/cmd/app");
+    assertThat(ImportPath.forRepository("ko://example.org/Sample/cmd/App"))
+        .isEqualTo("example.org/sample/cmd/app");
   }
 }

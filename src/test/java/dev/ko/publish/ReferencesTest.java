@@ -19,7 +19,8 @@ class ReferencesTest {
 
   @Test
   void repositoryOfStripsTagAndDigestButNotAPort() {
-    assertThat(References.repositoryOf("127.0.0.1:5000/a/b:v1@" + D)).isEqualTo("127.0.0.1:5000/a/b");
+    assertThat(References.repositoryOf("127.0.0.1:5000/a/b:v1@" + D))
+        .isEqualTo("127.0.0.1:5000/a/b");
     assertThat(References.repositoryOf("127.0.0.1:5000/a/b@" + D)).isEqualTo("127.0.0.1:5000/a/b");
     assertThat(References.repositoryOf("127.0.0.1:5000/a/b:rc1")).isEqualTo("127.0.0.1:5000/a/b");
     assertThat(References.repositoryOf("/tmp/layout@" + D)).isEqualTo("/tmp/layout");

@@ -100,20 +100,36 @@ class UploadConcurrencyTest {
   void atMostMaxOfFourAndJobsUploadsAtOnce() throws Exception {
     String registry = startStub();
     HttpTransport transport = new HttpTransport(TrustStores::unverified, TrustStores::unverified);
-    // One client for both publishes: its TLS probe of the plain stub (which never answers one) is paid once.
-    RegistryClient client = new RegistryClient(transport, Keychain.ANONYMOUS, "ko-test", Log.NONE, Duration.ofMillis(1));
+    // One client for both publishes: its TLS probe of the plain stub (which never answers one) is
+    // paid once.
+    RegistryClient client =
+        new RegistryClient(
+            transport, Keychain.ANONYMOUS, "ko-test", Log.NONE, Duration.ofMillis(1));
     Image image = image(16);
 
-    assertThat(publish(client, registry, image, 1)).as("parallel, but no more than ggcr's default of 4").isBetween(2, 4);
+    assertThat(publish(client, registry, image, 1))
+        .as("parallel, but no more than ggcr's default of 4")
+        .isBetween(2, 4);
     assertThat(uploads.get()).as("every layer and the config").isEqualTo(17);
 
     maxInFlight.set(0);
     assertThat(publish(client, registry, image, 8)).as("-j 8").isBetween(5, 8);
   }
 
-  private int publish(RegistryClient client, String registry, Image image, int jobs) throws Exception {
-    RegistryPublisher publisher = new RegistryPublisher(client, registry + "/test", Namer.select(false, false, true),
-        List.of("latest"), false, false, Optional.empty(), jobs, executor, Log.NONE);
+  private int publish(RegistryClient client, String registry, Image image, int jobs)
+      throws Exception {
+    RegistryPublisher publisher =
+        new RegistryPublisher(
+            client,
+            registry + "/test",
+            Namer.select(false, false, true),
+            List.of("latest"),
+            false,
+            false,
+            Optional.empty(),
+            jobs,
+            executor,
+            Log.NONE);
     publisher.publish(image, "ko://example.com/app");
     return maxInFlight.get();
   }
@@ -129,10 +145,29 @@ class UploadConcurrencyTest {
       diffIds.add(layer.diffId());
       descriptors.add(layer.descriptor());
     }
-    ConfigFile config = new ConfigFile("amd64", "", "", GoTime.ZERO, "", List.of(new History("", GoTime.ZERO, "", "", false)),
-        "linux", "layers", diffIds, ContainerConfig.EMPTY, "", "", List.of());
-    Manifest manifest = new Manifest(2, MediaType.OCI_MANIFEST, Descriptor.of(MediaType.OCI_CONFIG, 0, Digest.of(new byte[0])),
-        descriptors, null, null);
+    ConfigFile config =
+        new ConfigFile(
+            "amd64",
+            "",
+            "",
+            GoTime.ZERO,
+            "",
+            List.of(new History("", GoTime.ZERO, "", "", false)),
+            "linux",
+            "layers",
+            diffIds,
+            ContainerConfig.EMPTY,
+            "",
+            "",
+            List.of());
+    Manifest manifest =
+        new Manifest(
+            2,
+            MediaType.OCI_MANIFEST,
+            Descriptor.of(MediaType.OCI_CONFIG, 0, Digest.of(new byte[0])),
+            descriptors,
+            null,
+            null);
     return BuiltImage.of(manifest, config, layers);
   }
 

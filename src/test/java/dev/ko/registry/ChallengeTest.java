@@ -9,13 +9,18 @@ import org.junit.jupiter.api.Test;
 class ChallengeTest {
   @Test
   void dockerHubBearer() {
-    Challenge c = Challenge.parse("Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
-        + "scope=\"repository:library/alpine:pull\"").orElseThrow();
+    Challenge c =
+        Challenge.parse(
+                "Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
+                    + "scope=\"repository:library/alpine:pull\"")
+            .orElseThrow();
     assertThat(c.isBearer()).isTrue();
-    assertThat(c.params()).isEqualTo(Map.of(
-        "realm", "https://auth.docker.io/token",
-        "service", "registry.docker.io",
-        "scope", "repository:library/alpine:pull"));
+    assertThat(c.params())
+        .isEqualTo(
+            Map.of(
+                "realm", "https://auth.docker.io/token",
+                "service", "registry.docker.io",
+                "scope", "repository:library/alpine:pull"));
   }
 
   @Test
@@ -28,8 +33,11 @@ class ChallengeTest {
 
   @Test
   void quotedValuesKeepCommasAndEscapedQuotes() {
-    Challenge c = Challenge.parse("Bearer realm=\"https://x/token?a=1,b=2\", scope=\"repository:a/b:pull,push\","
-        + " error=\"say \\\"no\\\"\"").orElseThrow();
+    Challenge c =
+        Challenge.parse(
+                "Bearer realm=\"https://x/token?a=1,b=2\", scope=\"repository:a/b:pull,push\","
+                    + " error=\"say \\\"no\\\"\"")
+            .orElseThrow();
     assertThat(c.param("realm")).isEqualTo("https://x/token?a=1,b=2");
     assertThat(c.param("scope")).isEqualTo("repository:a/b:pull,push");
     assertThat(c.param("error")).isEqualTo("say \"no\"");

@@ -25,18 +25,24 @@ class DockerLoginTest {
   void writesInlineAuthKeepsOtherKeysAndIsPrivate() throws Exception {
     Path config = tmp.resolve("docker/config.json");
     Files.createDirectories(config.getParent());
-    Files.writeString(config, "{\"auths\": {\"other.io\": {\"auth\": \"eDp5\"}}, \"detachKeys\": \"ctrl-q\"}");
+    Files.writeString(
+        config, "{\"auths\": {\"other.io\": {\"auth\": \"eDp5\"}}, \"detachKeys\": \"ctrl-q\"}");
     Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
-    Path written = new DockerLogin(Map.of("DOCKER_CONFIG", tmp.resolve("docker").toString()), tmp)
-        .login(Registry.parse("reg.example.com:5000"), "alice", "s3cret");
+    Path written =
+        new DockerLogin(Map.of("DOCKER_CONFIG", tmp.resolve("docker").toString()), tmp)
+            .login(Registry.parse("reg.example.com:5000"), "alice", "s3cret");
 
     assertThat(written).isEqualTo(config);
     JsonNode root = JSON.readTree(config.toFile());
     assertThat(root.path("detachKeys").asText()).isEqualTo("ctrl-q");
     assertThat(root.at("/auths/other.io/auth").asText()).isEqualTo("eDp5");
-    assertThat(new String(Base64.getDecoder().decode(root.at("/auths/reg.example.com:5000/auth").asText()),
-        StandardCharsets.UTF_8)).isEqualTo("alice:s3cret");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config))).isEqualTo("rw-------");
+    assertThat(
+            new String(
+                Base64.getDecoder().decode(root.at("/auths/reg.example.com:5000/auth").asText()),
+                StandardCharsets.UTF_8))
+        .isEqualTo("alice:s3cret");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config)))
+        .isEqualTo("rw-------");
     assertThat(Files.list(config.getParent())).as("no temporary file left").containsExactly(config);
   }
 
@@ -52,7 +58,8 @@ class DockerLoginTest {
   @Test
   void brokenConfigIsAnErrorThatQuotesNothingFromTheFile() throws Exception {
     Files.createDirectories(tmp.resolve(".docker"));
-    Files.writeString(tmp.resolve(".docker/config.json"), "{\"auths\": {\"x\": {\"auth\": hunter2}}}");
+    Files.writeString(
+        tmp.resolve(".docker/config.json"), "{\"auths\": {\"x\": {\"auth\": hunter2}}}");
     assertThatThrownBy(() -> new DockerLogin(Map.of(), tmp).login(Registry.parse("r.io"), "u", "p"))
         .hasMessageContaining("config.json: not valid JSON at line 1")
         .hasMessageNotContaining("hunter2");
@@ -62,7 +69,8 @@ class DockerLoginTest {
   void keychainReadsWhatLoginWrote() throws Exception {
     Map<String, String> env = Map.of("DOCKER_CONFIG", tmp.toString());
     new DockerLogin(env, tmp).login(Registry.parse("reg.example.com"), "carol", "pw:with:colons");
-    Credential c = new DockerConfigKeychain(env, tmp).resolve(Repository.parse("reg.example.com/team/app"));
+    Credential c =
+        new DockerConfigKeychain(env, tmp).resolve(Repository.parse("reg.example.com/team/app"));
     assertThat(c).isEqualTo(Credential.basic("carol", "pw:with:colons"));
     assertThat(c.toString()).doesNotContain("pw:with");
   }

@@ -1,6 +1,5 @@
 package dev.ko.registry;
 
-import dev.ko.testing.ServerCertificate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,13 +8,13 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.ko.log.Log;
 import dev.ko.name.Repository;
 import dev.ko.oci.MediaType;
+import dev.ko.testing.ServerCertificate;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
@@ -41,25 +40,30 @@ class InsecureRegistryTest {
   /** A certificate for registry.invalid, served on 127.0.0.1: its name never matches. */
   @BeforeAll
   static void certificate() throws Exception {
-    ServerCertificate cert = ServerCertificate.create(keys, "registry.invalid", "dns:registry.invalid");
+    ServerCertificate cert =
+        ServerCertificate.create(keys, "registry.invalid", "dns:registry.invalid");
     serverTls = cert.serverTls();
     certPem = cert.pem();
   }
-
 
   @BeforeEach
   void start() throws Exception {
     server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
     server.setHttpsConfigurator(new HttpsConfigurator(serverTls));
-    server.createContext("/", ex -> {
-      byte[] body = ex.getRequestURI().getPath().equals("/v2/") ? new byte[0] : MANIFEST.getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().set("Content-Type", MediaType.OCI_MANIFEST.value());
-      ex.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
-      if (body.length > 0) {
-        ex.getResponseBody().write(body);
-      }
-      ex.close();
-    });
+    server.createContext(
+        "/",
+        ex -> {
+          byte[] body =
+              ex.getRequestURI().getPath().equals("/v2/")
+                  ? new byte[0]
+                  : MANIFEST.getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().set("Content-Type", MediaType.OCI_MANIFEST.value());
+          ex.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
+          if (body.length > 0) {
+            ex.getResponseBody().write(body);
+          }
+          ex.close();
+        });
     server.start();
   }
 
@@ -68,12 +72,24 @@ class InsecureRegistryTest {
     server.stop(0);
   }
 
-  /** A client that trusts the stub's certificate, so only its name is wrong, and trusts anything for insecure registries. */
+  /**
+   * A client that trusts the stub's certificate, so only its name is wrong, and trusts anything for
+   * insecure registries.
+   */
   private static RegistryClient client() {
-    HttpTransport transport = new HttpTransport(
-        () -> TrustStores.verified(Map.of("SSL_CERT_FILE", certPem.toString())), TrustStores::unverified);
-    return new RegistryClient(transport, Keychain.ANONYMOUS, "ko-test", Log.NONE, Duration.ofMillis(1),
-        Clock.systemUTC(), Duration.ofSeconds(10), InternalHosts.DNS);
+    HttpTransport transport =
+        new HttpTransport(
+            () -> TrustStores.verified(Map.of("SSL_CERT_FILE", certPem.toString())),
+            TrustStores::unverified);
+    return new RegistryClient(
+        transport,
+        Keychain.ANONYMOUS,
+        "ko-test",
+        Log.NONE,
+        Duration.ofMillis(1),
+        Clock.systemUTC(),
+        Duration.ofSeconds(10),
+        InternalHosts.DNS);
   }
 
   private String host() {

@@ -17,12 +17,21 @@ class KeychainsTest {
 
   @Test
   void githubTokenIsForGhcrOnly() throws Exception {
-    GitHubKeychain k = new GitHubKeychain(Map.of("GITHUB_TOKEN", "ghs_abc", "GITHUB_ACTOR", "octocat"));
-    assertThat(k.resolve(Repository.parse("ghcr.io/octocat/app"))).isEqualTo(Credential.basic("octocat", "ghs_abc"));
+    GitHubKeychain k =
+        new GitHubKeychain(Map.of("GITHUB_TOKEN", "ghs_abc", "GITHUB_ACTOR", "octocat"));
+    assertThat(k.resolve(Repository.parse("ghcr.io/octocat/app")))
+        .isEqualTo(Credential.basic("octocat", "ghs_abc"));
     assertThat(k.resolve(Repository.parse("docker.io/library/app")).isAnonymous()).isTrue();
-    assertThat(new GitHubKeychain(Map.of("GITHUB_TOKEN", "t")).resolve(Repository.parse("ghcr.io/octocat/app")).username())
+    assertThat(
+            new GitHubKeychain(Map.of("GITHUB_TOKEN", "t"))
+                .resolve(Repository.parse("ghcr.io/octocat/app"))
+                .username())
         .isEqualTo("unset");
-    assertThat(new GitHubKeychain(Map.of()).resolve(Repository.parse("ghcr.io/octocat/app")).isAnonymous()).isTrue();
+    assertThat(
+            new GitHubKeychain(Map.of())
+                .resolve(Repository.parse("ghcr.io/octocat/app"))
+                .isAnonymous())
+        .isTrue();
   }
 
   @Test
@@ -30,29 +39,49 @@ class KeychainsTest {
     Keychain none = r -> Credential.ANONYMOUS;
     Keychain a = r -> Credential.basic("a", "1");
     Keychain b = r -> Credential.basic("b", "2");
-    assertThat(Keychain.firstOf(none, a, b).resolve(Repository.parse("x.io/team/app")).username()).isEqualTo("a");
-    assertThat(Keychain.firstOf(none).resolve(Repository.parse("x.io/team/app")).isAnonymous()).isTrue();
+    assertThat(Keychain.firstOf(none, a, b).resolve(Repository.parse("x.io/team/app")).username())
+        .isEqualTo("a");
+    assertThat(Keychain.firstOf(none).resolve(Repository.parse("x.io/team/app")).isAnonymous())
+        .isTrue();
   }
 
   private static String auth(String userPassword) {
-    return "{\"auth\":\"" + Base64.getEncoder().encodeToString(userPassword.getBytes(StandardCharsets.UTF_8)) + "\"}";
+    return "{\"auth\":\""
+        + Base64.getEncoder().encodeToString(userPassword.getBytes(StandardCharsets.UTF_8))
+        + "\"}";
   }
 
   @Test
   void theRepositorysKeyIsTriedBeforeTheRegistrys() throws Exception {
-    Files.writeString(tmp.resolve("config.json"), "{\"auths\":{"
-        + "\"reg.example.com/team/app\":" + auth("app-robot:1") + ","
-        + "\"https://reg.example.com\":" + auth("team:2") + ","
-        + "\"https://index.docker.io/v1/\":" + auth("hub:3") + ","
-        + "\"index.docker.io/library/nginx\":" + auth("nginx-robot:4") + "}}");
-    DockerConfigKeychain keychain = new DockerConfigKeychain(Map.of("DOCKER_CONFIG", tmp.toString()), tmp);
+    Files.writeString(
+        tmp.resolve("config.json"),
+        "{\"auths\":{"
+            + "\"reg.example.com/team/app\":"
+            + auth("app-robot:1")
+            + ","
+            + "\"https://reg.example.com\":"
+            + auth("team:2")
+            + ","
+            + "\"https://index.docker.io/v1/\":"
+            + auth("hub:3")
+            + ","
+            + "\"index.docker.io/library/nginx\":"
+            + auth("nginx-robot:4")
+            + "}}");
+    DockerConfigKeychain keychain =
+        new DockerConfigKeychain(Map.of("DOCKER_CONFIG", tmp.toString()), tmp);
 
-    assertThat(keychain.resolve(Repository.parse("reg.example.com/team/app")).username()).isEqualTo("app-robot");
-    assertThat(keychain.resolve(Repository.parse("reg.example.com/team/app2")).username()).isEqualTo("team");
-    assertThat(keychain.resolve(Repository.parse("reg.example.com/team")).username()).isEqualTo("team");
+    assertThat(keychain.resolve(Repository.parse("reg.example.com/team/app")).username())
+        .isEqualTo("app-robot");
+    assertThat(keychain.resolve(Repository.parse("reg.example.com/team/app2")).username())
+        .isEqualTo("team");
+    assertThat(keychain.resolve(Repository.parse("reg.example.com/team")).username())
+        .isEqualTo("team");
     assertThat(keychain.resolve(Repository.parse("nginx")).username()).isEqualTo("nginx-robot");
-    assertThat(keychain.resolve(Repository.parse("docker.io/bitnami/nginx")).username()).isEqualTo("hub");
-    assertThat(keychain.resolve(Repository.parse("other.example.com/team/app")).isAnonymous()).isTrue();
+    assertThat(keychain.resolve(Repository.parse("docker.io/bitnami/nginx")).username())
+        .isEqualTo("hub");
+    assertThat(keychain.resolve(Repository.parse("other.example.com/team/app")).isAnonymous())
+        .isTrue();
   }
 
   @Test
@@ -60,7 +89,9 @@ class KeychainsTest {
     Path bin = Files.createDirectories(tmp.resolve("bin"));
     Path calls = tmp.resolve("calls");
     Path helper = bin.resolve("docker-credential-counting");
-    Files.writeString(helper, """
+    Files.writeString(
+        helper,
+        """
         #!/bin/sh
         server=$(cat)
         echo "$1 $server" >> "$CALLS"
@@ -72,14 +103,27 @@ class KeychainsTest {
         """);
     Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.writeString(tmp.resolve("config.json"), "{\"credsStore\": \"counting\"}");
-    DockerConfigKeychain keychain = new DockerConfigKeychain(
-        Map.of("DOCKER_CONFIG", tmp.toString(), "PATH", bin + ":/usr/bin:/bin", "CALLS", calls.toString()), tmp);
+    DockerConfigKeychain keychain =
+        new DockerConfigKeychain(
+            Map.of(
+                "DOCKER_CONFIG",
+                tmp.toString(),
+                "PATH",
+                bin + ":/usr/bin:/bin",
+                "CALLS",
+                calls.toString()),
+            tmp);
 
-    for (String repo : new String[] {"reg.example.com/team/app", "reg.example.com/team/app", "reg.example.com/team/b"}) {
-      assertThat(keychain.resolve(Repository.parse(repo))).isEqualTo(Credential.basic("team", "s3cret"));
+    for (String repo :
+        new String[] {
+          "reg.example.com/team/app", "reg.example.com/team/app", "reg.example.com/team/b"
+        }) {
+      assertThat(keychain.resolve(Repository.parse(repo)))
+          .isEqualTo(Credential.basic("team", "s3cret"));
     }
 
     assertThat(Files.readAllLines(calls))
-        .containsExactly("get reg.example.com/team/app", "get reg.example.com", "get reg.example.com/team/b");
+        .containsExactly(
+            "get reg.example.com/team/app", "get reg.example.com", "get reg.example.com/team/b");
   }
 }

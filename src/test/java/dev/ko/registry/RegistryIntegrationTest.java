@@ -31,7 +31,9 @@ class RegistryIntegrationTest {
   @TempDir Path tmp;
 
   private static String auth(String userPassword) {
-    return "{\"auth\":\"" + Base64.getEncoder().encodeToString(userPassword.getBytes(StandardCharsets.UTF_8)) + "\"}";
+    return "{\"auth\":\""
+        + Base64.getEncoder().encodeToString(userPassword.getBytes(StandardCharsets.UTF_8))
+        + "\"}";
   }
 
   @Test
@@ -39,14 +41,39 @@ class RegistryIntegrationTest {
     TestBed tls = TestBed.tlsBasicAuth();
     String reg = tls.registry();
     String team = "repo-creds-" + UUID.randomUUID().toString().substring(0, 8);
-    Files.writeString(tmp.resolve("config.json"), "{\"auths\":{"
-        + "\"" + reg + "/" + team + "/app\":" + auth(tls.get("TESTBED_USER") + ":" + tls.get("TESTBED_PASSWORD")) + ","
-        + "\"" + reg + "/" + team + "/copy\":" + auth(tls.get("TESTBED_USER") + ":" + tls.get("TESTBED_PASSWORD")) + ","
-        + "\"" + reg + "\":" + auth(tls.get("TESTBED_USER") + ":not-the-password") + "}}");
-    HttpTransport transport = new HttpTransport(
-        () -> TrustStores.verified(Map.of("SSL_CERT_FILE", tls.get("TESTBED_CA"))), TrustStores::unverified);
-    RegistryClient client = new RegistryClient(transport,
-        new DockerConfigKeychain(Map.of("DOCKER_CONFIG", tmp.toString()), tmp), "ko-test", Log.NONE, Duration.ofMillis(10));
+    Files.writeString(
+        tmp.resolve("config.json"),
+        "{\"auths\":{"
+            + "\""
+            + reg
+            + "/"
+            + team
+            + "/app\":"
+            + auth(tls.get("TESTBED_USER") + ":" + tls.get("TESTBED_PASSWORD"))
+            + ","
+            + "\""
+            + reg
+            + "/"
+            + team
+            + "/copy\":"
+            + auth(tls.get("TESTBED_USER") + ":" + tls.get("TESTBED_PASSWORD"))
+            + ","
+            + "\""
+            + reg
+            + "\":"
+            + auth(tls.get("TESTBED_USER") + ":not-the-password")
+            + "}}");
+    HttpTransport transport =
+        new HttpTransport(
+            () -> TrustStores.verified(Map.of("SSL_CERT_FILE", tls.get("TESTBED_CA"))),
+            TrustStores::unverified);
+    RegistryClient client =
+        new RegistryClient(
+            transport,
+            new DockerConfigKeychain(Map.of("DOCKER_CONFIG", tmp.toString()), tmp),
+            "ko-test",
+            Log.NONE,
+            Duration.ofMillis(10));
     byte[] blob = ("a blob for " + team).getBytes(StandardCharsets.UTF_8);
     Digest digest = Digest.of(blob);
     Repository app = Repository.parse(reg + "/" + team + "/app");
@@ -56,18 +83,40 @@ class RegistryIntegrationTest {
     long mark = tls.logMark();
     Access toApp = Access.push(app, List.of());
     assertThat(client.blobExists(toApp, app, digest)).isFalse();
-    assertThat(client.uploadBlob(toApp, app, digest, blob.length, () -> new ByteArrayInputStream(blob), Optional.empty()))
+    assertThat(
+            client.uploadBlob(
+                toApp,
+                app,
+                digest,
+                blob.length,
+                () -> new ByteArrayInputStream(blob),
+                Optional.empty()))
         .isEqualTo(RegistryClient.Upload.PUSHED);
     assertThat(client.blobExists(toApp, app, digest)).isTrue();
     assertThat(client.getBlob(Access.pull(app), app, digest)).isEqualTo(blob);
 
     Access toCopy = Access.push(copy, List.of(app));
-    assertThat(client.uploadBlob(toCopy, copy, digest, blob.length, () -> {
-      throw new AssertionError("a mount sends no bytes");
-    }, Optional.of(app))).isEqualTo(RegistryClient.Upload.MOUNTED);
-    assertThat(tls.requestsSince(mark)).contains(
-        "POST /v2/" + team + "/app/blobs/uploads/",
-        "POST /v2/" + team + "/copy/blobs/uploads/?mount=" + digest + "&from=" + team + "%2Fapp");
+    assertThat(
+            client.uploadBlob(
+                toCopy,
+                copy,
+                digest,
+                blob.length,
+                () -> {
+                  throw new AssertionError("a mount sends no bytes");
+                },
+                Optional.of(app)))
+        .isEqualTo(RegistryClient.Upload.MOUNTED);
+    assertThat(tls.requestsSince(mark))
+        .contains(
+            "POST /v2/" + team + "/app/blobs/uploads/",
+            "POST /v2/"
+                + team
+                + "/copy/blobs/uploads/?mount="
+                + digest
+                + "&from="
+                + team
+                + "%2Fapp");
 
     assertThatThrownBy(() -> client.blobExists(Access.push(other, List.of()), other, digest))
         .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(401))

@@ -52,11 +52,12 @@ final class StubRegistry implements AutoCloseable {
   private void answer(HttpExchange exchange, Handler handler) throws IOException {
     try (exchange) {
       String query = exchange.getRequestURI().getRawQuery();
-      Request request = new Request(
-          exchange.getRequestMethod(),
-          exchange.getRequestURI().getRawPath() + (query == null ? "" : "?" + query),
-          exchange.getRequestHeaders().getFirst("Authorization"),
-          exchange.getRequestBody().readAllBytes());
+      Request request =
+          new Request(
+              exchange.getRequestMethod(),
+              exchange.getRequestURI().getRawPath() + (query == null ? "" : "?" + query),
+              exchange.getRequestHeaders().getFirst("Authorization"),
+              exchange.getRequestBody().readAllBytes());
       requests.add(request);
       Response response;
       try {

@@ -1,6 +1,5 @@
 package dev.ko.registry;
 
-import dev.ko.testing.ServerCertificate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -10,6 +9,7 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.ko.log.Log;
 import dev.ko.name.Repository;
 import dev.ko.oci.Digest;
+import dev.ko.testing.ServerCertificate;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -76,26 +76,32 @@ class TokenReuseTest {
     certPem = cert.pem();
   }
 
-
   @BeforeEach
   void start() throws IOException {
-    HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    HttpsServer https =
+        HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     https.setHttpsConfigurator(new HttpsConfigurator(serverTls));
     server = https;
     String realm = "https://127.0.0.1:" + server.getAddress().getPort() + "/token";
-    server.createContext("/token", ex -> {
-      tokenQueries.add(URLDecoder.decode(ex.getRequestURI().getRawQuery(), StandardCharsets.UTF_8));
-      reply(ex, 200, "{\"token\":\"tok-" + issued.incrementAndGet() + "\",\"expires_in\":60}");
-    });
-    server.createContext("/v2/", ex -> {
-      String auth = ex.getRequestHeaders().getFirst("Authorization");
-      if (auth == null || !auth.equals("Bearer tok-" + issued.get())) {
-        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"svc\"");
-        reply(ex, 401, "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"no\"}]}");
-        return;
-      }
-      reply(ex, 404, "");
-    });
+    server.createContext(
+        "/token",
+        ex -> {
+          tokenQueries.add(
+              URLDecoder.decode(ex.getRequestURI().getRawQuery(), StandardCharsets.UTF_8));
+          reply(ex, 200, "{\"token\":\"tok-" + issued.incrementAndGet() + "\",\"expires_in\":60}");
+        });
+    server.createContext(
+        "/v2/",
+        ex -> {
+          String auth = ex.getRequestHeaders().getFirst("Authorization");
+          if (auth == null || !auth.equals("Bearer tok-" + issued.get())) {
+            ex.getResponseHeaders()
+                .set("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"svc\"");
+            reply(ex, 401, "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"no\"}]}");
+            return;
+          }
+          reply(ex, 404, "");
+        });
     server.start();
   }
 
@@ -106,7 +112,8 @@ class TokenReuseTest {
 
   private static void reply(HttpExchange ex, int status, String body) throws IOException {
     byte[] b = body.getBytes(StandardCharsets.UTF_8);
-    ex.sendResponseHeaders(status, ex.getRequestMethod().equals("HEAD") || b.length == 0 ? -1 : b.length);
+    ex.sendResponseHeaders(
+        status, ex.getRequestMethod().equals("HEAD") || b.length == 0 ? -1 : b.length);
     if (!ex.getRequestMethod().equals("HEAD") && b.length > 0) {
       ex.getResponseBody().write(b);
     }
@@ -119,11 +126,22 @@ class TokenReuseTest {
 
   @Test
   void oneTokenPerScopeSetUntilItExpires() throws Exception {
-    HttpTransport transport = new HttpTransport(TokenReuseTest::trustingTheStub, TrustStores::unverified);
-    RegistryClient client = new RegistryClient(transport, r -> Credential.ANONYMOUS, "test", Log.NONE,
-        Duration.ofMillis(1), clock, Duration.ofSeconds(10), InternalHosts.DNS);
-    Repository target = Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/team/app");
-    Repository base = Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/distroless/static");
+    HttpTransport transport =
+        new HttpTransport(TokenReuseTest::trustingTheStub, TrustStores::unverified);
+    RegistryClient client =
+        new RegistryClient(
+            transport,
+            r -> Credential.ANONYMOUS,
+            "test",
+            Log.NONE,
+            Duration.ofMillis(1),
+            clock,
+            Duration.ofSeconds(10),
+            InternalHosts.DNS);
+    Repository target =
+        Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/team/app");
+    Repository base =
+        Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/distroless/static");
     Access push = Access.push(target, List.of(base));
     Digest d = Digest.of(new byte[0]);
 
@@ -131,8 +149,9 @@ class TokenReuseTest {
       assertThat(client.blobExists(push, target, d)).isFalse();
     }
     assertThat(issued.get()).as("one token for five requests").isEqualTo(1);
-    assertThat(tokenQueries.get(0)).isEqualTo(
-        "service=svc&scope=repository:distroless/static:pull&scope=repository:team/app:pull,push");
+    assertThat(tokenQueries.get(0))
+        .isEqualTo(
+            "service=svc&scope=repository:distroless/static:pull&scope=repository:team/app:pull,push");
 
     clock.advance(Duration.ofSeconds(50));
     client.blobExists(push, target, d);
@@ -144,6 +163,7 @@ class TokenReuseTest {
 
     client.blobExists(Access.pull(base), base, d);
     assertThat(issued.get()).as("another scope set, another token").isEqualTo(3);
-    assertThat(tokenQueries.get(2)).isEqualTo("service=svc&scope=repository:distroless/static:pull");
+    assertThat(tokenQueries.get(2))
+        .isEqualTo("service=svc&scope=repository:distroless/static:pull");
   }
 }

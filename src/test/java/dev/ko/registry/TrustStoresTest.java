@@ -25,9 +25,25 @@ class TrustStoresTest {
 
   private static Path selfSigned(String name) throws Exception {
     Path cert = dir.resolve(name + ".pem");
-    Proc.Result r = Proc.run(dir, Map.of(), List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-        "-days", "2", "-subj", "/CN=trust-test-" + name, "-keyout", dir.resolve(name + ".key").toString(),
-        "-out", cert.toString()));
+    Proc.Result r =
+        Proc.run(
+            dir,
+            Map.of(),
+            List.of(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=trust-test-" + name,
+                "-keyout",
+                dir.resolve(name + ".key").toString(),
+                "-out",
+                cert.toString()));
     assertThat(r.exit()).as(r.stderr()).isZero();
     return cert;
   }
@@ -38,9 +54,13 @@ class TrustStoresTest {
 
   @Test
   void pemBundleWithCommentsAndOtherBlocksGivesTheCertificatesOnly() throws Exception {
-    String bundle = "# a comment\n" + Files.readString(certA) + "junk between\n"
-        + Files.readString(dir.resolve("a.key")) + Files.readString(certB)
-        + "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n";
+    String bundle =
+        "# a comment\n"
+            + Files.readString(certA)
+            + "junk between\n"
+            + Files.readString(dir.resolve("a.key"))
+            + Files.readString(certB)
+            + "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n";
     assertThat(subjects(TrustStores.parsePem(bundle.getBytes())))
         .containsExactly("CN=trust-test-a", "CN=trust-test-b");
   }
@@ -50,8 +70,14 @@ class TrustStoresTest {
     Path d1 = Files.createDirectories(dir.resolve("d1"));
     Path d2 = Files.createDirectories(dir.resolve("d2"));
     Files.copy(certB, d2.resolve("b.crt"));
-    List<String> roots = subjects(TrustStores.goRoots(Map.of(
-        "SSL_CERT_FILE", certA.toString(), "SSL_CERT_DIR", d1 + ":" + dir.resolve("missing") + ":" + d2)));
+    List<String> roots =
+        subjects(
+            TrustStores.goRoots(
+                Map.of(
+                    "SSL_CERT_FILE",
+                    certA.toString(),
+                    "SSL_CERT_DIR",
+                    d1 + ":" + dir.resolve("missing") + ":" + d2)));
     assertThat(roots).containsExactly("CN=trust-test-a", "CN=trust-test-b");
   }
 
@@ -73,8 +99,10 @@ class TrustStoresTest {
     Path bundle = dir.resolve("bundle.crt");
     Files.writeString(bundle, Files.readString(certA) + Files.readString(certB));
 
-    List<String> roots = subjects(TrustStores.goRoots(Map.of("SSL_CERT_FILE", bundle.toString(),
-        "SSL_CERT_DIR", certs.toString())));
+    List<String> roots =
+        subjects(
+            TrustStores.goRoots(
+                Map.of("SSL_CERT_FILE", bundle.toString(), "SSL_CERT_DIR", certs.toString())));
 
     assertThat(roots).containsExactlyInAnyOrder("CN=trust-test-a", "CN=trust-test-b");
   }
@@ -90,6 +118,7 @@ class TrustStoresTest {
 
   @Test
   void verifiedContextBuildsWithExtraRoots() {
-    assertThat(TrustStores.verified(Map.of("SSL_CERT_FILE", certA.toString())).getProtocol()).isEqualTo("TLS");
+    assertThat(TrustStores.verified(Map.of("SSL_CERT_FILE", certA.toString())).getProtocol())
+        .isEqualTo("TLS");
   }
 }

@@ -73,22 +73,26 @@ class UploadBlobTest {
   private StubRegistry registry(java.util.function.IntUnaryOperator putStatus) throws IOException {
     AtomicInteger sessions = new AtomicInteger();
     AtomicInteger puts = new AtomicInteger();
-    return new StubRegistry(r -> {
-      if (r.pathAndQuery().equals("/v2/")) {
-        return Response.of(200);
-      }
-      if (r.method().equals("POST")) {
-        return new Response(202, Map.of("Location", "/v2/foo/bar/blobs/uploads/u" + sessions.incrementAndGet()),
-            new byte[0]);
-      }
-      return Response.of(putStatus.applyAsInt(puts.incrementAndGet()));
-    });
+    return new StubRegistry(
+        r -> {
+          if (r.pathAndQuery().equals("/v2/")) {
+            return Response.of(200);
+          }
+          if (r.method().equals("POST")) {
+            return new Response(
+                202,
+                Map.of("Location", "/v2/foo/bar/blobs/uploads/u" + sessions.incrementAndGet()),
+                new byte[0]);
+          }
+          return Response.of(putStatus.applyAsInt(puts.incrementAndGet()));
+        });
   }
 
   private RegistryClient.Upload upload(RegistryClient.BlobSource source) throws IOException {
     Repository repo = Repository.parse(stub.host() + "/foo/bar");
     return RegistryClientTest.client(Keychain.ANONYMOUS)
-        .uploadBlob(Access.push(repo, List.of()), repo, DIGEST, BLOB.length, source, Optional.empty());
+        .uploadBlob(
+            Access.push(repo, List.of()), repo, DIGEST, BLOB.length, source, Optional.empty());
   }
 
   @Test
@@ -97,12 +101,13 @@ class UploadBlobTest {
 
     assertThat(upload(() -> new TrackedStream(false))).isEqualTo(RegistryClient.Upload.PUSHED);
 
-    assertThat(stub.lines()).containsExactly(
-        "GET /v2/",
-        "POST /v2/foo/bar/blobs/uploads/",
-        "PUT /v2/foo/bar/blobs/uploads/u1?" + PUT_QUERY,
-        "POST /v2/foo/bar/blobs/uploads/",
-        "PUT /v2/foo/bar/blobs/uploads/u2?" + PUT_QUERY);
+    assertThat(stub.lines())
+        .containsExactly(
+            "GET /v2/",
+            "POST /v2/foo/bar/blobs/uploads/",
+            "PUT /v2/foo/bar/blobs/uploads/u1?" + PUT_QUERY,
+            "POST /v2/foo/bar/blobs/uploads/",
+            "PUT /v2/foo/bar/blobs/uploads/u2?" + PUT_QUERY);
     assertThat(stub.requests().get(4).body()).isEqualTo(BLOB);
     assertThat(opened).hasSize(2).allMatch(s -> s.closed);
   }
@@ -112,14 +117,16 @@ class UploadBlobTest {
     stub = registry(put -> 201);
     AtomicInteger opens = new AtomicInteger();
 
-    assertThat(upload(() -> new TrackedStream(opens.incrementAndGet() == 1))).isEqualTo(RegistryClient.Upload.PUSHED);
+    assertThat(upload(() -> new TrackedStream(opens.incrementAndGet() == 1)))
+        .isEqualTo(RegistryClient.Upload.PUSHED);
 
     assertThat(opened).hasSize(2);
     assertThat(opened.get(0).closed).as("the stream of the failed attempt is closed").isTrue();
     assertThat(opened.get(1).closed).isTrue();
     List<String> lines = stub.lines();
     assertThat(lines).filteredOn(l -> l.startsWith("POST ")).hasSize(2);
-    assertThat(lines.get(lines.size() - 1)).isEqualTo("PUT /v2/foo/bar/blobs/uploads/u2?" + PUT_QUERY);
+    assertThat(lines.get(lines.size() - 1))
+        .isEqualTo("PUT /v2/foo/bar/blobs/uploads/u2?" + PUT_QUERY);
     assertThat(stub.requests().get(stub.requests().size() - 1).body()).isEqualTo(BLOB);
   }
 
@@ -127,45 +134,61 @@ class UploadBlobTest {
   void aPutRefusedBeforeTheBodyWasReadLeavesNoStreamOpen() throws Exception {
     // A registry that answers the first PUT at once, without reading the 32 MiB body: the JDK
     // closes a body stream only at its end, which this attempt never reaches.
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
     AtomicInteger sessions = new AtomicInteger();
     AtomicInteger puts = new AtomicInteger();
     List<String> lines = new CopyOnWriteArrayList<>();
-    server.createContext("/", ex -> {
-      lines.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath());
-      try (ex) {
-        if (ex.getRequestURI().getPath().equals("/v2/")) {
-          ex.sendResponseHeaders(200, -1);
-        } else if (ex.getRequestMethod().equals("POST")) {
-          ex.getResponseHeaders().set("Location", "/v2/foo/bar/blobs/uploads/u" + sessions.incrementAndGet());
-          ex.sendResponseHeaders(202, -1);
-        } else if (puts.incrementAndGet() == 1) {
-          ex.sendResponseHeaders(503, -1);
-        } else {
-          ex.getRequestBody().transferTo(OutputStream.nullOutputStream());
-          ex.sendResponseHeaders(201, -1);
-        }
-      }
-    });
+    server.createContext(
+        "/",
+        ex -> {
+          lines.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath());
+          try (ex) {
+            if (ex.getRequestURI().getPath().equals("/v2/")) {
+              ex.sendResponseHeaders(200, -1);
+            } else if (ex.getRequestMethod().equals("POST")) {
+              ex.getResponseHeaders()
+                  .set("Location", "/v2/foo/bar/blobs/uploads/u" + sessions.incrementAndGet());
+              ex.sendResponseHeaders(202, -1);
+            } else if (puts.incrementAndGet() == 1) {
+              ex.sendResponseHeaders(503, -1);
+            } else {
+              ex.getRequestBody().transferTo(OutputStream.nullOutputStream());
+              ex.sendResponseHeaders(201, -1);
+            }
+          }
+        });
     server.start();
     long size = 32L << 20;
     List<LargeStream> streams = new CopyOnWriteArrayList<>();
     try {
       Repository repo = Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/foo/bar");
-      RegistryClient.Upload upload = RegistryClientTest.client(Keychain.ANONYMOUS)
-          .uploadBlob(Access.push(repo, List.of()), repo, DIGEST, size, () -> {
-            LargeStream s = new LargeStream(size);
-            streams.add(s);
-            return s;
-          }, Optional.empty());
+      RegistryClient.Upload upload =
+          RegistryClientTest.client(Keychain.ANONYMOUS)
+              .uploadBlob(
+                  Access.push(repo, List.of()),
+                  repo,
+                  DIGEST,
+                  size,
+                  () -> {
+                    LargeStream s = new LargeStream(size);
+                    streams.add(s);
+                    return s;
+                  },
+                  Optional.empty());
       assertThat(upload).isEqualTo(RegistryClient.Upload.PUSHED);
     } finally {
       server.stop(0);
     }
-    assertThat(lines).containsSubsequence("PUT /v2/foo/bar/blobs/uploads/u1", "POST /v2/foo/bar/blobs/uploads/",
-        "PUT /v2/foo/bar/blobs/uploads/u2");
+    assertThat(lines)
+        .containsSubsequence(
+            "PUT /v2/foo/bar/blobs/uploads/u1",
+            "POST /v2/foo/bar/blobs/uploads/",
+            "PUT /v2/foo/bar/blobs/uploads/u2");
     assertThat(streams).hasSizeGreaterThanOrEqualTo(2);
-    assertThat(streams.get(0).served).as("the first attempt did not reach the end").isLessThan(size);
+    assertThat(streams.get(0).served)
+        .as("the first attempt did not reach the end")
+        .isLessThan(size);
     assertThat(streams).as("every stream closed").allMatch(s -> s.closed);
   }
 
@@ -206,7 +229,8 @@ class UploadBlobTest {
   void persistentFailuresGiveUpAfterThreeSessionsAndAClientErrorAtOnce() throws Exception {
     stub = registry(put -> 500);
     assertThatThrownBy(() -> upload(() -> new TrackedStream(false)))
-        .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(500));
+        .isInstanceOfSatisfying(
+            RegistryException.class, e -> assertThat(e.status()).isEqualTo(500));
     assertThat(stub.lines()).filteredOn(l -> l.startsWith("POST ")).hasSize(3);
     assertThat(stub.lines()).filteredOn(l -> l.startsWith("PUT ")).hasSize(3);
     assertThat(opened).hasSize(3).allMatch(s -> s.closed);
@@ -215,7 +239,8 @@ class UploadBlobTest {
     opened.clear();
     stub = registry(put -> 400);
     assertThatThrownBy(() -> upload(() -> new TrackedStream(false)))
-        .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(400));
+        .isInstanceOfSatisfying(
+            RegistryException.class, e -> assertThat(e.status()).isEqualTo(400));
     assertThat(stub.lines()).filteredOn(l -> l.startsWith("PUT ")).hasSize(1);
     assertThat(opened).hasSize(1).allMatch(s -> s.closed);
   }
@@ -223,9 +248,18 @@ class UploadBlobTest {
   @Test
   void aSourceThatCannotBeOpenedFailsTheUploadWithItsReason() throws Exception {
     stub = registry(put -> 201);
-    assertThatThrownBy(() -> upload(() -> {
-      throw new RegistryException("GET", "https://base.example/v2/x/blobs/sha256:0", 404, List.of());
-    })).hasMessageContaining("GET https://base.example/v2/x/blobs/sha256:0: unexpected status code 404 Not Found");
-    assertThat(stub.lines()).as("a missing base blob will not reappear").filteredOn(l -> l.startsWith("POST ")).hasSize(1);
+    assertThatThrownBy(
+            () ->
+                upload(
+                    () -> {
+                      throw new RegistryException(
+                          "GET", "https://base.example/v2/x/blobs/sha256:0", 404, List.of());
+                    }))
+        .hasMessageContaining(
+            "GET https://base.example/v2/x/blobs/sha256:0: unexpected status code 404 Not Found");
+    assertThat(stub.lines())
+        .as("a missing base blob will not reappear")
+        .filteredOn(l -> l.startsWith("POST "))
+        .hasSize(1);
   }
 }

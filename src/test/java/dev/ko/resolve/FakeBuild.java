@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A stand-in for go and the registry in the splice tests (the integration tests use the real
- * ones): "builds" record how often each reference was built and may wait for each other, to prove
- * they run at once; "publishing" gives every reference a distinct digest reference.
+ * A stand-in for go and the registry in the splice tests (the integration tests use the real ones):
+ * "builds" record how often each reference was built and may wait for each other, to prove they run
+ * at once; "publishing" gives every reference a distinct digest reference.
  */
 final class FakeBuild implements Builder, Publisher {
   final Map<String, AtomicInteger> builds = new ConcurrentHashMap<>();
@@ -39,12 +39,18 @@ final class FakeBuild implements Builder, Publisher {
     return new FakeBuild(Set.of(), Set.of(), 0);
   }
 
-  /** The reference publishing {@code ref} gives: {@code registry.example.com/app/<base>@sha256:<sha256(ref)>}. */
+  /**
+   * The reference publishing {@code ref} gives: {@code
+   * registry.example.com/app/<base>@sha256:<sha256(ref)>}.
+   */
   static String published(String ref) {
     String path = ref.substring(STRICT_SCHEME.length());
     try {
-      byte[] sum = MessageDigest.getInstance("SHA-256").digest(path.getBytes(StandardCharsets.UTF_8));
-      return "registry.example.com:5000/app/" + path.substring(path.lastIndexOf('/') + 1) + "@sha256:"
+      byte[] sum =
+          MessageDigest.getInstance("SHA-256").digest(path.getBytes(StandardCharsets.UTF_8));
+      return "registry.example.com:5000/app/"
+          + path.substring(path.lastIndexOf('/') + 1)
+          + "@sha256:"
           + HexFormat.of().formatHex(sum);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -26,10 +26,25 @@ import org.junit.jupiter.params.provider.ValueSource;
  * values, checked by mapping the output back, and by comparing the composed trees.
  */
 class ResolverGoldenTest {
-  static final List<String> FIXTURES = List.of("configmap.yaml", "controller.yaml", "crlf.yaml", "deployment.yaml",
-      "list.yaml", "multidoc.yaml", "no-newline.yaml", "pod.json", "styles.yaml", "utf8.yaml");
-  static final List<String> REFERENCES = List.of("ko://example.com/app/cmd/controller", "ko://example.com/app/cmd/hello",
-      "ko://example.com/app/cmd/init", "ko://example.com/app/cmd/queue", "ko://example.com/app/cmd/sidecar");
+  static final List<String> FIXTURES =
+      List.of(
+          "configmap.yaml",
+          "controller.yaml",
+          "crlf.yaml",
+          "deployment.yaml",
+          "list.yaml",
+          "multidoc.yaml",
+          "no-newline.yaml",
+          "pod.json",
+          "styles.yaml",
+          "utf8.yaml");
+  static final List<String> REFERENCES =
+      List.of(
+          "ko://example.com/app/cmd/controller",
+          "ko://example.com/app/cmd/hello",
+          "ko://example.com/app/cmd/init",
+          "ko://example.com/app/cmd/queue",
+          "ko://example.com/app/cmd/sidecar");
 
   private static final ExecutorService EXECUTOR = Executors.newCachedThreadPool();
 
@@ -57,8 +72,19 @@ class ResolverGoldenTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"configmap.yaml", "controller.yaml", "crlf.yaml", "deployment.yaml", "list.yaml",
-      "multidoc.yaml", "no-newline.yaml", "pod.json", "styles.yaml", "utf8.yaml"})
+  @ValueSource(
+      strings = {
+        "configmap.yaml",
+        "controller.yaml",
+        "crlf.yaml",
+        "deployment.yaml",
+        "list.yaml",
+        "multidoc.yaml",
+        "no-newline.yaml",
+        "pod.json",
+        "styles.yaml",
+        "utf8.yaml"
+      })
   void keepsEveryByteButTheReferences(String name) throws Exception {
     byte[] input = fixture(name);
     String inputText = new String(input, StandardCharsets.UTF_8);
@@ -66,12 +92,15 @@ class ResolverGoldenTest {
     assertThat(expectedReplacements).as("the fixture has references").isPositive();
 
     FakeBuild fake = FakeBuild.ok();
-    List<Resolver.ResolvedFile> out = new Resolver(fake, fake, EXECUTOR)
-        .resolve(List.of(new Resolver.Input(name, input)), Optional.empty());
+    List<Resolver.ResolvedFile> out =
+        new Resolver(fake, fake, EXECUTOR)
+            .resolve(List.of(new Resolver.Input(name, input)), Optional.empty());
 
     assertThat(out).hasSize(1);
     String output = new String(out.get(0).content(), StandardCharsets.UTF_8);
-    assertThat(occurrencesOfPublished(output)).as("replaced values").isEqualTo(expectedReplacements);
+    assertThat(occurrencesOfPublished(output))
+        .as("replaced values")
+        .isEqualTo(expectedReplacements);
     String mappedBack = SpliceOracle.mapBack(output, referenceOfPublished());
     assertThat(mappedBack).as("mapping the references back gives the input").isEqualTo(inputText);
     assertThat(mappedBack.getBytes(StandardCharsets.UTF_8)).as("byte for byte").isEqualTo(input);
@@ -87,11 +116,13 @@ class ResolverGoldenTest {
     }
     // Each build waits until all five have started: this only completes if they run in parallel.
     FakeBuild fake = new FakeBuild(java.util.Set.of(), java.util.Set.of(), REFERENCES.size());
-    List<Resolver.ResolvedFile> out = new Resolver(fake, fake, EXECUTOR).resolve(inputs, Optional.empty());
+    List<Resolver.ResolvedFile> out =
+        new Resolver(fake, fake, EXECUTOR).resolve(inputs, Optional.empty());
 
     assertThat(fake.built()).containsExactlyElementsOf(REFERENCES);
     fake.builds.forEach((ref, n) -> assertThat(n.get()).as(ref + " built once").isEqualTo(1));
-    fake.publishes.forEach((ref, n) -> assertThat(n.get()).as(ref + " published once").isEqualTo(1));
+    fake.publishes.forEach(
+        (ref, n) -> assertThat(n.get()).as(ref + " published once").isEqualTo(1));
     assertThat(out.stream().map(Resolver.ResolvedFile::name).toList())
         .as("output in input order")
         .containsExactlyElementsOf(inputs.stream().map(Resolver.Input::name).toList());
@@ -103,13 +134,16 @@ class ResolverGoldenTest {
       expected.write(in.content());
       expected.write("\n---\n".getBytes(StandardCharsets.UTF_8));
     }
-    assertThat(SpliceOracle.mapBack(written.toString(StandardCharsets.UTF_8), referenceOfPublished()))
+    assertThat(
+            SpliceOracle.mapBack(written.toString(StandardCharsets.UTF_8), referenceOfPublished()))
         .as("each file, then ko's separator")
         .isEqualTo(expected.toString(StandardCharsets.UTF_8));
   }
 
   private static int occurrencesOfPublished(String output) {
-    Matcher m = Pattern.compile("registry\\.example\\.com:5000/app/[a-z]+@sha256:[0-9a-f]{64}").matcher(output);
+    Matcher m =
+        Pattern.compile("registry\\.example\\.com:5000/app/[a-z]+@sha256:[0-9a-f]{64}")
+            .matcher(output);
     int n = 0;
     while (m.find()) {
       n++;

@@ -25,33 +25,44 @@ class ResolverTest {
   }
 
   private static String resolve(String yaml) throws IOException {
-    return new String(resolve(FakeBuild.ok(), yaml.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+    return new String(
+        resolve(FakeBuild.ok(), yaml.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
   }
 
   private static byte[] resolve(FakeBuild fake, byte[] content) throws IOException {
     return new Resolver(fake, fake, EXECUTOR)
-        .resolve(List.of(new Resolver.Input("in.yaml", content)), Optional.empty()).get(0).content();
+        .resolve(List.of(new Resolver.Input("in.yaml", content)), Optional.empty())
+        .get(0)
+        .content();
   }
 
   @Test
   void blockScalarsGetStripChompingSoTheValueIsExactlyTheReference() throws Exception {
     assertThat(resolve("a: |\n  " + HELLO + "\nb: 1\n")).isEqualTo("a: |-\n  " + PUB + "\nb: 1\n");
     assertThat(resolve("a: >\n  " + HELLO + "\n")).isEqualTo("a: >-\n  " + PUB + "\n");
-    assertThat(resolve("a: |+\n  " + HELLO + "\n\n\nb: 1\n")).isEqualTo("a: |-\n  " + PUB + "\n\n\nb: 1\n");
-    assertThat(resolve("a: >2 # why\n  " + HELLO + "\n")).as("indentation and comment stay")
+    assertThat(resolve("a: |+\n  " + HELLO + "\n\n\nb: 1\n"))
+        .isEqualTo("a: |-\n  " + PUB + "\n\n\nb: 1\n");
+    assertThat(resolve("a: >2 # why\n  " + HELLO + "\n"))
+        .as("indentation and comment stay")
         .isEqualTo("a: >2- # why\n  " + PUB + "\n");
-    assertThat(resolve("a: >2\n   " + HELLO + "\n")).as("the value starts with a space: not a reference")
+    assertThat(resolve("a: >2\n   " + HELLO + "\n"))
+        .as("the value starts with a space: not a reference")
         .isEqualTo("a: >2\n   " + HELLO + "\n");
-    assertThat(resolve("a: |4 # why\n    " + HELLO + "\n")).isEqualTo("a: |4- # why\n    " + PUB + "\n");
-    assertThat(resolve("a: |\r\n  " + HELLO + "   \r\n")).as("trailing blanks belong to the value")
+    assertThat(resolve("a: |4 # why\n    " + HELLO + "\n"))
+        .isEqualTo("a: |4- # why\n    " + PUB + "\n");
+    assertThat(resolve("a: |\r\n  " + HELLO + "   \r\n"))
+        .as("trailing blanks belong to the value")
         .isEqualTo("a: |-\r\n  " + PUB + "\r\n");
   }
 
   @Test
   void quotedValuesAreReplacedWholeInsideTheirQuotes() throws Exception {
-    assertThat(resolve("a: \"ko:\\/\\/example.com/app/cmd/\\x68ello\"\n")).as("escapes")
+    assertThat(resolve("a: \"ko:\\/\\/example.com/app/cmd/\\x68ello\"\n"))
+        .as("escapes")
         .isEqualTo("a: \"" + PUB + "\"\n");
-    assertThat(resolve("a: '" + HELLO + "  '\n")).as("TrimSpace, as ko").isEqualTo("a: '" + PUB + "'\n");
+    assertThat(resolve("a: '" + HELLO + "  '\n"))
+        .as("TrimSpace, as ko")
+        .isEqualTo("a: '" + PUB + "'\n");
     assertThat(resolve("a: \"" + HELLO + "\\t\"\n")).isEqualTo("a: \"" + PUB + "\"\n");
   }
 
@@ -75,13 +86,15 @@ class ResolverTest {
 
   @Test
   void utf16WithByteOrderMarkComesBackInUtf16() throws Exception {
-    for (java.nio.charset.Charset cs : List.of(StandardCharsets.UTF_16BE, StandardCharsets.UTF_16LE)) {
+    for (java.nio.charset.Charset cs :
+        List.of(StandardCharsets.UTF_16BE, StandardCharsets.UTF_16LE)) {
       String text = "\uFEFFname: ünï 😀\nimage: " + HELLO + "\n";
       byte[] out = resolve(FakeBuild.ok(), text.getBytes(cs));
       assertThat(out).isEqualTo(("\uFEFFname: ünï 😀\nimage: " + PUB + "\n").getBytes(cs));
     }
     byte[] bom8 = ("\uFEFFimage: " + HELLO + "\n").getBytes(StandardCharsets.UTF_8);
-    assertThat(resolve(FakeBuild.ok(), bom8)).isEqualTo(("\uFEFFimage: " + PUB + "\n").getBytes(StandardCharsets.UTF_8));
+    assertThat(resolve(FakeBuild.ok(), bom8))
+        .isEqualTo(("\uFEFFimage: " + PUB + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -108,11 +121,15 @@ class ResolverTest {
   void syntaxErrorsNameFileLineAndColumn() {
     assertThatThrownBy(() -> resolve("a: b\nc: [d\n  e: f: g\n"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("error processing import paths in \"in.yaml\": yaml: line 3, column ");
+        .hasMessageStartingWith(
+            "error processing import paths in \"in.yaml\": yaml: line 3, column ");
     assertThatThrownBy(() -> resolve("ok: 1\nbad: \"unterminated\n"))
-        .hasMessageMatching("error processing import paths in \"in\\.yaml\": yaml: line \\d+, column \\d+: .+");
+        .hasMessageMatching(
+            "error processing import paths in \"in\\.yaml\": yaml: line \\d+, column \\d+: .+");
     assertThatThrownBy(() -> resolve(FakeBuild.ok(), new byte[] {'a', ':', ' ', (byte) 0xff, '\n'}))
-        .hasMessage("error processing import paths in \"in.yaml\": yaml: the file is not valid UTF-8 (at byte 3)");
+        .hasMessage(
+            "error processing import paths in \"in.yaml\": yaml: the file is not valid UTF-8 (at"
+                + " byte 3)");
   }
 
   @Test
@@ -120,9 +137,10 @@ class ResolverTest {
     FakeBuild fake = new FakeBuild(Set.of("ko://example.com/app/lib"), Set.of(), 0);
     String yaml = "a: " + HELLO + "\nb: ko://example.com/app/lib\n";
     assertThatThrownBy(() -> resolve(fake, yaml.getBytes(StandardCharsets.UTF_8)))
-        .hasMessage("error processing import paths in \"in.yaml\": error resolving image references: "
-            + "found strict reference but ko://example.com/app/lib is not a valid import path: "
-            + "importpath is not `package main`");
+        .hasMessage(
+            "error processing import paths in \"in.yaml\": error resolving image references: "
+                + "found strict reference but ko://example.com/app/lib is not a valid import path: "
+                + "importpath is not `package main`");
     assertThat(fake.builds).isEmpty();
   }
 
@@ -130,13 +148,17 @@ class ResolverTest {
   void aFailedBuildFailsTheWholeAndReturnsNothing() {
     FakeBuild fake = new FakeBuild(Set.of(), Set.of("ko://example.com/app/cmd/broken"), 0);
     Resolver resolver = new Resolver(fake, fake, EXECUTOR);
-    List<Resolver.Input> inputs = List.of(
-        new Resolver.Input("a.yaml", ("a: " + HELLO + "\n").getBytes(StandardCharsets.UTF_8)),
-        new Resolver.Input("b.yaml", "b: ko://example.com/app/cmd/broken\n".getBytes(StandardCharsets.UTF_8)));
+    List<Resolver.Input> inputs =
+        List.of(
+            new Resolver.Input("a.yaml", ("a: " + HELLO + "\n").getBytes(StandardCharsets.UTF_8)),
+            new Resolver.Input(
+                "b.yaml", "b: ko://example.com/app/cmd/broken\n".getBytes(StandardCharsets.UTF_8)));
     assertThatThrownBy(() -> resolver.resolve(inputs, Optional.empty()))
         .isInstanceOf(IOException.class)
-        .hasMessage("error processing import paths in \"b.yaml\": error resolving image references: "
-            + "error building \"ko://example.com/app/cmd/broken\": go build: exit status 1: compile error");
+        .hasMessage(
+            "error processing import paths in \"b.yaml\": error resolving image references: error"
+                + " building \"ko://example.com/app/cmd/broken\": go build: exit status 1: compile"
+                + " error");
     assertThat(fake.publishes).as("nothing is published unless every build succeeded").isEmpty();
   }
 }

@@ -7,45 +7,52 @@ import org.junit.jupiter.api.Test;
 
 class GoBuildInfoTest {
   /** What Go 1.19.8 prints for a module with a dependency replaced by a local directory. */
-  private static final String GO_119 = "/root/.cache/ko-jvm/bin/example.com/app/cmd/app/linux/amd64/out: go1.19.8\n"
-      + "\tpath\texample.com/app/cmd/app\n"
-      + "\tmod\texample.com/app\t(devel)\t\n"
-      + "\tdep\texample.com/dep\tv0.0.0\n"
-      + "\t=>\t../dep\t(devel)\t\n"
-      + "\t\n"
-      + "\tbuild\t-compiler=gc\n"
-      + "\tbuild\t-trimpath=true\n"
-      + "\tbuild\tCGO_ENABLED=1\n"
-      + "\tbuild\tGOARCH=amd64\n"
-      + "\tbuild\tGOOS=linux\n"
-      + "\tbuild\tGOAMD64=v1\n";
+  private static final String GO_119 =
+      "/root/.cache/ko-jvm/bin/example.com/app/cmd/app/linux/amd64/out: go1.19.8\n"
+          + "\tpath\texample.com/app/cmd/app\n"
+          + "\tmod\texample.com/app\t(devel)\t\n"
+          + "\tdep\texample.com/dep\tv0.0.0\n"
+          + "\t=>\t../dep\t(devel)\t\n"
+          + "\t\n"
+          + "\tbuild\t-compiler=gc\n"
+          + "\tbuild\t-trimpath=true\n"
+          + "\tbuild\tCGO_ENABLED=1\n"
+          + "\tbuild\tGOARCH=amd64\n"
+          + "\tbuild\tGOOS=linux\n"
+          + "\tbuild\tGOAMD64=v1\n";
 
   @Test
   void go119OutputWithALocalReplace() {
     GoBuildInfo info = GoBuildInfo.fromVersionM(GO_119);
     assertThat(info.main()).isEqualTo(new GoModule("example.com/app", "(devel)", ""));
-    assertThat(info.deps()).as("the => line is skipped: the SBOM names the module as required")
+    assertThat(info.deps())
+        .as("the => line is skipped: the SBOM names the module as required")
         .containsExactly(new GoModule("example.com/dep", "v0.0.0", ""));
   }
 
   @Test
   void newerGoOutputWithSumsAndAReplacement() {
-    String out = "/tmp/out: go1.22.5\n"
-        + "\tpath\tgithub.com/acme/tool/cmd/tool\n"
-        + "\tmod\tgithub.com/acme/tool\tv1.4.0\th1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
-        + "\tdep\tgolang.org/x/sys\tv0.24.0\th1:Twjiwq9dn6R1fQcyiK+wQyHWfaz/BJB+YIpzU/Cv3Xg=\n"
-        + "\tdep\tgithub.com/old/thing\tv1.0.0\n"
-        + "\t=>\tgithub.com/new/thing\tv1.1.0\th1:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=\n"
-        + "\tbuild\t-buildmode=exe\n"
-        + "\tbuild\t-ldflags=\"-s -w -X main.version=1.4.0\"\n"
-        + "\tbuild\t\"-tags=a b\"=`x\"y`\n"
-        + "\tbuild\tvcs=git\n"
-        + "\tbuild\tvcs.modified=false\n";
+    String out =
+        "/tmp/out: go1.22.5\n"
+            + "\tpath\tgithub.com/acme/tool/cmd/tool\n"
+            + "\tmod\tgithub.com/acme/tool\tv1.4.0"
+            + "\th1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+            + "\tdep\tgolang.org/x/sys\tv0.24.0\th1:Twjiwq9dn6R1fQcyiK+wQyHWfaz/BJB+YIpzU/Cv3Xg=\n"
+            + "\tdep\tgithub.com/old/thing\tv1.0.0\n"
+            + "\t=>\tgithub.com/new/thing\tv1.1.0"
+            + "\th1:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=\n"
+            + "\tbuild\t-buildmode=exe\n"
+            + "\tbuild\t-ldflags=\"-s -w -X main.version=1.4.0\"\n"
+            + "\tbuild\t\"-tags=a b\"=`x\"y`\n"
+            + "\tbuild\tvcs=git\n"
+            + "\tbuild\tvcs.modified=false\n";
     GoBuildInfo info = GoBuildInfo.fromVersionM(out);
     assertThat(info.main().version()).isEqualTo("v1.4.0");
     assertThat(info.deps()).hasSize(2);
-    assertThat(info.deps().get(0).sum()).isEqualTo("h1:Twjiwq9dn6R1fQcyiK+wQyHWfaz/BJB+YIpzU/Cv3Xg=");
-    assertThat(info.deps().get(1)).as("not its replacement's path or sum")
+    assertThat(info.deps().get(0).sum())
+        .isEqualTo("h1:Twjiwq9dn6R1fQcyiK+wQyHWfaz/BJB+YIpzU/Cv3Xg=");
+    assertThat(info.deps().get(1))
+        .as("not its replacement's path or sum")
         .isEqualTo(new GoModule("github.com/old/thing", "v1.0.0", ""));
   }
 
@@ -68,9 +75,14 @@ class GoBuildInfoTest {
 
   @Test
   void theBuildOutputPathBecomesThePathInTheImage() {
-    String replaced = SbomAttacher.inImagePath(GO_119,
-        "/root/.cache/ko-jvm/bin/example.com/app/cmd/app/linux/amd64/out", "/ko-app/app");
+    String replaced =
+        SbomAttacher.inImagePath(
+            GO_119,
+            "/root/.cache/ko-jvm/bin/example.com/app/cmd/app/linux/amd64/out",
+            "/ko-app/app");
     assertThat(replaced).startsWith("/ko-app/app: go1.19.8\n\tpath\texample.com/app/cmd/app\n");
-    assertThat(SbomAttacher.inImagePath("a X b X", "X", "Y")).as("first occurrence only").isEqualTo("a Y b X");
+    assertThat(SbomAttacher.inImagePath("a X b X", "X", "Y"))
+        .as("first occurrence only")
+        .isEqualTo("a Y b X");
   }
 }

@@ -27,7 +27,15 @@ public final class FakeKubeApi implements AutoCloseable {
   private static final Pattern OBJECTS =
       Pattern.compile("/(?:api/v1|apis/apps/v1)/namespaces/([^/]+)/([^/]+)(?:/([^/]+))?");
   private static final Map<String, String> KINDS =
-      Map.of("configmaps", "ConfigMap", "pods", "Pod", "services", "Service", "deployments", "Deployment");
+      Map.of(
+          "configmaps",
+          "ConfigMap",
+          "pods",
+          "Pod",
+          "services",
+          "Service",
+          "deployments",
+          "Deployment");
 
   private final HttpServer server;
   private final Map<String, JsonNode> objects = new ConcurrentHashMap<>();
@@ -51,7 +59,9 @@ public final class FakeKubeApi implements AutoCloseable {
 
   /** A kubeconfig for this server (namespace {@code default}) written to {@code file}. */
   public Path kubeconfig(Path file) throws IOException {
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         apiVersion: v1
         kind: Config
         clusters:
@@ -64,7 +74,8 @@ public final class FakeKubeApi implements AutoCloseable {
         - name: fake
           context: {cluster: fake, user: tester, namespace: default}
         current-context: fake
-        """.formatted(url()));
+        """
+            .formatted(url()));
     return file;
   }
 
@@ -86,14 +97,29 @@ public final class FakeKubeApi implements AutoCloseable {
     }
     try (ex) {
       switch (path) {
-        case "/version" -> reply(ex, 200, """
-            {"major":"1","minor":"32","gitVersion":"v1.32.0","platform":"linux/amd64"}""");
-        case "/api" -> reply(ex, 200, """
-            {"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[{"clientCIDR":"0.0.0.0/0","serverAddress":"%s"}]}"""
-            .formatted(url().substring("http://".length())));
-        case "/apis" -> reply(ex, 200, """
-            {"kind":"APIGroupList","apiVersion":"v1","groups":[{"name":"apps","versions":[{"groupVersion":"apps/v1","version":"v1"}],
-             "preferredVersion":{"groupVersion":"apps/v1","version":"v1"}}]}""");
+        case "/version" ->
+            reply(
+                ex,
+                200,
+                """
+                {"major":"1","minor":"32","gitVersion":"v1.32.0","platform":"linux/amd64"}\
+                """);
+        case "/api" ->
+            reply(
+                ex,
+                200,
+                """
+                {"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[{"clientCIDR":"0.0.0.0/0","serverAddress":"%s"}]}\
+                """
+                    .formatted(url().substring("http://".length())));
+        case "/apis" ->
+            reply(
+                ex,
+                200,
+                """
+                {"kind":"APIGroupList","apiVersion":"v1","groups":[{"name":"apps","versions":[{"groupVersion":"apps/v1","version":"v1"}],
+                 "preferredVersion":{"groupVersion":"apps/v1","version":"v1"}}]}\
+                """);
         case "/api/v1" -> reply(ex, 200, resources("v1", "configmaps", "pods", "services"));
         case "/apis/apps/v1" -> reply(ex, 200, resources("apps/v1", "deployments"));
         default -> object(ex, method, path, body);
@@ -111,8 +137,12 @@ public final class FakeKubeApi implements AutoCloseable {
     String resource = m.group(2);
     if (method.equals("GET") && m.group(3) != null) {
       JsonNode o = objects.get(namespace + "/" + resource + "/" + m.group(3));
-      reply(ex, o == null ? 404 : 200, o == null ? status(404, "NotFound", resource + " \"" + m.group(3) + "\" not found")
-          : JSON.writeValueAsString(o));
+      reply(
+          ex,
+          o == null ? 404 : 200,
+          o == null
+              ? status(404, "NotFound", resource + " \"" + m.group(3) + "\" not found")
+              : JSON.writeValueAsString(o));
       return;
     }
     if (method.equals("POST") && m.group(3) == null) {
@@ -132,23 +162,42 @@ public final class FakeKubeApi implements AutoCloseable {
       reply(ex, 201, JSON.writeValueAsString(o));
       return;
     }
-    reply(ex, 405, status(405, "MethodNotAllowed", method + " " + path + " is not supported by this test server"));
+    reply(
+        ex,
+        405,
+        status(
+            405,
+            "MethodNotAllowed",
+            method + " " + path + " is not supported by this test server"));
   }
 
   private static String resources(String groupVersion, String... names) {
-    StringBuilder b = new StringBuilder("{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\""
-        + groupVersion + "\",\"resources\":[");
+    StringBuilder b =
+        new StringBuilder(
+            "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\""
+                + groupVersion
+                + "\",\"resources\":[");
     for (int i = 0; i < names.length; i++) {
-      b.append(i == 0 ? "" : ",").append("{\"name\":\"").append(names[i]).append("\",\"singularName\":\"\",")
-          .append("\"namespaced\":true,\"kind\":\"").append(KINDS.get(names[i]))
-          .append("\",\"verbs\":[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]}");
+      b.append(i == 0 ? "" : ",")
+          .append("{\"name\":\"")
+          .append(names[i])
+          .append("\",\"singularName\":\"\",")
+          .append("\"namespaced\":true,\"kind\":\"")
+          .append(KINDS.get(names[i]))
+          .append(
+              "\",\"verbs\":[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]}");
     }
     return b.append("]}").toString();
   }
 
   private static String status(int code, String reason, String message) {
-    return "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"" + message.replace("\"", "\\\"")
-        + "\",\"reason\":\"" + reason + "\",\"code\":" + code + "}";
+    return "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\""
+        + message.replace("\"", "\\\"")
+        + "\",\"reason\":\""
+        + reason
+        + "\",\"code\":"
+        + code
+        + "}";
   }
 
   private static void reply(HttpExchange ex, int code, String json) throws IOException {

@@ -11,15 +11,16 @@ import java.util.Map;
  * committed in two places give the same commit hash.
  */
 public final class GitRepo {
-  private static final Map<String, String> IDENTITY = Map.of(
-      "GIT_AUTHOR_NAME", "ko-jvm test",
-      "GIT_AUTHOR_EMAIL", "test@ko-jvm.invalid",
-      "GIT_COMMITTER_NAME", "ko-jvm test",
-      "GIT_COMMITTER_EMAIL", "test@ko-jvm.invalid",
-      "GIT_AUTHOR_DATE", "2024-01-02T03:04:05Z",
-      "GIT_COMMITTER_DATE", "2024-01-02T03:04:05Z",
-      "GIT_CONFIG_GLOBAL", "/dev/null",
-      "GIT_CONFIG_NOSYSTEM", "1");
+  private static final Map<String, String> IDENTITY =
+      Map.of(
+          "GIT_AUTHOR_NAME", "ko-jvm test",
+          "GIT_AUTHOR_EMAIL", "test@ko-jvm.invalid",
+          "GIT_COMMITTER_NAME", "ko-jvm test",
+          "GIT_COMMITTER_EMAIL", "test@ko-jvm.invalid",
+          "GIT_AUTHOR_DATE", "2024-01-02T03:04:05Z",
+          "GIT_COMMITTER_DATE", "2024-01-02T03:04:05Z",
+          "GIT_CONFIG_GLOBAL", "/dev/null",
+          "GIT_CONFIG_NOSYSTEM", "1");
 
   private GitRepo() {}
 

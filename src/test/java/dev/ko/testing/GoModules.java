@@ -20,7 +20,9 @@ public final class GoModules {
       Files.writeString(dir.resolve("go.mod"), "module " + module + "\n\ngo 1.19\n");
       for (String name : names) {
         Path pkg = Files.createDirectories(dir.resolve("cmd").resolve(name));
-        Files.writeString(pkg.resolve("main.go"), """
+        Files.writeString(
+            pkg.resolve("main.go"),
+            """
             package main
 
             import (
@@ -31,10 +33,13 @@ public final class GoModules {
             func main() {
             \tfmt.Println("hello from %s", os.Args[1:])
             }
-            """.formatted(name));
+            """
+                .formatted(name));
       }
       Path lib = Files.createDirectories(dir.resolve("lib"));
-      Files.writeString(lib.resolve("lib.go"), "package lib\n\n// Answer is not a main package.\nconst Answer = 42\n");
+      Files.writeString(
+          lib.resolve("lib.go"),
+          "package lib\n\n// Answer is not a main package.\nconst Answer = 42\n");
       return dir;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -38,8 +38,10 @@ public final class GoProgram {
     cmd.add(binary.toString());
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).start();
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+    CompletableFuture<byte[]> out =
+        CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+    CompletableFuture<byte[]> err =
+        CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
     try (OutputStream in = p.getOutputStream()) {
       in.write(stdin);
     }
@@ -52,8 +54,12 @@ public final class GoProgram {
       throw new IOException("interrupted", e);
     }
     if (exit != 0) {
-      throw new IOException(binary.getFileName() + " exited " + exit + ": "
-          + new String(err.join(), StandardCharsets.UTF_8));
+      throw new IOException(
+          binary.getFileName()
+              + " exited "
+              + exit
+              + ": "
+              + new String(err.join(), StandardCharsets.UTF_8));
     }
     return out.join();
   }
@@ -68,7 +74,9 @@ public final class GoProgram {
         Files.copy(src, dir.resolve("main.go"));
       }
       Path out = dir.resolve(name);
-      ProcessBuilder pb = new ProcessBuilder("go", "build", "-o", out.toString(), "main.go").directory(dir.toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder("go", "build", "-o", out.toString(), "main.go")
+              .directory(dir.toFile());
       // A lone main.go outside any module; keep the caller's GOFLAGS from changing that.
       pb.environment().put("GOFLAGS", "");
       pb.environment().put("GO111MODULE", "off");
@@ -78,7 +86,8 @@ public final class GoProgram {
       p.getOutputStream().close();
       byte[] log = readAll(p.getInputStream());
       if (p.waitFor() != 0) {
-        throw new IllegalStateException("go build of " + name + " failed:\n" + new String(log, StandardCharsets.UTF_8));
+        throw new IllegalStateException(
+            "go build of " + name + " failed:\n" + new String(log, StandardCharsets.UTF_8));
       }
       return out;
     } catch (IOException e) {

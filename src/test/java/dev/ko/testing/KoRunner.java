@@ -3,8 +3,8 @@ package dev.ko.testing;
 import dev.ko.cli.Cli;
 import dev.ko.config.Env;
 import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -65,6 +65,7 @@ public final class KoRunner {
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
       exit = Cli.run(args, new Env(env), workingDirectory, in, o, e);
     }
-    return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new Result(
+        exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }

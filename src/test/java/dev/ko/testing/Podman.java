@@ -22,7 +22,9 @@ public final class Podman implements AutoCloseable {
   private Podman(Path dir) throws IOException {
     this.dir = dir;
     this.conf = dir.resolve("containers.conf");
-    Files.writeString(conf, """
+    Files.writeString(
+        conf,
+        """
         [containers]
         default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
         [engine]
@@ -42,8 +44,15 @@ public final class Podman implements AutoCloseable {
   }
 
   private List<String> base() {
-    return new ArrayList<>(List.of("podman", "--root", dir.resolve("root").toString(), "--runroot",
-        dir.resolve("run").toString(), "--storage-driver", "vfs"));
+    return new ArrayList<>(
+        List.of(
+            "podman",
+            "--root",
+            dir.resolve("root").toString(),
+            "--runroot",
+            dir.resolve("run").toString(),
+            "--storage-driver",
+            "vfs"));
   }
 
   /** Runs {@code podman ARGS} against this store. */
@@ -58,13 +67,16 @@ public final class Podman implements AutoCloseable {
     Path socket = dir.resolve("podman.sock");
     List<String> cmd = base();
     cmd.addAll(List.of("system", "service", "--time=0", "unix://" + socket));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("service.log").toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("service.log").toFile());
     pb.environment().put("CONTAINERS_CONF", conf.toString());
     service = pb.start();
     for (int i = 0; i < 200 && !Files.exists(socket); i++) {
       if (!service.isAlive()) {
-        throw new IOException("podman system service exited: " + Files.readString(dir.resolve("service.log")));
+        throw new IOException(
+            "podman system service exited: " + Files.readString(dir.resolve("service.log")));
       }
       Thread.sleep(50);
     }

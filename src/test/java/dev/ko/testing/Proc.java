@@ -16,7 +16,8 @@ public final class Proc {
 
   public record Result(int exit, String stdout, String stderr) {}
 
-  public static Result run(Path dir, Map<String, String> extraEnv, List<String> cmd) throws IOException {
+  public static Result run(Path dir, Map<String, String> extraEnv, List<String> cmd)
+      throws IOException {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
     pb.environment().putAll(extraEnv);
     Process p = pb.start();

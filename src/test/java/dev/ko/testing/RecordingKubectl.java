@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * A {@code kubectl} on PATH that records its working directory, arguments and standard input, then
- * exits with {@code exitCode}; or, made with {@link #failingAtOnce}, exits without reading its input.
+ * exits with {@code exitCode}; or, made with {@link #failingAtOnce}, exits without reading its
+ * input.
  */
 public final class RecordingKubectl {
   private final Path dir;
@@ -29,17 +30,21 @@ public final class RecordingKubectl {
     return write(dir, exitCode, ": no input read");
   }
 
-  private static RecordingKubectl write(Path dir, int exitCode, String readInput) throws IOException {
+  private static RecordingKubectl write(Path dir, int exitCode, String readInput)
+      throws IOException {
     Files.createDirectories(dir.resolve("bin"));
     Path script = dir.resolve("bin/kubectl");
-    Files.writeString(script, """
+    Files.writeString(
+        script,
+        """
         #!/bin/sh
         pwd > '%1$s/cwd'
         : > '%1$s/args'
         for a in "$@"; do printf '%%s\\0' "$a" >> '%1$s/args'; done
         %3$s
         exit %2$d
-        """.formatted(dir, exitCode, readInput));
+        """
+            .formatted(dir, exitCode, readInput));
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     return new RecordingKubectl(dir);
   }

@@ -21,7 +21,8 @@ public final class Repo {
       p = p.getParent();
     }
     if (p == null) {
-      throw new IllegalStateException("cannot find the project root from " + Path.of("").toAbsolutePath());
+      throw new IllegalStateException(
+          "cannot find the project root from " + Path.of("").toAbsolutePath());
     }
     return p;
   }
@@ -34,24 +35,29 @@ public final class Repo {
 
   public static void copyTree(Path from, Path to) {
     try {
-      Files.walkFileTree(from, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-          Files.createDirectories(to.resolve(from.relativize(dir).toString()));
-          return FileVisitResult.CONTINUE;
-        }
+      Files.walkFileTree(
+          from,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
+                throws IOException {
+              Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+              return FileVisitResult.CONTINUE;
+            }
 
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Path dest = to.resolve(from.relativize(file).toString());
-          if (Files.isSymbolicLink(file)) {
-            Files.createSymbolicLink(dest, Files.readSymbolicLink(file));
-          } else {
-            Files.copy(file, dest, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
-          }
-          return FileVisitResult.CONTINUE;
-        }
-      });
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                throws IOException {
+              Path dest = to.resolve(from.relativize(file).toString());
+              if (Files.isSymbolicLink(file)) {
+                Files.createSymbolicLink(dest, Files.readSymbolicLink(file));
+              } else {
+                Files.copy(
+                    file, dest, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+              }
+              return FileVisitResult.CONTINUE;
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -21,17 +21,46 @@ public record ServerCertificate(SSLContext serverTls, Path pem) {
 
   /**
    * @param commonName the subject's CN
-   * @param subjectAltName keytool's SAN value, e.g. {@code ip:127.0.0.1} or {@code dns:registry.invalid}
+   * @param subjectAltName keytool's SAN value, e.g. {@code ip:127.0.0.1} or {@code
+   *     dns:registry.invalid}
    */
   public static ServerCertificate create(Path dir, String commonName, String subjectAltName)
       throws IOException, GeneralSecurityException {
     Path store = dir.resolve("server.p12");
     Path pem = dir.resolve("server.pem");
-    keytool(dir, "-genkeypair", "-alias", "stub", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=" + commonName,
-        "-ext", "SAN=" + subjectAltName, "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
-        "-storepass", PASSWORD);
-    keytool(dir, "-exportcert", "-rfc", "-alias", "stub", "-keystore", store.toString(), "-storepass", PASSWORD,
-        "-file", pem.toString());
+    keytool(
+        dir,
+        "-genkeypair",
+        "-alias",
+        "stub",
+        "-keyalg",
+        "RSA",
+        "-keysize",
+        "2048",
+        "-dname",
+        "CN=" + commonName,
+        "-ext",
+        "SAN=" + subjectAltName,
+        "-validity",
+        "2",
+        "-storetype",
+        "PKCS12",
+        "-keystore",
+        store.toString(),
+        "-storepass",
+        PASSWORD);
+    keytool(
+        dir,
+        "-exportcert",
+        "-rfc",
+        "-alias",
+        "stub",
+        "-keystore",
+        store.toString(),
+        "-storepass",
+        PASSWORD,
+        "-file",
+        pem.toString());
     KeyStore ks = KeyStore.getInstance("PKCS12");
     try (InputStream in = Files.newInputStream(store)) {
       ks.load(in, PASSWORD.toCharArray());

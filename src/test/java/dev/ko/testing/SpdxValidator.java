@@ -6,7 +6,9 @@ import org.spdx.tools.SpdxToolsHelper;
 import org.spdx.tools.SpdxVerificationException;
 import org.spdx.tools.Verify;
 
-/** The SPDX project's own validator (tools-java {@code Verify}), as ko's CI runs it on ko's SBOMs. */
+/**
+ * The SPDX project's own validator (tools-java {@code Verify}), as ko's CI runs it on ko's SBOMs.
+ */
 public final class SpdxValidator {
   private SpdxValidator() {}
 

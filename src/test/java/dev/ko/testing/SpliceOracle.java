@@ -24,7 +24,9 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 public final class SpliceOracle {
   private SpliceOracle() {}
 
-  /** The output with each published reference replaced by the {@code ko://} reference it came from. */
+  /**
+   * The output with each published reference replaced by the {@code ko://} reference it came from.
+   */
   public static String mapBack(String output, Map<String, String> referenceOfPublished) {
     String s = output;
     for (Map.Entry<String, String> e : referenceOfPublished.entrySet()) {
@@ -33,8 +35,12 @@ public final class SpliceOracle {
     return s;
   }
 
-  /** Same documents, same structure, tags and styles; strings starting with ko:// replaced as published. */
-  public static void assertSameTreesWithReferencesReplaced(String input, String output, Map<String, String> publishedOf) {
+  /**
+   * Same documents, same structure, tags and styles; strings starting with ko:// replaced as
+   * published.
+   */
+  public static void assertSameTreesWithReferencesReplaced(
+      String input, String output, Map<String, String> publishedOf) {
     List<Node> in = compose(input);
     List<Node> out = compose(output);
     assertThat(out).as("documents").hasSameSizeAs(in);
@@ -54,13 +60,17 @@ public final class SpliceOracle {
       if (seen.put(node, true) != null) {
         continue;
       }
-      if (node instanceof ScalarNode s && s.getTag().equals(Tag.STR) && s.getValue().startsWith("ko://")) {
+      if (node instanceof ScalarNode s
+          && s.getTag().equals(Tag.STR)
+          && s.getValue().startsWith("ko://")) {
         n++;
       } else if (node instanceof MappingNode m) {
-        m.getValue().forEach(t -> {
-          todo.add(t.getKeyNode());
-          todo.add(t.getValueNode());
-        });
+        m.getValue()
+            .forEach(
+                t -> {
+                  todo.add(t.getKeyNode());
+                  todo.add(t.getValueNode());
+                });
       } else if (node instanceof SequenceNode q) {
         todo.addAll(q.getValue());
       }
@@ -74,7 +84,12 @@ public final class SpliceOracle {
     return out;
   }
 
-  private static void compare(Node in, Node out, Map<String, String> publishedOf, String path, int[] replaced,
+  private static void compare(
+      Node in,
+      Node out,
+      Map<String, String> publishedOf,
+      String path,
+      int[] replaced,
       IdentityHashMap<Node, Node> seen) {
     if (seen.containsKey(in)) {
       assertThat(seen.get(in)).as(path + ": aliases point at the same node").isSameAs(out);
@@ -98,8 +113,20 @@ public final class SpliceOracle {
       List<NodeTuple> b = ((MappingNode) out).getValue();
       assertThat(b).as(path).hasSameSizeAs(a);
       for (int i = 0; i < a.size(); i++) {
-        compare(a.get(i).getKeyNode(), b.get(i).getKeyNode(), publishedOf, path + ".key" + i, replaced, seen);
-        compare(a.get(i).getValueNode(), b.get(i).getValueNode(), publishedOf, path + "." + i, replaced, seen);
+        compare(
+            a.get(i).getKeyNode(),
+            b.get(i).getKeyNode(),
+            publishedOf,
+            path + ".key" + i,
+            replaced,
+            seen);
+        compare(
+            a.get(i).getValueNode(),
+            b.get(i).getValueNode(),
+            publishedOf,
+            path + "." + i,
+            replaced,
+            seen);
       }
     } else if (in instanceof SequenceNode q) {
       List<Node> a = q.getValue();

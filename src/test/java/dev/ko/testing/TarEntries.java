@@ -22,8 +22,16 @@ public final class TarEntries {
 
   /** One entry, with its PAX records (raw bytes) when it had an extended header. */
   public record Entry(
-      String name, char type, int mode, long uid, long gid, String uname, String gname, long mtime,
-      byte[] content, Map<String, byte[]> pax) {
+      String name,
+      char type,
+      int mode,
+      long uid,
+      long gid,
+      String uname,
+      String gname,
+      long mtime,
+      byte[] content,
+      Map<String, byte[]> pax) {
     public String text() {
       return new String(content, StandardCharsets.UTF_8);
     }
@@ -77,8 +85,18 @@ public final class TarEntries {
       if (records.containsKey("path")) {
         name = new String(records.get("path"), StandardCharsets.UTF_8);
       }
-      out.add(new Entry(name, type, (int) octal(h, 100, 8), octal(h, 108, 8), octal(h, 116, 8),
-          string(h, 265, 32), string(h, 297, 32), octal(h, 136, 12), data, records));
+      out.add(
+          new Entry(
+              name,
+              type,
+              (int) octal(h, 100, 8),
+              octal(h, 108, 8),
+              octal(h, 116, 8),
+              string(h, 265, 32),
+              string(h, 297, 32),
+              octal(h, 136, 12),
+              data,
+              records));
       pax = null;
     }
   }

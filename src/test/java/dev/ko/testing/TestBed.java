@@ -33,13 +33,15 @@ public final class TestBed {
 
   /** The plain-HTTP registry with the seeded base images. */
   public static TestBed plain() {
-    return RUNNING.computeIfAbsent("plain", k -> {
-      String envFile = System.getenv("KO_TESTBED_ENV");
-      if (envFile != null && !envFile.isEmpty()) {
-        return new TestBed(readEnv(Path.of(envFile)));
-      }
-      return start("plain");
-    });
+    return RUNNING.computeIfAbsent(
+        "plain",
+        k -> {
+          String envFile = System.getenv("KO_TESTBED_ENV");
+          if (envFile != null && !envFile.isEmpty()) {
+            return new TestBed(readEnv(Path.of(envFile)));
+          }
+          return start("plain");
+        });
   }
 
   /** A registry with TLS (its own CA) and htpasswd Basic auth for {@code user}/{@code pass}. */
@@ -53,8 +55,8 @@ public final class TestBed {
   }
 
   /**
-   * A plain-HTTP registry with Bearer token auth, as Docker Hub or GHCR work: its token server
-   * (in this JVM) knows {@code user}/{@code pass} and gives anonymous callers pull only.
+   * A plain-HTTP registry with Bearer token auth, as Docker Hub or GHCR work: its token server (in
+   * this JVM) knows {@code user}/{@code pass} and gives anonymous callers pull only.
    */
   public static TestBed tokenAuth() {
     return RUNNING.computeIfAbsent("token", k -> startTokenAuth("token"));
@@ -64,10 +66,17 @@ public final class TestBed {
   public static TestBed startTokenAuth(String name) {
     try {
       Path dir = Files.createTempDirectory("ko-testbed-" + name + "-tokens-");
-      TokenServer tokens = TokenServer.start(dir, "ko-testbed-registry", "ko-testbed-issuer", Map.of("user", "pass"), 300);
+      TokenServer tokens =
+          TokenServer.start(
+              dir, "ko-testbed-registry", "ko-testbed-issuer", Map.of("user", "pass"), 300);
       Path cert = dir.resolve("token.pem");
-      TestBed bed = start(name, "--token",
-          tokens.realm() + "," + tokens.service() + "," + tokens.issuer() + "," + cert, "--token-user", "user:pass");
+      TestBed bed =
+          start(
+              name,
+              "--token",
+              tokens.realm() + "," + tokens.service() + "," + tokens.issuer() + "," + cert,
+              "--token-user",
+              "user:pass");
       return new TestBed(bed.values, tokens);
     } catch (Exception e) {
       throw new IllegalStateException("cannot start a token-auth test bed", e);
@@ -85,21 +94,33 @@ public final class TestBed {
   private static TestBed start(String name, String... flags) {
     try {
       Path dir = Files.createTempDirectory("ko-testbed-" + name + "-");
-      List<String> cmd = new ArrayList<>(List.of(Repo.root().resolve("scripts/testbed.sh").toString(), "start", dir.toString()));
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  Repo.root().resolve("scripts/testbed.sh").toString(), "start", dir.toString()));
       cmd.addAll(List.of(flags));
       Proc.Result r = Proc.run(Repo.root(), Map.of(), cmd);
       if (r.exit() != 0) {
         throw new IllegalStateException("testbed.sh start failed:\n" + r.stderr());
       }
       Map<String, String> env = readEnv(Path.of(r.stdout().strip()));
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          new ProcessBuilder(Repo.root().resolve("scripts/testbed.sh").toString(), "stop", dir.toString())
-              .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(20, TimeUnit.SECONDS);
-        } catch (IOException | InterruptedException e) {
-          // the JVM is exiting; the registry dies with the session anyway
-        }
-      }));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      new ProcessBuilder(
+                              Repo.root().resolve("scripts/testbed.sh").toString(),
+                              "stop",
+                              dir.toString())
+                          .redirectErrorStream(true)
+                          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                          .start()
+                          .waitFor(20, TimeUnit.SECONDS);
+                    } catch (IOException | InterruptedException e) {
+                      // the JVM is exiting; the registry dies with the session anyway
+                    }
+                  }));
       return new TestBed(env);
     } catch (IOException e) {
       throw new IllegalStateException("cannot start the test bed", e);
@@ -177,8 +198,12 @@ public final class TestBed {
   }
 
   /** Pulls one platform of an image with skopeo, unpacks it with umoci and runs its entrypoint. */
-  public Proc.Result runImage(String ref, Path workDir, String... archAndVariant) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Repo.root().resolve("scripts/run-image.sh").toString(), ref, workDir.toString()));
+  public Proc.Result runImage(String ref, Path workDir, String... archAndVariant)
+      throws IOException {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Repo.root().resolve("scripts/run-image.sh").toString(), ref, workDir.toString()));
     cmd.addAll(List.of(archAndVariant));
     Map<String, String> env = new HashMap<>(Map.of("TESTBED_RUNIMG", get("TESTBED_RUNIMG")));
     if (values.containsKey("TESTBED_USER")) {
@@ -214,10 +239,12 @@ public final class TestBed {
       if (values.containsKey("TESTBED_USER")) {
         cmd.addAll(List.of("-u", get("TESTBED_USER") + ":" + get("TESTBED_PASSWORD")));
       }
-      cmd.add(get("TESTBED_SCHEME") + "://" + registry() + "/v2/" + repository + "/blobs/" + digest);
+      cmd.add(
+          get("TESTBED_SCHEME") + "://" + registry() + "/v2/" + repository + "/blobs/" + digest);
       Proc.Result r = Proc.run(Repo.root(), Map.of(), cmd);
       if (r.exit() != 0) {
-        throw new IOException("fetching blob " + digest + " from " + repository + " failed: " + r.stderr());
+        throw new IOException(
+            "fetching blob " + digest + " from " + repository + " failed: " + r.stderr());
       }
       return Files.readAllBytes(file);
     } finally {

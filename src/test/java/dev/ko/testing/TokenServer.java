@@ -55,13 +55,21 @@ public final class TokenServer implements AutoCloseable {
    * @param keyPem PKCS#8 PEM private key ({@code openssl req -newkey rsa:2048 -nodes} writes one)
    * @param certPem the matching certificate, which the registry trusts
    */
-  public TokenServer(String service, String issuer, Map<String, String> users, long expiresInSeconds, Path keyPem,
-      Path certPem) throws Exception {
+  public TokenServer(
+      String service,
+      String issuer,
+      Map<String, String> users,
+      long expiresInSeconds,
+      Path keyPem,
+      Path certPem)
+      throws Exception {
     this.service = service;
     this.issuer = issuer;
     this.users = Map.copyOf(users);
     this.expiresInSeconds = expiresInSeconds;
-    this.key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(pemBody(keyPem, "PRIVATE KEY")));
+    this.key =
+        KeyFactory.getInstance("RSA")
+            .generatePrivate(new PKCS8EncodedKeySpec(pemBody(keyPem, "PRIVATE KEY")));
     X509Certificate cert;
     try (var in = Files.newInputStream(certPem)) {
       cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
@@ -73,14 +81,32 @@ public final class TokenServer implements AutoCloseable {
   }
 
   /** Writes a fresh RSA key and self-signed certificate with openssl into {@code dir}. */
-  public static TokenServer start(Path dir, String service, String issuer, Map<String, String> users,
-      long expiresInSeconds) throws Exception {
+  public static TokenServer start(
+      Path dir, String service, String issuer, Map<String, String> users, long expiresInSeconds)
+      throws Exception {
     Files.createDirectories(dir);
     Path keyPem = dir.resolve("token.key");
     Path certPem = dir.resolve("token.pem");
-    Proc.Result r = Proc.run(dir, Map.of(), List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-        "-sha256", "-days", "30", "-subj", "/CN=ko-testbed token issuer", "-keyout", keyPem.toString(),
-        "-out", certPem.toString()));
+    Proc.Result r =
+        Proc.run(
+            dir,
+            Map.of(),
+            List.of(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-sha256",
+                "-days",
+                "30",
+                "-subj",
+                "/CN=ko-testbed token issuer",
+                "-keyout",
+                keyPem.toString(),
+                "-out",
+                certPem.toString()));
     if (r.exit() != 0) {
       throw new IllegalStateException("openssl failed: " + r.stderr());
     }
@@ -131,12 +157,18 @@ public final class TokenServer implements AutoCloseable {
       String user = "";
       String auth = ex.getRequestHeaders().getFirst("Authorization");
       if (auth != null) {
-        String[] up = auth.startsWith("Basic ")
-            ? new String(Base64.getDecoder().decode(auth.substring(6)), StandardCharsets.UTF_8).split(":", 2)
-            : new String[0];
+        String[] up =
+            auth.startsWith("Basic ")
+                ? new String(Base64.getDecoder().decode(auth.substring(6)), StandardCharsets.UTF_8)
+                    .split(":", 2)
+                : new String[0];
         if (up.length != 2 || !up[1].equals(users.get(up[0]))) {
           requests.add(new Request(up.length > 0 ? up[0] : "?", scopes, 401, ""));
-          send(ex, 401, "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"invalid username or password\"}]}");
+          send(
+              ex,
+              401,
+              "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"invalid username or"
+                  + " password\"}]}");
           return;
         }
         user = up[0];
@@ -150,7 +182,12 @@ public final class TokenServer implements AutoCloseable {
       reply.put("issued_at", Instant.now().toString());
       send(ex, 200, JSON.writeValueAsString(reply));
     } catch (Exception e) {
-      send(ex, 500, "{\"errors\":[{\"code\":\"UNKNOWN\",\"message\":\"" + e.getClass().getSimpleName() + "\"}]}");
+      send(
+          ex,
+          500,
+          "{\"errors\":[{\"code\":\"UNKNOWN\",\"message\":\""
+              + e.getClass().getSimpleName()
+              + "\"}]}");
     }
   }
 
@@ -173,19 +210,23 @@ public final class TokenServer implements AutoCloseable {
       }
     }
     long now = Instant.now().getEpochSecond();
-    ObjectNode header = JSON.createObjectNode().put("typ", "JWT").put("alg", "RS256").put("kid", keyId);
-    ObjectNode claims = JSON.createObjectNode()
-        .put("iss", issuer)
-        .put("sub", user)
-        .put("aud", service)
-        .put("exp", now + expiresInSeconds)
-        .put("nbf", now - 10)
-        .put("iat", now)
-        .put("jti", UUID.randomUUID().toString());
+    ObjectNode header =
+        JSON.createObjectNode().put("typ", "JWT").put("alg", "RS256").put("kid", keyId);
+    ObjectNode claims =
+        JSON.createObjectNode()
+            .put("iss", issuer)
+            .put("sub", user)
+            .put("aud", service)
+            .put("exp", now + expiresInSeconds)
+            .put("nbf", now - 10)
+            .put("iat", now)
+            .put("jti", UUID.randomUUID().toString());
     claims.set("access", access);
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    String signingInput = b64.encodeToString(JSON.writeValueAsBytes(header)) + "."
-        + b64.encodeToString(JSON.writeValueAsBytes(claims));
+    String signingInput =
+        b64.encodeToString(JSON.writeValueAsBytes(header))
+            + "."
+            + b64.encodeToString(JSON.writeValueAsBytes(claims));
     Signature rs256 = Signature.getInstance("SHA256withRSA");
     rs256.initSign(key);
     rs256.update(signingInput.getBytes(StandardCharsets.US_ASCII));
