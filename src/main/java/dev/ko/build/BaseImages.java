@@ -1,18 +1,17 @@
 package dev.ko.build;
 
 import dev.ko.concurrent.Futures;
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
 import dev.ko.name.DigestReference;
 import dev.ko.name.Reference;
 import dev.ko.oci.Artifact;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.Executor;
 
 /**
  * Chooses the base image of each import path ({@code baseImageOverrides}, else the default) and
@@ -32,17 +31,17 @@ public final class BaseImages {
   private final String defaultBase;
   private final Map<String, String> overrides;
   private final boolean insecure;
-  private final Executor executor;
+  private final TaskGroup tasks;
   private final Log log;
   private final ConcurrentMap<String, CompletableFuture<Base>> cache = new ConcurrentHashMap<>();
 
-  public BaseImages(Fetcher fetcher, BuildOptions options, Executor executor, Log log) {
+  public BaseImages(Fetcher fetcher, BuildOptions options, TaskGroup tasks, Log log) {
     this(
         fetcher,
         options.defaultBaseImage(),
         options.baseImageOverrides(),
         options.insecureRegistry(),
-        executor,
+        tasks,
         log);
   }
 
@@ -57,13 +56,13 @@ public final class BaseImages {
       String defaultBase,
       Map<String, String> overrides,
       boolean insecure,
-      Executor executor,
+      TaskGroup tasks,
       Log log) {
     this.fetcher = fetcher;
     this.defaultBase = defaultBase;
     this.overrides = Map.copyOf(overrides);
     this.insecure = insecure;
-    this.executor = executor;
+    this.tasks = tasks;
     this.log = log;
   }
 
@@ -84,23 +83,30 @@ public final class BaseImages {
   }
 
   private CompletableFuture<Base> future(String ref) {
-    return cache.computeIfAbsent(ref, r -> CompletableFuture.supplyAsync(() -> fetch(r), executor));
+    return Futures.memo(cache, ref, () -> tasks.fork(() -> fetch(ref)));
   }
 
-  public Base get(String importPath) throws IOException {
-    String ref = referenceFor(importPath);
-    CompletableFuture<Base> f = future(ref);
-    Base base = Futures.join(f);
-    if (base.reference() instanceof DigestReference) {
-      log.info("Using base " + base.reference() + " for " + importPath);
-    } else {
-      log.info(
-          "Using base " + base.reference() + "@" + base.artifact().digest() + " for " + importPath);
-    }
-    return base;
+  /** The base of an import path, fetched once per reference however many builds ask. */
+  public CompletableFuture<Base> get(String importPath) {
+    return future(referenceFor(importPath))
+        .thenApply(
+            base -> {
+              if (base.reference() instanceof DigestReference) {
+                log.info("Using base " + base.reference() + " for " + importPath);
+              } else {
+                log.info(
+                    "Using base "
+                        + base.reference()
+                        + "@"
+                        + base.artifact().digest()
+                        + " for "
+                        + importPath);
+              }
+              return base;
+            });
   }
 
-  private Base fetch(String ref) {
+  private Base fetch(String ref) throws IOException {
     Reference reference;
     try {
       reference = Reference.parse(ref, insecure);
@@ -111,8 +117,7 @@ public final class BaseImages {
     try {
       return new Base(reference, fetcher.fetch(reference));
     } catch (IOException e) {
-      throw new UncheckedIOException(
-          new IOException("pulling base image " + ref + ": " + e.getMessage(), e));
+      throw new IOException("pulling base image " + ref + ": " + e.getMessage(), e);
     }
   }
 }

@@ -214,7 +214,7 @@ public final class BuildConfigs {
    * @throws IllegalArgumentException when the path is not inside {@code baseDir}
    */
   public static String relativePath(String baseDir, String importPath) {
-    if (!GoBuilder.isLocal(importPath)) {
+    if (!GoPackages.isLocal(importPath)) {
       return importPath;
     }
     Path base = Path.of(baseDir).normalize();

@@ -1,8 +1,10 @@
 package dev.ko.build;
 
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.name.ImportPath;
 import dev.ko.oci.Artifact;
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 
 /** Builds images from Go import paths. References carry the {@code ko://} prefix. */
 public interface Builder {
@@ -17,6 +19,9 @@ public interface Builder {
   /** Fails with {@link UnsupportedReferenceException} unless the reference names a main package. */
   void checkSupported(String reference) throws IOException;
 
-  /** Builds the image (or, for several platforms, the index) for a supported reference. */
-  Artifact build(String reference) throws IOException;
+  /**
+   * Builds the image (or, for several platforms, the index) for a supported reference, as tasks of
+   * {@code tasks}; stopping the group stops the build.
+   */
+  CompletableFuture<Artifact> build(String reference, TaskGroup tasks);
 }

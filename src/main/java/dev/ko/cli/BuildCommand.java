@@ -46,7 +46,7 @@ final class BuildCommand implements Callable<Integer> {
       Builder builder = wiring.builder(options);
       wiring.log().debug("builder and publisher ready");
       for (Publication.Published p :
-          Publication.buildAndPublish(builder, publisher, paths, wiring.executor())) {
+          Publication.buildAndPublish(builder, publisher, paths, wiring.tasks())) {
         root.out().println(p.result());
       }
       root.out().flush();

@@ -1,9 +1,11 @@
 package dev.ko.cli;
 
 import dev.ko.config.Env;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import picocli.CommandLine;
 
@@ -52,9 +54,17 @@ public final class Cli {
     cl.setErr(new PrintWriter(err, true));
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {
-          err.println("Error: " + message(ex));
+          Throwable failure = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+          if (isUserFacing(failure)) {
+            err.println("Error: " + message(failure));
+          } else {
+            err.println(
+                "Error: internal error (a bug in ko-jvm; please report it): "
+                    + failure
+                    + (root.verbose() ? "" : " (run with -v for the stack trace)"));
+          }
           if (root.verbose()) {
-            ex.printStackTrace(err);
+            failure.printStackTrace(err);
           }
           return 1;
         });
@@ -71,6 +81,14 @@ public final class Cli {
     out.flush();
     err.flush();
     return code;
+  }
+
+  /**
+   * Whether a failure is the user's to fix (bad input, a registry, go or kubectl saying no, a file
+   * that cannot be read), as opposed to a bug in ko-jvm.
+   */
+  static boolean isUserFacing(Throwable failure) {
+    return failure instanceof IOException || failure instanceof IllegalArgumentException;
   }
 
   /** The message a user needs; our exceptions carry ko-style "context: cause" chains already. */

@@ -36,7 +36,7 @@ final class Kubectl {
         .map(p -> new Kubectl(p, root))
         .orElseThrow(
             () ->
-                new IllegalStateException(
+                new IllegalArgumentException(
                     "error: kubectl is not available. kubectl must be installed to use ko "
                         + command));
   }

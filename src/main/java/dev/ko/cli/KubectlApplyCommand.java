@@ -1,6 +1,5 @@
 package dev.ko.cli;
 
-import dev.ko.concurrent.Futures;
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.resolve.Resolver;
 import java.io.IOException;
@@ -61,17 +60,17 @@ abstract class KubectlApplyCommand implements Callable<Integer> {
       try {
         OutputStream stdin = running.stdin();
         prime(stdin);
-        TaskGroup resolving = new TaskGroup(wiring.executor());
-        CompletableFuture<List<Resolver.ResolvedFile>> resolved = resolving.submit(resolution::run);
+        TaskGroup resolving = wiring.tasks().child();
+        CompletableFuture<List<Resolver.ResolvedFile>> resolved = resolution.start(resolving);
         CompletableFuture<Integer> exit = running.exit();
         awaitEither(resolved, exit);
         if (!resolved.isDone()) {
           // kubectl gave up before the builds finished: stop them. An exit status of 0 is no
           // success here: kubectl never saw what we were to apply.
-          resolving.cancel();
+          resolving.cancelAndWait();
           throw exitedEarly(exit.join());
         }
-        List<Resolver.ResolvedFile> files = Futures.join(resolved);
+        List<Resolver.ResolvedFile> files = resolving.join(resolved);
         boolean delivered;
         try {
           Resolver.write(files, stdin);

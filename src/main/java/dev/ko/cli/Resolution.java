@@ -2,12 +2,14 @@ package dev.ko.cli;
 
 import dev.ko.build.BuildOptions;
 import dev.ko.build.Builder;
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.publish.Publisher;
 import dev.ko.resolve.Resolver;
 import dev.ko.resolve.Selector;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What resolve, apply and create share: options, builder and publisher as {@code ko build} makes
@@ -43,14 +45,24 @@ final class Resolution {
     BuildOptions options = wiring.buildOptions(buildFlags, publishFlags);
     Publisher publisher = wiring.publisher(publishFlags, options.jobs());
     Builder builder = wiring.builder(options);
-    return new Resolution(
-        new Resolver(builder, publisher, wiring.executor()), publisher, inputs, selector);
+    return new Resolution(new Resolver(builder, publisher), publisher, inputs, selector);
   }
 
-  /** Builds, publishes and splices; the publisher is closed once everything is published. */
-  List<Resolver.ResolvedFile> run() throws IOException {
-    List<Resolver.ResolvedFile> out = resolver.resolve(inputs, selector);
-    publisher.close();
-    return out;
+  /**
+   * Starts building, publishing and splicing on {@code tasks}; the publisher is closed once
+   * everything is published.
+   */
+  CompletableFuture<List<Resolver.ResolvedFile>> start(TaskGroup tasks) throws IOException {
+    return tasks.then(
+        resolver.start(inputs, selector, tasks),
+        files -> {
+          publisher.close();
+          return files;
+        });
+  }
+
+  /** {@link #start}, waited for. */
+  List<Resolver.ResolvedFile> run(TaskGroup tasks) throws IOException {
+    return tasks.join(start(tasks));
   }
 }

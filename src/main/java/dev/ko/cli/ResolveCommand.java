@@ -34,7 +34,7 @@ final class ResolveCommand implements Callable<Integer> {
     try (Wiring wiring = root.wiring()) {
       Resolution resolution =
           Resolution.prepare(root, wiring, filenameFlags, buildFlags, publishFlags);
-      List<Resolver.ResolvedFile> files = resolution.run();
+      List<Resolver.ResolvedFile> files = resolution.run(wiring.tasks());
       Resolver.write(files, root.out());
     }
     return 0;

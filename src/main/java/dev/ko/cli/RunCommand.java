@@ -70,7 +70,7 @@ final class RunCommand implements Callable<Integer> {
       Publisher publisher = wiring.publisher(publishFlags, options.jobs());
       Builder builder = wiring.builder(options);
       List<Publication.Published> published =
-          Publication.buildAndPublish(builder, publisher, importPaths, wiring.executor());
+          Publication.buildAndPublish(builder, publisher, importPaths, wiring.tasks());
       Log log = wiring.log();
       for (Publication.Published p : published) {
         log.info("Running \"" + p.reference() + "\"");

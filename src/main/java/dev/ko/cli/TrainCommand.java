@@ -1,6 +1,7 @@
 package dev.ko.cli;
 
 import dev.ko.build.Builder;
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.name.Tag;
 import dev.ko.oci.Artifact;
 import dev.ko.publish.Publisher;
@@ -14,6 +15,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.zip.Deflater;
@@ -56,6 +58,7 @@ final class TrainCommand implements Callable<Integer> {
     Tag.parse("registry.example.com/org/app:v1");
     ExecutorService executor = Executors.newSingleThreadExecutor();
     try {
+      TaskGroup tasks = new TaskGroup(executor);
       // No ko:// reference: nothing is built or published.
       Builder noBuilds =
           new Builder() {
@@ -70,19 +73,20 @@ final class TrainCommand implements Callable<Integer> {
             }
 
             @Override
-            public Artifact build(String reference) {
+            public CompletableFuture<Artifact> build(String reference, TaskGroup tasks) {
               throw new IllegalStateException("training builds nothing");
             }
           };
       Publisher noPublishes =
-          (artifact, reference) -> {
+          (artifact, reference, group) -> {
             throw new IllegalStateException("training publishes nothing");
           };
       List<Resolver.ResolvedFile> files =
-          new Resolver(noBuilds, noPublishes, executor)
+          new Resolver(noBuilds, noPublishes)
               .resolve(
                   List.of(new Resolver.Input("train.yaml", YAML.getBytes(StandardCharsets.UTF_8))),
-                  Optional.of(Selector.parse("app=web")));
+                  Optional.of(Selector.parse("app=web")),
+                  tasks);
       Resolver.write(files, OutputStream.nullOutputStream());
     } finally {
       executor.shutdownNow();

@@ -5,9 +5,12 @@ import dev.ko.build.BuildConfig;
 import dev.ko.build.BuildConfigs;
 import dev.ko.build.BuildOptions;
 import dev.ko.build.Builder;
+import dev.ko.build.CachingBuilder;
 import dev.ko.build.GoBuilder;
 import dev.ko.build.GoToolchain;
 import dev.ko.build.ProcessGoToolchain;
+import dev.ko.concurrent.TaskGroup;
+import dev.ko.concurrent.Workers;
 import dev.ko.config.Env;
 import dev.ko.config.KoConfig;
 import dev.ko.log.Log;
@@ -50,10 +53,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The one place where the program's parts are composed: options from flags and environment, the
@@ -67,7 +70,9 @@ final class Wiring implements AutoCloseable {
   private final Env env;
   private final Path workingDirectory;
   private final Log log;
-  private final ExecutorService executor;
+  private ExecutorService executor;
+  private TaskGroup tasks;
+  private int jobs = Runtime.getRuntime().availableProcessors();
   private Path tempDirectory;
   private RegistryClient registryClient;
   private BaseImages bases;
@@ -76,22 +81,22 @@ final class Wiring implements AutoCloseable {
     this.env = env;
     this.workingDirectory = workingDirectory;
     this.log = log;
-    AtomicInteger n = new AtomicInteger();
-    this.executor =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "ko-worker-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
   }
 
   Log log() {
     return log;
   }
 
-  ExecutorService executor() {
-    return executor;
+  /**
+   * The run's task group, on the run's one executor, sized for {@code -j} (known once the build
+   * options are read): no task ever waits for another, so the size bounds threads, not progress.
+   */
+  synchronized TaskGroup tasks() {
+    if (tasks == null) {
+      executor = Workers.pool(Workers.threadsFor(jobs, RegistryPublisher.MIN_UPLOADS));
+      tasks = new TaskGroup(executor);
+    }
+    return tasks;
   }
 
   // ------------------------------------------------------------ options
@@ -105,6 +110,7 @@ final class Wiring implements AutoCloseable {
     Map<String, String> labels = keyValues(flags.imageLabels, "invalid label flag: ");
     Map<String, String> annotations =
         keyValues(flags.imageAnnotations, "missing '=' in annotation: ");
+    jobs = flags.jobs > 0 ? flags.jobs : Runtime.getRuntime().availableProcessors();
     GoTime created = epoch("SOURCE_DATE_EPOCH");
     GoTime kodataCreated = epoch("KO_DATA_DATE_EPOCH");
     KoConfig config = KoConfig.load(workingDirectory, env, log);
@@ -118,7 +124,7 @@ final class Wiring implements AutoCloseable {
             defaultBase,
             config.baseImageOverrides(),
             publish.insecureRegistry,
-            executor,
+            tasks(),
             log);
     bases.prefetchDefault(); // while go list matches the build configs below
     List<BuildConfig> builds =
@@ -243,10 +249,10 @@ final class Wiring implements AutoCloseable {
 
   Builder builder(BuildOptions options) {
     if (bases == null) {
-      bases = new BaseImages(ref -> registryClient().pull(ref), options, executor, log);
+      bases = new BaseImages(ref -> registryClient().pull(ref), options, tasks(), log);
       bases.prefetchDefault();
     }
-    return new GoBuilder(options, goToolchain(), bases, executor, log);
+    return new CachingBuilder(new GoBuilder(options, goToolchain(), bases, log));
   }
 
   /** {@code go} from {@code KO_GO_PATH}, else from PATH. */
@@ -332,7 +338,7 @@ final class Wiring implements AutoCloseable {
     }
     Registry registry = parseDockerRepo(repo, flags.insecureRegistry);
     Optional<Repository> sbomRepository = cosignRepository(flags.insecureRegistry);
-    registryClient().warmUp(registry, executor);
+    registryClient().warmUp(registry, tasks());
     return new RegistryPublisher(
         registryClient(),
         repo,
@@ -342,7 +348,6 @@ final class Wiring implements AutoCloseable {
         flags.insecureRegistry,
         sbomRepository,
         jobs,
-        executor,
         log);
   }
 
@@ -386,6 +391,17 @@ final class Wiring implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (executor == null) {
+      deleteTempDirectory();
+      return;
+    }
+    try {
+      tasks.cancel().get(TERMINATION_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.debug("some tasks did not stop within " + TERMINATION_WAIT.toSeconds() + " s");
+    }
     executor.shutdownNow();
     try {
       if (!executor.awaitTermination(TERMINATION_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -394,6 +410,10 @@ final class Wiring implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    deleteTempDirectory();
+  }
+
+  private void deleteTempDirectory() {
     if (tempDirectory != null) {
       try {
         deleteTree(tempDirectory);

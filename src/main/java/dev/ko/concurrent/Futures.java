@@ -1,13 +1,15 @@
 package dev.ko.concurrent;
 
+import dev.ko.errors.ErrorContext;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /** Futures for I/O tasks, with the tasks' own exceptions on the way out. */
 public final class Futures {
@@ -19,17 +21,10 @@ public final class Futures {
     T call() throws IOException;
   }
 
-  /** Runs a task on the executor; its IOException travels as an UncheckedIOException. */
-  public static <T> CompletableFuture<T> async(IoTask<T> task, Executor executor) {
-    return CompletableFuture.supplyAsync(
-        () -> {
-          try {
-            return task.call();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        },
-        executor);
+  /** A step from one value to the next that may fail with an {@link IOException}. */
+  @FunctionalInterface
+  public interface IoFunction<T, R> {
+    R apply(T value) throws IOException;
   }
 
   /**
@@ -51,8 +46,10 @@ public final class Futures {
 
   /**
    * The value for {@code key}, computed by {@code task} once however many threads ask at the same
-   * time; the others wait for it. A failure is handed to those waiting and then forgotten, so a
-   * later call tries again.
+   * time; the others wait for it. The computation runs on the first caller's own thread, so whoever
+   * waits waits for work that is already running, never for a queued task: this cannot starve a
+   * bounded pool. A failure is handed to those waiting and then forgotten, so a later call tries
+   * again.
    */
   public static <K, V> V once(ConcurrentMap<K, CompletableFuture<V>> cache, K key, IoTask<V> task)
       throws IOException {
@@ -73,10 +70,63 @@ public final class Futures {
   }
 
   /**
+   * The future for {@code key}, started by {@code start} only if no call has started one; a failed
+   * one is forgotten, so a later call starts again. Nothing waits: the future is shared.
+   */
+  public static <K, V> CompletableFuture<V> memo(
+      ConcurrentMap<K, CompletableFuture<V>> cache, K key, Supplier<CompletableFuture<V>> start) {
+    CompletableFuture<V> f = cache.computeIfAbsent(key, k -> start.get());
+    f.whenComplete(
+        (v, e) -> {
+          if (e != null) {
+            cache.remove(key, f);
+          }
+        });
+    return f;
+  }
+
+  /**
+   * The future, or its failure with {@code context} in front of the message and its type kept (see
+   * {@link ErrorContext}).
+   */
+  public static <T> CompletableFuture<T> withContext(CompletableFuture<T> f, String context) {
+    return f.handle(
+            (value, failure) -> {
+              if (failure == null) {
+                return CompletableFuture.completedFuture(value);
+              }
+              try {
+                return CompletableFuture.<T>failedFuture(
+                    ErrorContext.rethrow(context, cause(failure)));
+              } catch (RuntimeException | Error e) {
+                return CompletableFuture.<T>failedFuture(e);
+              }
+            })
+        .thenCompose(x -> x);
+  }
+
+  /**
+   * What a task failed with, without the wrappers that composed stages put around it (null for
+   * null).
+   */
+  public static Throwable cause(Throwable failure) {
+    Throwable cause = failure;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+
+  /**
    * The IOException a task failed with (unwrapped), or throws its runtime exception or error
    * directly.
    */
-  public static IOException rethrow(Throwable cause) {
+  public static IOException rethrow(Throwable failure) {
+    Throwable cause = cause(failure);
+    if (cause instanceof CancellationException) {
+      return new InterruptedIOException("cancelled");
+    }
     if (cause instanceof UncheckedIOException u) {
       return u.getCause();
     }

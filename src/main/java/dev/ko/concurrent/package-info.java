@@ -1,6 +1,8 @@
 /**
- * Running I/O work on other threads and getting its exceptions back intact: {@link
- * dev.ko.concurrent.Futures} turns the wrappers of {@code CompletableFuture} back into the {@code
- * IOException} or runtime exception the task threw. Below every other package but {@code log}.
+ * Running I/O work in parallel, structured: {@link dev.ko.concurrent.TaskGroup} runs tasks on the
+ * one bounded executor and stops them together, {@link dev.ko.concurrent.Slots} bounds a kind of
+ * work without blocking, and {@link dev.ko.concurrent.Futures} gets the tasks' own exceptions back
+ * out. The rule: a pool thread never waits for a queued task or a permit, so any pool size
+ * completes. Below every other package.
  */
 package dev.ko.concurrent;

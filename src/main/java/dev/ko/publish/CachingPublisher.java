@@ -1,6 +1,7 @@
 package dev.ko.publish;
 
 import dev.ko.concurrent.Futures;
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.Digest;
 import java.io.IOException;
@@ -23,9 +24,11 @@ public final class CachingPublisher implements Publisher {
   }
 
   @Override
-  public String publish(Artifact artifact, String reference) throws IOException {
-    return Futures.once(
-        published, new Key(reference, artifact.digest()), () -> inner.publish(artifact, reference));
+  public CompletableFuture<String> publish(Artifact artifact, String reference, TaskGroup tasks) {
+    return Futures.memo(
+        published,
+        new Key(reference, artifact.digest()),
+        () -> inner.publish(artifact, reference, tasks));
   }
 
   @Override

@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * {@code --oci-layout-path}: writes each artifact into an OCI image layout (created if missing,
  * appended to if it exists) and returns {@code <path>@<digest>}.
  */
-public final class LayoutPublisher implements Publisher {
+public final class LayoutPublisher implements BlockingPublisher {
   private final String path;
   private final Path resolved;
   private final Log log;
@@ -39,7 +39,7 @@ public final class LayoutPublisher implements Publisher {
   }
 
   @Override
-  public String publish(Artifact artifact, String reference) throws IOException {
+  public String publishNow(Artifact artifact, String reference) throws IOException {
     String importPath = ImportPath.strip(reference);
     log.info("Saving " + importPath);
     try {

@@ -13,7 +13,7 @@ import java.util.List;
  * store as {@code <name>:<hex of the image digest>} and adds each tag, as ko does. A multi-platform
  * result is loaded for one platform, {@code $GOOS/$GOARCH} (default linux/amd64).
  */
-public final class LocalPublisher implements Publisher {
+public final class LocalPublisher implements BlockingPublisher {
   /** Where images are loaded: a Docker Engine, or the nodes of a kind cluster. */
   public interface Store {
     /** Loads the image under {@code reference} ({@code name:tag}). */
@@ -41,7 +41,7 @@ public final class LocalPublisher implements Publisher {
   }
 
   @Override
-  public String publish(Artifact artifact, String reference) throws IOException {
+  public String publishNow(Artifact artifact, String reference) throws IOException {
     String importPath = ImportPath.forRepository(reference);
     String name = namer.name(base, importPath);
     Image image = LocalImages.forPlatform(artifact, platform, importPath);

@@ -1,8 +1,10 @@
 package dev.ko.publish;
 
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.oci.Artifact;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Publishes to several destinations in order; the last one's reference is the result (as in ko).
@@ -18,10 +20,10 @@ public final class MultiPublisher implements Publisher {
   }
 
   @Override
-  public String publish(Artifact artifact, String reference) throws IOException {
-    String last = null;
-    for (Publisher p : publishers) {
-      last = p.publish(artifact, reference);
+  public CompletableFuture<String> publish(Artifact artifact, String reference, TaskGroup tasks) {
+    CompletableFuture<String> last = publishers.get(0).publish(artifact, reference, tasks);
+    for (Publisher next : publishers.subList(1, publishers.size())) {
+      last = last.thenCompose(previous -> next.publish(artifact, reference, tasks));
     }
     return last;
   }

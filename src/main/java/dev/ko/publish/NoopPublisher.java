@@ -8,7 +8,7 @@ import java.util.List;
  * {@code --push=false} with no other destination: computes the reference without publishing. As in
  * ko, the import path is not lower-cased here and the first tag is always included.
  */
-public final class NoopPublisher implements Publisher {
+public final class NoopPublisher implements BlockingPublisher {
   private final String base;
   private final Namer namer;
   private final String tag;
@@ -25,7 +25,7 @@ public final class NoopPublisher implements Publisher {
   }
 
   @Override
-  public String publish(Artifact artifact, String reference) {
+  public String publishNow(Artifact artifact, String reference) {
     String name = namer.name(base, ImportPath.strip(reference));
     if (tagOnly) {
       return name + ":" + tag;

@@ -1,5 +1,6 @@
 package dev.ko.publish;
 
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.io.AtomicFile;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.Descriptor;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code --image-refs FILE}: every reference published, one per line: an image's reference as
@@ -27,8 +29,11 @@ public final class RecordingPublisher implements Publisher {
   }
 
   @Override
-  public String publish(Artifact artifact, String reference) throws IOException {
-    String result = inner.publish(artifact, reference);
+  public CompletableFuture<String> publish(Artifact artifact, String reference, TaskGroup tasks) {
+    return inner.publish(artifact, reference, tasks).thenApply(result -> record(artifact, result));
+  }
+
+  private String record(Artifact artifact, String result) {
     List<String> mine = new ArrayList<>();
     if (artifact instanceof ImageIndex index) {
       String repo = References.repositoryOf(result);

@@ -1,5 +1,6 @@
 package dev.ko.publish;
 
+import dev.ko.concurrent.Slots;
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
 import dev.ko.name.ImportPath;
@@ -16,7 +17,6 @@ import dev.ko.registry.Access;
 import dev.ko.registry.RegistryClient;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -28,8 +28,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Semaphore;
 
 /**
  * Pushes to a registry the way ko does, minus the waste: nothing is sent when the tag already
@@ -47,7 +45,7 @@ import java.util.concurrent.Semaphore;
  */
 public final class RegistryPublisher implements Publisher {
   /** ggcr's default number of concurrent uploads, the least we use. */
-  static final int MIN_UPLOADS = 4;
+  public static final int MIN_UPLOADS = 4;
 
   private final RegistryClient client;
   private final String base;
@@ -56,8 +54,7 @@ public final class RegistryPublisher implements Publisher {
   private final boolean tagOnly;
   private final boolean insecure;
   private final Optional<Repository> attachmentRepository;
-  private final Semaphore uploadSlots;
-  private final ExecutorService executor;
+  private final Slots uploadSlots;
   private final Log log;
 
   /**
@@ -74,7 +71,6 @@ public final class RegistryPublisher implements Publisher {
       boolean insecure,
       Optional<Repository> attachmentRepository,
       int maxUploads,
-      ExecutorService executor,
       Log log) {
     if (tags.isEmpty()) {
       throw new IllegalArgumentException("at least one tag is needed to push");
@@ -95,95 +91,114 @@ public final class RegistryPublisher implements Publisher {
     this.tagOnly = tagOnly;
     this.insecure = insecure;
     this.attachmentRepository = attachmentRepository;
-    this.uploadSlots = new Semaphore(Math.max(MIN_UPLOADS, maxUploads));
-    this.executor = executor;
+    this.uploadSlots = new Slots(Math.max(MIN_UPLOADS, maxUploads));
     this.log = log;
   }
 
   @Override
-  public String publish(Artifact artifact, String reference) throws IOException {
+  public CompletableFuture<String> publish(Artifact artifact, String reference, TaskGroup tasks) {
     String name = namer.name(base, ImportPath.forRepository(reference));
     List<Tag> targets = new ArrayList<>();
-    for (String t : tags) {
-      targets.add(Tag.parse(name + ":" + t, insecure));
+    Access access;
+    try {
+      for (String t : tags) {
+        targets.add(Tag.parse(name + ":" + t, insecure));
+      }
+      access = Access.push(targets.get(0).repository(), mountSources(artifact));
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
     Tag first = targets.get(0);
     log.info("Publishing " + first);
     Repository repo = first.repository();
-    Access access = Access.push(repo, mountSources(artifact));
-    TaskGroup group = new TaskGroup(executor);
-    try {
-      Uploads uploads = new Uploads(access, repo, group);
-      CompletableFuture<Boolean> imageCheck =
-          group.submit(() -> isPresent(access, repo, first.tag(), artifact));
-      List<PendingAttachment> attachments = attachments(artifact, uploads, group);
-      boolean present = group.joinAll(List.of(imageCheck)).get(0);
+    Uploads uploads = new Uploads(access, repo, tasks);
+    CompletableFuture<Boolean> imageCheck =
+        tasks.fork(() -> isPresent(access, repo, first.tag(), artifact));
+    CompletableFuture<List<PendingAttachment>> pending = attachments(artifact, uploads, tasks);
+    return TaskGroup.all(List.of(imageCheck, pending))
+        .thenCompose(
+            checked -> {
+              boolean present = imageCheck.join();
+              List<PendingAttachment> attachments = pending.join();
+              // 1. Every blob, the image's and the attachments', all at once.
+              List<CompletableFuture<Void>> blobs = new ArrayList<>();
+              if (!present) {
+                blobs.add(pushBlobs(uploads, artifact));
+              }
+              for (PendingAttachment a : attachments) {
+                blobs.add(a.uploads.pushImage(a.image));
+              }
+              // 2. Child manifests by digest; the image's own by digest too when attachments will
+              // name it before any tag does.
+              CompletableFuture<Void> manifests =
+                  tasks.thenCompose(
+                      TaskGroup.all(blobs),
+                      done ->
+                          present
+                              ? CompletableFuture.completedFuture(null)
+                              : pushManifestsByDigest(uploads, artifact, !attachments.isEmpty()));
+              // 3. The attachments' tags, now that their subjects exist.
+              CompletableFuture<List<Void>> attachmentTags =
+                  manifests.thenCompose(done -> TaskGroup.all(tagAttachments(attachments, tasks)));
+              // 4. The image's tags, the first one first.
+              return tasks.then(
+                  attachmentTags, done -> tagImage(access, uploads, targets, present, artifact));
+            })
+        .thenApply(
+            done -> {
+              String ref =
+                  tagOnly
+                      ? name + ":" + tags.get(0)
+                      : References.withDigest(name, tags, artifact.digest());
+              log.info("Published " + ref);
+              return ref;
+            });
+  }
 
-      // 1. Every blob, the image's and the attachments', all at once.
-      List<CompletableFuture<Void>> blobs = new ArrayList<>();
-      if (!present) {
-        blobs.add(group.submit(() -> pushBlobs(uploads, artifact)));
-      }
-      for (PendingAttachment a : attachments) {
-        blobs.add(
-            group.submit(
-                () -> {
-                  a.uploads.pushImage(a.image);
-                  return null;
-                }));
-      }
-      group.joinAll(blobs);
-      // 2. Child manifests by digest; the image's own by digest too when attachments will name it
-      // before any tag does.
-      if (!present) {
-        pushManifestsByDigest(uploads, artifact, !attachments.isEmpty());
-      }
-
-      // 3. The attachments' tags, now that their subjects exist.
-      List<CompletableFuture<Void>> attachmentTags = new ArrayList<>();
-      for (PendingAttachment a : attachments) {
-        attachmentTags.add(
-            group.submit(
-                () -> {
-                  a.uploads.putManifest(a.tag, a.image);
-                  log.info(
-                      "Published "
-                          + a.name.toUpperCase(Locale.ROOT)
-                          + " "
-                          + a.uploads.repo
-                          + ":"
-                          + a.tag);
-                  return null;
-                }));
-      }
-      group.joinAll(attachmentTags);
-
-      // 4. The image's tags, the first one first.
-      if (!present) {
-        uploads.putManifest(first.tag(), artifact);
-        log.info(
-            repo
-                + ":"
-                + first.tag()
-                + ": digest: "
-                + artifact.digest()
-                + " size: "
-                + artifact.size());
-      }
-      for (Tag other : targets.subList(1, targets.size())) {
-        log.info("Tagging " + other);
-        if (!isPresent(access, repo, other.tag(), artifact)) {
-          uploads.putManifest(other.tag(), artifact);
-        }
-      }
-    } catch (IOException | RuntimeException | Error e) {
-      group.cancel();
-      throw e;
+  private List<CompletableFuture<Void>> tagAttachments(
+      List<PendingAttachment> attachments, TaskGroup tasks) {
+    List<CompletableFuture<Void>> out = new ArrayList<>();
+    for (PendingAttachment a : attachments) {
+      out.add(
+          tasks.fork(
+              () -> {
+                a.uploads.putManifest(a.tag, a.image);
+                log.info(
+                    "Published "
+                        + a.name.toUpperCase(Locale.ROOT)
+                        + " "
+                        + a.uploads.repo
+                        + ":"
+                        + a.tag);
+                return null;
+              }));
     }
-    String ref =
-        tagOnly ? name + ":" + tags.get(0) : References.withDigest(name, tags, artifact.digest());
-    log.info("Published " + ref);
-    return ref;
+    return out;
+  }
+
+  private Void tagImage(
+      Access access, Uploads uploads, List<Tag> targets, boolean present, Artifact artifact)
+      throws IOException {
+    Tag first = targets.get(0);
+    Repository repo = first.repository();
+    if (!present) {
+      uploads.putManifest(first.tag(), artifact);
+      log.info(
+          repo
+              + ":"
+              + first.tag()
+              + ": digest: "
+              + artifact.digest()
+              + " size: "
+              + artifact.size());
+    }
+    for (Tag other : targets.subList(1, targets.size())) {
+      log.info("Tagging " + other);
+      if (!isPresent(access, repo, other.tag(), artifact)) {
+        uploads.putManifest(other.tag(), artifact);
+      }
+    }
+    return null;
   }
 
   /** Whether {@code tag} already names this very manifest (then nothing is sent for it). */
@@ -204,38 +219,48 @@ public final class RegistryPublisher implements Publisher {
    * The attachments of the artifact and of its children, as cosign stores them: each a small image
    * tagged {@code sha256-<subject hex>.<kind>}; those already under their tag are left out.
    */
-  private List<PendingAttachment> attachments(
-      Artifact artifact, Uploads imageUploads, TaskGroup group) throws IOException {
+  private CompletableFuture<List<PendingAttachment>> attachments(
+      Artifact artifact, Uploads imageUploads, TaskGroup tasks) {
     List<Artifact> subjects = new ArrayList<>(List.of(artifact));
-    if (artifact instanceof ImageIndex index) {
-      for (Descriptor d : index.indexManifest().manifests()) {
-        subjects.add(index.child(d));
+    try {
+      if (artifact instanceof ImageIndex index) {
+        for (Descriptor d : index.indexManifest().manifests()) {
+          subjects.add(index.child(d));
+        }
       }
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
     }
     Repository repo = attachmentRepository.orElse(imageUploads.repo);
     Uploads uploads =
         repo.equals(imageUploads.repo)
             ? imageUploads
-            : new Uploads(Access.push(repo, List.of()), repo, group);
-    Map<String, CompletableFuture<Boolean>> checks = new LinkedHashMap<>();
-    Map<String, PendingAttachment> byTag = new LinkedHashMap<>();
+            : new Uploads(Access.push(repo, List.of()), repo, tasks);
+    List<CompletableFuture<Boolean>> checks = new ArrayList<>();
+    List<PendingAttachment> all = new ArrayList<>();
+    Map<String, Boolean> seen = new LinkedHashMap<>();
     for (Artifact subject : subjects) {
       for (Attachment attachment : Attachment.of(subject)) {
         String tag = attachment.tag(subject.digest());
+        if (seen.put(tag, true) != null) {
+          continue;
+        }
         Image image = attachment.image();
-        byTag.put(tag, new PendingAttachment(attachment.name(), tag, image, uploads));
-        checks.put(tag, group.submit(() -> isPresent(uploads.access, repo, tag, image)));
+        all.add(new PendingAttachment(attachment.name(), tag, image, uploads));
+        checks.add(tasks.fork(() -> isPresent(uploads.access, repo, tag, image)));
       }
     }
-    List<Boolean> present = group.joinAll(List.copyOf(checks.values()));
-    List<PendingAttachment> out = new ArrayList<>();
-    int i = 0;
-    for (PendingAttachment a : byTag.values()) {
-      if (!present.get(i++)) {
-        out.add(a);
-      }
-    }
-    return out;
+    return TaskGroup.all(checks)
+        .thenApply(
+            present -> {
+              List<PendingAttachment> out = new ArrayList<>();
+              for (int i = 0; i < all.size(); i++) {
+                if (!present.get(i)) {
+                  out.add(all.get(i));
+                }
+              }
+              return out;
+            });
   }
 
   /** Repositories our base layers come from, so the token also covers pulling them for mounts. */
@@ -252,44 +277,45 @@ public final class RegistryPublisher implements Publisher {
   }
 
   /** The blobs of the image, or of every child of the index (children in parallel). */
-  private Void pushBlobs(Uploads uploads, Artifact artifact) throws IOException {
+  private CompletableFuture<Void> pushBlobs(Uploads uploads, Artifact artifact) {
     if (artifact instanceof Image image) {
-      uploads.pushImage(image);
-    } else if (artifact instanceof ImageIndex index) {
-      List<CompletableFuture<Void>> children = new ArrayList<>();
-      for (Image child : children(index)) {
-        children.add(
-            uploads.group.submit(
-                () -> {
-                  uploads.pushImage(child);
-                  return null;
-                }));
-      }
-      uploads.group.joinAll(children);
+      return uploads.pushImage(image);
     }
-    return null;
+    List<CompletableFuture<Void>> children = new ArrayList<>();
+    try {
+      for (Image child : children((ImageIndex) artifact)) {
+        children.add(uploads.pushImage(child));
+      }
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return TaskGroup.all(children).thenApply(done -> null);
   }
 
   /**
    * The children's manifests by digest (in parallel), then, if {@code self}, the artifact's own.
    */
-  private void pushManifestsByDigest(Uploads uploads, Artifact artifact, boolean self)
-      throws IOException {
+  private CompletableFuture<Void> pushManifestsByDigest(
+      Uploads uploads, Artifact artifact, boolean self) throws IOException {
+    List<CompletableFuture<Void>> children = new ArrayList<>();
     if (artifact instanceof ImageIndex index) {
-      List<CompletableFuture<Void>> children = new ArrayList<>();
       for (Image child : children(index)) {
         children.add(
-            uploads.group.submit(
+            uploads.group.fork(
                 () -> {
                   uploads.putManifest(child.digest().toString(), child);
                   return null;
                 }));
       }
-      uploads.group.joinAll(children);
     }
-    if (self) {
-      uploads.putManifest(artifact.digest().toString(), artifact);
-    }
+    return uploads.group.then(
+        TaskGroup.all(children),
+        done -> {
+          if (self) {
+            uploads.putManifest(artifact.digest().toString(), artifact);
+          }
+          return null;
+        });
   }
 
   private static List<Image> children(ImageIndex index) throws IOException {
@@ -324,7 +350,7 @@ public final class RegistryPublisher implements Publisher {
       client.putManifest(access, repo, identifier, artifact.mediaType(), artifact.rawManifest());
     }
 
-    void pushImage(Image image) throws IOException {
+    CompletableFuture<Void> pushImage(Image image) {
       List<CompletableFuture<Void>> pending = new ArrayList<>();
       for (Layer layer : image.layers()) {
         if (!layer.mediaType().isDistributable()) {
@@ -336,27 +362,18 @@ public final class RegistryPublisher implements Publisher {
       byte[] config = image.rawConfig();
       Digest configDigest = image.configDescriptor().digest();
       pending.add(blob(configDigest, () -> pushBytes(configDigest, config)));
-      group.joinAll(pending);
+      return TaskGroup.all(pending).thenApply(done -> null);
     }
 
+    /** Each digest once, taking an upload slot before its task is submitted. */
     private CompletableFuture<Void> blob(Digest digest, IoAction action) {
       return blobs.computeIfAbsent(
           digest,
           d ->
-              group.submit(
+              group.fork(
+                  uploadSlots,
                   () -> {
-                    try {
-                      uploadSlots.acquire();
-                    } catch (InterruptedException e) {
-                      Thread.currentThread().interrupt();
-                      throw new InterruptedIOException(
-                          "interrupted while waiting to upload " + digest);
-                    }
-                    try {
-                      action.run();
-                    } finally {
-                      uploadSlots.release();
-                    }
+                    action.run();
                     return null;
                   }));
     }

@@ -25,7 +25,7 @@ import java.util.List;
  * plain tags, and every platform also gets {@code <tag>-<os>-<arch>[-<variant>]}, so {@code docker
  * load} and {@code podman load} give you all of them under names that say which is which.
  */
-public final class TarballPublisher implements Publisher {
+public final class TarballPublisher implements BlockingPublisher {
   private final Path file;
   private final String base;
   private final Namer namer;
@@ -45,7 +45,7 @@ public final class TarballPublisher implements Publisher {
   }
 
   @Override
-  public String publish(Artifact artifact, String reference) throws IOException {
+  public String publishNow(Artifact artifact, String reference) throws IOException {
     String name = namer.name(base, ImportPath.forRepository(reference));
     List<DockerArchive.Entry> mine = new ArrayList<>();
     if (artifact instanceof Image image) {

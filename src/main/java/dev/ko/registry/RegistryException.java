@@ -1,5 +1,6 @@
 package dev.ko.registry;
 
+import dev.ko.errors.Contextual;
 import java.io.IOException;
 import java.util.List;
 
@@ -7,7 +8,7 @@ import java.util.List;
  * A registry answered with an error status. The message is one line: method, URL (never with
  * credentials), and the registry's error codes and messages, or the status when it sent none.
  */
-public final class RegistryException extends IOException {
+public final class RegistryException extends IOException implements Contextual<RegistryException> {
   /** One entry of the registry's {@code errors} list. */
   public record Error(String code, String message) {}
 
@@ -22,6 +23,19 @@ public final class RegistryException extends IOException {
     this.url = url;
     this.status = status;
     this.errors = List.copyOf(errors);
+  }
+
+  private RegistryException(String context, RegistryException cause) {
+    super(context + cause.getMessage(), cause);
+    this.method = cause.method;
+    this.url = cause.url;
+    this.status = cause.status;
+    this.errors = cause.errors;
+  }
+
+  @Override
+  public RegistryException withContext(String context) {
+    return new RegistryException(context, this);
   }
 
   private static String format(String method, String url, int status, List<Error> errors) {

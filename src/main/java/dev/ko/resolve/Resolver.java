@@ -3,12 +3,12 @@ package dev.ko.resolve;
 import dev.ko.build.Builder;
 import dev.ko.concurrent.Futures;
 import dev.ko.concurrent.TaskGroup;
+import dev.ko.errors.ErrorContext;
 import dev.ko.oci.Artifact;
 import dev.ko.publish.Publisher;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 
 /**
  * {@code ko resolve}: finds the {@code ko://} references in YAML files, builds each distinct one
@@ -39,12 +38,10 @@ public final class Resolver {
 
   private final Builder builder;
   private final Publisher publisher;
-  private final ExecutorService executor;
 
-  public Resolver(Builder builder, Publisher publisher, ExecutorService executor) {
+  public Resolver(Builder builder, Publisher publisher) {
     this.builder = builder;
     this.publisher = publisher;
-    this.executor = executor;
   }
 
   /** One parsed file, what the selector kept of it, and the references in what was kept. */
@@ -57,8 +54,17 @@ public final class Resolver {
    * @param selector ko's {@code -l}: when present, documents must be Kubernetes objects and only
    *     matching ones (and matching {@code List} items) are kept
    */
-  public List<ResolvedFile> resolve(List<Input> inputs, Optional<Selector> selector)
-      throws IOException {
+  public List<ResolvedFile> resolve(
+      List<Input> inputs, Optional<Selector> selector, TaskGroup tasks) throws IOException {
+    return tasks.join(start(inputs, selector, tasks));
+  }
+
+  /**
+   * As {@link #resolve}, without waiting: the inputs are parsed (and bad ones rejected) now, the
+   * rest runs on {@code tasks}.
+   */
+  public CompletableFuture<List<ResolvedFile>> start(
+      List<Input> inputs, Optional<Selector> selector, TaskGroup tasks) throws IOException {
     List<Pending> pending = new ArrayList<>();
     Map<String, String> fileOf =
         new LinkedHashMap<>(); // reference -> first file naming it, in order
@@ -67,13 +73,16 @@ public final class Resolver {
       pending.add(p);
       p.found().forEach(f -> fileOf.putIfAbsent(f.reference(), input.name()));
     }
-    check(fileOf);
-    Map<String, String> published = buildAndPublish(fileOf);
-    List<ResolvedFile> out = new ArrayList<>();
-    for (Pending p : pending) {
-      out.add(new ResolvedFile(p.file().name(), render(p, published)));
-    }
-    return out;
+    return check(fileOf, tasks)
+        .thenCompose(checked -> buildAndPublish(fileOf, tasks))
+        .thenApply(
+            published -> {
+              List<ResolvedFile> out = new ArrayList<>();
+              for (Pending p : pending) {
+                out.add(new ResolvedFile(p.file().name(), render(p, published)));
+              }
+              return out;
+            });
   }
 
   /** Writes each file followed by ko's separator, {@code "\n---\n"}. */
@@ -103,95 +112,82 @@ public final class Resolver {
    * Every reference must name a main package; checked in parallel, the first failure in file order
    * reported.
    */
-  private void check(Map<String, String> fileOf) throws IOException {
-    TaskGroup group = new TaskGroup(executor);
-    Map<String, CompletableFuture<Void>> checks = new LinkedHashMap<>();
+  private CompletableFuture<Void> check(Map<String, String> fileOf, TaskGroup tasks) {
+    CompletableFuture<Void> inOrder = CompletableFuture.completedFuture(null);
     for (String ref : fileOf.keySet()) {
-      checks.put(
-          ref,
-          group.submit(
+      CompletableFuture<Void> check =
+          tasks.fork(
               () -> {
                 builder.checkSupported(ref);
                 return null;
-              }));
+              });
+      String context =
+          FILE_CONTEXT.formatted(fileOf.get(ref))
+              + "error resolving image references: found strict reference but "
+              + ref
+              + " is not a valid import path: ";
+      inOrder = inOrder.thenCompose(previous -> notAReference(check, context));
     }
-    try {
-      for (Map.Entry<String, CompletableFuture<Void>> c : checks.entrySet()) {
-        String ref = c.getKey();
-        inFile(
-            fileOf.get(ref),
-            () -> {
-              try {
-                return Futures.join(c.getValue());
-              } catch (InterruptedIOException e) {
-                throw e;
-              } catch (IOException | RuntimeException e) {
-                throw new IllegalArgumentException(
-                    "error resolving image references: found strict reference but "
-                        + ref
-                        + " is not a valid import path: "
-                        + message(e),
-                    e);
+    return inOrder;
+  }
+
+  /** A failed check, whatever its kind, is bad input: the reference is not one ko can build. */
+  private static CompletableFuture<Void> notAReference(
+      CompletableFuture<Void> check, String context) {
+    return check
+        .handle(
+            (v, failure) -> {
+              Throwable cause = Futures.cause(failure);
+              if (cause == null || cause instanceof InterruptedIOException) {
+                return check;
               }
-            });
-      }
-    } catch (IOException | RuntimeException e) {
-      group.cancel();
-      throw e;
-    }
+              return CompletableFuture.<Void>failedFuture(
+                  new IllegalArgumentException(context + ErrorContext.message(cause), cause));
+            })
+        .thenCompose(f -> f);
   }
 
   /**
    * Builds every reference at once, then publishes them all at once: a failed build leaves the
    * registry (and its tags) untouched. The first failure fails the whole and stops the rest.
    */
-  private Map<String, String> buildAndPublish(Map<String, String> fileOf) throws IOException {
+  private CompletableFuture<Map<String, String>> buildAndPublish(
+      Map<String, String> fileOf, TaskGroup tasks) {
     List<String> refs = List.copyOf(fileOf.keySet());
-    TaskGroup builds = new TaskGroup(executor);
     List<CompletableFuture<Artifact>> building = new ArrayList<>();
     for (String ref : refs) {
       building.add(
-          builds.submit(
-              () ->
-                  inFile(
-                      fileOf.get(ref),
-                      () -> {
-                        try {
-                          return builder.build(ref);
-                        } catch (IOException | RuntimeException e) {
-                          throw rethrow(
-                              "error resolving image references: error building \"" + ref + "\": ",
-                              e);
-                        }
-                      })));
+          Futures.withContext(
+              builder.build(ref, tasks),
+              FILE_CONTEXT.formatted(fileOf.get(ref))
+                  + "error resolving image references: error building \""
+                  + ref
+                  + "\": "));
     }
-    List<Artifact> artifacts = builds.joinAll(building);
-    TaskGroup publishes = new TaskGroup(executor);
-    List<CompletableFuture<String>> publishing = new ArrayList<>();
-    for (int i = 0; i < refs.size(); i++) {
-      String ref = refs.get(i);
-      Artifact artifact = artifacts.get(i);
-      publishing.add(
-          publishes.submit(
-              () ->
-                  inFile(
-                      fileOf.get(ref),
-                      () -> {
-                        try {
-                          return publisher.publish(artifact, ref);
-                        } catch (IOException | RuntimeException e) {
-                          throw rethrow(
-                              "error resolving image references: error publishing " + ref + ": ",
-                              e);
-                        }
-                      })));
-    }
-    List<String> published = publishes.joinAll(publishing);
-    Map<String, String> out = new LinkedHashMap<>();
-    for (int i = 0; i < refs.size(); i++) {
-      out.put(refs.get(i), published.get(i));
-    }
-    return out;
+    return TaskGroup.all(building)
+        .thenCompose(
+            artifacts -> {
+              List<CompletableFuture<String>> publishing = new ArrayList<>();
+              for (int i = 0; i < refs.size(); i++) {
+                String ref = refs.get(i);
+                publishing.add(
+                    Futures.withContext(
+                        publisher.publish(artifacts.get(i), ref, tasks),
+                        FILE_CONTEXT.formatted(fileOf.get(ref))
+                            + "error resolving image references: error publishing "
+                            + ref
+                            + ": "));
+              }
+              return TaskGroup.all(publishing);
+            })
+        .thenApply(
+            published -> {
+              Map<String, String> out = new LinkedHashMap<>();
+              for (int i = 0; i < refs.size(); i++) {
+                out.put(refs.get(i), published.get(i));
+              }
+              return out;
+            });
   }
 
   // ---------------------------------------------------------------- splice
@@ -244,40 +240,21 @@ public final class Resolver {
 
   // ---------------------------------------------------------------- errors
 
+  /** ko's context for everything about one file. */
+  private static final String FILE_CONTEXT = "error processing import paths in \"%s\": ";
+
   private interface Step<T> {
     T run() throws IOException;
   }
 
-  /**
-   * ko's context for everything about one file: {@code error processing import paths in "<file>":
-   * ...}.
-   */
+  /** Runs a step about one file, its failure with the file's context in front. */
   private static <T> T inFile(String name, Step<T> step) throws IOException {
     try {
       return step.run();
-    } catch (InterruptedIOException e) {
-      throw e;
-    } catch (IOException | RuntimeException e) {
-      throw rethrow("error processing import paths in \"" + name + "\": ", e);
+    } catch (IOException e) {
+      throw ErrorContext.add(FILE_CONTEXT.formatted(name), e);
+    } catch (RuntimeException e) {
+      throw ErrorContext.add(FILE_CONTEXT.formatted(name), e);
     }
-  }
-
-  /** The same kind of exception with context in front of its message. */
-  private static RuntimeException rethrow(String context, Exception e) throws IOException {
-    if (e instanceof UncheckedIOException u) {
-      throw new IOException(context + message(u.getCause()), u.getCause());
-    }
-    if (e instanceof IOException) {
-      throw new IOException(context + message(e), e);
-    }
-    if (e instanceof IllegalStateException) {
-      return new IllegalStateException(context + message(e), e);
-    }
-    return new IllegalArgumentException(context + message(e), e);
-  }
-
-  private static String message(Throwable e) {
-    String m = e.getMessage();
-    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
 import dev.ko.oci.BuiltImage;
 import dev.ko.oci.ConfigFile;
@@ -117,12 +118,13 @@ class BinaryLayerReuseTest {
             .sbom(new SbomOptions(true, "", "test"))
             .build();
     BuiltImage base = baseImage();
-    BaseImages bases = new BaseImages(ref -> base, options, executor, Log.NONE);
+    TaskGroup tasks = new TaskGroup(executor);
+    BaseImages bases = new BaseImages(ref -> base, options, tasks, Log.NONE);
     CountingGo go = new CountingGo();
-    GoBuilder builder = new GoBuilder(options, go, bases, executor, Log.NONE);
+    GoBuilder builder = new GoBuilder(options, go, bases, Log.NONE);
     String ref = builder.qualifyImport("./cmd/app");
     builder.checkSupported(ref);
-    Image image = (Image) builder.build(ref);
+    Image image = (Image) tasks.join(builder.build(ref, tasks));
     assertThat(go.commands).as("go runs").containsExactly("list", "build");
     return image;
   }

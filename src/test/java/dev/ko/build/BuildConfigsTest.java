@@ -3,6 +3,7 @@ package dev.ko.build;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -213,9 +214,9 @@ class BuildConfigsTest {
               throw new IOException("no registry in this test");
             },
             options,
-            executor,
+            new TaskGroup(executor),
             Log.NONE);
-    return new GoBuilder(options, go, bases, executor, Log.NONE);
+    return new GoBuilder(options, go, bases, Log.NONE);
   }
 
   @Test
@@ -314,9 +315,9 @@ class BuildConfigsTest {
               throw new IOException("no registry in this test");
             },
             options,
-            executor,
+            new TaskGroup(executor),
             Log.NONE);
-    GoBuilder b = new GoBuilder(options, counting, bases, executor, Log.NONE);
+    GoBuilder b = new GoBuilder(options, counting, bases, Log.NONE);
     assertThat(b.qualifyImport("./paths/app/cmd/foo"))
         .isEqualTo("ko://example.com/testapp/cmd/foo");
     assertThat(b.qualifyImport("./ko/test")).isEqualTo("ko://example.com/ko/test");
@@ -334,7 +335,7 @@ class BuildConfigsTest {
             .environment(env)
             .buildConfigs(inKo)
             .build();
-    GoBuilder k = new GoBuilder(koOptions, counting, bases, executor, Log.NONE);
+    GoBuilder k = new GoBuilder(koOptions, counting, bases, Log.NONE);
     assertThat(k.qualifyImport("./test")).isEqualTo("ko://example.com/ko/test");
     k.checkSupported("ko://example.com/ko/test");
     assertThat(k.qualifyImport("./")).as("not configured: listed").isEqualTo("ko://example.com/ko");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
 import dev.ko.oci.Annotations;
 import dev.ko.oci.Artifact;
@@ -568,6 +569,7 @@ class GoBuilderTest {
 
   private Artifact build(BuildOptions options, Map<String, Artifact> bases, Log log)
       throws IOException {
+    TaskGroup tasks = new TaskGroup(executor);
     BaseImages baseImages =
         new BaseImages(
             ref -> {
@@ -578,10 +580,10 @@ class GoBuilderTest {
               return a;
             },
             options,
-            executor,
+            tasks,
             log);
-    GoBuilder builder = new GoBuilder(options, go, baseImages, executor, log);
-    return builder.build(REF);
+    GoBuilder builder = new GoBuilder(options, go, baseImages, log);
+    return tasks.join(builder.build(REF, tasks));
   }
 
   /** An index with one child per platform, in the given order. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
 import dev.ko.oci.BuiltImage;
 import dev.ko.oci.ConfigFile;
@@ -30,22 +31,29 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * How many blob uploads a publish keeps in flight, seen by an in-process registry stub whose
- * uploads take a while: at most max(4, -j), not one per blob.
+ * How many blob uploads a publish keeps in flight, seen by an in-process registry stub that holds
+ * every upload until the publisher has as many in flight as it may: exactly max(4, -j), not one per
+ * blob, however many threads the pool has.
  */
 class UploadConcurrencyTest {
-  private final ExecutorService executor = Executors.newCachedThreadPool();
+  private final ExecutorService executor = Executors.newFixedThreadPool(32);
   private final ExecutorService serverThreads = Executors.newCachedThreadPool();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
   private final AtomicInteger uploads = new AtomicInteger();
+  private volatile CountDownLatch full = new CountDownLatch(1);
+  private volatile CountDownLatch release = new CountDownLatch(1);
+  private volatile int limit;
   private HttpServer server;
 
   @AfterEach
@@ -80,8 +88,12 @@ class UploadConcurrencyTest {
       } else if (method.equals("PUT") && path.contains("/blobs/uploads/")) {
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
+        if (now == limit) {
+          full.countDown();
+        }
         try {
-          Thread.sleep(150);
+          // Held until the test has seen the publisher reach its limit.
+          release.await(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         } finally {
@@ -107,31 +119,50 @@ class UploadConcurrencyTest {
             transport, Keychain.ANONYMOUS, "ko-test", Log.NONE, Duration.ofMillis(1));
     Image image = image(16);
 
-    assertThat(publish(client, registry, image, 1))
+    assertThat(publish(client, registry, image, 1, 4))
         .as("parallel, but no more than ggcr's default of 4")
-        .isBetween(2, 4);
+        .isEqualTo(4);
     assertThat(uploads.get()).as("every layer and the config").isEqualTo(17);
 
     maxInFlight.set(0);
-    assertThat(publish(client, registry, image, 8)).as("-j 8").isBetween(5, 8);
+    assertThat(publish(client, registry, "test8", image, 8, 8)).as("-j 8").isEqualTo(8);
   }
 
-  private int publish(RegistryClient client, String registry, Image image, int jobs)
+  private int publish(RegistryClient client, String registry, Image image, int jobs, int expected)
       throws Exception {
+    return publish(client, registry, "test", image, jobs, expected);
+  }
+
+  /**
+   * Publishes while the stub holds every upload; once {@code expected} are in flight at once, the
+   * uploads are let go. Returns the most seen in flight.
+   */
+  private int publish(
+      RegistryClient client, String registry, String repo, Image image, int jobs, int expected)
+      throws Exception {
+    limit = expected;
+    full = new CountDownLatch(1);
+    release = new CountDownLatch(1);
     RegistryPublisher publisher =
         new RegistryPublisher(
             client,
-            registry + "/test",
+            registry + "/" + repo,
             Namer.select(false, false, true),
             List.of("latest"),
             false,
             false,
             Optional.empty(),
             jobs,
-            executor,
             Log.NONE);
-    publisher.publish(image, "ko://example.com/app");
-    return maxInFlight.get();
+    TaskGroup tasks = new TaskGroup(executor);
+    CompletableFuture<String> published = publisher.publish(image, "ko://example.com/app", tasks);
+    assertThat(full.await(30, TimeUnit.SECONDS))
+        .as("%d uploads in flight at once", expected)
+        .isTrue();
+    int seen = maxInFlight.get();
+    release.countDown();
+    tasks.join(published);
+    return Math.max(seen, maxInFlight.get());
   }
 
   /** An image of {@code n} small distinct layers. */

@@ -2,8 +2,9 @@ package dev.ko.resolve;
 
 import dev.ko.build.Builder;
 import dev.ko.build.UnsupportedReferenceException;
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.oci.Artifact;
-import dev.ko.publish.Publisher;
+import dev.ko.publish.BlockingPublisher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -12,27 +13,32 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A stand-in for go and the registry in the splice tests (the integration tests use the real ones):
- * "builds" record how often each reference was built and may wait for each other, to prove they run
- * at once; "publishing" gives every reference a distinct digest reference.
+ * "builds" record how often each reference was built and may wait for each other (without holding a
+ * thread), to prove they were all started at once; "publishing" gives every reference a distinct
+ * digest reference.
  */
-final class FakeBuild implements Builder, Publisher {
+final class FakeBuild implements Builder, BlockingPublisher {
   final Map<String, AtomicInteger> builds = new ConcurrentHashMap<>();
   final Map<String, AtomicInteger> publishes = new ConcurrentHashMap<>();
   private final Set<String> notMain;
   private final Set<String> failing;
-  private final CountDownLatch allStarted;
+  private final AtomicInteger toStart;
+  private final CompletableFuture<Void> allStarted = new CompletableFuture<>();
 
   FakeBuild(Set<String> notMain, Set<String> failing, int expectParallel) {
     this.notMain = notMain;
     this.failing = failing;
-    this.allStarted = new CountDownLatch(expectParallel);
+    this.toStart = new AtomicInteger(expectParallel);
+    if (expectParallel <= 0) {
+      allStarted.complete(null);
+    }
   }
 
   static FakeBuild ok() {
@@ -70,25 +76,31 @@ final class FakeBuild implements Builder, Publisher {
   }
 
   @Override
-  public Artifact build(String reference) throws IOException {
+  public CompletableFuture<Artifact> build(String reference, TaskGroup tasks) {
     builds.computeIfAbsent(reference, k -> new AtomicInteger()).incrementAndGet();
-    allStarted.countDown();
-    try {
-      if (allStarted.getCount() > 0 && !allStarted.await(10, TimeUnit.SECONDS)) {
-        throw new IOException("builds did not run in parallel");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted");
+    if (toStart.decrementAndGet() == 0) {
+      allStarted.complete(null);
     }
-    if (failing.contains(reference)) {
-      throw new IOException("go build: exit status 1: compile error");
-    }
-    return null;
+    CompletableFuture<Void> together =
+        allStarted
+            .copy()
+            .orTimeout(10, TimeUnit.SECONDS)
+            .exceptionallyCompose(
+                e ->
+                    CompletableFuture.failedFuture(
+                        new IOException("builds did not run in parallel")));
+    return tasks.then(
+        together,
+        v -> {
+          if (failing.contains(reference)) {
+            throw new IOException("go build: exit status 1: compile error");
+          }
+          return null;
+        });
   }
 
   @Override
-  public String publish(Artifact artifact, String reference) {
+  public String publishNow(Artifact artifact, String reference) {
     publishes.computeIfAbsent(reference, k -> new AtomicInteger()).incrementAndGet();
     return published(reference);
   }

@@ -2,6 +2,7 @@ package dev.ko.resolve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ko.concurrent.TaskGroup;
 import dev.ko.testing.SpliceOracle;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -46,7 +47,7 @@ class ResolverGoldenTest {
           "ko://example.com/app/cmd/queue",
           "ko://example.com/app/cmd/sidecar");
 
-  private static final ExecutorService EXECUTOR = Executors.newCachedThreadPool();
+  private static final ExecutorService EXECUTOR = Executors.newFixedThreadPool(2);
 
   @AfterAll
   static void stop() {
@@ -93,8 +94,11 @@ class ResolverGoldenTest {
 
     FakeBuild fake = FakeBuild.ok();
     List<Resolver.ResolvedFile> out =
-        new Resolver(fake, fake, EXECUTOR)
-            .resolve(List.of(new Resolver.Input(name, input)), Optional.empty());
+        new Resolver(fake, fake)
+            .resolve(
+                List.of(new Resolver.Input(name, input)),
+                Optional.empty(),
+                new TaskGroup(EXECUTOR));
 
     assertThat(out).hasSize(1);
     String output = new String(out.get(0).content(), StandardCharsets.UTF_8);
@@ -117,7 +121,7 @@ class ResolverGoldenTest {
     // Each build waits until all five have started: this only completes if they run in parallel.
     FakeBuild fake = new FakeBuild(java.util.Set.of(), java.util.Set.of(), REFERENCES.size());
     List<Resolver.ResolvedFile> out =
-        new Resolver(fake, fake, EXECUTOR).resolve(inputs, Optional.empty());
+        new Resolver(fake, fake).resolve(inputs, Optional.empty(), new TaskGroup(EXECUTOR));
 
     assertThat(fake.built()).containsExactlyElementsOf(REFERENCES);
     fake.builds.forEach((ref, n) -> assertThat(n.get()).as(ref + " built once").isEqualTo(1));

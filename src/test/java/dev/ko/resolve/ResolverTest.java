@@ -3,6 +3,7 @@ package dev.ko.resolve;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ko.concurrent.TaskGroup;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /** Scalar styles whose text changes beyond the value, encodings, sizes and failures. */
 class ResolverTest {
-  private static final ExecutorService EXECUTOR = Executors.newCachedThreadPool();
+  private static final ExecutorService EXECUTOR = Executors.newFixedThreadPool(2);
   private static final String HELLO = "ko://example.com/app/cmd/hello";
   private static final String PUB = FakeBuild.published(HELLO);
 
@@ -30,8 +31,11 @@ class ResolverTest {
   }
 
   private static byte[] resolve(FakeBuild fake, byte[] content) throws IOException {
-    return new Resolver(fake, fake, EXECUTOR)
-        .resolve(List.of(new Resolver.Input("in.yaml", content)), Optional.empty())
+    return new Resolver(fake, fake)
+        .resolve(
+            List.of(new Resolver.Input("in.yaml", content)),
+            Optional.empty(),
+            new TaskGroup(EXECUTOR))
         .get(0)
         .content();
   }
@@ -147,13 +151,13 @@ class ResolverTest {
   @Test
   void aFailedBuildFailsTheWholeAndReturnsNothing() {
     FakeBuild fake = new FakeBuild(Set.of(), Set.of("ko://example.com/app/cmd/broken"), 0);
-    Resolver resolver = new Resolver(fake, fake, EXECUTOR);
+    Resolver resolver = new Resolver(fake, fake);
     List<Resolver.Input> inputs =
         List.of(
             new Resolver.Input("a.yaml", ("a: " + HELLO + "\n").getBytes(StandardCharsets.UTF_8)),
             new Resolver.Input(
                 "b.yaml", "b: ko://example.com/app/cmd/broken\n".getBytes(StandardCharsets.UTF_8)));
-    assertThatThrownBy(() -> resolver.resolve(inputs, Optional.empty()))
+    assertThatThrownBy(() -> resolver.resolve(inputs, Optional.empty(), new TaskGroup(EXECUTOR)))
         .isInstanceOf(IOException.class)
         .hasMessage(
             "error processing import paths in \"b.yaml\": error resolving image references: error"

@@ -3,6 +3,7 @@ package dev.ko.resolve;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ko.concurrent.TaskGroup;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** {@code -l}: dropping documents and List items out of the original text, and ko's errors. */
 class SelectionTest {
-  private static final ExecutorService EXECUTOR = Executors.newCachedThreadPool();
+  private static final ExecutorService EXECUTOR = Executors.newFixedThreadPool(2);
   private static final String HELLO = "ko://example.com/app/cmd/hello";
   private static final String QUEUE = "ko://example.com/app/cmd/queue";
 
@@ -25,10 +26,11 @@ class SelectionTest {
 
   private static String resolve(FakeBuild fake, String yaml, String selector) throws IOException {
     return new String(
-        new Resolver(fake, fake, EXECUTOR)
+        new Resolver(fake, fake)
             .resolve(
                 List.of(new Resolver.Input("in.yaml", yaml.getBytes(StandardCharsets.UTF_8))),
-                Optional.of(Selector.parse(selector)))
+                Optional.of(Selector.parse(selector)),
+                new TaskGroup(EXECUTOR))
             .get(0)
             .content(),
         StandardCharsets.UTF_8);

@@ -1,0 +1,112 @@
+package dev.ko.build;
+
+import dev.ko.concurrent.Slots;
+import dev.ko.concurrent.TaskGroup;
+import dev.ko.log.Log;
+import dev.ko.oci.Platform;
+import dev.ko.sbom.SbomAttacher;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Compiles a main package for a platform with {@code go build} into its persistent output under the
+ * cache (so an unchanged package links nothing) and layers the binary, reusing the layer while the
+ * binary is unchanged. At most {@code -j} go builds run at once; one output is written by one build
+ * at a time, in this process (a permit, taken before the task is submitted) and across processes (a
+ * file lock).
+ */
+final class GoCompiler {
+  private final BuildOptions options;
+  private final GoToolchain go;
+  private final GoPackages packages;
+  private final SbomAttacher sboms;
+  private final Log log;
+  private final Slots goBuilds;
+  private final BinaryLayerCache binaryLayers = new BinaryLayerCache();
+  private final ConcurrentMap<Path, Slots> outputs = new ConcurrentHashMap<>();
+
+  GoCompiler(
+      BuildOptions options, GoToolchain go, GoPackages packages, SbomAttacher sboms, Log log) {
+    this.options = options;
+    this.go = go;
+    this.packages = packages;
+    this.sboms = sboms;
+    this.log = log;
+    this.goBuilds = new Slots(options.jobs());
+  }
+
+  /**
+   * The binary layer (and its {@code go version -m} text when SBOMs are on) of the import path for
+   * the platform, whose Go environment {@code buildKey} names.
+   */
+  CompletableFuture<Compiled> compile(
+      TaskGroup tasks,
+      String importPath,
+      Platform platform,
+      String buildKey,
+      String appName,
+      byte[] capabilities) {
+    Path outDir = options.cacheDirectory().resolve("bin").resolve(importPath).resolve(buildKey);
+    Slots output = outputs.computeIfAbsent(outDir, d -> new Slots(1));
+    return tasks.fork(
+        List.of(output, goBuilds),
+        permits -> {
+          Files.createDirectories(outDir);
+          try (FileChannel lockFile =
+                  FileChannel.open(
+                      outDir.resolve(".lock"),
+                      StandardOpenOption.CREATE,
+                      StandardOpenOption.WRITE);
+              FileLock ignored = lockFile.lock()) {
+            Path out = outDir.resolve("out");
+            goBuild(importPath, platform, out);
+            permits.get(1).release(); // the go build slot; the output stays ours while we layer it
+            boolean windows = platform.os().equals("windows");
+            String appPath = ImageAssembly.appPath(appName, windows);
+            BinaryLayerCache.Entry entry =
+                binaryLayers.get(
+                    out,
+                    appName,
+                    windows,
+                    capabilities,
+                    sboms.enabled()
+                        ? () -> SbomAttacher.inImagePath(versionM(out), out.toString(), appPath)
+                        : null);
+            log.debug("binary layer " + entry.layer().digest() + " ready");
+            return new Compiled(entry.layer(), entry.versionM());
+          }
+        });
+  }
+
+  private void goBuild(String importPath, Platform platform, Path out) throws IOException {
+    BuildConfig config = packages.config(importPath);
+    Map<String, String> env = BuildSettings.environment(options, config, platform);
+    List<String> args = new ArrayList<>(packages.goBuildFlags(importPath, env));
+    args.add("-o");
+    args.add(out.toString());
+    args.add(importPath);
+    try {
+      go.build(packages.directoryFor(importPath), env, args);
+    } catch (GoCommandException e) {
+      throw new GoCommandException(
+          "building " + importPath + " for " + platform + ": " + e.getMessage(), e.output());
+    }
+    log.debug("go build " + importPath + " for " + platform + " done");
+  }
+
+  private String versionM(Path binary) throws IOException {
+    Optional<String> read = GoBuildInfoReader.versionM(binary);
+    return read.isPresent() ? read.get() : go.versionM(binary, options.environment());
+  }
+}

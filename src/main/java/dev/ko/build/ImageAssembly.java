@@ -1,0 +1,155 @@
+package dev.ko.build;
+
+import dev.ko.build.BaseImages.Base;
+import dev.ko.oci.Annotations;
+import dev.ko.oci.BuiltIndex;
+import dev.ko.oci.ConfigFile;
+import dev.ko.oci.ContainerConfig;
+import dev.ko.oci.Descriptor;
+import dev.ko.oci.Digest;
+import dev.ko.oci.GoTime;
+import dev.ko.oci.History;
+import dev.ko.oci.Image;
+import dev.ko.oci.ImageIndex;
+import dev.ko.oci.IndexManifest;
+import dev.ko.oci.LayerFile;
+import dev.ko.oci.MediaType;
+import dev.ko.oci.Mutate;
+import dev.ko.oci.Platform;
+import dev.ko.sbom.SbomAttacher;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+
+/**
+ * ko's image from a base and its two layers (kodata, then the binary), and ko's index over such
+ * images: config changes, history, annotations and SBOMs as ko makes them. Pure assembly: every
+ * input is already built.
+ */
+final class ImageAssembly {
+  static final String AUTHOR = "github.com/ko-build/ko";
+
+  private final BuildOptions options;
+  private final SbomAttacher sboms;
+
+  ImageAssembly(BuildOptions options, SbomAttacher sboms) {
+    this.options = options;
+    this.sboms = sboms;
+  }
+
+  /** Where the binary is in an image of the platform's OS family. */
+  static String appPath(String appName, boolean windows) {
+    return windows ? "C:\\ko-app\\" + appName : AppLayers.APP_DIR + "/" + appName;
+  }
+
+  /**
+   * One platform's image.
+   *
+   * @param reference the {@code ko://} reference, as the history entries name it
+   */
+  Image image(
+      String reference,
+      String appName,
+      Base base,
+      Image baseImage,
+      Digest baseDigest,
+      Platform platform,
+      LayerFile kodata,
+      Compiled binary)
+      throws IOException {
+    boolean windows = platform.os().equals("windows");
+    MediaType layerType =
+        baseImage.mediaType().equals(MediaType.DOCKER_MANIFEST)
+            ? MediaType.DOCKER_LAYER
+            : MediaType.OCI_LAYER;
+    GoTime binaryTime = options.creationTime() == null ? GoTime.ZERO : options.creationTime();
+    GoTime kodataTime =
+        options.kodataCreationTime() == null ? GoTime.ZERO : options.kodataCreationTime();
+    List<Mutate.Addition> additions =
+        List.of(
+            new Mutate.Addition(
+                kodata.withMediaType(layerType),
+                new History(
+                    "ko",
+                    kodataTime,
+                    "ko build " + reference,
+                    "kodata contents, at $KO_DATA_PATH",
+                    false)),
+            new Mutate.Addition(
+                binary.layer().withMediaType(layerType),
+                new History(
+                    "ko",
+                    binaryTime,
+                    "ko build " + reference,
+                    "go build output, at " + AppLayers.APP_DIR + "/" + appName,
+                    false)));
+    SortedMap<String, String> annotations = options.annotations();
+    annotations.put(Annotations.BASE_NAME, base.reference().name());
+    annotations.put(Annotations.BASE_DIGEST, baseDigest.toString());
+    String appPath = appPath(appName, windows);
+    Image image =
+        Mutate.append(baseImage, additions, cfg -> configure(cfg, appPath, windows), annotations);
+    return sboms.attach(image, binary.versionM(), appName, platform);
+  }
+
+  /** The index over one image per matched base descriptor, in the base's order. */
+  ImageIndex index(
+      String appName, Base base, ImageIndex baseIndex, List<Descriptor> matched, List<Image> images)
+      throws IOException {
+    List<Descriptor> descriptors = new ArrayList<>();
+    for (int i = 0; i < matched.size(); i++) {
+      Descriptor baseDesc = matched.get(i);
+      Image img = images.get(i);
+      descriptors.add(
+          new Descriptor(
+              baseDesc.mediaType(),
+              img.size(),
+              img.digest(),
+              "",
+              baseDesc.urls(),
+              baseDesc.annotations(),
+              baseDesc.platform(),
+              img.configDescriptor().mediaType().value()));
+    }
+    SortedMap<String, String> annotations = options.annotations();
+    annotations.put(Annotations.BASE_NAME, base.reference().name());
+    annotations.put(Annotations.BASE_DIGEST, baseIndex.digest().toString());
+    return sboms.attach(
+        BuiltIndex.of(
+            new IndexManifest(2, baseIndex.mediaType(), descriptors, annotations, null), images),
+        appName);
+  }
+
+  private ConfigFile configure(ConfigFile cfg, String appPath, boolean windows) {
+    ContainerConfig c = cfg.config().withEntrypoint(List.of(appPath)).withCmd(List.of());
+    List<String> env = new ArrayList<>(c.env());
+    String appDir = windows ? "C:\\ko-app" : AppLayers.APP_DIR;
+    boolean sawPath = false;
+    for (int i = 0; i < env.size(); i++) {
+      String e = env.get(i);
+      int eq = e.indexOf('=');
+      if (eq >= 0 && e.substring(0, eq).equals("PATH")) {
+        // ko joins with ':' even on Windows.
+        env.set(i, "PATH=" + e.substring(eq + 1) + ":" + appDir);
+        sawPath = true;
+        break;
+      }
+    }
+    if (!sawPath) {
+      env.add("PATH=" + appDir);
+    }
+    env.add("KO_DATA_PATH=" + (windows ? "C:\\var\\run\\ko" : AppLayers.KODATA_ROOT));
+    c = c.withEnv(env);
+    if (!options.labels().isEmpty()) {
+      SortedMap<String, String> labels = c.labels();
+      labels.putAll(options.labels());
+      c = c.withLabels(labels);
+    }
+    if (!options.user().isEmpty()) {
+      c = c.withUser(options.user());
+    }
+    ConfigFile out = cfg.withConfig(c).withAuthor(AUTHOR);
+    return options.creationTime() == null ? out : out.withCreated(options.creationTime());
+  }
+}
