@@ -220,7 +220,7 @@ public final class RegistryPublisher implements Publisher {
     Map<String, CompletableFuture<Boolean>> checks = new LinkedHashMap<>();
     Map<String, PendingAttachment> byTag = new LinkedHashMap<>();
     for (Artifact subject : subjects) {
-      for (Attachment attachment : Attachment.of(subject)) {
+      for (Attachment attachment : subject.attachments()) {
         String tag = attachment.tag(subject.digest());
         Image image = attachment.image();
         byTag.put(tag, new PendingAttachment(attachment.name(), tag, image, uploads));
