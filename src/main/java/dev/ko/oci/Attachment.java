@@ -2,7 +2,10 @@ package dev.ko.oci;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A file attached to an image or index the way cosign attaches one (an SBOM, for example): stored
@@ -62,9 +65,32 @@ public record Attachment(String name, MediaType mediaType, byte[] content) {
     return BuiltImage.of(manifest, config, List.of(layer));
   }
 
-  /** The attachments carried by {@code artifact}; none unless it was built with some. */
-  public static List<Attachment> of(Artifact artifact) {
-    return artifact instanceof Attached attached ? attached.attachments() : List.of();
+  /**
+   * An immutable copy of {@code attachments}, which may name each kind once only: the name is the
+   * tag suffix, so two of one kind would overwrite each other in the registry.
+   *
+   * @throws IllegalArgumentException when two share a name
+   */
+  public static List<Attachment> copyOf(List<Attachment> attachments) {
+    Set<String> names = new HashSet<>();
+    for (Attachment a : attachments) {
+      if (!names.add(a.name())) {
+        throw new IllegalArgumentException("two attachments named \"" + a.name() + "\"");
+      }
+    }
+    return List.copyOf(attachments);
+  }
+
+  /** {@code attachments} with {@code added} at the end, in place of any of the same name. */
+  static List<Attachment> adding(List<Attachment> attachments, Attachment added) {
+    List<Attachment> out = new ArrayList<>();
+    for (Attachment a : attachments) {
+      if (!a.name().equals(added.name())) {
+        out.add(a);
+      }
+    }
+    out.add(added);
+    return out;
   }
 
   /** The file as an uncompressed layer. */

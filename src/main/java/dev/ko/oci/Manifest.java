@@ -57,6 +57,45 @@ public record Manifest(
         subject == null || subject.isNull() ? null : Descriptor.fromJson(subject));
   }
 
+  /**
+   * Checks that this manifest names exactly {@code config} and {@code layers}, in order (media
+   * type, size and digest of each), the invariant of every {@link Image}.
+   *
+   * @throws IllegalArgumentException naming the first difference
+   */
+  public void requireDescribes(Content<ConfigFile> config, List<? extends Layer> layerList) {
+    if (!config.isDescribedBy(this.config)) {
+      throw new IllegalArgumentException(
+          "manifest names config "
+              + describe(this.config)
+              + " but the config is "
+              + describe(config.descriptor()));
+    }
+    if (layerList.size() != layers.size()) {
+      throw new IllegalArgumentException(
+          "manifest names " + layers.size() + " layers but the image has " + layerList.size());
+    }
+    for (int i = 0; i < layers.size(); i++) {
+      Descriptor named = layers.get(i);
+      Layer layer = layerList.get(i);
+      if (!named.mediaType().equals(layer.mediaType())
+          || named.size() != layer.size()
+          || !named.digest().equals(layer.digest())) {
+        throw new IllegalArgumentException(
+            "manifest names layer "
+                + i
+                + " "
+                + describe(named)
+                + " but the layer is "
+                + describe(layer.descriptor()));
+      }
+    }
+  }
+
+  private static String describe(Descriptor d) {
+    return d.mediaType() + "@" + d.digest() + " (" + d.size() + " bytes)";
+  }
+
   public Manifest withConfig(Descriptor newConfig) {
     return new Manifest(schemaVersion, mediaType, newConfig, layers, annotations, subject);
   }

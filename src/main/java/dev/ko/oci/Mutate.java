@@ -6,7 +6,11 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.function.UnaryOperator;
 
-/** Derives new images from existing ones; inputs are never changed. */
+/**
+ * Derives new images from existing ones; inputs are never changed. A derived image has a manifest
+ * of its own, so it starts without attachments: the base's describe the base, not what is built on
+ * it.
+ */
 public final class Mutate {
   private Mutate() {}
 

@@ -240,7 +240,7 @@ public final class RegistryPublisher implements Publisher {
     List<PendingAttachment> all = new ArrayList<>();
     Map<String, Boolean> seen = new LinkedHashMap<>();
     for (Artifact subject : subjects) {
-      for (Attachment attachment : Attachment.of(subject)) {
+      for (Attachment attachment : subject.attachments()) {
         String tag = attachment.tag(subject.digest());
         if (seen.put(tag, true) != null) {
           continue;

@@ -7,6 +7,7 @@ import dev.ko.name.Reference;
 import dev.ko.name.Registry;
 import dev.ko.name.Repository;
 import dev.ko.oci.Artifact;
+import dev.ko.oci.Content;
 import dev.ko.oci.Descriptor;
 import dev.ko.oci.Digest;
 import dev.ko.oci.GoJson;
@@ -97,8 +98,13 @@ public final class RegistryClient {
     }
   }
 
-  /** A manifest as the registry sent it. */
-  public record Fetched(MediaType mediaType, byte[] bytes, Digest digest) {}
+  /** A manifest as the registry sent it, under the media type it said (or the document says). */
+  public record Fetched(MediaType mediaType, byte[] bytes) {
+    /** The sha256 of the bytes, which is what names them. */
+    public Digest digest() {
+      return Digest.of(bytes);
+    }
+  }
 
   /** How a blob got into the repository. */
   public enum Upload {
@@ -171,10 +177,10 @@ public final class RegistryClient {
     MediaType mt = fetched.mediaType();
     try {
       if (mt.isIndex()) {
-        return new RemoteIndex(this, access, repo, fetched);
+        return RemoteIndex.load(this, access, repo, Content.index(mt, fetched.bytes()));
       }
       if (mt.isImage()) {
-        return RemoteImage.load(this, access, repo, fetched);
+        return RemoteImage.load(this, access, repo, Content.manifest(mt, fetched.bytes()));
       }
     } catch (IllegalArgumentException e) {
       throw new IOException(repo.name() + "@" + fetched.digest() + ": " + e.getMessage(), e);
@@ -212,7 +218,7 @@ public final class RegistryClient {
               + identifier);
     }
     String contentType = r.headers().firstValue("Content-Type").orElse("");
-    return new Fetched(new MediaType(mediaTypeOf(contentType, body)), body, digest);
+    return new Fetched(new MediaType(mediaTypeOf(contentType, body)), body);
   }
 
   /**

@@ -1,8 +1,6 @@
 package dev.ko.sbom;
 
 import dev.ko.log.Log;
-import dev.ko.oci.AttachedImage;
-import dev.ko.oci.AttachedIndex;
 import dev.ko.oci.Attachment;
 import dev.ko.oci.GoPath;
 import dev.ko.oci.Image;
@@ -13,7 +11,6 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
 
 /**
  * Makes the SBOM of each built image and index, writes it to {@code --sbom-dir} when asked and
@@ -61,17 +58,20 @@ public final class SbomAttacher {
     }
     byte[] sbom = Spdx.image(options.toolVersion(), GoBuildInfo.fromVersionM(versionM), image);
     writeFile(appName + "-" + platform.toString().replace('/', '-').replace(':', '-'), sbom);
-    return new AttachedImage(image, List.of(new Attachment(ATTACHMENT, Spdx.MEDIA_TYPE, sbom)));
+    return image.withAttachment(new Attachment(ATTACHMENT, Spdx.MEDIA_TYPE, sbom));
   }
 
-  /** The index with its SBOM attached (the index itself when SBOMs are off). */
+  /**
+   * The index with its SBOM attached (the index itself when SBOMs are off); its children keep the
+   * SBOMs attached to them.
+   */
   public ImageIndex attach(ImageIndex index, String appName) throws IOException {
     if (!options.enabled()) {
       return index;
     }
     byte[] sbom = Spdx.index(options.toolVersion(), index);
     writeFile(appName + "-index", sbom);
-    return new AttachedIndex(index, List.of(new Attachment(ATTACHMENT, Spdx.MEDIA_TYPE, sbom)));
+    return index.withAttachment(new Attachment(ATTACHMENT, Spdx.MEDIA_TYPE, sbom));
   }
 
   /** {@code <dir>/<stem>.spdx.json}, mode 0644, the directory created as needed. */

@@ -78,9 +78,9 @@ class AttachmentTest {
   void onlyAttachedArtifactsHaveAttachments() {
     Attachment a = new Attachment("sbom", new MediaType("text/spdx+json"), new byte[] {1});
     Image plain = a.image();
-    assertThat(Attachment.of(plain)).isEmpty();
-    AttachedImage attached = new AttachedImage(plain, java.util.List.of(a));
-    assertThat(Attachment.of(attached)).containsExactly(a);
+    assertThat(plain.attachments()).isEmpty();
+    Image attached = plain.withAttachments(java.util.List.of(a));
+    assertThat(attached.attachments()).containsExactly(a);
     assertThat(attached.digest()).isEqualTo(plain.digest());
     assertThat(attached.rawManifest()).isEqualTo(plain.rawManifest());
   }

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ko.oci.Artifact;
+import dev.ko.oci.Attachment;
+import dev.ko.oci.BuiltIndex;
 import dev.ko.oci.ConfigFile;
+import dev.ko.oci.Content;
 import dev.ko.oci.Descriptor;
 import dev.ko.oci.Digest;
 import dev.ko.oci.GoTime;
@@ -27,7 +29,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -235,8 +236,8 @@ class SpdxTest {
             "registry.local:5000/base/static:nonroot",
             "org.opencontainers.image.base.digest",
             "sha256:" + "cd".repeat(32));
-    FakeIndex index =
-        new FakeIndex(
+    BuiltIndex index =
+        index(
             List.of(amd64, arm, win),
             List.of(Platform.of("linux", "amd64", ""), armPlatform, windows),
             annotations);
@@ -312,7 +313,7 @@ class SpdxTest {
         index,
         Spdx.index(
             "(devel)",
-            new FakeIndex(
+            index(
                 List.of(child),
                 List.of(Platform.of("linux", "arm64", "v8")),
                 Map.of(
@@ -381,110 +382,66 @@ class SpdxTest {
             List.of(Descriptor.of(MediaType.OCI_INDEX, 1, Digest.of(new byte[] {9}))),
             null,
             null);
-    ImageIndex nested =
-        new ImageIndex() {
-          @Override
-          public IndexManifest indexManifest() {
-            return im;
-          }
-
-          @Override
-          public Artifact child(Descriptor d) {
-            throw new AssertionError();
-          }
-
-          @Override
-          public MediaType mediaType() {
-            return MediaType.OCI_INDEX;
-          }
-
-          @Override
-          public byte[] rawManifest() {
-            return im.toJson();
-          }
-
-          @Override
-          public Digest digest() {
-            return Digest.of(rawManifest());
-          }
-        };
+    ImageIndex nested = BuiltIndex.of(im, List.of());
     assertThatThrownBy(() -> Spdx.index("v", nested))
         .hasMessageContaining("unknown media type: application/vnd.oci.image.index.v1+json");
   }
 
-  /** An image known by its digest, manifest media type and annotations and config time. */
+  /**
+   * An image known by its digest, manifest media type and annotations and config time. It stands in
+   * for published images whose manifest bytes we do not have, so its digest is given, not derived
+   * from its bytes as a real image's is.
+   */
   record FakeImage(
       Digest digest, MediaType mediaType, Map<String, String> annotations, GoTime created)
       implements Image {
     @Override
-    public Manifest manifest() {
-      return new Manifest(
-          2,
-          mediaType,
-          Descriptor.of(MediaType.OCI_CONFIG, 2, Digest.of(new byte[0])),
-          List.of(),
-          new TreeMap<>(annotations),
-          null);
+    public Content<Manifest> manifestContent() {
+      return Content.of(
+          new Manifest(
+              2,
+              mediaType,
+              Descriptor.of(MediaType.OCI_CONFIG, 2, Digest.of(new byte[0])),
+              List.of(),
+              new TreeMap<>(annotations),
+              null));
     }
 
     @Override
-    public byte[] rawManifest() {
-      return manifest().toJson();
-    }
-
-    @Override
-    public byte[] rawConfig() {
-      return configFile().toJson();
-    }
-
-    @Override
-    public ConfigFile configFile() {
-      return new ConfigFile(
-          "amd64", "", "", created, "", List.of(), "linux", "layers", List.of(), null, "", "",
-          List.of());
+    public Content<ConfigFile> configContent() {
+      return Content.of(
+          MediaType.OCI_CONFIG,
+          new ConfigFile(
+              "amd64", "", "", created, "", List.of(), "linux", "layers", List.of(), null, "", "",
+              List.of()));
     }
 
     @Override
     public List<Layer> layers() {
       return List.of();
     }
+
+    @Override
+    public List<Attachment> attachments() {
+      return List.of();
+    }
+
+    @Override
+    public Image withAttachments(List<Attachment> attachments) {
+      throw new UnsupportedOperationException("not needed");
+    }
   }
 
   /** An OCI index of the given images at the given platforms. */
-  record FakeIndex(List<Image> images, List<Platform> platforms, Map<String, String> annotations)
-      implements ImageIndex {
-    @Override
-    public IndexManifest indexManifest() {
-      List<Descriptor> ds = new ArrayList<>();
-      for (int i = 0; i < images.size(); i++) {
-        Image img = images.get(i);
-        ds.add(
-            Descriptor.of(img.mediaType(), img.size(), img.digest())
-                .withPlatform(platforms.get(i)));
-      }
-      return new IndexManifest(2, MediaType.OCI_INDEX, ds, new TreeMap<>(annotations), null);
+  static BuiltIndex index(
+      List<Image> images, List<Platform> platforms, Map<String, String> annotations) {
+    List<Descriptor> ds = new ArrayList<>();
+    for (int i = 0; i < images.size(); i++) {
+      Image img = images.get(i);
+      ds.add(
+          Descriptor.of(img.mediaType(), img.size(), img.digest()).withPlatform(platforms.get(i)));
     }
-
-    @Override
-    public Artifact child(Descriptor descriptor) {
-      Map<Digest, Image> byDigest = new LinkedHashMap<>();
-      images.forEach(i -> byDigest.put(i.digest(), i));
-      return byDigest.get(descriptor.digest());
-    }
-
-    @Override
-    public MediaType mediaType() {
-      return MediaType.OCI_INDEX;
-    }
-
-    @Override
-    public byte[] rawManifest() {
-      return indexManifest().toJson();
-    }
-
-    @Override
-    public Digest digest() {
-      return Digest.of(rawManifest());
-    }
+    return BuiltIndex.of(
+        new IndexManifest(2, MediaType.OCI_INDEX, ds, new TreeMap<>(annotations), null), images);
   }
 }
