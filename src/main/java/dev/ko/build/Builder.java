@@ -4,6 +4,7 @@ import dev.ko.concurrent.TaskGroup;
 import dev.ko.name.ImportPath;
 import dev.ko.oci.Artifact;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 
 /** Builds images from Go import paths. References carry the {@code ko://} prefix. */
@@ -15,6 +16,12 @@ public interface Builder {
    * {@code ko://} reference.
    */
   String qualifyImport(String importPath) throws IOException;
+
+  /**
+   * Gets ready to check and build these references together (one {@code go list} for all of them,
+   * say); what fails here is reported by {@link #checkSupported} for the reference at fault.
+   */
+  default void prepare(Collection<String> references) throws IOException {}
 
   /** Fails with {@link UnsupportedReferenceException} unless the reference names a main package. */
   void checkSupported(String reference) throws IOException;

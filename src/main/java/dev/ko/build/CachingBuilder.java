@@ -4,6 +4,7 @@ import dev.ko.concurrent.Futures;
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.oci.Artifact;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -25,6 +26,11 @@ public final class CachingBuilder implements Builder {
   @Override
   public String qualifyImport(String importPath) throws IOException {
     return inner.qualifyImport(importPath);
+  }
+
+  @Override
+  public void prepare(Collection<String> references) throws IOException {
+    inner.prepare(references);
   }
 
   @Override

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,6 +55,17 @@ public final class GoBuilder implements Builder {
   public String qualifyImport(String importPath) throws IOException {
     String path = packages.qualify(importPath);
     return path.startsWith(STRICT_SCHEME) ? path : STRICT_SCHEME + path;
+  }
+
+  @Override
+  public void prepare(Collection<String> references) throws IOException {
+    List<String> importPaths = new ArrayList<>();
+    for (String ref : references) {
+      if (ref.startsWith(STRICT_SCHEME)) {
+        importPaths.add(ref.substring(STRICT_SCHEME.length()));
+      }
+    }
+    packages.prefetch(importPaths);
   }
 
   @Override

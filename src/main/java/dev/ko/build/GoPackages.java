@@ -5,9 +5,12 @@ import dev.ko.oci.Platform;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -143,6 +146,39 @@ final class GoPackages {
       return configs.directory(c);
     }
     return qualifiedIn.getOrDefault(importPath, options.workingDirectory());
+  }
+
+  /**
+   * Lists the qualified import paths not listed yet with one {@code go list} per directory, so that
+   * checking twenty references runs one go process, not twenty. Whatever this cannot attribute (go
+   * failing the whole call for one bad pattern, say) is left to {@link #get}, which lists the path
+   * alone and reports its own error.
+   */
+  void prefetch(Collection<String> importPaths) throws IOException {
+    Map<Path, Set<String>> byDirectory = new LinkedHashMap<>();
+    for (String importPath : importPaths) {
+      if (!packages.containsKey(importPath)) {
+        byDirectory
+            .computeIfAbsent(directoryFor(importPath), d -> new LinkedHashSet<>())
+            .add(importPath);
+      }
+    }
+    for (Map.Entry<Path, Set<String>> e : byDirectory.entrySet()) {
+      if (e.getValue().size() < 2) {
+        continue; // get lists it alone, as it would anyway
+      }
+      List<GoPackage> found;
+      try {
+        found = go.list(e.getKey(), options.environment(), List.copyOf(e.getValue()));
+      } catch (GoCommandException failed) {
+        continue;
+      }
+      for (GoPackage p : found) {
+        if (e.getValue().contains(p.importPath())) {
+          packages.putIfAbsent(p.importPath(), p);
+        }
+      }
+    }
   }
 
   /** What {@code go list} says about a qualified import path, asked once. */

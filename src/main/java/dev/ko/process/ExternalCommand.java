@@ -1,8 +1,6 @@
 package dev.ko.process;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -95,14 +93,27 @@ public final class ExternalCommand {
     }
     pb.environment().clear();
     pb.environment().putAll(env);
+    // The output goes to files rather than pipes: no thread per stream to drain them, however many
+    // programs run at once, and nothing the child writes can block it while we wait.
+    Path stdout = Files.createTempFile("ko-", ".stdout");
+    Path stderr = Files.createTempFile("ko-", ".stderr");
+    try {
+      pb.redirectOutput(stdout.toFile());
+      pb.redirectError(stderr.toFile());
+      return run(pb, input, stdout, stderr);
+    } finally {
+      Files.deleteIfExists(stdout);
+      Files.deleteIfExists(stderr);
+    }
+  }
+
+  private Result run(ProcessBuilder pb, Input input, Path stdout, Path stderr) throws IOException {
     Process p;
     try {
       p = pb.start();
     } catch (IOException e) {
       throw new IOException("cannot run " + program + ": " + e.getMessage(), e);
     }
-    Drain out = new Drain(p.getInputStream(), program + " stdout");
-    Drain err = new Drain(p.getErrorStream(), program + " stderr");
     IOException inputFailure = null;
     try (OutputStream stdin = p.getOutputStream()) {
       if (input != null) {
@@ -123,7 +134,10 @@ public final class ExternalCommand {
       if (exit == 0 && inputFailure != null) {
         throw inputFailure;
       }
-      return new Result(exit, out.bytes(), new String(err.bytes(), StandardCharsets.UTF_8));
+      return new Result(
+          exit,
+          Files.readAllBytes(stdout),
+          new String(Files.readAllBytes(stderr), StandardCharsets.UTF_8));
     } catch (InterruptedException e) {
       kill(p);
       Thread.currentThread().interrupt();
@@ -161,31 +175,5 @@ public final class ExternalCommand {
       }
     }
     return Optional.empty();
-  }
-
-  /** Reads one output stream to its end on a thread of its own (never a shared pool's). */
-  private static final class Drain {
-    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    private final Thread thread;
-
-    Drain(InputStream in, String name) {
-      thread =
-          new Thread(
-              () -> {
-                try (in) {
-                  in.transferTo(buffer);
-                } catch (IOException e) {
-                  // the process died or was killed; its exit status tells what happened
-                }
-              },
-              name);
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    byte[] bytes() throws InterruptedException {
-      thread.join();
-      return buffer.toByteArray();
-    }
   }
 }

@@ -113,11 +113,18 @@ public final class Resolver {
    * reported.
    */
   private CompletableFuture<Void> check(Map<String, String> fileOf, TaskGroup tasks) {
+    CompletableFuture<Void> prepared =
+        tasks.fork(
+            () -> {
+              builder.prepare(fileOf.keySet());
+              return null;
+            });
     CompletableFuture<Void> inOrder = CompletableFuture.completedFuture(null);
     for (String ref : fileOf.keySet()) {
       CompletableFuture<Void> check =
-          tasks.fork(
-              () -> {
+          tasks.then(
+              prepared,
+              v -> {
                 builder.checkSupported(ref);
                 return null;
               });
