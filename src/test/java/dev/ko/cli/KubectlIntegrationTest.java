@@ -203,9 +203,10 @@ class KubectlIntegrationTest {
       KoRunner.Result r = KoRunner.in(module, env).run(in, "run", "./cmd/hello");
       assertThat(r.exit()).as(r.describe()).isZero();
       assertThat(kubectl.ran()).isTrue();
+      // The input copier is interrupted when kubectl exits; give it a bounded time to end.
       long deadline = System.nanoTime() + 5_000_000_000L;
-      while (!kubectlThreads().isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(50);
+      for (Thread t : liveKubectlThreads()) {
+        t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
       }
       assertThat(kubectlThreads())
           .as("no thread still copies our input to a kubectl that is gone")
@@ -214,9 +215,12 @@ class KubectlIntegrationTest {
   }
 
   private static List<String> kubectlThreads() {
+    return liveKubectlThreads().stream().map(Thread::getName).toList();
+  }
+
+  private static List<Thread> liveKubectlThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.isAlive() && t.getName().startsWith("kubectl-"))
-        .map(Thread::getName)
         .toList();
   }
 
