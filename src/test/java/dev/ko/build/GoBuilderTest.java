@@ -387,7 +387,7 @@ class GoBuilderTest {
               .equals("arm64")) { // the first child: still building when amd64 fails
             arm64Running.countDown();
             try {
-              Thread.sleep(30_000);
+              new java.util.concurrent.CountDownLatch(1).await(); // until stopped
             } catch (InterruptedException e) {
               arm64Interrupted.set(true);
               throw new java.io.InterruptedIOException("killed");
@@ -420,29 +420,22 @@ class GoBuilderTest {
   @Test
   void aFailureWhileStoppingTheOtherBuildsDoesNotHideTheBuildsError() throws Exception {
     Thread caller = Thread.currentThread();
+    java.util.concurrent.CountDownLatch arm64Running = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch callerGaveUp = new java.util.concurrent.CountDownLatch(1);
     go.onBuild =
         env -> {
           if (env.get("GOARCH").equals("arm64")) { // a build that takes a while to stop
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            while (System.nanoTime() < until) {
-              try {
-                Thread.sleep(50);
-              } catch (InterruptedException e) {
-                // keeps going, as a child process may for a moment
-              }
+            arm64Running.countDown();
+            try {
+              new java.util.concurrent.CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+              // Being stopped: the caller waits for this build now. It is interrupted in that wait,
+              // while this build keeps going for a moment, as a child process may.
+              caller.interrupt();
+              awaitUninterruptibly(callerGaveUp);
             }
           } else {
-            // The caller is interrupted while it waits for the arm64 build to stop.
-            new Thread(
-                    () -> {
-                      try {
-                        Thread.sleep(300);
-                      } catch (InterruptedException e) {
-                        return;
-                      }
-                      caller.interrupt();
-                    })
-                .start();
+            awaitUninterruptibly(arm64Running);
             throw new GoCommandException("go build: exit status 1: boom", "boom");
           }
         };
@@ -456,7 +449,26 @@ class GoBuilderTest {
                       .singleElement()
                       .isInstanceOf(java.io.InterruptedIOException.class));
     } finally {
+      callerGaveUp.countDown();
       Thread.interrupted();
+    }
+  }
+
+  private static void awaitUninterruptibly(java.util.concurrent.CountDownLatch latch) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          assertThat(latch.await(10, TimeUnit.SECONDS)).as("latch").isTrue();
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
