@@ -228,13 +228,17 @@ public final class TaskGroup implements Executor {
    */
   public static <T> CompletableFuture<T> succeedAfter(
       CompletableFuture<T> future, java.util.function.Supplier<CompletableFuture<?>> cleanup) {
-    return future
-        .handle(
-            (value, failure) -> {
-              CompletableFuture<?> done = cleanup.get();
-              return failure != null ? future : done.handle((v, e) -> value);
-            })
-        .thenCompose(f -> f);
+    CompletableFuture<T> out = new CompletableFuture<>();
+    future.whenComplete(
+        (value, failure) -> {
+          if (failure != null) {
+            out.completeExceptionally(failure); // first, so the failure is what waiters see
+            cleanup.get();
+          } else {
+            cleanup.get().whenComplete((v, e) -> out.complete(value));
+          }
+        });
+    return out;
   }
 
   /**

@@ -1,8 +1,14 @@
 package dev.ko.oci;
 
-import java.io.FilterOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
@@ -10,19 +16,54 @@ import java.util.zip.Deflater;
  * Gzip at level 1 (ko's {@code gzip.BestSpeed}) with the header Go writes: mtime 0, XFL 4
  * ("fastest"), OS 255 ("unknown"). The deflate bytes themselves come from zlib and differ from
  * Go's.
+ *
+ * <p>A stream of at most one block ({@value #BLOCK_SIZE} bytes) is one zlib stream. A longer one is
+ * cut into blocks that are compressed independently, in parallel on {@code cpu}, each primed with
+ * the last 32 KiB of the block before it (so the ratio is that of one stream) and ended with a sync
+ * flush, so that the outputs concatenate into one valid deflate stream, as pigz does. A block whose
+ * first 64 KiB do not compress is stored as it is: random or already-compressed data costs a copy,
+ * not a futile deflate. The bytes depend only on the input, never on {@code cpu}'s size or timing:
+ * the same layer has the same digest everywhere.
  */
-final class GzipLevel1OutputStream extends FilterOutputStream {
-  private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 4, (byte) 0xff};
+final class GzipLevel1OutputStream extends OutputStream {
+  /** How much input one block holds. */
+  static final int BLOCK_SIZE = 1 << 20;
 
-  private final Deflater deflater = new Deflater(Deflater.BEST_SPEED, true);
+  private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 4, (byte) 0xff};
+  private static final int WINDOW = 32 * 1024;
+  private static final int SAMPLE = 64 * 1024;
+  private static final int MAX_STORED = 65_535;
+
+  private final OutputStream out;
+  private final Executor cpu;
+  private final int maxPending;
   private final CRC32 crc = new CRC32();
-  private final byte[] buffer = new byte[64 * 1024];
+  private final ArrayDeque<CompletableFuture<Void>> pending = new ArrayDeque<>();
+  private byte[] block = new byte[BLOCK_SIZE];
+  private int filled;
+  private byte[] window;
+  private boolean split;
   private long inputSize;
   private boolean finished;
 
-  GzipLevel1OutputStream(OutputStream out) throws IOException {
-    super(out);
+  /** Written in order to {@code out}, whichever thread compresses; {@code out} sees one writer. */
+  private CompletableFuture<Void> written = CompletableFuture.completedFuture(null);
+
+  /**
+   * @param cpu runs the block compressions; its tasks are pure computations that never wait, so a
+   *     caller may wait for them (a direct executor compresses on the calling thread)
+   * @param parallelism how many blocks may be compressed at once
+   */
+  GzipLevel1OutputStream(OutputStream out, Executor cpu, int parallelism) throws IOException {
+    this.out = out;
+    this.cpu = cpu;
+    this.maxPending = Math.max(1, parallelism) + 1;
     out.write(HEADER);
+  }
+
+  /** Compresses on the calling thread. */
+  GzipLevel1OutputStream(OutputStream out) throws IOException {
+    this(out, Runnable::run, 1);
   }
 
   @Override
@@ -32,21 +73,46 @@ final class GzipLevel1OutputStream extends FilterOutputStream {
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
-    if (len == 0) {
-      return;
-    }
     crc.update(b, off, len);
     inputSize += len;
-    deflater.setInput(b, off, len);
-    while (!deflater.needsInput()) {
-      drain();
+    while (len > 0) {
+      int n = Math.min(len, BLOCK_SIZE - filled);
+      System.arraycopy(b, off, block, filled, n);
+      filled += n;
+      off += n;
+      len -= n;
+      if (filled == BLOCK_SIZE) {
+        submit(false);
+      }
     }
   }
 
-  private void drain() throws IOException {
-    int n = deflater.deflate(buffer, 0, buffer.length, Deflater.NO_FLUSH);
-    if (n > 0) {
-      out.write(buffer, 0, n);
+  /** Hands the current block to {@code cpu}, to be written after the blocks before it. */
+  private void submit(boolean last) throws IOException {
+    split = true;
+    byte[] data = block;
+    int length = filled;
+    byte[] dictionary = window;
+    window = length >= WINDOW ? Arrays.copyOfRange(data, length - WINDOW, length) : null;
+    block = new byte[BLOCK_SIZE];
+    filled = 0;
+    CompletableFuture<byte[]> compressed =
+        CompletableFuture.supplyAsync(() -> compressBlock(data, length, dictionary, last), cpu);
+    written =
+        written.thenCombine(
+            compressed,
+            (ignored, bytes) -> {
+              try {
+                out.write(bytes);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+              return null;
+            });
+    pending.add(written);
+    // Bounded memory: a fast producer waits for the oldest block rather than queueing the layer.
+    while (pending.size() > maxPending) {
+      await(pending.remove());
     }
   }
 
@@ -56,9 +122,11 @@ final class GzipLevel1OutputStream extends FilterOutputStream {
       return;
     }
     finished = true;
-    deflater.finish();
-    while (!deflater.finished()) {
-      drain();
+    if (split) {
+      submit(true);
+      await(written);
+    } else {
+      out.write(deflate(block, filled, null, true));
     }
     long c = crc.getValue();
     long size = inputSize & 0xffffffffL;
@@ -67,16 +135,18 @@ final class GzipLevel1OutputStream extends FilterOutputStream {
       (byte) size, (byte) (size >> 8), (byte) (size >> 16), (byte) (size >> 24)
     };
     out.write(trailer);
-    end();
   }
 
   /**
-   * Frees the deflater's native memory. Idempotent; after it, nothing more can be written. Needed
-   * when the stream is abandoned unfinished (the tar body failed), since the garbage collector may
-   * take its time.
+   * Waits until no block is being compressed or written any more, so that an abandoned stream (the
+   * tar body failed) writes nothing after its caller moved on. Idempotent.
    */
   void end() {
-    deflater.end();
+    try {
+      written.handle((v, e) -> null).join();
+    } finally {
+      pending.clear();
+    }
   }
 
   @Override
@@ -87,5 +157,76 @@ final class GzipLevel1OutputStream extends FilterOutputStream {
       end();
       out.close();
     }
+  }
+
+  private static void await(CompletableFuture<Void> f) throws IOException {
+    try {
+      f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof UncheckedIOException u) {
+        throw u.getCause();
+      }
+      throw e;
+    }
+  }
+
+  /** One block's deflate bytes: stored when incompressible, else level 1 with sync flush. */
+  private static byte[] compressBlock(byte[] data, int length, byte[] dictionary, boolean last) {
+    if (length >= SAMPLE && !compresses(data)) {
+      return stored(data, length, last);
+    }
+    return deflate(data, length, dictionary, last);
+  }
+
+  /** Whether the block's first 64 KiB shrink by at least 3% at level 1. */
+  private static boolean compresses(byte[] data) {
+    byte[] sample = deflate(data, SAMPLE, null, true);
+    return sample.length < SAMPLE - SAMPLE / 32;
+  }
+
+  private static byte[] deflate(byte[] data, int length, byte[] dictionary, boolean last) {
+    Deflater deflater = new Deflater(Deflater.BEST_SPEED, true);
+    try {
+      if (dictionary != null) {
+        deflater.setDictionary(dictionary);
+      }
+      deflater.setInput(data, 0, length);
+      ByteArrayOutputStream out = new ByteArrayOutputStream(length / 2 + 64);
+      byte[] buffer = new byte[64 * 1024];
+      if (last) {
+        deflater.finish();
+        while (!deflater.finished()) {
+          out.write(buffer, 0, deflater.deflate(buffer));
+        }
+      } else {
+        // A sync flush ends byte-aligned, so the next block's bytes can follow directly.
+        int n;
+        do {
+          n = deflater.deflate(buffer, 0, buffer.length, Deflater.SYNC_FLUSH);
+          out.write(buffer, 0, n);
+        } while (n == buffer.length);
+      }
+      return out.toByteArray();
+    } finally {
+      deflater.end();
+    }
+  }
+
+  /** Stored deflate blocks (RFC 1951 3.2.4), starting and ending byte-aligned. */
+  private static byte[] stored(byte[] data, int length, boolean last) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(length + length / MAX_STORED * 5 + 5);
+    int off = 0;
+    do {
+      int n = Math.min(MAX_STORED, length - off);
+      boolean finalPiece = last && off + n == length;
+      out.write(finalPiece ? 1 : 0);
+      out.write(n & 0xff);
+      out.write(n >>> 8);
+      out.write(~n & 0xff);
+      out.write((~n >>> 8) & 0xff);
+      out.write(data, off, n);
+      off += n;
+    } while (off < length);
+    return out.toByteArray();
   }
 }

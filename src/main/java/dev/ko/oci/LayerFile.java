@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
+import java.util.concurrent.Executor;
 
 /**
  * A layer whose gzip blob sits in a local file. {@link #write} produces one in a single pass: the
@@ -19,12 +20,25 @@ public record LayerFile(Path path, Digest digest, Digest diffId, long size, Medi
 
   /** Writes the tar entries of {@code body} as a gzip layer blob at {@code target}. */
   public static LayerFile write(Path target, MediaType mediaType, TarBody body) throws IOException {
+    return write(target, mediaType, body, Runnable::run, 1);
+  }
+
+  /**
+   * As {@link #write(Path, MediaType, TarBody)}, with blocks of a large layer compressed in
+   * parallel on {@code cpu} (the bytes are the same either way).
+   *
+   * @param cpu runs pure computations that never wait; the caller may wait for them
+   * @param parallelism how many blocks may be compressed at once
+   */
+  public static LayerFile write(
+      Path target, MediaType mediaType, TarBody body, Executor cpu, int parallelism)
+      throws IOException {
     MessageDigest compressedSha = Digest.sha256();
     MessageDigest tarSha = Digest.sha256();
     CountingOutputStream counted;
     try (OutputStream file = Files.newOutputStream(target)) {
       counted = new CountingOutputStream(new DigestOutputStream(file, compressedSha));
-      GzipLevel1OutputStream gzip = new GzipLevel1OutputStream(counted);
+      GzipLevel1OutputStream gzip = new GzipLevel1OutputStream(counted, cpu, parallelism);
       try {
         OutputStream tarStream =
             new BufferedOutputStream(new DigestOutputStream(gzip, tarSha), 64 * 1024);
