@@ -3,7 +3,6 @@ package dev.ko.build;
 import dev.ko.oci.GoPath;
 import dev.ko.oci.LayerFile;
 import dev.ko.oci.MediaType;
-import dev.ko.oci.TarWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +10,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -18,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executor;
 
 /**
  * The two layers ko adds: kodata under {@code /var/run/ko} and the binary under {@code /ko-app},
@@ -53,27 +55,83 @@ final class AppLayers {
       long mtime,
       SkipListener skipped)
       throws IOException {
+    return kodata(
+        target,
+        mediaType,
+        scanKodata(kodataDir, allowedRoot, windows, skipped),
+        windows,
+        mtime,
+        Runnable::run,
+        1);
+  }
+
+  /** Writes the kodata layer of entries that {@link #scanKodata} found. */
+  static LayerFile kodata(
+      Path target,
+      MediaType mediaType,
+      List<KodataEntry> entries,
+      boolean windows,
+      long mtime,
+      Executor cpu,
+      int parallelism)
+      throws IOException {
     return LayerFile.write(
         target,
         mediaType,
         tar -> {
-          String root = KODATA_ROOT;
           List<String> dirs = List.of("/var", "/var/run", "/var/run/ko");
           if (windows) {
-            root = "Files" + KODATA_ROOT;
             dirs = List.of("Hives", "Files", "Files/var", "Files/var/run", "Files/var/run/ko");
           }
           // ko stamps the parent directories with the kodata time too.
           for (String d : dirs) {
             tar.directory(d, MODE, mtime);
           }
-          if (Files.isDirectory(kodataDir)) {
-            Path realRoot = allowedRoot.toRealPath();
-            Set<Path> onPath = new HashSet<>();
-            onPath.add(kodataDir.toRealPath());
-            walk(tar, kodataDir, root, realRoot, windows, mtime, skipped, onPath);
+          Map<String, byte[]> pax = windows ? Map.of("MSWINDOWS.rawsd", WINDOWS_RAW_SD) : Map.of();
+          for (KodataEntry e : entries) {
+            if (e.directory()) {
+              tar.directory(e.name(), MODE, mtime);
+              continue;
+            }
+            try (InputStream in = Files.newInputStream(e.source())) {
+              tar.file(e.name(), MODE, mtime, e.size(), in, pax);
+            }
           }
-        });
+        },
+        cpu,
+        parallelism);
+  }
+
+  /**
+   * One entry of the kodata layer: its name in the tar, and for a file where its bytes are read
+   * from (the symlink's target) and what its metadata was when the tree was scanned.
+   *
+   * @param fileKey the file's identity on its device (inode), or null if the system has none
+   */
+  record KodataEntry(
+      String name,
+      boolean directory,
+      Path source,
+      long size,
+      Object fileKey,
+      FileTime modified,
+      FileTime changed) {}
+
+  /**
+   * The kodata tree in the layer's order, without reading any file. Symlinks are followed, but only
+   * to targets inside {@code allowedRoot}; on Windows they are skipped.
+   */
+  static List<KodataEntry> scanKodata(
+      Path kodataDir, Path allowedRoot, boolean windows, SkipListener skipped) throws IOException {
+    List<KodataEntry> out = new ArrayList<>();
+    if (Files.isDirectory(kodataDir)) {
+      String root = windows ? "Files" + KODATA_ROOT : KODATA_ROOT;
+      Path realRoot = allowedRoot.toRealPath();
+      Set<Path> onPath = new HashSet<>();
+      onPath.add(kodataDir.toRealPath());
+      walk(out, kodataDir, root, realRoot, windows, skipped, onPath);
+    }
+    return out;
   }
 
   /**
@@ -82,12 +140,11 @@ final class AppLayers {
    * one of them would recurse forever.
    */
   private static void walk(
-      TarWriter tar,
+      List<KodataEntry> out,
       Path dir,
       String chroot,
       Path allowedRoot,
       boolean windows,
-      long mtime,
       SkipListener skipped,
       Set<Path> onPath)
       throws IOException {
@@ -95,10 +152,10 @@ final class AppLayers {
       String name = chroot + "/" + entry.getFileName().toString();
       boolean link = Files.isSymbolicLink(entry);
       if (!link && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-        tar.directory(name, MODE, mtime);
+        out.add(new KodataEntry(name, true, entry, 0, null, null, null));
         Path real = entry.toRealPath();
         onPath.add(real);
-        walk(tar, entry, name, allowedRoot, windows, mtime, skipped, onPath);
+        walk(out, entry, name, allowedRoot, windows, skipped, onPath);
         onPath.remove(real);
         continue;
       }
@@ -131,16 +188,33 @@ final class AppLayers {
                   + real
                   + "\", a directory that contains it: following it would never end");
         }
-        tar.directory(name, MODE, mtime);
+        out.add(new KodataEntry(name, true, real, 0, null, null, null));
         onPath.add(real);
-        walk(tar, real, name, allowedRoot, windows, mtime, skipped, onPath);
+        walk(out, real, name, allowedRoot, windows, skipped, onPath);
         onPath.remove(real);
         continue;
       }
-      Map<String, byte[]> pax = windows ? Map.of("MSWINDOWS.rawsd", WINDOWS_RAW_SD) : Map.of();
-      try (InputStream in = Files.newInputStream(real)) {
-        tar.file(name, MODE, mtime, Files.size(real), in, pax);
-      }
+      BasicFileAttributes attrs = Files.readAttributes(real, BasicFileAttributes.class);
+      out.add(
+          new KodataEntry(
+              name,
+              false,
+              real,
+              attrs.size(),
+              attrs.fileKey(),
+              attrs.lastModifiedTime(),
+              changeTime(real)));
+    }
+  }
+
+  /**
+   * The file's status change time (ctime), which a content change always moves; null if unknown.
+   */
+  private static FileTime changeTime(Path file) {
+    try {
+      return (FileTime) Files.getAttribute(file, "unix:ctime");
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return null;
     }
   }
 

@@ -10,11 +10,9 @@ import dev.ko.oci.Digest;
 import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
 import dev.ko.oci.LayerFile;
-import dev.ko.oci.MediaType;
 import dev.ko.oci.Platform;
 import dev.ko.sbom.SbomAttacher;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,6 +35,7 @@ public final class GoBuilder implements Builder {
   private final GoPackages packages;
   private final GoCompiler compiler;
   private final ImageAssembly assembly;
+  private final KodataLayerCache kodataCache;
 
   public GoBuilder(BuildOptions options, GoToolchain go, BaseImages bases, Log log) {
     this.options = options;
@@ -48,6 +47,7 @@ public final class GoBuilder implements Builder {
     this.packages = new GoPackages(options, go, log);
     this.compiler = new GoCompiler(options, go, packages, sboms, log);
     this.assembly = new ImageAssembly(options, sboms);
+    this.kodataCache = new KodataLayerCache(options.cacheDirectory().resolve("kodata"));
     BuildSettings.checkGoflags(options.environment().getOrDefault("GOFLAGS", ""));
   }
 
@@ -231,7 +231,10 @@ public final class GoBuilder implements Builder {
                   binary.join()));
     }
 
-    /** The kodata layer as an OCI layer (retyped for Docker bases), built once per OS family. */
+    /**
+     * The kodata layer as an OCI layer (retyped for Docker bases), built once per OS family and
+     * reused from the cache while its files are unchanged.
+     */
     CompletableFuture<LayerFile> kodata(boolean windows) {
       return kodataLayers.computeIfAbsent(
           windows ? "windows" : "other",
@@ -247,16 +250,13 @@ public final class GoBuilder implements Builder {
                         options.kodataCreationTime() == null
                             ? 0
                             : options.kodataCreationTime().epochSecond();
-                    Path target =
-                        Files.createTempFile(options.tempDirectory(), "kodata-", ".tar.gz");
-                    return AppLayers.kodata(
-                        target,
-                        MediaType.OCI_LAYER,
-                        kodataDir,
-                        root,
-                        windows,
-                        mtime,
-                        name -> log.info("skipping symlink in kodata for windows: " + name));
+                    List<AppLayers.KodataEntry> entries =
+                        AppLayers.scanKodata(
+                            kodataDir,
+                            root,
+                            windows,
+                            name -> log.info("skipping symlink in kodata for windows: " + name));
+                    return kodataCache.get(kodataDir, entries, windows, mtime, Runnable::run, 1);
                   }));
     }
 

@@ -233,7 +233,8 @@ public final class TaskGroup implements Executor {
         (value, failure) -> {
           if (failure != null) {
             out.completeExceptionally(failure); // first, so the failure is what waiters see
-            cleanup.get();
+            // Started, not waited for: whoever handles the failure stops and waits for the group.
+            CompletableFuture<?> unused = cleanup.get();
           } else {
             cleanup.get().whenComplete((v, e) -> out.complete(value));
           }
