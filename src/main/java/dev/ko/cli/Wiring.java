@@ -9,6 +9,7 @@ import dev.ko.build.GoBuilder;
 import dev.ko.build.GoToolchain;
 import dev.ko.build.ProcessGoToolchain;
 import dev.ko.config.Env;
+import dev.ko.config.EnvironmentOptions;
 import dev.ko.config.KoConfig;
 import dev.ko.log.Log;
 import dev.ko.name.BadNameException;
@@ -36,6 +37,7 @@ import dev.ko.registry.GitHubKeychain;
 import dev.ko.registry.HttpTransport;
 import dev.ko.registry.Keychain;
 import dev.ko.registry.RegistryClient;
+import dev.ko.registry.TrustRoots;
 import dev.ko.registry.TrustStores;
 import dev.ko.sbom.SbomOptions;
 import java.io.IOException;
@@ -226,14 +228,15 @@ final class Wiring implements AutoCloseable {
 
   synchronized RegistryClient registryClient() {
     if (registryClient == null) {
+      TrustRoots roots = EnvironmentOptions.trustRoots(env);
       HttpTransport transport =
-          new HttpTransport(() -> TrustStores.verified(env.asMap()), TrustStores::unverified);
+          new HttpTransport(() -> TrustStores.verified(roots), TrustStores::unverified);
       registryClient =
           new RegistryClient(
               transport,
               Keychain.firstOf(
-                  new DockerConfigKeychain(env.asMap(), env.home()),
-                  new GitHubKeychain(env.asMap())),
+                  new DockerConfigKeychain(EnvironmentOptions.keychainSources(env)),
+                  new GitHubKeychain(EnvironmentOptions.gitHubToken(env))),
               Version.userAgent(),
               log,
               Duration.ofSeconds(1));
