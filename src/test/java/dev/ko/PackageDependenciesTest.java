@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Guards the package layering of DESIGN.md: name <- oci <- registry <- {build, publish} <- resolve
- * <- cli; sbom <- build; registry <- config <- cli (config makes the option records registry
- * consumes); log, concurrent and process below everything. A package may import only the packages
- * listed for it.
+ * <- cli; sbom <- build; {build, publish, registry, sbom} <- config <- cli (config resolves the
+ * option records those packages consume); log, concurrent and process below everything. A package
+ * may import only the packages listed for it.
  */
 class PackageDependenciesTest {
   private static final Set<String> BOTTOM = Set.of("log", "concurrent", "process", "io");

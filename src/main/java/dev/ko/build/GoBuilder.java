@@ -68,6 +68,31 @@ public final class GoBuilder implements Builder {
   private final ConcurrentMap<Path, GitInfo> gitInfos = new ConcurrentHashMap<>();
   private final ConcurrentMap<List<Object>, Map<String, String>> goEnvs = new ConcurrentHashMap<>();
 
+  /**
+   * The builder for resolved options: starts fetching the default base image, then matches the
+   * build configs to their main packages with {@code go list} while it downloads.
+   *
+   * @param fetcher pulls base images
+   * @throws IllegalArgumentException for a build config {@code go list} cannot match
+   */
+  public static GoBuilder start(
+      BuildOptions options,
+      GoToolchain go,
+      BaseImages.Fetcher fetcher,
+      ExecutorService executor,
+      Log log)
+      throws IOException {
+    BaseImages bases = new BaseImages(fetcher, options, executor, log);
+    bases.prefetchDefault();
+    List<BuildConfig> matched =
+        BuildConfigs.resolve(
+            options.workingDirectory(), options.buildConfigs(), go, options.environment());
+    return new GoBuilder(options.withBuildConfigs(matched), go, bases, executor, log);
+  }
+
+  /**
+   * A builder for options whose build configs are matched already ({@link BuildConfigs#resolve}).
+   */
   public GoBuilder(
       BuildOptions options, GoToolchain go, BaseImages bases, ExecutorService executor, Log log) {
     this.options = options;
@@ -75,8 +100,7 @@ public final class GoBuilder implements Builder {
     this.bases = bases;
     this.executor = executor;
     this.log = log;
-    this.matcher =
-        new PlatformMatcher(Platforms.effective(options.platforms(), options.environment()));
+    this.matcher = new PlatformMatcher(options.platforms());
     this.goBuilds = new Semaphore(options.jobs());
     this.binaryLayers = new BinaryLayerCache();
     this.sboms = new SbomAttacher(options.sbom(), options.workingDirectory(), log);
@@ -86,7 +110,6 @@ public final class GoBuilder implements Builder {
         packages.put(c.importPath(), c.mainPackage()); // listed when the config was read
       }
     }
-    BuildSettings.checkGoflags(options.environment().getOrDefault("GOFLAGS", ""));
   }
 
   // ------------------------------------------------------------ qualify and check
@@ -437,10 +460,7 @@ public final class GoBuilder implements Builder {
               tasks.submit(
                   () -> {
                     Path kodataDir = pkg.dir().resolve("kodata");
-                    Path root =
-                        AppLayers.allowedRoot(
-                            kodataDir,
-                            options.environment().getOrDefault("KO_DATA_PATH_ALLOWED_ROOT", ""));
+                    Path root = AppLayers.allowedRoot(kodataDir, options.kodataAllowedRoot());
                     long mtime =
                         options.kodataCreationTime() == null
                             ? 0
@@ -656,7 +676,8 @@ public final class GoBuilder implements Builder {
                   }
                 }),
         () -> gitInfos.computeIfAbsent(dir, d -> GitInfo.read(d, options.environment(), log)),
-        options.creationTime());
+        options.creationTime(),
+        options.zone());
   }
 
   // ------------------------------------------------------------ concurrency helpers
