@@ -162,7 +162,7 @@ public final class BuildSettings {
    * program on every compile.
    */
   public static void checkGoflags(String goflags) {
-    for (String f : goflags.trim().split("\\s+")) {
+    for (String f : goflags.trim().split("\\s+", -1)) {
       if (isToolexec(f)) {
         throw new IllegalArgumentException("cannot set " + f + " via GOFLAGS environment variable");
       }

@@ -305,7 +305,7 @@ final class KoYamlParser {
   /** Go's {@code strings.Fields}. */
   static List<String> fields(String s) {
     List<String> out = new ArrayList<>();
-    for (String f : s.strip().split("\\s+")) {
+    for (String f : s.strip().split("\\s+", -1)) {
       if (!f.isEmpty()) {
         out.add(f);
       }
