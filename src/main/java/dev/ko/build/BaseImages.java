@@ -36,32 +36,10 @@ public final class BaseImages {
   private final ConcurrentMap<String, CompletableFuture<Base>> cache = new ConcurrentHashMap<>();
 
   public BaseImages(Fetcher fetcher, BuildOptions options, TaskGroup tasks, Log log) {
-    this(
-        fetcher,
-        options.defaultBaseImage(),
-        options.baseImageOverrides(),
-        options.insecureRegistry(),
-        tasks,
-        log);
-  }
-
-  /**
-   * Bases known before the build options are complete, so the default base can be fetched while the
-   * build configs are still being matched to packages.
-   *
-   * @param overrides base per lower-cased import path; an empty value means the default
-   */
-  public BaseImages(
-      Fetcher fetcher,
-      String defaultBase,
-      Map<String, String> overrides,
-      boolean insecure,
-      TaskGroup tasks,
-      Log log) {
     this.fetcher = fetcher;
-    this.defaultBase = defaultBase;
-    this.overrides = Map.copyOf(overrides);
-    this.insecure = insecure;
+    this.defaultBase = options.defaultBaseImage();
+    this.overrides = Map.copyOf(options.baseImageOverrides());
+    this.insecure = options.insecureRegistry();
     this.tasks = tasks;
     this.log = log;
   }

@@ -67,23 +67,12 @@ public final class BuildConfigs {
   public static List<BuildConfig> resolve(
       Path workingDirectory, List<BuildConfig> entries, GoToolchain go, Map<String, String> env)
       throws IOException {
-    List<String> patterns = new ArrayList<>();
+    List<String> patterns = check(workingDirectory, entries);
     Map<Path, Set<String>> patternsByDirectory = new LinkedHashMap<>();
-    for (BuildConfig c : entries) {
-      try {
-        Capabilities.xattr(c.linuxCapabilities());
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(
-            c.where("linux_capabilities") + ": " + e.getMessage(), e);
-      }
-      Path dir = directory(workingDirectory, c);
-      if (!Files.isDirectory(dir)) {
-        throw new IllegalArgumentException(
-            c.where("dir") + ": directory \"" + c.dir() + "\" does not exist (" + dir + ")");
-      }
-      String pattern = localPattern(c, dir);
-      patterns.add(pattern);
-      patternsByDirectory.computeIfAbsent(dir, d -> new LinkedHashSet<>()).add(pattern);
+    for (int i = 0; i < entries.size(); i++) {
+      patternsByDirectory
+          .computeIfAbsent(directory(workingDirectory, entries.get(i)), d -> new LinkedHashSet<>())
+          .add(patterns.get(i));
     }
     Map<Path, List<GoPackage>> listed = new HashMap<>();
     for (Map.Entry<Path, Set<String>> e : patternsByDirectory.entrySet()) {
@@ -119,6 +108,32 @@ public final class BuildConfigs {
       out.add(c.withMainPackage(p));
     }
     return out;
+  }
+
+  /**
+   * What can be checked without {@code go}: each entry's capabilities, that its {@code dir} exists
+   * and that its {@code main} exists under it. {@link #resolve} checks the same first.
+   *
+   * @return each entry's local {@code go list} pattern, in order
+   * @throws IllegalArgumentException naming the file, line and key of the entry at fault
+   */
+  public static List<String> check(Path workingDirectory, List<BuildConfig> entries) {
+    List<String> patterns = new ArrayList<>();
+    for (BuildConfig c : entries) {
+      try {
+        Capabilities.xattr(c.linuxCapabilities());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            c.where("linux_capabilities") + ": " + e.getMessage(), e);
+      }
+      Path dir = directory(workingDirectory, c);
+      if (!Files.isDirectory(dir)) {
+        throw new IllegalArgumentException(
+            c.where("dir") + ": directory \"" + c.dir() + "\" does not exist (" + dir + ")");
+      }
+      patterns.add(localPattern(c, dir));
+    }
+    return patterns;
   }
 
   /**

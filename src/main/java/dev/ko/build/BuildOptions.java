@@ -3,6 +3,7 @@ package dev.ko.build;
 import dev.ko.oci.GoTime;
 import dev.ko.sbom.SbomOptions;
 import java.nio.file.Path;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -10,17 +11,24 @@ import java.util.TreeMap;
 
 /**
  * Everything a build needs, decided once (flags over environment over {@code .ko.yaml} over
- * defaults) and never changed afterwards.
+ * defaults, by {@code dev.ko.config}) and never changed afterwards.
  *
  * @param workingDirectory where {@code go} runs and relative import paths are resolved
  * @param defaultBaseImage the base for import paths without an override
  * @param baseImageOverrides base per import path (keys lower-cased, without {@code ko://})
- * @param platforms wanted platforms as given ({@code --platform}, {@code defaultPlatforms}); empty
- *     means the default
- * @param environment the process environment handed to {@code go}
+ * @param platforms the platform specs to build ({@code --platform}, {@code defaultPlatforms}, else
+ *     {@code GOOS/GOARCH}); empty means {@code linux/amd64}
+ * @param environment the process environment handed to {@code go} as it is
+ * @param buildConfigs the {@code builds} entries as configured; {@link GoBuilder#start} matches
+ *     them to their main packages
  * @param creationTime config {@code created} and binary history time; null keeps the base's
  * @param kodataCreationTime mtime of kodata entries; null means the epoch
+ * @param zone the local time zone, for the {@code .Date} of templates when there is no creation
+ *     time
  * @param jobs the most builds to run at once
+ * @param goCommand the {@code go} binary to run
+ * @param kodataAllowedRoot a directory kodata symlinks may point into besides the default; empty
+ *     for none
  * @param cacheDirectory persistent build outputs and layer metadata
  * @param tempDirectory this run's scratch files, deleted at exit
  * @param origins where {@code defaultEnv}, {@code defaultFlags}, {@code defaultLdflags} and {@code
@@ -40,6 +48,7 @@ public record BuildOptions(
     List<BuildConfig> buildConfigs,
     GoTime creationTime,
     GoTime kodataCreationTime,
+    ZoneId zone,
     SortedMap<String, String> labels,
     SortedMap<String, String> annotations,
     String user,
@@ -47,6 +56,8 @@ public record BuildOptions(
     boolean disableOptimizations,
     boolean trimpath,
     boolean insecureRegistry,
+    String goCommand,
+    String kodataAllowedRoot,
     Path cacheDirectory,
     Path tempDirectory,
     Map<String, String> origins,
@@ -54,18 +65,24 @@ public record BuildOptions(
 
   public static final String DEFAULT_BASE_IMAGE = "gcr.io/distroless/static:nonroot";
 
+  /** ko's platform when none is given anywhere. */
+  public static final String DEFAULT_PLATFORM = "linux/amd64";
+
   public BuildOptions {
     baseImageOverrides = Map.copyOf(baseImageOverrides);
-    platforms = List.copyOf(platforms);
+    platforms = platforms.isEmpty() ? List.of(DEFAULT_PLATFORM) : List.copyOf(platforms);
     environment = Map.copyOf(environment);
     defaultEnv = List.copyOf(defaultEnv);
     defaultFlags = List.copyOf(defaultFlags);
     defaultLdflags = List.copyOf(defaultLdflags);
     ldflags = List.copyOf(ldflags);
     buildConfigs = List.copyOf(buildConfigs);
+    zone = zone == null ? ZoneId.systemDefault() : zone;
     labels = new TreeMap<>(labels);
     annotations = new TreeMap<>(annotations);
     user = user == null ? "" : user;
+    goCommand = goCommand == null || goCommand.isEmpty() ? "go" : goCommand;
+    kodataAllowedRoot = kodataAllowedRoot == null ? "" : kodataAllowedRoot;
     origins = Map.copyOf(origins);
     sbom = sbom == null ? SbomOptions.NONE : sbom;
     if (jobs < 1) {
@@ -88,167 +105,34 @@ public record BuildOptions(
     return origins.getOrDefault(option, option);
   }
 
-  public static Builder builder(Path workingDirectory, Path cacheDirectory, Path tempDirectory) {
-    return new Builder(workingDirectory, cacheDirectory, tempDirectory);
-  }
-
-  /** Assembles options step by step; only used while reading flags, environment and config. */
-  public static final class Builder {
-    private final Path workingDirectory;
-    private final Path cacheDirectory;
-    private final Path tempDirectory;
-    private String defaultBaseImage = DEFAULT_BASE_IMAGE;
-    private Map<String, String> baseImageOverrides = Map.of();
-    private List<String> platforms = List.of();
-    private Map<String, String> environment = Map.of();
-    private List<String> defaultEnv = List.of();
-    private List<String> defaultFlags = List.of();
-    private List<String> defaultLdflags = List.of();
-    private List<String> ldflags = List.of();
-    private List<BuildConfig> buildConfigs = List.of();
-    private GoTime creationTime;
-    private GoTime kodataCreationTime;
-    private SortedMap<String, String> labels = new TreeMap<>();
-    private SortedMap<String, String> annotations = new TreeMap<>();
-    private String user = "";
-    private int jobs = Runtime.getRuntime().availableProcessors();
-    private boolean disableOptimizations;
-    private boolean trimpath = true;
-    private boolean insecureRegistry;
-    private Map<String, String> origins = Map.of();
-    private SbomOptions sbom = SbomOptions.NONE;
-
-    private Builder(Path workingDirectory, Path cacheDirectory, Path tempDirectory) {
-      this.workingDirectory = workingDirectory;
-      this.cacheDirectory = cacheDirectory;
-      this.tempDirectory = tempDirectory;
-    }
-
-    public Builder defaultBaseImage(String v) {
-      defaultBaseImage = v;
-      return this;
-    }
-
-    public Builder baseImageOverrides(Map<String, String> v) {
-      baseImageOverrides = v;
-      return this;
-    }
-
-    public Builder platforms(List<String> v) {
-      platforms = v;
-      return this;
-    }
-
-    public Builder environment(Map<String, String> v) {
-      environment = v;
-      return this;
-    }
-
-    public Builder defaultEnv(List<String> v) {
-      defaultEnv = v;
-      return this;
-    }
-
-    public Builder defaultFlags(List<String> v) {
-      defaultFlags = v;
-      return this;
-    }
-
-    public Builder defaultLdflags(List<String> v) {
-      defaultLdflags = v;
-      return this;
-    }
-
-    public Builder ldflags(List<String> v) {
-      ldflags = v;
-      return this;
-    }
-
-    public Builder buildConfigs(List<BuildConfig> v) {
-      buildConfigs = v;
-      return this;
-    }
-
-    public Builder creationTime(GoTime v) {
-      creationTime = v;
-      return this;
-    }
-
-    public Builder kodataCreationTime(GoTime v) {
-      kodataCreationTime = v;
-      return this;
-    }
-
-    public Builder labels(Map<String, String> v) {
-      labels = new TreeMap<>(v);
-      return this;
-    }
-
-    public Builder annotations(Map<String, String> v) {
-      annotations = new TreeMap<>(v);
-      return this;
-    }
-
-    public Builder user(String v) {
-      user = v;
-      return this;
-    }
-
-    public Builder jobs(int v) {
-      jobs = v;
-      return this;
-    }
-
-    public Builder disableOptimizations(boolean v) {
-      disableOptimizations = v;
-      return this;
-    }
-
-    public Builder trimpath(boolean v) {
-      trimpath = v;
-      return this;
-    }
-
-    public Builder insecureRegistry(boolean v) {
-      insecureRegistry = v;
-      return this;
-    }
-
-    public Builder origins(Map<String, String> v) {
-      origins = v;
-      return this;
-    }
-
-    public Builder sbom(SbomOptions v) {
-      sbom = v;
-      return this;
-    }
-
-    public BuildOptions build() {
-      return new BuildOptions(
-          workingDirectory,
-          defaultBaseImage,
-          baseImageOverrides,
-          platforms,
-          environment,
-          defaultEnv,
-          defaultFlags,
-          defaultLdflags,
-          ldflags,
-          buildConfigs,
-          creationTime,
-          kodataCreationTime,
-          labels,
-          annotations,
-          user,
-          jobs,
-          disableOptimizations,
-          trimpath,
-          insecureRegistry,
-          cacheDirectory,
-          tempDirectory,
-          origins,
-          sbom);
-    }
+  /** The same options with the build configs matched to their packages. */
+  BuildOptions withBuildConfigs(List<BuildConfig> matched) {
+    return new BuildOptions(
+        workingDirectory,
+        defaultBaseImage,
+        baseImageOverrides,
+        platforms,
+        environment,
+        defaultEnv,
+        defaultFlags,
+        defaultLdflags,
+        ldflags,
+        matched,
+        creationTime,
+        kodataCreationTime,
+        zone,
+        labels,
+        annotations,
+        user,
+        jobs,
+        disableOptimizations,
+        trimpath,
+        insecureRegistry,
+        goCommand,
+        kodataAllowedRoot,
+        cacheDirectory,
+        tempDirectory,
+        origins,
+        sbom);
   }
 }

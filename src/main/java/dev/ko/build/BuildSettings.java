@@ -3,6 +3,7 @@ package dev.ko.build;
 import dev.ko.oci.GoTime;
 import dev.ko.oci.Platform;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +25,7 @@ import java.util.function.Supplier;
  * Flags and ldflags are templates over {@link #templateData}; {@code -toolexec} is refused, in
  * flags and in {@code GOFLAGS}.
  */
-final class BuildSettings {
+public final class BuildSettings {
   private BuildSettings() {}
 
   static Map<String, String> environment(
@@ -95,21 +96,19 @@ final class BuildSettings {
   /**
    * What templates see: {@code .Env} (the build environment, with {@code LDFLAGS} defaulting to
    * empty), {@code .GoEnv} ({@code go env}, overridden by {@code .Env}), {@code .Date} and {@code
-   * .Timestamp} ({@code SOURCE_DATE_EPOCH}, else now) and {@code .Git}. GoEnv and Git are only
-   * computed when a template reaches them.
+   * .Timestamp} ({@code SOURCE_DATE_EPOCH}, else now in the local {@code zone}) and {@code .Git}.
+   * GoEnv and Git are only computed when a template reaches them.
    */
   static Map<String, Object> templateData(
       Map<String, String> buildEnv,
       Supplier<Map<String, String>> goEnv,
       Supplier<GitInfo> git,
-      GoTime creationTime) {
+      GoTime creationTime,
+      ZoneId zone) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("LDFLAGS", "");
     env.putAll(buildEnv);
-    OffsetDateTime date =
-        creationTime != null
-            ? creationTime.time()
-            : OffsetDateTime.now(GoTime.localZone(buildEnv.getOrDefault("TZ", "")));
+    OffsetDateTime date = creationTime != null ? creationTime.time() : OffsetDateTime.now(zone);
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("Env", Map.copyOf(env));
     data.put(
@@ -158,8 +157,12 @@ final class BuildSettings {
         || arg.startsWith("--toolexec=");
   }
 
-  static void checkGoflags(String goflags) {
-    for (String f : goflags.trim().split("\\s+")) {
+  /**
+   * Refuses {@code -toolexec} in a {@code GOFLAGS} value, as ko does: it would run an arbitrary
+   * program on every compile.
+   */
+  public static void checkGoflags(String goflags) {
+    for (String f : goflags.trim().split("\\s+", -1)) {
       if (isToolexec(f)) {
         throw new IllegalArgumentException("cannot set " + f + " via GOFLAGS environment variable");
       }

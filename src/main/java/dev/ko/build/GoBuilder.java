@@ -37,18 +37,38 @@ public final class GoBuilder implements Builder {
   private final ImageAssembly assembly;
   private final KodataLayerCache kodataCache;
 
+  /**
+   * The builder for resolved options: starts fetching the default base image, then matches the
+   * build configs to their main packages with {@code go list} while it downloads.
+   *
+   * @param fetcher pulls base images
+   * @param tasks runs the base image fetches
+   * @throws IllegalArgumentException for a build config {@code go list} cannot match
+   */
+  public static GoBuilder start(
+      BuildOptions options, GoToolchain go, BaseImages.Fetcher fetcher, TaskGroup tasks, Log log)
+      throws IOException {
+    BaseImages bases = new BaseImages(fetcher, options, tasks, log);
+    bases.prefetchDefault();
+    List<BuildConfig> matched =
+        BuildConfigs.resolve(
+            options.workingDirectory(), options.buildConfigs(), go, options.environment());
+    return new GoBuilder(options.withBuildConfigs(matched), go, bases, log);
+  }
+
+  /**
+   * A builder for options whose build configs are matched already ({@link BuildConfigs#resolve}).
+   */
   public GoBuilder(BuildOptions options, GoToolchain go, BaseImages bases, Log log) {
     this.options = options;
     this.bases = bases;
     this.log = log;
-    this.matcher =
-        new PlatformMatcher(Platforms.effective(options.platforms(), options.environment()));
+    this.matcher = new PlatformMatcher(options.platforms());
     SbomAttacher sboms = new SbomAttacher(options.sbom(), options.workingDirectory(), log);
     this.packages = new GoPackages(options, go, log);
     this.compiler = new GoCompiler(options, go, packages, sboms, log);
     this.assembly = new ImageAssembly(options, sboms);
     this.kodataCache = new KodataLayerCache(options.cacheDirectory().resolve("kodata"));
-    BuildSettings.checkGoflags(options.environment().getOrDefault("GOFLAGS", ""));
   }
 
   @Override
@@ -242,10 +262,7 @@ public final class GoBuilder implements Builder {
               tasks.fork(
                   () -> {
                     Path kodataDir = pkg.dir().resolve("kodata");
-                    Path root =
-                        AppLayers.allowedRoot(
-                            kodataDir,
-                            options.environment().getOrDefault("KO_DATA_PATH_ALLOWED_ROOT", ""));
+                    Path root = AppLayers.allowedRoot(kodataDir, options.kodataAllowedRoot());
                     long mtime =
                         options.kodataCreationTime() == null
                             ? 0

@@ -247,6 +247,7 @@ final class GoPackages {
                   }
                 }),
         () -> gitInfos.computeIfAbsent(dir, d -> GitInfo.read(d, options.environment(), log)),
-        options.creationTime());
+        options.creationTime(),
+        options.zone());
   }
 }

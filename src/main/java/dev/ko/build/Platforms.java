@@ -2,8 +2,10 @@ package dev.ko.build;
 
 import dev.ko.oci.Platform;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Which platforms to build when none are given, and the Go environment for a platform. */
 public final class Platforms {
@@ -12,26 +14,30 @@ public final class Platforms {
   /**
    * The platform specs in effect: the given ones ({@code --platform}, else {@code
    * defaultPlatforms}), else {@code GOOS/GOARCH[/vGOARM]} when both are set and not empty, else
-   * {@code linux/amd64}. Given platforms together with GOOS, GOARCH or GOARM in the environment
-   * (even set to an empty value) are an error naming the first of them, as in ko.
+   * {@code linux/amd64}. Given platforms together with GOOS, GOARCH or GOARM (even set to an empty
+   * value) are an error naming the first of them, as in ko.
    */
-  public static List<String> effective(List<String> given, Map<String, String> env) {
+  public static List<String> effective(List<String> given, GoTarget target) {
+    Map<String, Optional<String>> variables = new LinkedHashMap<>();
+    variables.put("GOOS", target.goos());
+    variables.put("GOARCH", target.goarch());
+    variables.put("GOARM", target.goarm());
     if (!given.isEmpty()) {
-      for (String name : List.of("GOOS", "GOARCH", "GOARM")) {
-        if (env.containsKey(name)) {
+      for (Map.Entry<String, Optional<String>> v : variables.entrySet()) {
+        if (v.getValue().isPresent()) {
           throw new IllegalArgumentException(
               "cannot use --platform or defaultPlatforms in .ko.yaml or env "
                   + "KO_DEFAULTPLATFORMS combined with "
-                  + name
+                  + v.getKey()
                   + "="
-                  + goQuote(env.get(name)));
+                  + goQuote(v.getValue().get()));
         }
       }
       return List.copyOf(given);
     }
-    String goos = env.getOrDefault("GOOS", "");
-    String goarch = env.getOrDefault("GOARCH", "");
-    String goarm = env.getOrDefault("GOARM", "");
+    String goos = target.goos().orElse("");
+    String goarch = target.goarch().orElse("");
+    String goarm = target.goarm().orElse("");
     if (!goos.isEmpty() && !goarch.isEmpty()) {
       String spec = goos + "/" + goarch;
       // ko checks for "arm" anywhere in GOARCH, so arm64 takes GOARM too.
@@ -40,7 +46,7 @@ public final class Platforms {
       }
       return List.of(spec);
     }
-    return List.of("linux/amd64");
+    return List.of(BuildOptions.DEFAULT_PLATFORM);
   }
 
   /** Go's {@code %q} for the characters an environment variable holds. */

@@ -1,7 +1,7 @@
 package dev.ko.cli;
 
-import dev.ko.build.BuildOptions;
 import dev.ko.build.Builder;
+import dev.ko.config.Options;
 import dev.ko.publish.Publisher;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -41,9 +41,9 @@ final class BuildCommand implements Callable<Integer> {
     List<String> paths = importPaths.isEmpty() ? List.of(".") : importPaths;
     try (Wiring wiring = root.wiring()) {
       wiring.log().debug("command line parsed");
-      BuildOptions options = wiring.buildOptions(buildFlags, publishFlags);
-      Publisher publisher = wiring.publisher(publishFlags, options.jobs());
-      Builder builder = wiring.builder(options);
+      Options options = wiring.options(buildFlags, publishFlags);
+      Publisher publisher = wiring.publisher(options.publish());
+      Builder builder = wiring.builder(options.build());
       wiring.log().debug("builder and publisher ready");
       for (Publication.Published p :
           Publication.buildAndPublish(builder, publisher, paths, wiring.tasks())) {

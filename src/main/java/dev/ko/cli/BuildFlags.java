@@ -1,5 +1,6 @@
 package dev.ko.cli;
 
+import dev.ko.config.Flags;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -78,4 +79,19 @@ public final class BuildFlags {
           "Include Delve debugger into image and wrap around ko-app. This debugger will listen to"
               + " port 40000.")
   boolean debug;
+
+  /** The flags as given, for the config package to interpret. */
+  Flags.Build values() {
+    return new Flags.Build(
+        jobs,
+        disableOptimizations,
+        ldflags,
+        sbom,
+        sbomDir,
+        platforms,
+        imageLabels,
+        imageAnnotations,
+        imageUser,
+        debug);
+  }
 }

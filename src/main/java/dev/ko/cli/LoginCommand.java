@@ -1,5 +1,6 @@
 package dev.ko.cli;
 
+import dev.ko.config.EnvironmentOptions;
 import dev.ko.log.Log;
 import dev.ko.name.BadNameException;
 import dev.ko.name.Registry;
@@ -66,7 +67,8 @@ final class LoginCommand implements Callable<Integer> {
       throw new IllegalArgumentException("username and password required");
     }
     Path file =
-        new DockerLogin(root.env().asMap(), root.env().home()).login(registry, username, password);
+        new DockerLogin(EnvironmentOptions.keychainSources(root.env()))
+            .login(registry, username, password);
     log.info("logged in via " + file);
     return 0;
   }

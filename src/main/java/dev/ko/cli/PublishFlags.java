@@ -1,7 +1,7 @@
 package dev.ko.cli;
 
+import dev.ko.config.Flags;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -87,8 +87,19 @@ public final class PublishFlags {
               + " with --tags).")
   boolean bare;
 
-  /** Tags without duplicates, first occurrence kept (as ko does). */
-  List<String> uniqueTags() {
-    return List.copyOf(new LinkedHashSet<>(tags));
+  /** The flags as given, for the config package to interpret. */
+  Flags.Publish values() {
+    return new Flags.Publish(
+        tags,
+        tagOnly,
+        push,
+        local,
+        insecureRegistry,
+        ociLayoutPath,
+        tarball,
+        imageRefs,
+        preserveImportPaths,
+        baseImportPaths,
+        bare);
   }
 }

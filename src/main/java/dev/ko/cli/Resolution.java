@@ -1,8 +1,8 @@
 package dev.ko.cli;
 
-import dev.ko.build.BuildOptions;
 import dev.ko.build.Builder;
 import dev.ko.concurrent.TaskGroup;
+import dev.ko.config.Options;
 import dev.ko.publish.Publisher;
 import dev.ko.resolve.Resolver;
 import dev.ko.resolve.Selector;
@@ -42,9 +42,9 @@ final class Resolution {
     // Local checks and reads first: a mistyped file name or selector starts no network work.
     Optional<Selector> selector = files.selector();
     List<Resolver.Input> inputs = files.read(root);
-    BuildOptions options = wiring.buildOptions(buildFlags, publishFlags);
-    Publisher publisher = wiring.publisher(publishFlags, options.jobs());
-    Builder builder = wiring.builder(options);
+    Options options = wiring.options(buildFlags, publishFlags);
+    Publisher publisher = wiring.publisher(options.publish());
+    Builder builder = wiring.builder(options.build());
     return new Resolution(new Resolver(builder, publisher), publisher, inputs, selector);
   }
 

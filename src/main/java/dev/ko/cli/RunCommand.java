@@ -1,7 +1,7 @@
 package dev.ko.cli;
 
-import dev.ko.build.BuildOptions;
 import dev.ko.build.Builder;
+import dev.ko.config.Options;
 import dev.ko.log.Log;
 import dev.ko.name.Reference;
 import dev.ko.publish.Publisher;
@@ -66,9 +66,9 @@ final class RunCommand implements Callable<Integer> {
     }
     Kubectl kubectl = Kubectl.require(root, "run");
     try (Wiring wiring = root.wiring()) {
-      BuildOptions options = wiring.buildOptions(buildFlags, publishFlags);
-      Publisher publisher = wiring.publisher(publishFlags, options.jobs());
-      Builder builder = wiring.builder(options);
+      Options options = wiring.options(buildFlags, publishFlags);
+      Publisher publisher = wiring.publisher(options.publish());
+      Builder builder = wiring.builder(options.build());
       List<Publication.Published> published =
           Publication.buildAndPublish(builder, publisher, importPaths, wiring.tasks());
       Log log = wiring.log();

@@ -1,35 +1,27 @@
 package dev.ko.cli;
 
-import dev.ko.build.BaseImages;
-import dev.ko.build.BuildConfig;
-import dev.ko.build.BuildConfigs;
 import dev.ko.build.BuildOptions;
 import dev.ko.build.Builder;
 import dev.ko.build.CachingBuilder;
 import dev.ko.build.GoBuilder;
-import dev.ko.build.GoToolchain;
 import dev.ko.build.ProcessGoToolchain;
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.concurrent.Workers;
 import dev.ko.config.Env;
-import dev.ko.config.KoConfig;
+import dev.ko.config.EnvironmentOptions;
+import dev.ko.config.Options;
+import dev.ko.config.OptionsResolver;
 import dev.ko.log.Log;
-import dev.ko.name.BadNameException;
-import dev.ko.name.Registry;
-import dev.ko.name.Repository;
-import dev.ko.name.Tag;
-import dev.ko.oci.GoTime;
-import dev.ko.oci.Platform;
 import dev.ko.process.ExternalCommand;
 import dev.ko.publish.CachingPublisher;
 import dev.ko.publish.DockerEngine;
+import dev.ko.publish.KindCluster;
 import dev.ko.publish.KindNodes;
 import dev.ko.publish.LayoutPublisher;
-import dev.ko.publish.LocalImages;
 import dev.ko.publish.LocalPublisher;
 import dev.ko.publish.MultiPublisher;
-import dev.ko.publish.Namer;
 import dev.ko.publish.NoopPublisher;
+import dev.ko.publish.PublishOptions;
 import dev.ko.publish.Publisher;
 import dev.ko.publish.RecordingPublisher;
 import dev.ko.publish.RegistryPublisher;
@@ -39,8 +31,8 @@ import dev.ko.registry.GitHubKeychain;
 import dev.ko.registry.HttpTransport;
 import dev.ko.registry.Keychain;
 import dev.ko.registry.RegistryClient;
+import dev.ko.registry.TrustRoots;
 import dev.ko.registry.TrustStores;
-import dev.ko.sbom.SbomOptions;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -49,22 +41,18 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The one place where the program's parts are composed: options from flags and environment, the
- * registry client, the builder and the publisher. Owns the run's thread pool and scratch directory.
+ * The one place where the program's parts are composed, from options the config package resolved:
+ * the registry client, the builder and the publisher. Owns the run's thread pool and scratch
+ * directory.
  */
 final class Wiring implements AutoCloseable {
-  private static final String LOCAL_DOMAIN = "ko.local";
-  private static final String KIND_DOMAIN = "kind.local";
   private static final Duration TERMINATION_WAIT = Duration.ofSeconds(5);
 
   private final Env env;
@@ -75,7 +63,6 @@ final class Wiring implements AutoCloseable {
   private int jobs = Runtime.getRuntime().availableProcessors();
   private Path tempDirectory;
   private RegistryClient registryClient;
-  private BaseImages bases;
 
   Wiring(Env env, Path workingDirectory, Log log) {
     this.env = env;
@@ -88,8 +75,8 @@ final class Wiring implements AutoCloseable {
   }
 
   /**
-   * The run's task group, on the run's one executor, sized for {@code -j} (known once the build
-   * options are read): no task ever waits for another, so the size bounds threads, not progress.
+   * The run's task group, on the run's one executor, sized for {@code -j} (known once the options
+   * are resolved): no task ever waits for another, so the size bounds threads, not progress.
    */
   synchronized TaskGroup tasks() {
     if (tasks == null) {
@@ -101,124 +88,15 @@ final class Wiring implements AutoCloseable {
 
   // ------------------------------------------------------------ options
 
-  /**
-   * The build options, each from the first place that sets it: flags, then {@code KO_*} variables,
-   * then {@code .ko.yaml}, then defaults. Everything is checked here, before anything is built.
-   */
-  BuildOptions buildOptions(BuildFlags flags, PublishFlags publish) throws IOException {
-    rejectUnimplemented(flags);
-    Map<String, String> labels = keyValues(flags.imageLabels, "invalid label flag: ");
-    Map<String, String> annotations =
-        keyValues(flags.imageAnnotations, "missing '=' in annotation: ");
-    jobs = flags.jobs > 0 ? flags.jobs : Runtime.getRuntime().availableProcessors();
-    GoTime created = epoch("SOURCE_DATE_EPOCH");
-    GoTime kodataCreated = epoch("KO_DATA_DATE_EPOCH");
-    KoConfig config = KoConfig.load(workingDirectory, env, log);
-    String defaultBase =
-        config.defaultBaseImage().isEmpty()
-            ? BuildOptions.DEFAULT_BASE_IMAGE
-            : config.defaultBaseImage();
-    bases =
-        new BaseImages(
-            ref -> registryClient().pull(ref),
-            defaultBase,
-            config.baseImageOverrides(),
-            publish.insecureRegistry,
-            tasks(),
-            log);
-    bases.prefetchDefault(); // while go list matches the build configs below
-    List<BuildConfig> builds =
-        BuildConfigs.resolve(workingDirectory, buildConfigs(config), goToolchain(), env.asMap());
-    Map<String, String> origins = new LinkedHashMap<>();
-    for (String key :
-        List.of(KoConfig.DEFAULT_ENV, KoConfig.DEFAULT_FLAGS, KoConfig.DEFAULT_LDFLAGS)) {
-      origins.put(key, config.where(key));
+  /** The command's options, resolved and checked by the config package. */
+  Options options(BuildFlags build, PublishFlags publish) throws IOException {
+    Options options =
+        new OptionsResolver(env, workingDirectory, Version.get(), log)
+            .resolve(build.values(), publish.values(), tempDirectory());
+    synchronized (this) {
+      jobs = options.build().jobs();
     }
-    origins.put("ldflags", "--ldflags");
-    return BuildOptions.builder(workingDirectory, cacheDirectory(), tempDirectory())
-        .defaultBaseImage(defaultBase)
-        .baseImageOverrides(config.baseImageOverrides())
-        .platforms(flags.platforms.isEmpty() ? config.defaultPlatforms() : flags.platforms)
-        .environment(env.asMap())
-        .defaultEnv(config.defaultEnv())
-        .defaultFlags(config.defaultFlags())
-        .defaultLdflags(config.defaultLdflags())
-        .ldflags(flags.ldflags)
-        .buildConfigs(builds)
-        .origins(origins)
-        .creationTime(created)
-        .kodataCreationTime(kodataCreated)
-        .labels(labels)
-        .annotations(annotations)
-        .user(flags.imageUser)
-        .jobs(flags.jobs > 0 ? flags.jobs : Runtime.getRuntime().availableProcessors())
-        .disableOptimizations(flags.disableOptimizations)
-        .insecureRegistry(publish.insecureRegistry)
-        .sbom(SbomOptions.fromFlags(flags.sbom, flags.sbomDir, Version.get()))
-        .build();
-  }
-
-  private static List<BuildConfig> buildConfigs(KoConfig config) {
-    List<BuildConfig> out = new ArrayList<>();
-    for (KoConfig.Build b : config.builds()) {
-      out.add(
-          new BuildConfig(
-              b.id(),
-              b.dir(),
-              b.main(),
-              b.env(),
-              b.flags(),
-              b.ldflags(),
-              b.linuxCapabilities(),
-              b.origins(),
-              null));
-    }
-    return out;
-  }
-
-  private static void rejectUnimplemented(BuildFlags flags) {
-    if (flags.debug) {
-      throw new IllegalArgumentException("--debug is not supported by this version of ko-jvm");
-    }
-  }
-
-  private static Map<String, String> keyValues(List<String> items, String error) {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String item : items) {
-      int eq = item.indexOf('=');
-      if (eq < 0) {
-        throw new IllegalArgumentException(error + item);
-      }
-      out.put(item.substring(0, eq), item.substring(eq + 1));
-    }
-    return out;
-  }
-
-  private GoTime epoch(String variable) {
-    String value = env.get(variable);
-    if (value.isEmpty()) {
-      return null;
-    }
-    try {
-      return GoTime.ofEpochSecond(Long.parseLong(value), env.zone());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "the environment variable "
-              + variable
-              + " should be the number of seconds since January 1st 1970, 00:00 UTC, got: \""
-              + value
-              + "\"");
-    }
-  }
-
-  private Path cacheDirectory() throws IOException {
-    Path dir = env.cacheDirectory();
-    if (Files.exists(dir) && !Files.isDirectory(dir)) {
-      throw new IllegalArgumentException(
-          "KOCACHE should be a directory, " + dir + " is not a directory");
-    }
-    Files.createDirectories(dir);
-    return dir;
+    return options;
   }
 
   private synchronized Path tempDirectory() throws IOException {
@@ -232,14 +110,15 @@ final class Wiring implements AutoCloseable {
 
   synchronized RegistryClient registryClient() {
     if (registryClient == null) {
+      TrustRoots roots = EnvironmentOptions.trustRoots(env);
       HttpTransport transport =
-          new HttpTransport(() -> TrustStores.verified(env.asMap()), TrustStores::unverified);
+          new HttpTransport(() -> TrustStores.verified(roots), TrustStores::unverified);
       registryClient =
           new RegistryClient(
               transport,
               Keychain.firstOf(
-                  new DockerConfigKeychain(env.asMap(), env.home()),
-                  new GitHubKeychain(env.asMap())),
+                  new DockerConfigKeychain(EnvironmentOptions.keychainSources(env)),
+                  new GitHubKeychain(EnvironmentOptions.gitHubToken(env))),
               Version.userAgent(),
               log,
               Duration.ofSeconds(1));
@@ -247,140 +126,84 @@ final class Wiring implements AutoCloseable {
     return registryClient;
   }
 
-  Builder builder(BuildOptions options) {
-    if (bases == null) {
-      bases = new BaseImages(ref -> registryClient().pull(ref), options, tasks(), log);
-      bases.prefetchDefault();
-    }
-    return new CachingBuilder(new GoBuilder(options, goToolchain(), bases, log));
-  }
-
-  /** {@code go} from {@code KO_GO_PATH}, else from PATH. */
-  private GoToolchain goToolchain() {
-    return new ProcessGoToolchain(env.isSet("KO_GO_PATH") ? env.get("KO_GO_PATH") : "go");
+  /** The Go builder, each reference built once; it starts pulling the default base at once. */
+  Builder builder(BuildOptions options) throws IOException {
+    return new CachingBuilder(
+        GoBuilder.start(
+            options,
+            new ProcessGoToolchain(options.goCommand()),
+            ref -> registryClient().pull(ref),
+            tasks(),
+            log));
   }
 
   /**
-   * The publisher for the flags and {@code KO_DOCKER_REPO}, validated before anything is built,
-   * chosen as ko does: the local Docker engine ({@code --local} or {@code ko.local}), else kind
-   * nodes ({@code kind.local}), else the OCI layout, the tarball and the registry, in that order,
-   * whichever are asked for; recorded for {@code --image-refs}; each result published once.
+   * The publisher for the destination: a local store, or the OCI layout, the tarball and the
+   * registry, whichever were asked for; recorded for {@code --image-refs}; each result published
+   * once.
    */
-  Publisher publisher(PublishFlags flags, int jobs) throws IOException {
-    String repo = env.get("KO_DOCKER_REPO");
-    Namer namer = Namer.select(flags.preserveImportPaths, flags.baseImportPaths, flags.bare);
-    if (flags.bare && flags.baseImportPaths) {
-      log.info(
-          "WARNING! --base-import-paths will take precedence and ignore --bare flag. "
-              + "In a future release this will be an error.");
-    }
-    List<String> tags = flags.uniqueTags();
-    for (String tag : tags) {
-      try {
-        Tag.parse("ko.invalid/tag-check:" + tag);
-      } catch (BadNameException e) {
-        throw new IllegalArgumentException("invalid tag \"" + tag + "\": " + e.getMessage(), e);
-      }
-    }
+  Publisher publisher(PublishOptions options) {
     Publisher publisher;
-    if (flags.local || repo.startsWith(LOCAL_DOMAIN)) {
-      if (flags.local && repo.contains(LOCAL_DOMAIN)) {
-        log.info("WARNING! The --local flag might be deprecated in the future.");
-      }
-      DockerEngine engine =
-          DockerEngine.fromDockerHost(env.get("DOCKER_HOST"), env.isSet("DOCKER_TLS_VERIFY"));
+    if (options.destination() instanceof PublishOptions.Daemon daemon) {
+      publisher = local(options, DockerEngine.of(daemon.host()));
+    } else if (options.destination() instanceof PublishOptions.Kind kind) {
+      KindCluster cluster = kind.cluster();
       publisher =
-          new LocalPublisher(
-              engine, repo.isEmpty() ? LOCAL_DOMAIN : repo, namer, tags, localPlatform(), log);
-    } else if (repo.startsWith(KIND_DOMAIN)) {
-      String provider =
-          env.get("KIND_EXPERIMENTAL_PROVIDER").equals("podman") ? "podman" : "docker";
-      KindNodes nodes =
-          new KindNodes(new ExternalCommand(provider, env.asMap()), env.get("KIND_CLUSTER_NAME"));
-      publisher = new LocalPublisher(nodes, repo, namer, tags, localPlatform(), log);
+          local(
+              options,
+              new KindNodes(
+                  new ExternalCommand(cluster.provider(), cluster.environment()), cluster.name()));
     } else {
+      PublishOptions.Outputs outputs = (PublishOptions.Outputs) options.destination();
       List<Publisher> destinations = new ArrayList<>();
-      if (!flags.ociLayoutPath.isEmpty()) {
-        destinations.add(
-            new LayoutPublisher(
-                flags.ociLayoutPath, workingDirectory.resolve(flags.ociLayoutPath), log));
-      }
-      if (!flags.tarball.isEmpty()) {
-        destinations.add(
-            new TarballPublisher(
-                workingDirectory.resolve(flags.tarball), repo, namer, tags, localPlatform(), log));
-      }
-      if (flags.push) {
-        destinations.add(registryPublisher(repo, namer, tags, flags, jobs));
-      }
+      outputs
+          .layout()
+          .ifPresent(l -> destinations.add(new LayoutPublisher(l.path(), l.directory(), log)));
+      outputs
+          .tarball()
+          .ifPresent(
+              file ->
+                  destinations.add(
+                      new TarballPublisher(
+                          file,
+                          options.repository(),
+                          options.namer(),
+                          options.tags(),
+                          options.localPlatform(),
+                          log)));
+      outputs.push().ifPresent(push -> destinations.add(registryPublisher(options, push)));
       if (destinations.isEmpty()) {
-        publisher = new NoopPublisher(repo, namer, tags, flags.tagOnly);
+        publisher =
+            new NoopPublisher(
+                options.repository(), options.namer(), options.tags(), options.tagOnly());
       } else {
         publisher =
             destinations.size() == 1 ? destinations.get(0) : new MultiPublisher(destinations);
       }
     }
-    if (!flags.imageRefs.isEmpty()) {
-      publisher = new RecordingPublisher(publisher, workingDirectory.resolve(flags.imageRefs));
+    if (options.imageRefs().isPresent()) {
+      publisher = new RecordingPublisher(publisher, options.imageRefs().get());
     }
     return new CachingPublisher(publisher);
   }
 
-  /** The one platform saved or loaded locally: {@code $GOOS/$GOARCH}, as in ko. */
-  private Platform localPlatform() {
-    return LocalImages.target(env.get("GOOS"), env.get("GOARCH"));
+  private Publisher local(PublishOptions options, LocalPublisher.Store store) {
+    return new LocalPublisher(
+        store, options.repository(), options.namer(), options.tags(), options.localPlatform(), log);
   }
 
-  private Publisher registryPublisher(
-      String repo, Namer namer, List<String> tags, PublishFlags flags, int jobs) {
-    if (repo.isEmpty()) {
-      throw new IllegalArgumentException("KO_DOCKER_REPO environment variable is unset");
-    }
-    Registry registry = parseDockerRepo(repo, flags.insecureRegistry);
-    Optional<Repository> sbomRepository = cosignRepository(flags.insecureRegistry);
-    registryClient().warmUp(registry, tasks());
+  private Publisher registryPublisher(PublishOptions options, PublishOptions.Push push) {
+    registryClient().warmUp(push.registry(), tasks());
     return new RegistryPublisher(
         registryClient(),
-        repo,
-        namer,
-        tags,
-        flags.tagOnly,
-        flags.insecureRegistry,
-        sbomRepository,
-        jobs,
+        options.repository(),
+        options.namer(),
+        options.tags(),
+        options.tagOnly(),
+        push.insecure(),
+        push.attachmentRepository(),
+        push.maxUploads(),
         log);
-  }
-
-  /** Where SBOMs go instead of next to their image, as cosign reads {@code COSIGN_REPOSITORY}. */
-  private Optional<Repository> cosignRepository(boolean insecure) {
-    String value = env.get("COSIGN_REPOSITORY");
-    if (value.isEmpty()) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(Repository.parse(value, insecure));
-    } catch (BadNameException e) {
-      throw new IllegalArgumentException(
-          "failed to parse COSIGN_REPOSITORY \"" + value + "\" as repository: " + e.getMessage(),
-          e);
-    }
-  }
-
-  /** KO_DOCKER_REPO is a registry or a repository, as in ko. */
-  static Registry parseDockerRepo(String repo, boolean insecure) {
-    try {
-      if (!repo.contains("/")) {
-        return new Registry(repo, insecure);
-      }
-    } catch (BadNameException e) {
-      // not a bare registry: try a repository
-    }
-    try {
-      return Repository.parse(repo, insecure).registry();
-    } catch (BadNameException e) {
-      throw new IllegalArgumentException(
-          "failed to parse \"" + repo + "\" as repository: " + e.getMessage(), e);
-    }
   }
 
   // ------------------------------------------------------------ lifecycle

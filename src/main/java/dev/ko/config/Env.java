@@ -4,11 +4,13 @@ import dev.ko.oci.GoTime;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * A snapshot of the process environment. Everything else receives values from here, which is what
- * lets tests run the whole CLI in-process with an environment of their choosing.
+ * A snapshot of the process environment. Only this package reads it: everything else receives
+ * option records made from it, which is also what lets tests run the whole CLI in-process with an
+ * environment of their choosing.
  */
 public final class Env {
   private final Map<String, String> vars;
@@ -28,6 +30,11 @@ public final class Env {
 
   public boolean isSet(String name) {
     return !get(name).isEmpty();
+  }
+
+  /** A variable's value, present when it is set even to an empty value ({@code os.LookupEnv}). */
+  public Optional<String> lookup(String name) {
+    return Optional.ofNullable(vars.get(name));
   }
 
   /** The whole environment, for child processes such as {@code go}. */

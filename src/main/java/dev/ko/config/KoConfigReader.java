@@ -5,41 +5,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ko.log.Log;
 import dev.ko.name.Reference;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
-import org.snakeyaml.engine.v2.exceptions.Mark;
-import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
-import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
-import org.snakeyaml.engine.v2.nodes.MappingNode;
-import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.NodeTuple;
-import org.snakeyaml.engine.v2.nodes.ScalarNode;
-import org.snakeyaml.engine.v2.nodes.SequenceNode;
-import org.snakeyaml.engine.v2.nodes.Tag;
-import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
- * Reads {@code .ko.yaml} the way ko's viper setup does (keys case-insensitive, a string where a
- * list is expected split on whitespace, {@code KO_<KEY>} variables winning over the file), but
- * checks every value's type and reports problems with the file, line and key.
+ * ko's configuration as viper assembles it: {@code .ko.yaml} ({@link KoYamlParser}), then the
+ * {@code KO_<KEY>} variables of the keys ko knows winning over the file, then the base image
+ * references checked.
  */
 final class KoConfigReader {
-  /** viper's extension order for a config named {@code .ko}; only these formats are read. */
-  private static final List<String> SEARCHED = List.of(".ko.json", ".ko.yaml", ".ko.yml");
-
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The registry name ko reserves for images in the local Docker daemon. */
@@ -48,7 +25,6 @@ final class KoConfigReader {
   private final Path workingDirectory;
   private final Env env;
   private final Log log;
-  private String fileName = "";
 
   KoConfigReader(Path workingDirectory, Env env, Log log) {
     this.workingDirectory = workingDirectory;
@@ -57,40 +33,19 @@ final class KoConfigReader {
   }
 
   KoConfig read() {
-    Path file = locate();
+    Path file = ConfigFileLocator.locate(workingDirectory, env);
     String defaultBaseImage = "";
     Map<String, String> overrides = new LinkedHashMap<>();
     Map<String, List<String>> lists = new LinkedHashMap<>();
-    List<KoConfig.Build> builds = new ArrayList<>();
+    List<KoConfig.Build> builds = List.of();
     Map<String, String> origins = new LinkedHashMap<>();
-
     if (file != null) {
-      fileName = file.toString();
-      Node root = parse(file);
-      if (root != null && !isNull(root)) {
-        if (!(root instanceof MappingNode mapping)) {
-          throw error(root, "expected a mapping of keys at the top level, got " + kind(root));
-        }
-        for (Map.Entry<String, Entry> e : entries(mapping, "").entrySet()) {
-          Entry entry = e.getValue();
-          String key = canonical(e.getKey(), KoConfig.KEYS);
-          if (key == null) {
-            log.info("WARNING: " + at(entry.key) + ": unknown key '" + entry.name + "' is ignored");
-            continue;
-          }
-          if (isNull(entry.value)) {
-            continue;
-          }
-          origins.put(key, at(entry.key));
-          switch (key) {
-            case KoConfig.DEFAULT_BASE_IMAGE -> defaultBaseImage = string(entry.value, key);
-            case KoConfig.BASE_IMAGE_OVERRIDES ->
-                overrides.putAll(lowerCaseKeys(stringMap(entry.value, key)));
-            case KoConfig.BUILDS -> builds.addAll(builds(entry.value));
-            default -> lists.put(key, stringList(entry.value, key, Split.FIELDS));
-          }
-        }
-      }
+      KoYamlParser.Values values = new KoYamlParser(file, log).read();
+      defaultBaseImage = values.defaultBaseImage();
+      overrides = lowerCaseKeys(values.baseImageOverrides());
+      lists.putAll(values.lists());
+      builds = values.builds();
+      origins.putAll(values.origins());
     }
 
     // viper's AutomaticEnv: KO_<KEY> beats the file; empty variables count as unset.
@@ -106,7 +61,7 @@ final class KoConfigReader {
             KoConfig.DEFAULT_LDFLAGS)) {
       String variable = KoConfig.variable(key);
       if (env.isSet(variable)) {
-        lists.put(key, fields(env.get(variable)));
+        lists.put(key, KoYamlParser.fields(env.get(variable)));
         origins.put(key, variable);
       }
     }
@@ -130,263 +85,14 @@ final class KoConfigReader {
     return config;
   }
 
-  // ------------------------------------------------------------ finding the file
-
-  private Path locate() {
-    String override = env.get("KO_CONFIG_PATH");
-    if (!override.isEmpty()) {
-      Path p = workingDirectory.resolve(override);
-      if (!Files.exists(p)) {
-        throw new IllegalArgumentException(
-            "error looking for config file: stat " + override + ": no such file or directory");
-      }
-      if (Files.isRegularFile(p)) {
-        return p;
-      }
-      if (Files.isDirectory(p)) {
-        String joined = override.endsWith("/") ? override + ".ko.yaml" : override + "/.ko.yaml";
-        Path inDir = p.resolve(".ko.yaml");
-        if (!Files.exists(inDir)) {
-          throw new IllegalArgumentException(
-              "error looking for config file: stat " + joined + ": no such file or directory");
-        }
-        if (!Files.isRegularFile(inDir)) {
-          throw new IllegalArgumentException("config file " + joined + " is not a regular file");
-        }
-        return inDir;
-      }
-      throw new IllegalArgumentException("config file " + override + " is not a regular file");
-    }
-    for (String name : SEARCHED) {
-      Path p = workingDirectory.resolve(name);
-      if (Files.exists(p) && !Files.isDirectory(p)) {
-        return p;
-      }
-    }
-    return null;
-  }
-
-  // ------------------------------------------------------------ YAML
-
-  private Node parse(Path file) {
-    LoadSettings settings =
-        LoadSettings.builder()
-            .setLabel(file.toString())
-            .setSchema(new CoreSchema())
-            .setAllowDuplicateKeys(true) // detected below, case-insensitively, with both lines
-            .setCodePointLimit(64 * 1024 * 1024)
-            .build();
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      Iterator<Node> documents = new Compose(settings).composeAllFromReader(r).iterator();
-      if (!documents.hasNext()) {
-        return null;
-      }
-      return documents.next(); // like yaml.v3 Unmarshal, only the first document counts
-    } catch (MarkedYamlEngineException e) {
-      Optional<Mark> mark = e.getProblemMark().or(e::getContextMark);
-      String where =
-          mark.map(m -> file + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1))
-              .orElse(file.toString());
-      StringBuilder message = new StringBuilder();
-      if (e.getContext() != null && !e.getContext().isBlank()) {
-        message.append(oneLine(e.getContext())).append(": ");
-      }
-      message.append(oneLine(e.getProblem()));
-      Optional<Mark> context = e.getContextMark();
-      if (context.isPresent()
-          && mark.isPresent()
-          && context.get().getLine() != mark.get().getLine()) {
-        message.append(" (started at line ").append(context.get().getLine() + 1).append(')');
-      }
-      throw new IllegalArgumentException(where + ": invalid YAML: " + message, e);
-    } catch (YamlEngineException e) {
-      throw new IllegalArgumentException(file + ": invalid YAML: " + oneLine(e.getMessage()), e);
-    } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException(
-          "error reading config file: " + file + ": no such file or directory", e);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "error reading config file: " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** A mapping entry: the key as written, its node and the value node. */
-  private record Entry(String name, Node key, Node value) {}
-
-  /**
-   * A mapping's entries by lower-cased key (viper and mapstructure match keys case-insensitively),
-   * with {@code <<} merge keys applied. Keys written twice are an error, as in yaml.v3.
-   */
-  private Map<String, Entry> entries(MappingNode mapping, String path) {
-    Map<String, Entry> out = new LinkedHashMap<>();
-    List<NodeTuple> merged = new ArrayList<>();
-    for (NodeTuple t : mapping.getValue()) {
-      Node k = t.getKeyNode();
-      if (k.getTag().equals(Tag.MERGE)) {
-        merged.add(t);
-        continue;
-      }
-      if (!(k instanceof ScalarNode scalar)) {
-        throw error(
-            k,
-            "expected a string key"
-                + (path.isEmpty() ? "" : " in '" + path + "'")
-                + ", got "
-                + kind(k));
-      }
-      String lower = scalar.getValue().toLowerCase(Locale.ROOT);
-      Entry previous = out.get(lower);
-      if (previous != null) {
-        throw error(
-            k,
-            "'"
-                + qualified(path, scalar.getValue())
-                + "' is already defined at line "
-                + line(previous.key));
-      }
-      out.put(lower, new Entry(scalar.getValue(), k, t.getValueNode()));
-    }
-    // Merged entries fill in keys the mapping does not set itself.
-    for (NodeTuple t : merged) {
-      Node v = t.getValueNode();
-      List<Node> sources = v instanceof SequenceNode seq ? seq.getValue() : List.of(v);
-      for (Node source : sources) {
-        if (!(source instanceof MappingNode m)) {
-          throw error(source, "'<<' expects a mapping or a list of mappings, got " + kind(source));
-        }
-        entries(m, path).forEach(out::putIfAbsent);
-      }
-    }
-    return out;
-  }
-
-  /** How a scalar given where a list is expected becomes a list. */
-  private enum Split {
-    /** {@code strings.Fields}: viper's string-to-slice and ko's {@code FlagArray}. */
-    FIELDS,
-    /**
-     * The whole string is one element: ko's {@code StringArray} and mapstructure's weak decoding.
-     */
-    SINGLE
-  }
-
-  private String string(Node n, String key) {
-    if (n instanceof ScalarNode s) {
-      return s.getValue();
-    }
-    throw error(n, "'" + key + "': expected a string, got " + kind(n));
-  }
-
-  private List<String> stringList(Node n, String key, Split split) {
-    if (n instanceof ScalarNode s) {
-      return split == Split.FIELDS ? fields(s.getValue()) : List.of(s.getValue());
-    }
-    if (n instanceof SequenceNode seq) {
-      List<String> out = new ArrayList<>();
-      for (Node item : seq.getValue()) {
-        if (!(item instanceof ScalarNode s) || isNull(item)) {
-          throw error(
-              item, "'" + key + "': expected a list of strings, got " + kind(item) + " as an item");
-        }
-        out.add(s.getValue());
-      }
-      return out;
-    }
-    throw error(n, "'" + key + "': expected a string or a list of strings, got " + kind(n));
-  }
-
-  private Map<String, String> stringMap(Node n, String key) {
-    if (!(n instanceof MappingNode m)) {
-      throw error(
-          n, "'" + key + "': expected a mapping of import path to image reference, got " + kind(n));
-    }
-    Map<String, String> out = new LinkedHashMap<>();
-    for (Entry e : entries(m, key).values()) {
-      if (isNull(e.value)) {
-        out.put(e.name, "");
-      } else if (e.value instanceof ScalarNode s) {
-        out.put(e.name, s.getValue());
-      } else {
-        throw error(
-            e.value,
-            "'" + key + "." + e.name + "': expected an image reference, got " + kind(e.value));
-      }
-    }
-    return out;
-  }
-
-  private List<KoConfig.Build> builds(Node n) {
-    if (!(n instanceof SequenceNode seq)) {
-      throw error(n, "'builds': expected a list of build configs, got " + kind(n));
-    }
-    List<KoConfig.Build> out = new ArrayList<>();
-    for (int i = 0; i < seq.getValue().size(); i++) {
-      out.add(build(i, seq.getValue().get(i)));
-    }
-    return out;
-  }
-
-  private static final List<String> BUILD_KEYS =
-      List.of("id", "dir", "main", "env", "flags", "ldflags", "linux_capabilities");
-
-  private KoConfig.Build build(int index, Node n) {
-    String name = "builds[" + index + "]";
-    if (!(n instanceof MappingNode m)) {
-      throw error(n, "'" + name + "': expected a build config (a mapping), got " + kind(n));
-    }
-    Map<String, String> origins = new LinkedHashMap<>();
-    origins.put("", located(at(n), name));
-    String id = "";
-    String dir = "";
-    String main = "";
-    List<String> env = null;
-    List<String> flags = null;
-    List<String> ldflags = null;
-    List<String> caps = null;
-    for (Map.Entry<String, Entry> e : entries(m, name).entrySet()) {
-      String key = canonical(e.getKey(), BUILD_KEYS);
-      Entry entry = e.getValue();
-      if (key == null) {
-        // GoReleaser's other build keys (goos, goarch, binary, hooks, ...) mean nothing to ko.
-        log.debug(at(entry.key) + ": ignoring '" + name + "." + entry.name + "'");
-        continue;
-      }
-      if (isNull(entry.value)) {
-        continue;
-      }
-      String qualified = name + "." + key;
-      origins.put(key, located(at(entry.key), qualified));
-      switch (key) {
-        case "id" -> id = string(entry.value, qualified);
-        case "dir" -> dir = string(entry.value, qualified);
-        case "main" -> main = string(entry.value, qualified);
-        case "env" -> env = stringList(entry.value, qualified, Split.SINGLE);
-        case "flags" -> flags = stringList(entry.value, qualified, Split.FIELDS);
-        case "ldflags" -> ldflags = stringList(entry.value, qualified, Split.SINGLE);
-        default -> caps = stringList(entry.value, qualified, Split.FIELDS);
-      }
-    }
-    // ko's defaults, applied here once.
-    return new KoConfig.Build(
-        id.isEmpty() ? "#" + index : id,
-        dir.isEmpty() ? "." : dir,
-        main.isEmpty() ? "." : main,
-        env,
-        flags,
-        ldflags,
-        caps,
-        origins);
-  }
-
-  // ------------------------------------------------------------ environment and validation
-
   private static Map<String, String> jsonOverrides(String json) {
     JsonNode node;
     try {
       node = JSON.readTree(json);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
-          "KO_BASEIMAGEOVERRIDES: invalid JSON: " + oneLine(e.getOriginalMessage()), e);
+          "KO_BASEIMAGEOVERRIDES: invalid JSON: " + KoYamlParser.oneLine(e.getOriginalMessage()),
+          e);
     }
     if (node == null || !node.isObject()) {
       throw new IllegalArgumentException(
@@ -454,74 +160,9 @@ final class KoConfigReader {
     }
   }
 
-  // ------------------------------------------------------------ helpers
-
-  /** Go's {@code strings.Fields}. */
-  static List<String> fields(String s) {
-    List<String> out = new ArrayList<>();
-    for (String f : s.strip().split("\\s+")) {
-      if (!f.isEmpty()) {
-        out.add(f);
-      }
-    }
-    return out;
-  }
-
   private static Map<String, String> lowerCaseKeys(Map<String, String> in) {
     Map<String, String> out = new LinkedHashMap<>();
     in.forEach((k, v) -> out.put(k.toLowerCase(Locale.ROOT), v));
     return out;
-  }
-
-  private static String canonical(String lowerKey, List<String> known) {
-    for (String k : known) {
-      if (k.toLowerCase(Locale.ROOT).equals(lowerKey)) {
-        return k;
-      }
-    }
-    return null;
-  }
-
-  private static boolean isNull(Node n) {
-    return n instanceof ScalarNode && n.getTag().equals(Tag.NULL);
-  }
-
-  private static String kind(Node n) {
-    if (n instanceof MappingNode) {
-      return "a mapping";
-    }
-    if (n instanceof SequenceNode) {
-      return "a list";
-    }
-    if (isNull(n)) {
-      return "null";
-    }
-    return "\"" + ((ScalarNode) n).getValue() + "\"";
-  }
-
-  private static String qualified(String path, String key) {
-    return path.isEmpty() ? key : path + "." + key;
-  }
-
-  private static int line(Node n) {
-    return n.getStartMark().map(m -> m.getLine() + 1).orElse(0);
-  }
-
-  private String at(Node n) {
-    int line = line(n);
-    return line == 0 ? fileName : fileName + ":" + line;
-  }
-
-  /** {@code file:line: builds[i].key}, or just the name when the position is unknown. */
-  private static String located(String at, String name) {
-    return at.isEmpty() ? name : at + ": " + name;
-  }
-
-  private IllegalArgumentException error(Node n, String message) {
-    return new IllegalArgumentException(at(n) + ": " + message);
-  }
-
-  private static String oneLine(String s) {
-    return s == null ? "" : s.strip().replaceAll("\\s*\\n\\s*", " ");
   }
 }

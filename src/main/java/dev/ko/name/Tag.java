@@ -29,7 +29,12 @@ public record Tag(Repository repository, String tag, String original) implements
     return parse(s, false);
   }
 
-  private static void checkTag(String tag) {
+  /**
+   * Checks a tag alone, as {@code -t} gives it: at most 128 characters of {@code [A-Za-z0-9_.-]}.
+   *
+   * @throws BadNameException naming the rule the tag breaks
+   */
+  public static void checkTag(String tag) {
     if (tag.length() > 128) {
       throw new BadNameException("tag must be at most 128 characters: " + tag);
     }

@@ -8,12 +8,9 @@ import dev.ko.publish.SocketHttpClient.Response;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -27,7 +24,6 @@ import java.util.List;
  * write have time limits, so a hung daemon makes ko fail instead of waiting forever.
  */
 public final class DockerEngine implements LocalPublisher.Store {
-  static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /** A local daemon answers a connection at once; this long means it is stuck. */
@@ -60,28 +56,12 @@ public final class DockerEngine implements LocalPublisher.Store {
 
   /** The engine {@code DOCKER_HOST} names; an unsupported form is an error naming it. */
   public static DockerEngine fromDockerHost(String dockerHost, boolean tlsVerify) {
-    String h = dockerHost.isEmpty() ? DEFAULT_HOST : dockerHost;
-    if (h.startsWith("unix://")) {
-      return new DockerEngine(h, UnixDomainSocketAddress.of(h.substring("unix://".length())));
-    }
-    if (h.startsWith("tcp://")) {
-      if (tlsVerify) {
-        throw new IllegalArgumentException(
-            "DOCKER_HOST \""
-                + h
-                + "\" with DOCKER_TLS_VERIFY is not supported: "
-                + "ko-jvm talks to Docker over a unix socket or plain tcp://");
-      }
-      URI uri = URI.create("http://" + h.substring("tcp://".length()));
-      if (uri.getHost() == null) {
-        throw new IllegalArgumentException(
-            "invalid DOCKER_HOST \"" + h + "\": want unix:///path or tcp://host:port");
-      }
-      return new DockerEngine(
-          h, new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 2375 : uri.getPort()));
-    }
-    throw new IllegalArgumentException(
-        "unsupported DOCKER_HOST \"" + h + "\": want unix:///path or tcp://host:port");
+    return of(DockerHost.parse(dockerHost, tlsVerify));
+  }
+
+  /** The engine at a checked host. */
+  public static DockerEngine of(DockerHost host) {
+    return new DockerEngine(host.uri(), host.address());
   }
 
   /** Writes a request body. */

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ko.name.Registry;
 import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * Docker's {@code config.json} conventions, shared by the keychain that reads it and {@code ko
@@ -16,14 +14,6 @@ final class DockerConfig {
   static final String DOCKER_HUB_KEY = "https://index.docker.io/v1/";
 
   private DockerConfig() {}
-
-  /** {@code $DOCKER_CONFIG/config.json}, else {@code ~/.docker/config.json}. */
-  static Path file(Map<String, String> env, Path home) {
-    String dir = env.getOrDefault("DOCKER_CONFIG", "");
-    return dir.isEmpty()
-        ? home.resolve(".docker").resolve("config.json")
-        : Path.of(dir, "config.json");
-  }
 
   /** The key a registry's credentials are filed under. */
   static String key(Registry registry) {

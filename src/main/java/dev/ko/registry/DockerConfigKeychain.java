@@ -20,40 +20,27 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * Credentials the way Docker tooling finds them: Docker's {@code config.json} ({@code
- * $DOCKER_CONFIG} or {@code ~/.docker}) with {@code credHelpers}, {@code credsStore} and {@code
- * auths}; failing that, podman's {@code auth.json} ({@code $REGISTRY_AUTH_FILE}, {@code
- * $XDG_RUNTIME_DIR/containers}, {@code $XDG_CONFIG_HOME/containers}). As in go-containerregistry,
- * the full repository ({@code registry/path}) is looked up first, then the registry. Each key is
- * looked up once per keychain: a credential helper is a process, and many repositories share their
- * registry's key.
+ * Credentials the way Docker tooling finds them: Docker's {@code config.json} with {@code
+ * credHelpers}, {@code credsStore} and {@code auths}; failing that, the first of podman's {@code
+ * auth.json} files that exists ({@link KeychainSources}). As in go-containerregistry, the full
+ * repository ({@code registry/path}) is looked up first, then the registry. Each key is looked up
+ * once per keychain: a credential helper is a process, and many repositories share their registry's
+ * key.
  */
 public final class DockerConfigKeychain implements Keychain {
-  private final Map<String, String> env;
-  private final Path home;
+  private final KeychainSources sources;
   private final ConcurrentMap<String, CompletableFuture<Credential>> byKey =
       new ConcurrentHashMap<>();
 
-  public DockerConfigKeychain(Map<String, String> env, Path home) {
-    this.env = Map.copyOf(env);
-    this.home = home;
+  public DockerConfigKeychain(KeychainSources sources) {
+    this.sources = sources;
   }
 
   /** The first existing file, in the order ko's default keychain reads them. */
   Optional<Path> configFile() {
     List<Path> candidates = new ArrayList<>();
-    candidates.add(DockerConfig.file(env, home));
-    String authFile = env.getOrDefault("REGISTRY_AUTH_FILE", "");
-    if (!authFile.isEmpty()) {
-      candidates.add(Path.of(authFile));
-    }
-    String runtime = env.getOrDefault("XDG_RUNTIME_DIR", "");
-    if (!runtime.isEmpty()) {
-      candidates.add(Path.of(runtime, "containers", "auth.json"));
-    }
-    String configHome = env.getOrDefault("XDG_CONFIG_HOME", "");
-    Path xdgConfig = configHome.isEmpty() ? home.resolve(".config") : Path.of(configHome);
-    candidates.add(xdgConfig.resolve("containers").resolve("auth.json"));
+    candidates.add(sources.dockerConfig());
+    candidates.addAll(sources.authFiles());
     return candidates.stream().filter(Files::isRegularFile).findFirst();
   }
 
@@ -91,7 +78,7 @@ public final class DockerConfigKeychain implements Keychain {
     }
     String helper = DockerConfig.helper(root, key);
     if (!helper.isEmpty()) {
-      return new CredentialHelper(helper, env).get(key);
+      return new CredentialHelper(helper, sources.helperEnvironment()).get(key);
     }
     JsonNode auths = root.path("auths");
     JsonNode entry = registry == null ? auths.get(key) : findAuth(auths, registry);

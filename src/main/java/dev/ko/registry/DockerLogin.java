@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
-import java.util.Map;
 
 /**
  * {@code ko login}: records a username and password for a registry in Docker's {@code config.json},
@@ -23,17 +22,15 @@ import java.util.Map;
  * kept. The file is replaced atomically and is readable by its owner only.
  */
 public final class DockerLogin {
-  private final Map<String, String> env;
-  private final Path home;
+  private final KeychainSources sources;
 
-  public DockerLogin(Map<String, String> env, Path home) {
-    this.env = Map.copyOf(env);
-    this.home = home;
+  public DockerLogin(KeychainSources sources) {
+    this.sources = sources;
   }
 
   /** Stores the credentials; returns the config file it went through. */
   public Path login(Registry registry, String username, String password) throws IOException {
-    Path file = DockerConfig.file(env, home);
+    Path file = sources.dockerConfig();
     if (Files.isSymbolicLink(file)) {
       file = file.toRealPath();
     }
@@ -45,7 +42,7 @@ public final class DockerLogin {
             : root.putObject("auths");
     String helper = DockerConfig.helper(root, key);
     if (!helper.isEmpty()) {
-      new CredentialHelper(helper, env).store(key, username, password);
+      new CredentialHelper(helper, sources.helperEnvironment()).store(key, username, password);
       auths.putObject(key);
     } else {
       ObjectNode entry = auths.putObject(key);

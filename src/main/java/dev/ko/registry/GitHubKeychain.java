@@ -1,7 +1,6 @@
 package dev.ko.registry;
 
 import dev.ko.name.Repository;
-import java.util.Map;
 
 /**
  * {@code GITHUB_TOKEN} for {@code ghcr.io}, as ko's keychain does in GitHub Actions: the token is
@@ -13,10 +12,9 @@ public final class GitHubKeychain implements Keychain {
   private final String token;
   private final String actor;
 
-  public GitHubKeychain(Map<String, String> env) {
-    this.token = env.getOrDefault("GITHUB_TOKEN", "");
-    String a = env.getOrDefault("GITHUB_ACTOR", "");
-    this.actor = a.isEmpty() ? "unset" : a;
+  public GitHubKeychain(GitHubToken gitHub) {
+    this.token = gitHub.token();
+    this.actor = gitHub.actor().isEmpty() ? "unset" : gitHub.actor();
   }
 
   @Override

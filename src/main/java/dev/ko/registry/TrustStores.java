@@ -30,10 +30,9 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * The certificates registries are verified against: the JDK's roots plus the PEM files Go programs
- * read on Linux, so a CA that works with ko (and docker, crane, skopeo) works here too. As in Go,
- * {@code SSL_CERT_FILE} replaces the list of bundle files (the first readable one is used) and
- * {@code SSL_CERT_DIR} (colon-separated) replaces the list of directories, every file of which is
- * read.
+ * read on Linux, so a CA that works with ko (and docker, crane, skopeo) works here too. As in Go, a
+ * given bundle file replaces the list of bundle files (the first readable one is used) and given
+ * directories replace the list of directories, every file of which is read ({@link TrustRoots}).
  */
 public final class TrustStores {
   /** Go's certFiles for Linux, in its order. */
@@ -60,14 +59,13 @@ public final class TrustStores {
    * files are read only if the JDK's roots reject a server: on most systems both hold the same CAs,
    * and parsing a few hundred PEM certificates on every run would cost start-up time for nothing.
    */
-  public static SSLContext verified(Map<String, String> env) {
+  public static SSLContext verified(TrustRoots roots) {
     try {
       X509ExtendedTrustManager trust;
-      if (env.getOrDefault("SSL_CERT_FILE", "").isEmpty()
-          && env.getOrDefault("SSL_CERT_DIR", "").isEmpty()) {
-        trust = new FallbackTrustManager(trustManager(null), () -> combined(env));
+      if (roots.isSystem()) {
+        trust = new FallbackTrustManager(trustManager(null), () -> combined(roots));
       } else {
-        trust = combined(env);
+        trust = combined(roots);
       }
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(null, new TrustManager[] {trust}, new SecureRandom());
@@ -78,7 +76,7 @@ public final class TrustStores {
   }
 
   /** The JDK's roots and Go's, in one trust manager. */
-  private static X509ExtendedTrustManager combined(Map<String, String> env)
+  private static X509ExtendedTrustManager combined(TrustRoots roots)
       throws GeneralSecurityException {
     try {
       KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
@@ -87,7 +85,7 @@ public final class TrustStores {
       for (X509Certificate c : jdkRoots()) {
         all.putIfAbsent(key(c), c);
       }
-      for (X509Certificate c : goRoots(env)) {
+      for (X509Certificate c : goRoots(roots)) {
         all.putIfAbsent(key(c), c);
       }
       int i = 0;
@@ -266,30 +264,25 @@ public final class TrustStores {
   }
 
   /**
-   * The certificates Go's crypto/x509 would load as system roots with this environment, each once.
+   * The certificates Go's crypto/x509 would load as system roots from these locations, each once.
    * On Debian every CA is in the bundle, in a {@code .pem} link and in a hash link: as Go's
    * readUniqueDirectoryEntries does, links to a file in the same directory are skipped, and a
    * certificate met again is not parsed again.
    */
-  static List<X509Certificate> goRoots(Map<String, String> env) {
+  static List<X509Certificate> goRoots(TrustRoots roots) {
     Pem pem = new Pem();
-    String file = env.getOrDefault("SSL_CERT_FILE", "");
-    for (String f : file.isEmpty() ? GO_CERT_FILES : List.of(file)) {
+    for (Path f : roots.bundleFiles()) {
       byte[] data;
       try {
-        data = Files.readAllBytes(Path.of(f));
+        data = Files.readAllBytes(f);
       } catch (IOException e) {
         continue;
       }
       pem.add(data);
       break;
     }
-    String dirs = env.getOrDefault("SSL_CERT_DIR", "");
-    for (String d : dirs.isEmpty() ? GO_CERT_DIRECTORIES : List.of(dirs.split(":"))) {
-      if (d.isEmpty()) {
-        continue;
-      }
-      try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of(d))) {
+    for (Path d : roots.directories()) {
+      try (DirectoryStream<Path> entries = Files.newDirectoryStream(d)) {
         for (Path entry : entries) {
           if (!isSameDirectoryLink(entry) && Files.isRegularFile(entry)) {
             try {

@@ -16,6 +16,7 @@ import dev.ko.oci.Manifest;
 import dev.ko.oci.MediaType;
 import dev.ko.sbom.SbomOptions;
 import dev.ko.testing.GoModules;
+import dev.ko.testing.TestBuildOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -115,7 +116,7 @@ class BinaryLayerReuseTest {
   private Image build(Path module, Path cache) throws IOException {
     Path temp = Files.createTempDirectory(tmp, "run-");
     BuildOptions options =
-        BuildOptions.builder(module, cache, temp)
+        TestBuildOptions.builder(module, cache, temp)
             .defaultBaseImage("registry.example.com/base:1")
             .environment(System.getenv())
             .sbom(new SbomOptions(true, "", "test"))

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
+import dev.ko.testing.TestBuildOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -204,7 +205,7 @@ class BuildConfigsTest {
 
   private GoBuilder builder(Path workingDirectory, List<BuildConfig> entries) throws IOException {
     BuildOptions options =
-        BuildOptions.builder(workingDirectory, root.resolve("cache"), root.resolve("tmp"))
+        TestBuildOptions.builder(workingDirectory, root.resolve("cache"), root.resolve("tmp"))
             .environment(env)
             .buildConfigs(BuildConfigs.resolve(workingDirectory, entries, go, env))
             .build();
@@ -305,7 +306,7 @@ class BuildConfigsTest {
 
     counting.lists.clear();
     BuildOptions options =
-        BuildOptions.builder(workingDirectory, root.resolve("cache"), root.resolve("tmp"))
+        TestBuildOptions.builder(workingDirectory, root.resolve("cache"), root.resolve("tmp"))
             .environment(env)
             .buildConfigs(resolved)
             .build();
@@ -331,7 +332,7 @@ class BuildConfigsTest {
     List<BuildConfig> inKo =
         BuildConfigs.resolve(ko, List.of(entry("test", ".", "./test")), counting, env);
     BuildOptions koOptions =
-        BuildOptions.builder(ko, root.resolve("cache"), root.resolve("tmp"))
+        TestBuildOptions.builder(ko, root.resolve("cache"), root.resolve("tmp"))
             .environment(env)
             .buildConfigs(inKo)
             .build();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ko.oci.GoTime;
 import dev.ko.oci.Platform;
+import dev.ko.testing.TestBuildOptions;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -21,8 +22,8 @@ import org.junit.jupiter.api.Test;
 class BuildSettingsTest {
   private static final Platform AMD64 = Platform.parse("linux/amd64");
 
-  private static BuildOptions.Builder options() {
-    return BuildOptions.builder(Path.of("/w"), Path.of("/c"), Path.of("/t"))
+  private static TestBuildOptions.Builder options() {
+    return TestBuildOptions.builder(Path.of("/w"), Path.of("/c"), Path.of("/t"))
         .origins(
             Map.of(
                 "defaultEnv",
@@ -251,10 +252,10 @@ class BuildSettingsTest {
   @Test
   void envHasTheBuildEnvAndAnEmptyLdflagsDefault() {
     Map<String, Object> data =
-        BuildSettings.templateData(Map.of("FOO", "bar"), Map::of, NO_GIT, null);
+        BuildSettings.templateData(Map.of("FOO", "bar"), Map::of, NO_GIT, null, ZoneOffset.UTC);
     assertThat(Template.parse("{{.Env.FOO}}[{{.Env.LDFLAGS}}]").render(data)).isEqualTo("bar[]");
     Map<String, Object> set =
-        BuildSettings.templateData(Map.of("LDFLAGS", "-s"), Map::of, NO_GIT, null);
+        BuildSettings.templateData(Map.of("LDFLAGS", "-s"), Map::of, NO_GIT, null, ZoneOffset.UTC);
     assertThat(Template.parse("{{.Env.LDFLAGS}}").render(set)).isEqualTo("-s");
   }
 
@@ -267,7 +268,8 @@ class BuildSettingsTest {
           return Map.of("GOOS", "darwin", "GOARCH", "arm64", "GOVERSION", "go1.19.8");
         };
     Map<String, Object> data =
-        BuildSettings.templateData(Map.of("GOOS", "linux", "GOARCH", "s390x"), goEnv, NO_GIT, null);
+        BuildSettings.templateData(
+            Map.of("GOOS", "linux", "GOARCH", "s390x"), goEnv, NO_GIT, null, ZoneOffset.UTC);
     assertThat(Template.parse("{{.Env.GOOS}}").render(data)).isEqualTo("linux");
     assertThat(calls).as("go env not run when no template needs it").hasValue(0);
     assertThat(
@@ -280,13 +282,15 @@ class BuildSettingsTest {
   @Test
   void dateAndTimestampFromTheCreationTime() {
     GoTime created = GoTime.ofEpochSecond(1351807680, ZoneOffset.UTC); // 2012-11-01T22:08:00Z
-    Map<String, Object> data = BuildSettings.templateData(Map.of(), Map::of, NO_GIT, created);
+    Map<String, Object> data =
+        BuildSettings.templateData(Map.of(), Map::of, NO_GIT, created, ZoneOffset.UTC);
     assertThat(Template.parse("{{.Date}} {{.Timestamp}}").render(data))
         .isEqualTo("2012-11-01T22:08:00Z 1351807680");
     GoTime local = GoTime.ofEpochSecond(1351807680, ZoneId.of("America/New_York"));
     assertThat(
             Template.parse("{{.Date}}")
-                .render(BuildSettings.templateData(Map.of(), Map::of, NO_GIT, local)))
+                .render(
+                    BuildSettings.templateData(Map.of(), Map::of, NO_GIT, local, ZoneOffset.UTC)))
         .as("time.Unix is local time")
         .isEqualTo("2012-11-01T18:08:00-04:00");
   }
@@ -295,7 +299,7 @@ class BuildSettingsTest {
   void dateIsAboutNowWithoutACreationTime() {
     long before = System.currentTimeMillis() / 1000;
     Map<String, Object> data =
-        BuildSettings.templateData(Map.of("TZ", "UTC"), Map::of, NO_GIT, null);
+        BuildSettings.templateData(Map.of(), Map::of, NO_GIT, null, ZoneOffset.UTC);
     long ts = Long.parseLong(Template.parse("{{.Timestamp}}").render(data));
     assertThat(ts).isBetween(before, System.currentTimeMillis() / 1000);
     assertThat(Template.parse("{{.Date}}").render(data)).endsWith("Z");
@@ -303,7 +307,8 @@ class BuildSettingsTest {
 
   @Test
   void withoutGitEverythingIsEmptyAndClean() {
-    Map<String, Object> data = BuildSettings.templateData(Map.of(), Map::of, NO_GIT, null);
+    Map<String, Object> data =
+        BuildSettings.templateData(Map.of(), Map::of, NO_GIT, null, ZoneOffset.UTC);
     assertThat(
             Template.parse(
                     "[{{.Git.Branch}}][{{.Git.Tag}}][{{.Git.ShortCommit}}][{{.Git.FullCommit}}]"

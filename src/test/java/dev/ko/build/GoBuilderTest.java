@@ -25,6 +25,7 @@ import dev.ko.oci.Platform;
 import dev.ko.sbom.SbomOptions;
 import dev.ko.testing.RecordingLog;
 import dev.ko.testing.TarEntries;
+import dev.ko.testing.TestBuildOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -524,7 +525,7 @@ class GoBuilderTest {
                 built.get(env.get("GOARCH").equals("amd64") ? "arm64" : "amd64"),
                 "the other go build");
     BuildOptions options =
-        BuildOptions.builder(
+        TestBuildOptions.builder(
                 module.getParent().getParent(),
                 tmp.resolve("run1/cache"),
                 mkdirs(tmp.resolve("run1/temp")))
@@ -560,7 +561,7 @@ class GoBuilderTest {
   }
 
   private BuildOptions options(String run, List<String> platforms) {
-    return BuildOptions.builder(
+    return TestBuildOptions.builder(
             module.getParent().getParent(),
             tmp.resolve(run + "/cache"),
             mkdirs(tmp.resolve(run + "/temp")))

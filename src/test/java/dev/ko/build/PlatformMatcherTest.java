@@ -7,6 +7,7 @@ import dev.ko.oci.Platform;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -69,41 +70,41 @@ class PlatformMatcherTest {
 
   @Test
   void effectivePlatforms() {
-    assertThat(Platforms.effective(List.of(), Map.of())).containsExactly("linux/amd64");
-    assertThat(Platforms.effective(List.of("linux/arm64", "linux/amd64"), Map.of()))
+    assertThat(effective(List.of(), Map.of())).containsExactly("linux/amd64");
+    assertThat(effective(List.of("linux/arm64", "linux/amd64"), Map.of()))
         .containsExactly("linux/arm64", "linux/amd64");
-    assertThat(
-            Platforms.effective(List.of(), Map.of("GOOS", "linux", "GOARCH", "arm", "GOARM", "6")))
+    assertThat(effective(List.of(), Map.of("GOOS", "linux", "GOARCH", "arm", "GOARM", "6")))
         .containsExactly("linux/arm/v6");
     // ko looks for "arm" anywhere in GOARCH, so arm64 picks up GOARM too
-    assertThat(
-            Platforms.effective(
-                List.of(), Map.of("GOOS", "linux", "GOARCH", "arm64", "GOARM", "7")))
+    assertThat(effective(List.of(), Map.of("GOOS", "linux", "GOARCH", "arm64", "GOARM", "7")))
         .containsExactly("linux/arm64/v7");
-    assertThat(
-            Platforms.effective(
-                List.of(), Map.of("GOOS", "windows", "GOARCH", "amd64", "GOARM", "7")))
+    assertThat(effective(List.of(), Map.of("GOOS", "windows", "GOARCH", "amd64", "GOARM", "7")))
         .containsExactly("windows/amd64");
     // both are needed
-    assertThat(Platforms.effective(List.of(), Map.of("GOOS", "darwin")))
-        .containsExactly("linux/amd64");
-    assertThat(Platforms.effective(List.of(), Map.of("GOARCH", "arm64")))
-        .containsExactly("linux/amd64");
+    assertThat(effective(List.of(), Map.of("GOOS", "darwin"))).containsExactly("linux/amd64");
+    assertThat(effective(List.of(), Map.of("GOARCH", "arm64"))).containsExactly("linux/amd64");
     // ko names the first of GOOS, GOARCH, GOARM that is set, an empty value included (os.LookupEnv)
-    assertThatThrownBy(() -> Platforms.effective(List.of("linux/amd64"), Map.of("GOARCH", "arm64")))
+    assertThatThrownBy(() -> effective(List.of("linux/amd64"), Map.of("GOARCH", "arm64")))
         .hasMessage(
             "cannot use --platform or defaultPlatforms in .ko.yaml or env KO_DEFAULTPLATFORMS"
                 + " combined with GOARCH=\"arm64\"");
-    assertThatThrownBy(
-            () -> Platforms.effective(List.of("all"), Map.of("GOARM", "7", "GOARCH", "arm")))
+    assertThatThrownBy(() -> effective(List.of("all"), Map.of("GOARM", "7", "GOARCH", "arm")))
         .hasMessageEndingWith(" combined with GOARCH=\"arm\"");
     assertThatThrownBy(
-            () ->
-                Platforms.effective(List.of("linux/arm64"), Map.of("GOOS", "", "GOARCH", "arm64")))
+            () -> effective(List.of("linux/arm64"), Map.of("GOOS", "", "GOARCH", "arm64")))
         .hasMessageEndingWith(" combined with GOOS=\"\"");
-    assertThatThrownBy(
-            () -> Platforms.effective(List.of("linux/arm64"), Map.of("GOARM", "7\"\\\n")))
+    assertThatThrownBy(() -> effective(List.of("linux/arm64"), Map.of("GOARM", "7\"\\\n")))
         .hasMessageEndingWith(" combined with GOARM=\"7\\\"\\\\\\n\"");
+  }
+
+  /** The platforms in effect with these of GOOS, GOARCH and GOARM set. */
+  private static List<String> effective(List<String> given, Map<String, String> variables) {
+    return Platforms.effective(
+        given,
+        new GoTarget(
+            Optional.ofNullable(variables.get("GOOS")),
+            Optional.ofNullable(variables.get("GOARCH")),
+            Optional.ofNullable(variables.get("GOARM"))));
   }
 
   @Test

@@ -116,6 +116,18 @@ class NameTest {
     assertThat(Repository.parse("gcr.io/" + "r".repeat(255)).path()).hasSize(255);
   }
 
+  @Test
+  void aTagAloneIsCheckedWithoutAReference() {
+    Tag.checkTag("v1.2.3_rc-1");
+    Tag.checkTag("t".repeat(128));
+    assertThatThrownBy(() -> Tag.checkTag("bad tag!"))
+        .isInstanceOf(BadNameException.class)
+        .hasMessageStartingWith("tag can only contain the characters `")
+        .hasMessageEndingWith("`: bad tag!");
+    assertThatThrownBy(() -> Tag.checkTag("t".repeat(129)))
+        .hasMessageStartingWith("tag must be at most 128 characters: ");
+  }
+
   @ParameterizedTest(name = "{0} -> {1}")
   @CsvSource({
     "localhost, http",

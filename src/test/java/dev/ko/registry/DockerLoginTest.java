@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,11 @@ class DockerLoginTest {
 
   @TempDir Path tmp;
 
+  /** Docker's config file only, no podman files, no environment for helpers. */
+  private static KeychainSources sources(Path dockerConfig) {
+    return new KeychainSources(dockerConfig, List.of(), Map.of());
+  }
+
   @Test
   void writesInlineAuthKeepsOtherKeysAndIsPrivate() throws Exception {
     Path config = tmp.resolve("docker/config.json");
@@ -29,7 +35,7 @@ class DockerLoginTest {
         config, "{\"auths\": {\"other.io\": {\"auth\": \"eDp5\"}}, \"detachKeys\": \"ctrl-q\"}");
     Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
     Path written =
-        new DockerLogin(Map.of("DOCKER_CONFIG", tmp.resolve("docker").toString()), tmp)
+        new DockerLogin(sources(tmp.resolve("docker/config.json")))
             .login(Registry.parse("reg.example.com:5000"), "alice", "s3cret");
 
     assertThat(written).isEqualTo(config);
@@ -48,7 +54,8 @@ class DockerLoginTest {
 
   @Test
   void dockerHubUsesDockersKeyAndHomeDefault() throws Exception {
-    new DockerLogin(Map.of(), tmp).login(Registry.parse("docker.io"), "bob", "pw");
+    new DockerLogin(sources(tmp.resolve(".docker/config.json")))
+        .login(Registry.parse("docker.io"), "bob", "pw");
     JsonNode root = JSON.readTree(tmp.resolve(".docker/config.json").toFile());
     assertThat(root.path("auths").has("https://index.docker.io/v1/")).isTrue();
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve(".docker"))))
@@ -60,17 +67,20 @@ class DockerLoginTest {
     Files.createDirectories(tmp.resolve(".docker"));
     Files.writeString(
         tmp.resolve(".docker/config.json"), "{\"auths\": {\"x\": {\"auth\": hunter2}}}");
-    assertThatThrownBy(() -> new DockerLogin(Map.of(), tmp).login(Registry.parse("r.io"), "u", "p"))
+    assertThatThrownBy(
+            () ->
+                new DockerLogin(sources(tmp.resolve(".docker/config.json")))
+                    .login(Registry.parse("r.io"), "u", "p"))
         .hasMessageContaining("config.json: not valid JSON at line 1")
         .hasMessageNotContaining("hunter2");
   }
 
   @Test
   void keychainReadsWhatLoginWrote() throws Exception {
-    Map<String, String> env = Map.of("DOCKER_CONFIG", tmp.toString());
-    new DockerLogin(env, tmp).login(Registry.parse("reg.example.com"), "carol", "pw:with:colons");
+    KeychainSources sources = sources(tmp.resolve("config.json"));
+    new DockerLogin(sources).login(Registry.parse("reg.example.com"), "carol", "pw:with:colons");
     Credential c =
-        new DockerConfigKeychain(env, tmp).resolve(Repository.parse("reg.example.com/team/app"));
+        new DockerConfigKeychain(sources).resolve(Repository.parse("reg.example.com/team/app"));
     assertThat(c).isEqualTo(Credential.basic("carol", "pw:with:colons"));
     assertThat(c.toString()).doesNotContain("pw:with");
   }

@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
+import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,7 +79,7 @@ class InsecureRegistryTest {
   private static RegistryClient client() {
     HttpTransport transport =
         new HttpTransport(
-            () -> TrustStores.verified(Map.of("SSL_CERT_FILE", certPem.toString())),
+            () -> TrustStores.verified(new TrustRoots(Optional.of(certPem), Optional.empty())),
             TrustStores::unverified);
     return new RegistryClient(
         transport,

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,18 +18,17 @@ class KeychainsTest {
 
   @Test
   void githubTokenIsForGhcrOnly() throws Exception {
-    GitHubKeychain k =
-        new GitHubKeychain(Map.of("GITHUB_TOKEN", "ghs_abc", "GITHUB_ACTOR", "octocat"));
+    GitHubKeychain k = new GitHubKeychain(new GitHubToken("ghs_abc", "octocat"));
     assertThat(k.resolve(Repository.parse("ghcr.io/octocat/app")))
         .isEqualTo(Credential.basic("octocat", "ghs_abc"));
     assertThat(k.resolve(Repository.parse("docker.io/library/app")).isAnonymous()).isTrue();
     assertThat(
-            new GitHubKeychain(Map.of("GITHUB_TOKEN", "t"))
+            new GitHubKeychain(new GitHubToken("t", ""))
                 .resolve(Repository.parse("ghcr.io/octocat/app"))
                 .username())
         .isEqualTo("unset");
     assertThat(
-            new GitHubKeychain(Map.of())
+            new GitHubKeychain(GitHubToken.NONE)
                 .resolve(Repository.parse("ghcr.io/octocat/app"))
                 .isAnonymous())
         .isTrue();
@@ -69,7 +69,8 @@ class KeychainsTest {
             + auth("nginx-robot:4")
             + "}}");
     DockerConfigKeychain keychain =
-        new DockerConfigKeychain(Map.of("DOCKER_CONFIG", tmp.toString()), tmp);
+        new DockerConfigKeychain(
+            new KeychainSources(tmp.resolve("config.json"), List.of(), Map.of()));
 
     assertThat(keychain.resolve(Repository.parse("reg.example.com/team/app")).username())
         .isEqualTo("app-robot");
@@ -105,14 +106,10 @@ class KeychainsTest {
     Files.writeString(tmp.resolve("config.json"), "{\"credsStore\": \"counting\"}");
     DockerConfigKeychain keychain =
         new DockerConfigKeychain(
-            Map.of(
-                "DOCKER_CONFIG",
-                tmp.toString(),
-                "PATH",
-                bin + ":/usr/bin:/bin",
-                "CALLS",
-                calls.toString()),
-            tmp);
+            new KeychainSources(
+                tmp.resolve("config.json"),
+                List.of(),
+                Map.of("PATH", bin + ":/usr/bin:/bin", "CALLS", calls.toString())));
 
     for (String repo :
         new String[] {

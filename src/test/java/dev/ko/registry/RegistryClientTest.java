@@ -655,6 +655,7 @@ class RegistryClientTest {
       sep = ",";
     }
     Files.writeString(dir.resolve("config.json"), json.append("}}"));
-    return new DockerConfigKeychain(Map.of("DOCKER_CONFIG", dir.toString()), tmp.resolve("home"));
+    return new DockerConfigKeychain(
+        new KeychainSources(dir.resolve("config.json"), List.of(), Map.of()));
   }
 }

@@ -65,12 +65,15 @@ class RegistryIntegrationTest {
             + "}}");
     HttpTransport transport =
         new HttpTransport(
-            () -> TrustStores.verified(Map.of("SSL_CERT_FILE", tls.get("TESTBED_CA"))),
+            () ->
+                TrustStores.verified(
+                    new TrustRoots(Optional.of(Path.of(tls.get("TESTBED_CA"))), Optional.empty())),
             TrustStores::unverified);
     RegistryClient client =
         new RegistryClient(
             transport,
-            new DockerConfigKeychain(Map.of("DOCKER_CONFIG", tmp.toString()), tmp),
+            new DockerConfigKeychain(
+                new KeychainSources(tmp.resolve("config.json"), List.of(), Map.of())),
             "ko-test",
             Log.NONE,
             Duration.ofMillis(10));

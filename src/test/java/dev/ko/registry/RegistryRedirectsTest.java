@@ -85,7 +85,8 @@ class RegistryRedirectsTest {
             + "\":{\"auth\":\""
             + Base64.getEncoder().encodeToString("user:s3cret".getBytes(StandardCharsets.UTF_8))
             + "\"}}}");
-    return new DockerConfigKeychain(Map.of("DOCKER_CONFIG", dir.toString()), tmp.resolve("home"));
+    return new DockerConfigKeychain(
+        new KeychainSources(dir.resolve("config.json"), List.of(), Map.of()));
   }
 
   // ------------------------------------------------------------ credentials stay with the registry

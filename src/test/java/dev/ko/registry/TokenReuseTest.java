@@ -121,7 +121,8 @@ class TokenReuseTest {
   }
 
   private static SSLContext trustingTheStub() {
-    return TrustStores.verified(java.util.Map.of("SSL_CERT_FILE", certPem.toString()));
+    return TrustStores.verified(
+        new TrustRoots(java.util.Optional.of(certPem), java.util.Optional.empty()));
   }
 
   @Test

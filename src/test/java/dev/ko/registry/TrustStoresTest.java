@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,11 +74,8 @@ class TrustStoresTest {
     List<String> roots =
         subjects(
             TrustStores.goRoots(
-                Map.of(
-                    "SSL_CERT_FILE",
-                    certA.toString(),
-                    "SSL_CERT_DIR",
-                    d1 + ":" + dir.resolve("missing") + ":" + d2)));
+                new TrustRoots(
+                    Optional.of(certA), Optional.of(List.of(d1, dir.resolve("missing"), d2)))));
     assertThat(roots).containsExactly("CN=trust-test-a", "CN=trust-test-b");
   }
 
@@ -101,15 +99,14 @@ class TrustStoresTest {
 
     List<String> roots =
         subjects(
-            TrustStores.goRoots(
-                Map.of("SSL_CERT_FILE", bundle.toString(), "SSL_CERT_DIR", certs.toString())));
+            TrustStores.goRoots(new TrustRoots(Optional.of(bundle), Optional.of(List.of(certs)))));
 
     assertThat(roots).containsExactlyInAnyOrder("CN=trust-test-a", "CN=trust-test-b");
   }
 
   @Test
   void withoutTheVariablesGoDefaultsAreRead() {
-    List<X509Certificate> roots = TrustStores.goRoots(Map.of());
+    List<X509Certificate> roots = TrustStores.goRoots(TrustRoots.SYSTEM);
     if (Files.isRegularFile(Path.of(TrustStores.GO_CERT_FILES.get(0)))) {
       assertThat(roots).as("Debian's bundle").isNotEmpty();
     }
@@ -118,7 +115,9 @@ class TrustStoresTest {
 
   @Test
   void verifiedContextBuildsWithExtraRoots() {
-    assertThat(TrustStores.verified(Map.of("SSL_CERT_FILE", certA.toString())).getProtocol())
+    assertThat(
+            TrustStores.verified(new TrustRoots(Optional.of(certA), Optional.empty()))
+                .getProtocol())
         .isEqualTo("TLS");
   }
 }

@@ -1,0 +1,127 @@
+package dev.ko.config;
+
+import dev.ko.build.BuildConfig;
+import dev.ko.build.BuildConfigs;
+import dev.ko.build.BuildOptions;
+import dev.ko.build.PlatformMatcher;
+import dev.ko.build.Platforms;
+import dev.ko.log.Log;
+import dev.ko.oci.GoTime;
+import dev.ko.sbom.SbomOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The build options, each from the first place that sets it: flags, then {@code KO_*} variables,
+ * then {@code .ko.yaml}, then defaults. Every check that needs no {@code go} happens here, in the
+ * order ko-jvm has always reported them.
+ */
+final class BuildOptionsResolver {
+  private final Env env;
+  private final Path workingDirectory;
+  private final String toolVersion;
+  private final Log log;
+
+  BuildOptionsResolver(Env env, Path workingDirectory, String toolVersion, Log log) {
+    this.env = env;
+    this.workingDirectory = workingDirectory;
+    this.toolVersion = toolVersion;
+    this.log = log;
+  }
+
+  BuildOptions resolve(Flags.Build flags, boolean insecureRegistry, Path tempDirectory)
+      throws IOException {
+    if (flags.debug()) {
+      throw new IllegalArgumentException("--debug is not supported by this version of ko-jvm");
+    }
+    Map<String, String> labels = keyValues(flags.imageLabels(), "invalid label flag: ");
+    Map<String, String> annotations =
+        keyValues(flags.imageAnnotations(), "missing '=' in annotation: ");
+    GoTime created = EnvironmentOptions.epoch(env, "SOURCE_DATE_EPOCH");
+    GoTime kodataCreated = EnvironmentOptions.epoch(env, "KO_DATA_DATE_EPOCH");
+    KoConfig config = KoConfig.load(workingDirectory, env, log);
+    String defaultBase =
+        config.defaultBaseImage().isEmpty()
+            ? BuildOptions.DEFAULT_BASE_IMAGE
+            : config.defaultBaseImage();
+    List<BuildConfig> builds = buildConfigs(config);
+    BuildConfigs.check(workingDirectory, builds); // go list matches them when the builder starts
+    Map<String, String> origins = new LinkedHashMap<>();
+    for (String key :
+        List.of(KoConfig.DEFAULT_ENV, KoConfig.DEFAULT_FLAGS, KoConfig.DEFAULT_LDFLAGS)) {
+      origins.put(key, config.where(key));
+    }
+    origins.put("ldflags", "--ldflags");
+    Path cacheDirectory = EnvironmentOptions.cacheDirectory(env);
+    int jobs = flags.jobs() > 0 ? flags.jobs() : Runtime.getRuntime().availableProcessors();
+    SbomOptions sbom = SbomOptions.fromFlags(flags.sbom(), flags.sbomDir(), toolVersion);
+    List<String> platforms =
+        Platforms.effective(
+            flags.platforms().isEmpty() ? config.defaultPlatforms() : flags.platforms(),
+            EnvironmentOptions.goTarget(env));
+    new PlatformMatcher(platforms); // parses every spec: a typo fails here, not mid-build
+    EnvironmentOptions.checkGoflags(env);
+    return new BuildOptions(
+        workingDirectory,
+        defaultBase,
+        config.baseImageOverrides(),
+        platforms,
+        env.asMap(),
+        config.defaultEnv(),
+        config.defaultFlags(),
+        config.defaultLdflags(),
+        flags.ldflags(),
+        builds,
+        created,
+        kodataCreated,
+        env.zone(),
+        new TreeMap<>(labels),
+        new TreeMap<>(annotations),
+        flags.imageUser(),
+        jobs,
+        flags.disableOptimizations(),
+        true, // ko's flags force -trimpath; only library callers may turn it off
+        insecureRegistry,
+        EnvironmentOptions.goCommand(env),
+        EnvironmentOptions.kodataAllowedRoot(env),
+        cacheDirectory,
+        tempDirectory,
+        origins,
+        sbom);
+  }
+
+  private static List<BuildConfig> buildConfigs(KoConfig config) {
+    List<BuildConfig> out = new ArrayList<>();
+    for (KoConfig.Build b : config.builds()) {
+      out.add(
+          new BuildConfig(
+              b.id(),
+              b.dir(),
+              b.main(),
+              b.env(),
+              b.flags(),
+              b.ldflags(),
+              b.linuxCapabilities(),
+              b.origins(),
+              null));
+    }
+    return out;
+  }
+
+  private static Map<String, String> keyValues(List<String> items, String error) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String item : items) {
+      int eq = item.indexOf('=');
+      if (eq < 0) {
+        throw new IllegalArgumentException(error + item);
+      }
+      out.put(item.substring(0, eq), item.substring(eq + 1));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,74 @@
+package dev.ko.config;
+
+import java.util.List;
+
+/**
+ * ko's command-line flags as given, before any of them is interpreted: the CLI copies its parsed
+ * flags into these, and {@link OptionsResolver} decides what they mean together with the
+ * environment and {@code .ko.yaml}.
+ */
+public final class Flags {
+  private Flags() {}
+
+  /**
+   * The build flags of build, resolve, apply, create and run.
+   *
+   * @param jobs {@code -j}; 0 or less for the number of cores
+   * @param sbom {@code --sbom}: {@code spdx} or {@code none}
+   * @param sbomDir {@code --sbom-dir}; empty for none
+   * @param platforms {@code --platform}; empty when not given
+   * @param imageLabels {@code --image-label}, each {@code key=value}
+   * @param imageAnnotations {@code --image-annotation}, each {@code key=value}
+   */
+  public record Build(
+      int jobs,
+      boolean disableOptimizations,
+      List<String> ldflags,
+      String sbom,
+      String sbomDir,
+      List<String> platforms,
+      List<String> imageLabels,
+      List<String> imageAnnotations,
+      String imageUser,
+      boolean debug) {
+    /** No build flag given. */
+    public static final Build DEFAULTS =
+        new Build(0, false, List.of(), "spdx", "", List.of(), List.of(), List.of(), "", false);
+
+    public Build {
+      ldflags = List.copyOf(ldflags);
+      platforms = List.copyOf(platforms);
+      imageLabels = List.copyOf(imageLabels);
+      imageAnnotations = List.copyOf(imageAnnotations);
+    }
+  }
+
+  /**
+   * The publish flags of build, resolve, apply, create and run.
+   *
+   * @param tags {@code -t}, duplicates included
+   * @param ociLayoutPath {@code --oci-layout-path}; empty for none
+   * @param tarball {@code --tarball}; empty for none
+   * @param imageRefs {@code --image-refs}; empty for none
+   */
+  public record Publish(
+      List<String> tags,
+      boolean tagOnly,
+      boolean push,
+      boolean local,
+      boolean insecureRegistry,
+      String ociLayoutPath,
+      String tarball,
+      String imageRefs,
+      boolean preserveImportPaths,
+      boolean baseImportPaths,
+      boolean bare) {
+    /** No publish flag given. */
+    public static final Publish DEFAULTS =
+        new Publish(List.of("latest"), false, true, false, false, "", "", "", false, false, false);
+
+    public Publish {
+      tags = List.copyOf(tags);
+    }
+  }
+}
