@@ -72,7 +72,7 @@ final class AppLayers {
       List<KodataEntry> entries,
       boolean windows,
       long mtime,
-      Executor cpu,
+      Executor helpers,
       int parallelism)
       throws IOException {
     return LayerFile.write(
@@ -98,7 +98,7 @@ final class AppLayers {
             }
           }
         },
-        cpu,
+        helpers,
         parallelism);
   }
 
@@ -266,6 +266,20 @@ final class AppLayers {
       boolean windows,
       byte[] capabilities)
       throws IOException {
+    return binary(target, mediaType, binary, name, windows, capabilities, Runnable::run, 1);
+  }
+
+  /** As above, with blocks compressed by {@code helpers} too (see {@link LayerFile#write}). */
+  static LayerFile binary(
+      Path target,
+      MediaType mediaType,
+      Path binary,
+      String name,
+      boolean windows,
+      byte[] capabilities,
+      Executor helpers,
+      int parallelism)
+      throws IOException {
     return LayerFile.write(
         target,
         mediaType,
@@ -287,7 +301,9 @@ final class AppLayers {
           try (InputStream in = Files.newInputStream(binary)) {
             tar.file(file, MODE, 0, Files.size(binary), in, pax);
           }
-        });
+        },
+        helpers,
+        parallelism);
   }
 
   /** The binary's name in the image: the import path's last element, or {@code ko-app}. */

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 
 /**
  * Reuses the binary layer, and the binary's {@code go version -m} text, while {@code go build}
@@ -41,8 +42,16 @@ final class BinaryLayerCache {
   /**
    * The binary's layer as an OCI layer (callers retype it for Docker bases; the bytes are the same)
    * and, when {@code versionM} is given, what it returns for this binary, computed once per binary.
+   * A new layer's blocks are offered to {@code helpers} to compress (see {@link
+   * LayerFile#write(Path, MediaType, LayerFile.TarBody, Executor, int)}).
    */
-  Entry get(Path binary, String name, boolean windows, byte[] capabilities, IoTask<String> versionM)
+  Entry get(
+      Path binary,
+      String name,
+      boolean windows,
+      byte[] capabilities,
+      IoTask<String> versionM,
+      Executor helpers)
       throws IOException {
     Path dir = binary.getParent();
     Path meta = dir.resolve("layer.json");
@@ -59,7 +68,7 @@ final class BinaryLayerCache {
         return new Entry(layer, text);
       }
     } else {
-      layer = write(binary, blobs, name, windows, capabilities);
+      layer = write(binary, blobs, name, windows, capabilities, helpers);
     }
     if (textMissing) {
       text = versionM.call();
@@ -79,13 +88,21 @@ final class BinaryLayerCache {
   }
 
   private static LayerFile write(
-      Path binary, Path blobs, String name, boolean windows, byte[] capabilities)
+      Path binary, Path blobs, String name, boolean windows, byte[] capabilities, Executor helpers)
       throws IOException {
     Files.createDirectories(blobs);
     Path temp = Files.createTempFile(blobs, "new-", ".tmp");
     try {
       LayerFile written =
-          AppLayers.binary(temp, MediaType.OCI_LAYER, binary, name, windows, capabilities);
+          AppLayers.binary(
+              temp,
+              MediaType.OCI_LAYER,
+              binary,
+              name,
+              windows,
+              capabilities,
+              helpers,
+              Runtime.getRuntime().availableProcessors());
       Path blob = blobs.resolve(written.digest().hex() + ".tar.gz");
       Files.move(temp, blob, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return new LayerFile(

@@ -273,7 +273,13 @@ public final class GoBuilder implements Builder {
                             root,
                             windows,
                             name -> log.info("skipping symlink in kodata for windows: " + name));
-                    return kodataCache.get(kodataDir, entries, windows, mtime, Runnable::run, 1);
+                    return kodataCache.get(
+                        kodataDir,
+                        entries,
+                        windows,
+                        mtime,
+                        tasks,
+                        Runtime.getRuntime().availableProcessors());
                   }));
     }
 

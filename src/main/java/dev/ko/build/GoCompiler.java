@@ -82,7 +82,8 @@ final class GoCompiler {
                     capabilities,
                     sboms.enabled()
                         ? () -> SbomAttacher.inImagePath(versionM(out), out.toString(), appPath)
-                        : null);
+                        : null,
+                    tasks);
             log.debug("binary layer " + entry.layer().digest() + " ready");
             return new Compiled(entry.layer(), entry.versionM());
           }

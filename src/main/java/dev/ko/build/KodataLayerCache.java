@@ -52,7 +52,7 @@ final class KodataLayerCache {
       List<KodataEntry> entries,
       boolean windows,
       long mtime,
-      Executor cpu,
+      Executor helpers,
       int parallelism)
       throws IOException {
     String key = key(entries, windows, mtime);
@@ -70,7 +70,8 @@ final class KodataLayerCache {
     LayerFile layer;
     try {
       LayerFile written =
-          AppLayers.kodata(temp, MediaType.OCI_LAYER, entries, windows, mtime, cpu, parallelism);
+          AppLayers.kodata(
+              temp, MediaType.OCI_LAYER, entries, windows, mtime, helpers, parallelism);
       Path blob = blobs.resolve(written.digest().hex() + ".tar.gz");
       Files.move(temp, blob, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       layer =

@@ -3,12 +3,13 @@ package dev.ko.oci;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
@@ -18,12 +19,17 @@ import java.util.zip.Deflater;
  * Go's.
  *
  * <p>A stream of at most one block ({@value #BLOCK_SIZE} bytes) is one zlib stream. A longer one is
- * cut into blocks that are compressed independently, in parallel on {@code cpu}, each primed with
- * the last 32 KiB of the block before it (so the ratio is that of one stream) and ended with a sync
- * flush, so that the outputs concatenate into one valid deflate stream, as pigz does. A block whose
- * first 64 KiB do not compress is stored as it is: random or already-compressed data costs a copy,
- * not a futile deflate. The bytes depend only on the input, never on {@code cpu}'s size or timing:
- * the same layer has the same digest everywhere.
+ * cut into blocks that are compressed independently, each primed with the last 32 KiB of the block
+ * before it (so the ratio is that of one stream) and ended with a sync flush, so that the outputs
+ * concatenate into one valid deflate stream, as pigz does. A block whose first 64 KiB do not
+ * compress is stored as it is: random or already-compressed data costs a copy, not a futile
+ * deflate. The bytes depend only on the input, never on who compresses or when: the same layer has
+ * the same digest everywhere.
+ *
+ * <p>Blocks are offered to {@code helpers} (the run's worker pool) as they fill; the writing thread
+ * takes back any block no helper has started and compresses it itself, so it only ever waits for a
+ * block that is being compressed on another thread, never for a queued task: a pool of one thread
+ * still completes, just without the parallelism.
  */
 final class GzipLevel1OutputStream extends OutputStream {
   /** How much input one block holds. */
@@ -35,10 +41,10 @@ final class GzipLevel1OutputStream extends OutputStream {
   private static final int MAX_STORED = 65_535;
 
   private final OutputStream out;
-  private final Executor cpu;
+  private final Executor helpers;
   private final int maxPending;
   private final CRC32 crc = new CRC32();
-  private final ArrayDeque<CompletableFuture<Void>> pending = new ArrayDeque<>();
+  private final ArrayDeque<Job> pending = new ArrayDeque<>();
   private byte[] block = new byte[BLOCK_SIZE];
   private int filled;
   private byte[] window;
@@ -46,18 +52,15 @@ final class GzipLevel1OutputStream extends OutputStream {
   private long inputSize;
   private boolean finished;
 
-  /** Written in order to {@code out}, whichever thread compresses; {@code out} sees one writer. */
-  private CompletableFuture<Void> written = CompletableFuture.completedFuture(null);
-
   /**
-   * @param cpu runs the block compressions; its tasks are pure computations that never wait, so a
-   *     caller may wait for them (a direct executor compresses on the calling thread)
-   * @param parallelism how many blocks may be compressed at once
+   * @param helpers may compress blocks; a block none of them has started is compressed by the
+   *     writing thread when it needs it
+   * @param parallelism how many blocks may be in flight at once (memory: a MiB each)
    */
-  GzipLevel1OutputStream(OutputStream out, Executor cpu, int parallelism) throws IOException {
+  GzipLevel1OutputStream(OutputStream out, Executor helpers, int parallelism) throws IOException {
     this.out = out;
-    this.cpu = cpu;
-    this.maxPending = Math.max(1, parallelism) + 1;
+    this.helpers = helpers;
+    this.maxPending = Math.max(1, parallelism);
     out.write(HEADER);
   }
 
@@ -87,7 +90,9 @@ final class GzipLevel1OutputStream extends OutputStream {
     }
   }
 
-  /** Hands the current block to {@code cpu}, to be written after the blocks before it. */
+  /**
+   * Offers the current block to the helpers; writes the oldest ones when too many are in flight.
+   */
   private void submit(boolean last) throws IOException {
     split = true;
     byte[] data = block;
@@ -96,23 +101,15 @@ final class GzipLevel1OutputStream extends OutputStream {
     window = length >= WINDOW ? Arrays.copyOfRange(data, length - WINDOW, length) : null;
     block = new byte[BLOCK_SIZE];
     filled = 0;
-    CompletableFuture<byte[]> compressed =
-        CompletableFuture.supplyAsync(() -> compressBlock(data, length, dictionary, last), cpu);
-    written =
-        written.thenCombine(
-            compressed,
-            (ignored, bytes) -> {
-              try {
-                out.write(bytes);
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-              return null;
-            });
-    pending.add(written);
-    // Bounded memory: a fast producer waits for the oldest block rather than queueing the layer.
+    Job job = new Job(() -> compressBlock(data, length, dictionary, last));
+    pending.add(job);
+    try {
+      helpers.execute(job::runIfUnclaimed);
+    } catch (RejectedExecutionException e) {
+      // No helper: the job is compressed here when its turn comes.
+    }
     while (pending.size() > maxPending) {
-      await(pending.remove());
+      out.write(pending.remove().result());
     }
   }
 
@@ -124,7 +121,9 @@ final class GzipLevel1OutputStream extends OutputStream {
     finished = true;
     if (split) {
       submit(true);
-      await(written);
+      while (!pending.isEmpty()) {
+        out.write(pending.remove().result());
+      }
     } else {
       out.write(deflate(block, filled, null, true));
     }
@@ -138,15 +137,14 @@ final class GzipLevel1OutputStream extends OutputStream {
   }
 
   /**
-   * Waits until no block is being compressed or written any more, so that an abandoned stream (the
-   * tar body failed) writes nothing after its caller moved on. Idempotent.
+   * Takes back every block no helper has started and waits for those being compressed, so that an
+   * abandoned stream (the tar body failed) leaves no work behind. Idempotent.
    */
   void end() {
-    try {
-      written.handle((v, e) -> null).join();
-    } finally {
-      pending.clear();
+    for (Job job : pending) {
+      job.abandon();
     }
+    pending.clear();
   }
 
   @Override
@@ -159,14 +157,40 @@ final class GzipLevel1OutputStream extends OutputStream {
     }
   }
 
-  private static void await(CompletableFuture<Void> f) throws IOException {
-    try {
-      f.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof UncheckedIOException u) {
-        throw u.getCause();
+  /**
+   * One block's compression, done once: by the first helper thread that starts it, else by the
+   * writing thread when it needs the bytes.
+   */
+  private static final class Job {
+    private final Supplier<byte[]> work;
+    private final AtomicBoolean claimed = new AtomicBoolean();
+    private final CompletableFuture<byte[]> done = new CompletableFuture<>();
+
+    Job(Supplier<byte[]> work) {
+      this.work = work;
+    }
+
+    void runIfUnclaimed() {
+      if (claimed.compareAndSet(false, true)) {
+        try {
+          done.complete(work.get());
+        } catch (RuntimeException | Error e) {
+          done.completeExceptionally(e);
+        }
       }
-      throw e;
+    }
+
+    /** The bytes: compressed here if nobody started, else waited for (being compressed now). */
+    byte[] result() {
+      runIfUnclaimed();
+      return done.join();
+    }
+
+    /** Nobody will want the bytes: keep a helper from starting, wait for one that did. */
+    void abandon() {
+      if (!claimed.compareAndSet(false, true)) {
+        done.handle((v, e) -> null).join();
+      }
     }
   }
 

@@ -24,21 +24,21 @@ public record LayerFile(Path path, Digest digest, Digest diffId, long size, Medi
   }
 
   /**
-   * As {@link #write(Path, MediaType, TarBody)}, with blocks of a large layer compressed in
-   * parallel on {@code cpu} (the bytes are the same either way).
+   * As {@link #write(Path, MediaType, TarBody)}, with blocks of a large layer offered to {@code
+   * helpers} to compress in parallel (the bytes are the same either way). Any worker pool will do:
+   * a block no helper has started is compressed by the calling thread.
    *
-   * @param cpu runs pure computations that never wait; the caller may wait for them
-   * @param parallelism how many blocks may be compressed at once
+   * @param parallelism how many blocks may be in flight at once
    */
   public static LayerFile write(
-      Path target, MediaType mediaType, TarBody body, Executor cpu, int parallelism)
+      Path target, MediaType mediaType, TarBody body, Executor helpers, int parallelism)
       throws IOException {
     MessageDigest compressedSha = Digest.sha256();
     MessageDigest tarSha = Digest.sha256();
     CountingOutputStream counted;
     try (OutputStream file = Files.newOutputStream(target)) {
       counted = new CountingOutputStream(new DigestOutputStream(file, compressedSha));
-      GzipLevel1OutputStream gzip = new GzipLevel1OutputStream(counted, cpu, parallelism);
+      GzipLevel1OutputStream gzip = new GzipLevel1OutputStream(counted, helpers, parallelism);
       try {
         OutputStream tarStream =
             new BufferedOutputStream(new DigestOutputStream(gzip, tarSha), 64 * 1024);

@@ -42,11 +42,13 @@ class BinaryLayerCacheTest {
   @Test
   void aBinaryOnlyTouchedKeepsItsLayerAndVersionText() throws IOException {
     Path out = binary("binary v1");
-    BinaryLayerCache.Entry first = cache.get(out, "app", false, new byte[0], this::versionM);
+    BinaryLayerCache.Entry first =
+        cache.get(out, "app", false, new byte[0], this::versionM, Runnable::run);
     Object blobInode = inode(first.layer().path());
 
     Files.setLastModifiedTime(out, FileTime.from(Instant.now().plusSeconds(5)));
-    BinaryLayerCache.Entry again = cache.get(out, "app", false, new byte[0], this::versionM);
+    BinaryLayerCache.Entry again =
+        cache.get(out, "app", false, new byte[0], this::versionM, Runnable::run);
 
     assertThat(again.layer().digest()).isEqualTo(first.layer().digest());
     assertThat(inode(again.layer().path()))
@@ -62,9 +64,11 @@ class BinaryLayerCacheTest {
   @Test
   void newContentIsANewLayer() throws IOException {
     Path out = binary("binary v1");
-    BinaryLayerCache.Entry first = cache.get(out, "app", false, new byte[0], this::versionM);
+    BinaryLayerCache.Entry first =
+        cache.get(out, "app", false, new byte[0], this::versionM, Runnable::run);
     Files.writeString(out, "binary v2");
-    BinaryLayerCache.Entry second = cache.get(out, "app", false, new byte[0], this::versionM);
+    BinaryLayerCache.Entry second =
+        cache.get(out, "app", false, new byte[0], this::versionM, Runnable::run);
     assertThat(second.layer().digest()).isNotEqualTo(first.layer().digest());
     assertThat(second.versionM()).isEqualTo("version text 2");
   }
@@ -72,9 +76,11 @@ class BinaryLayerCacheTest {
   @Test
   void theNameAndCapabilitiesArePartOfTheKey() throws IOException {
     Path out = binary("binary v1");
-    BinaryLayerCache.Entry plain = cache.get(out, "app", false, new byte[0], null);
-    BinaryLayerCache.Entry renamed = cache.get(out, "other", false, new byte[0], null);
-    BinaryLayerCache.Entry capable = cache.get(out, "other", false, new byte[] {1}, null);
+    BinaryLayerCache.Entry plain = cache.get(out, "app", false, new byte[0], null, Runnable::run);
+    BinaryLayerCache.Entry renamed =
+        cache.get(out, "other", false, new byte[0], null, Runnable::run);
+    BinaryLayerCache.Entry capable =
+        cache.get(out, "other", false, new byte[] {1}, null, Runnable::run);
     assertThat(renamed.layer().digest()).isNotEqualTo(plain.layer().digest());
     assertThat(capable.layer().digest()).isNotEqualTo(renamed.layer().digest());
   }
@@ -82,11 +88,11 @@ class BinaryLayerCacheTest {
   @Test
   void aHitTouchesTheBlobSoThatPruningKeepsIt() throws IOException {
     Path out = binary("binary v1");
-    BinaryLayerCache.Entry first = cache.get(out, "app", false, new byte[0], null);
+    BinaryLayerCache.Entry first = cache.get(out, "app", false, new byte[0], null, Runnable::run);
     Files.setLastModifiedTime(
         first.layer().path(), FileTime.from(Instant.now().minus(Duration.ofHours(2))));
 
-    cache.get(out, "app", false, new byte[0], null);
+    cache.get(out, "app", false, new byte[0], null, Runnable::run);
 
     Instant touched = Files.getLastModifiedTime(first.layer().path()).toInstant();
     assertThat(touched).isAfter(Instant.now().minus(Duration.ofMinutes(1)));
@@ -95,10 +101,13 @@ class BinaryLayerCacheTest {
   @Test
   void versionTextAskedForLaterIsReadOnceAndKept() throws IOException {
     Path out = binary("binary v1");
-    BinaryLayerCache.Entry withoutSbom = cache.get(out, "app", false, new byte[0], null);
+    BinaryLayerCache.Entry withoutSbom =
+        cache.get(out, "app", false, new byte[0], null, Runnable::run);
     assertThat(withoutSbom.versionM()).isEmpty();
-    BinaryLayerCache.Entry withSbom = cache.get(out, "app", false, new byte[0], this::versionM);
-    BinaryLayerCache.Entry again = cache.get(out, "app", false, new byte[0], this::versionM);
+    BinaryLayerCache.Entry withSbom =
+        cache.get(out, "app", false, new byte[0], this::versionM, Runnable::run);
+    BinaryLayerCache.Entry again =
+        cache.get(out, "app", false, new byte[0], this::versionM, Runnable::run);
     assertThat(withSbom.layer().path()).isEqualTo(withoutSbom.layer().path());
     assertThat(again.versionM()).isEqualTo("version text 1");
     assertThat(versionReads).hasValue(1);
