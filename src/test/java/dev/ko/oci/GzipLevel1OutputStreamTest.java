@@ -150,6 +150,22 @@ class GzipLevel1OutputStreamTest {
     assertThat(gunzipTool(mixedGz)).isEqualTo(mixed);
   }
 
+  /**
+   * The writer runs on the pool's only thread and offers blocks to that same pool: it compresses
+   * them itself instead of waiting for tasks queued behind it.
+   */
+  @Test
+  void aWriterOnTheOnlyPoolThreadStillCompletes() throws Exception {
+    ExecutorService one = Executors.newSingleThreadExecutor();
+    try {
+      byte[] data = compressible(3 * BLOCK + 5, 8);
+      byte[] viaOne = one.submit(() -> gzip(data, one, 4)).get(60, TimeUnit.SECONDS);
+      assertThat(viaOne).isEqualTo(gzip(data, Runnable::run, 1));
+    } finally {
+      one.shutdownNow();
+    }
+  }
+
   @Test
   void exactlyOneBlockAndEmptyInputAreValid() throws Exception {
     byte[] one = compressible(BLOCK, 7);
