@@ -34,9 +34,18 @@ class KodataLayerCacheTest {
     cache = new KodataLayerCache(tmp.resolve("cache"));
   }
 
-  /** Files written long before the entry, so they are not "racily clean". */
-  private static void age(Path file) throws IOException {
+  /**
+   * Files modified long before the entry. Setting the time moves the status-change time to now, so
+   * this also waits until the file system's clock (coarse, a few ms per tick) has moved past it:
+   * the entry written next is then newer than the file, and the file not "racily clean".
+   */
+  private void age(Path file) throws IOException {
     Files.setLastModifiedTime(file, LONG_AGO);
+    FileTime changed = (FileTime) Files.getAttribute(file, "unix:ctime");
+    Path probe = tmp.resolve("clock-probe");
+    do {
+      Files.writeString(probe, "tick");
+    } while (Files.getLastModifiedTime(probe).compareTo(changed) <= 0);
   }
 
   private LayerFile layer() throws IOException {
