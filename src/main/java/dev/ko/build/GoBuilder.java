@@ -46,27 +46,37 @@ public final class GoBuilder implements Builder {
    * @throws IllegalArgumentException for a build config {@code go list} cannot match
    */
   public static GoBuilder start(
-      BuildOptions options, GoToolchain go, BaseImages.Fetcher fetcher, TaskGroup tasks, Log log)
+      BuildOptions options,
+      GoToolchain go,
+      BaseImages.Fetcher fetcher,
+      TaskGroup tasks,
+      EarlyGo early,
+      Log log)
       throws IOException {
     BaseImages bases = new BaseImages(fetcher, options, tasks, log);
     bases.prefetchDefault();
     List<BuildConfig> matched =
         BuildConfigs.resolve(
             options.workingDirectory(), options.buildConfigs(), go, options.environment());
-    return new GoBuilder(options.withBuildConfigs(matched), go, bases, log);
+    return new GoBuilder(options.withBuildConfigs(matched), go, bases, early, log);
   }
 
   /**
    * A builder for options whose build configs are matched already ({@link BuildConfigs#resolve}).
    */
   public GoBuilder(BuildOptions options, GoToolchain go, BaseImages bases, Log log) {
+    this(options, go, bases, EarlyGo.NONE, log);
+  }
+
+  /** As above, using what {@code early} started when it is exactly what the build needs. */
+  public GoBuilder(BuildOptions options, GoToolchain go, BaseImages bases, EarlyGo early, Log log) {
     this.options = options;
     this.bases = bases;
     this.log = log;
     this.matcher = new PlatformMatcher(options.platforms());
     SbomAttacher sboms = new SbomAttacher(options.sbom(), options.workingDirectory(), log);
-    this.packages = new GoPackages(options, go, log);
-    this.compiler = new GoCompiler(options, go, packages, sboms, log);
+    this.packages = new GoPackages(options, early.listingsFirst(go), log);
+    this.compiler = new GoCompiler(options, go, packages, sboms, early, log);
     this.assembly = new ImageAssembly(options, sboms);
     this.kodataCache = new KodataLayerCache(options.cacheDirectory().resolve("kodata"));
   }

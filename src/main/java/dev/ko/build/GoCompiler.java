@@ -33,12 +33,19 @@ final class GoCompiler {
   private final SbomAttacher sboms;
   private final Log log;
   private final Slots goBuilds;
+  private final EarlyGo early;
   private final BinaryLayerCache binaryLayers = new BinaryLayerCache();
   private final ConcurrentMap<Path, Slots> outputs = new ConcurrentHashMap<>();
 
   GoCompiler(
-      BuildOptions options, GoToolchain go, GoPackages packages, SbomAttacher sboms, Log log) {
+      BuildOptions options,
+      GoToolchain go,
+      GoPackages packages,
+      SbomAttacher sboms,
+      EarlyGo early,
+      Log log) {
     this.options = options;
+    this.early = early;
     this.go = go;
     this.packages = packages;
     this.sboms = sboms;
@@ -62,43 +69,71 @@ final class GoCompiler {
     return tasks.fork(
         List.of(output, goBuilds),
         permits -> {
+          BuildConfig config = packages.config(importPath);
+          Map<String, String> env = BuildSettings.environment(options, config, platform);
+          List<String> flags = packages.goBuildFlags(importPath, env);
+          Path dir = packages.directoryFor(importPath);
+          Optional<EarlyGo.Taken> built = early.take(dir, env, flags, importPath);
+          if (built.isPresent()) {
+            permits.get(1).release(); // built already: no go build slot needed
+            log.debug("go build " + importPath + " for " + platform + " done (started early)");
+            try {
+              return layer(built.get().out(), appName, platform, capabilities, tasks);
+            } finally {
+              built.get().release();
+            }
+          }
           Files.createDirectories(outDir);
           try (FileChannel lockFile =
                   FileChannel.open(
                       outDir.resolve(".lock"),
                       StandardOpenOption.CREATE,
                       StandardOpenOption.WRITE);
-              FileLock ignored = lockFile.lock()) {
+              FileLock held = lockFile.lock()) {
             Path out = outDir.resolve("out");
-            goBuild(importPath, platform, out);
+            goBuild(importPath, platform, dir, env, flags, out);
             permits.get(1).release(); // the go build slot; the output stays ours while we layer it
-            boolean windows = platform.os().equals("windows");
-            String appPath = ImageAssembly.appPath(appName, windows);
-            BinaryLayerCache.Entry entry =
-                binaryLayers.get(
-                    out,
-                    appName,
-                    windows,
-                    capabilities,
-                    sboms.enabled()
-                        ? () -> SbomAttacher.inImagePath(versionM(out), out.toString(), appPath)
-                        : null,
-                    tasks);
-            log.debug("binary layer " + entry.layer().digest() + " ready");
-            return new Compiled(entry.layer(), entry.versionM());
+            Compiled compiled = layer(out, appName, platform, capabilities, tasks);
+            held.release();
+            return compiled;
           }
         });
   }
 
-  private void goBuild(String importPath, Platform platform, Path out) throws IOException {
-    BuildConfig config = packages.config(importPath);
-    Map<String, String> env = BuildSettings.environment(options, config, platform);
-    List<String> args = new ArrayList<>(packages.goBuildFlags(importPath, env));
+  /** The binary's layer (and SBOM text), from the cache while the binary is unchanged. */
+  private Compiled layer(
+      Path out, String appName, Platform platform, byte[] capabilities, TaskGroup tasks)
+      throws IOException {
+    boolean windows = platform.os().equals("windows");
+    String appPath = ImageAssembly.appPath(appName, windows);
+    BinaryLayerCache.Entry entry =
+        binaryLayers.get(
+            out,
+            appName,
+            windows,
+            capabilities,
+            sboms.enabled()
+                ? () -> SbomAttacher.inImagePath(versionM(out), out.toString(), appPath)
+                : null,
+            tasks);
+    log.debug("binary layer " + entry.layer().digest() + " ready");
+    return new Compiled(entry.layer(), entry.versionM());
+  }
+
+  private void goBuild(
+      String importPath,
+      Platform platform,
+      Path dir,
+      Map<String, String> env,
+      List<String> flags,
+      Path out)
+      throws IOException {
+    List<String> args = new ArrayList<>(flags);
     args.add("-o");
     args.add(out.toString());
     args.add(importPath);
     try {
-      go.build(packages.directoryFor(importPath), env, args);
+      go.build(dir, env, args);
     } catch (GoCommandException e) {
       throw new GoCommandException(
           "building " + importPath + " for " + platform + ": " + e.getMessage(), e.output());

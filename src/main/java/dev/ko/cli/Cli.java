@@ -1,5 +1,6 @@
 package dev.ko.cli;
 
+import dev.ko.build.EarlyGo;
 import dev.ko.config.Env;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,7 +49,23 @@ public final class Cli {
       PrintStream out,
       PrintStream err,
       boolean processStdio) {
-    KoCommand root = new KoCommand(env, workingDirectory, in, out, err, processStdio);
+    return run(args, env, workingDirectory, in, out, err, processStdio, EarlyGo.NONE);
+  }
+
+  /**
+   * As above, with go commands started before the command line was parsed (config.EarlyStart), for
+   * the builder to use where they are exactly what it would run.
+   */
+  public static int run(
+      String[] args,
+      Env env,
+      Path workingDirectory,
+      InputStream in,
+      PrintStream out,
+      PrintStream err,
+      boolean processStdio,
+      EarlyGo early) {
+    KoCommand root = new KoCommand(env, workingDirectory, in, out, err, processStdio, early);
     CommandLine cl = new CommandLine(root);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));

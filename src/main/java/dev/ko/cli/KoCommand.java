@@ -1,5 +1,6 @@
 package dev.ko.cli;
 
+import dev.ko.build.EarlyGo;
 import dev.ko.config.Env;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -46,6 +47,7 @@ final class KoCommand implements Callable<Integer> {
   private final PrintStream out;
   private final PrintStream err;
   private final boolean processStdio;
+  private final EarlyGo early;
   private final long startNanos = System.nanoTime();
 
   KoCommand(
@@ -54,13 +56,15 @@ final class KoCommand implements Callable<Integer> {
       InputStream in,
       PrintStream out,
       PrintStream err,
-      boolean processStdio) {
+      boolean processStdio,
+      EarlyGo early) {
     this.env = env;
     this.workingDirectory = workingDirectory;
     this.in = in;
     this.out = out;
     this.err = err;
     this.processStdio = processStdio;
+    this.early = early;
   }
 
   /** {@code ko} alone prints help, as cobra does. */
@@ -100,7 +104,7 @@ final class KoCommand implements Callable<Integer> {
   }
 
   Wiring wiring() {
-    return new Wiring(env, workingDirectory, log());
+    return new Wiring(env, workingDirectory, log(), early);
   }
 
   /** The log on stderr, in ko's format; debug lines only with -v. */

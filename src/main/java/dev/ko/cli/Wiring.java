@@ -3,6 +3,7 @@ package dev.ko.cli;
 import dev.ko.build.BuildOptions;
 import dev.ko.build.Builder;
 import dev.ko.build.CachingBuilder;
+import dev.ko.build.EarlyGo;
 import dev.ko.build.GoBuilder;
 import dev.ko.build.ProcessGoToolchain;
 import dev.ko.concurrent.TaskGroup;
@@ -58,14 +59,16 @@ final class Wiring implements AutoCloseable {
   private final Env env;
   private final Path workingDirectory;
   private final Log log;
+  private final EarlyGo early;
   private ExecutorService executor;
   private TaskGroup tasks;
   private int jobs = Runtime.getRuntime().availableProcessors();
   private Path tempDirectory;
   private RegistryClient registryClient;
 
-  Wiring(Env env, Path workingDirectory, Log log) {
+  Wiring(Env env, Path workingDirectory, Log log, EarlyGo early) {
     this.env = env;
+    this.early = early;
     this.workingDirectory = workingDirectory;
     this.log = log;
   }
@@ -134,6 +137,7 @@ final class Wiring implements AutoCloseable {
             new ProcessGoToolchain(options.goCommand()),
             ref -> registryClient().pull(ref),
             tasks(),
+            early,
             log));
   }
 
