@@ -10,6 +10,11 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    if (args.length == 1 && args[0].equals("version")) {
+      // What `ko version` prints, without loading the command-line parser for it.
+      System.out.println(Version.get());
+      System.exit(0);
+    }
     Env env = Env.system();
     Path workingDirectory = Path.of("").toAbsolutePath();
     // First thing: go list and go build of a plain `ko build` start now, not once the command line
