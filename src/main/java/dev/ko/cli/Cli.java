@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
 /**
@@ -66,25 +67,22 @@ public final class Cli {
       boolean processStdio,
       EarlyGo early) {
     KoCommand root = new KoCommand(env, workingDirectory, in, out, err, processStdio, early);
+    Callable<Integer> quick = QuickCommandLine.parse(args, root);
+    if (quick != null) {
+      int code;
+      try {
+        code = quick.call();
+      } catch (Exception e) {
+        code = failed(e, root, err);
+      }
+      out.flush();
+      err.flush();
+      return code;
+    }
     CommandLine cl = new CommandLine(root);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
-    cl.setExecutionExceptionHandler(
-        (ex, cmd, parsed) -> {
-          Throwable failure = ex instanceof UncheckedIOException u ? u.getCause() : ex;
-          if (isUserFacing(failure)) {
-            err.println("Error: " + message(failure));
-          } else {
-            err.println(
-                "Error: internal error (a bug in ko-jvm; please report it): "
-                    + failure
-                    + (root.verbose() ? "" : " (run with -v for the stack trace)"));
-          }
-          if (root.verbose()) {
-            failure.printStackTrace(err);
-          }
-          return 1;
-        });
+    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> failed(ex, root, err));
     cl.setParameterExceptionHandler(
         (ex, arguments) -> {
           err.println("Error: " + ex.getMessage());
@@ -98,6 +96,23 @@ public final class Cli {
     out.flush();
     err.flush();
     return code;
+  }
+
+  /** Reports a command's failure: ko's one line for the user's errors, a bug report for ours. */
+  private static int failed(Exception ex, KoCommand root, PrintStream err) {
+    Throwable failure = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+    if (isUserFacing(failure)) {
+      err.println("Error: " + message(failure));
+    } else {
+      err.println(
+          "Error: internal error (a bug in ko-jvm; please report it): "
+              + failure
+              + (root.verbose() ? "" : " (run with -v for the stack trace)"));
+    }
+    if (root.verbose()) {
+      failure.printStackTrace(err);
+    }
+    return 1;
   }
 
   /**

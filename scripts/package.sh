@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds a self-contained ko-jvm under dist/ko-jvm (or DIR): the jar and its libraries, a Java
+# runtime cut down to the modules ko uses (jlink), and a class-data archive made for exactly that
+# runtime and jar, so the first run starts as fast as the hundredth. Nothing else is needed at run
+# time: copy the directory anywhere and put its bin/ on PATH.
+#
+#   scripts/package.sh [DIR]
+#
+# Costs about 60 MB of disk (runtime 45 MB, archive 15 MB). Needs a JDK 17+ with its jmods
+# (JAVA_HOME, else the java on PATH) and Maven, at package time only.
+set -euo pipefail
+
+root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+out=${1:-$root/dist/ko-jvm}
+java_home=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
+[[ -d "$java_home/jmods" ]] || { echo "package: $java_home has no jmods (install the JDK's jmods)" >&2; exit 1; }
+
+(cd "$root" && mvn -q -B -Dstyle.color=never -DskipTests -Dspotless.check.skip=true package) >&2
+rm -rf "$out"
+mkdir -p "$out/bin" "$out/lib"
+# java.desktop and java.sql: Jackson refers to java.beans and java.sql types; the rest is what the
+# code uses (HTTP client, TLS with EC keys, DNS).
+"$java_home/bin/jlink" \
+  --add-modules java.base,java.net.http,java.logging,java.naming,java.desktop,java.sql,jdk.crypto.ec,jdk.zipfs \
+  --strip-debug --no-man-pages --no-header-files --compress=1 --generate-cds-archive \
+  --output "$out/runtime"
+cp "$root/target/ko.jar" "$out/lib/"
+cp -r "$root/target/lib" "$out/lib/"
+cat >"$out/bin/ko" <<'LAUNCHER'
+#!/bin/sh
+# ko-jvm, self-contained: its own runtime and class-data archive (see scripts/package.sh).
+home=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+exec "$home/runtime/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
+  -XX:SharedArchiveFile="$home/lib/ko.jsa" -Xlog:disable -Xlog:all=warning:stderr \
+  -jar "$home/lib/ko.jar" "$@"
+LAUNCHER
+chmod +x "$out/bin/ko"
+# The archive of the classes a build loads, made by the runtime that will read it.
+"$out/runtime/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ArchiveClassesAtExit="$out/lib/ko.jsa" \
+  -Xlog:disable -jar "$out/lib/ko.jar" train-class-data >/dev/null
+du -sh "$out" >&2
+echo "$out/bin/ko"
