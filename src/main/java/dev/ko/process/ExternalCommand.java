@@ -64,7 +64,7 @@ public final class ExternalCommand {
 
     /** The first non-blank line of the output, for one-line errors. */
     public String firstLine() {
-      for (String line : output().split("\n")) {
+      for (String line : output().split("\n", -1)) {
         if (!line.isBlank()) {
           return line.strip();
         }
@@ -165,7 +165,7 @@ public final class ExternalCommand {
     if (program.contains("/")) {
       return Optional.of(Path.of(program));
     }
-    for (String dir : env.getOrDefault("PATH", "").split(":")) {
+    for (String dir : env.getOrDefault("PATH", "").split(":", -1)) {
       if (dir.isEmpty()) {
         continue;
       }
