@@ -31,9 +31,11 @@ public final class Resolver {
   static final byte[] SEPARATOR = "\n---\n".getBytes(StandardCharsets.UTF_8);
 
   /** One input: its name as the user gave it ({@code -} for stdin) and its bytes. */
+  @SuppressWarnings("ArrayRecordComponent") // only read, never changed or compared
   public record Input(String name, byte[] content) {}
 
   /** One resolved file, in the input's encoding. */
+  @SuppressWarnings("ArrayRecordComponent") // handed to the writer; never changed or compared
   public record ResolvedFile(String name, byte[] content) {}
 
   private final Builder builder;

@@ -202,6 +202,7 @@ class UploadConcurrencyTest {
     return BuiltImage.of(manifest, config, layers);
   }
 
+  @SuppressWarnings("ArrayRecordComponent") // a test layer over fixed bytes; never compared
   private record BytesLayer(byte[] bytes) implements Layer {
     @Override
     public Digest digest() {
