@@ -143,8 +143,9 @@ public final class Resolver {
   /** A failed check, whatever its kind, is bad input: the reference is not one ko can build. */
   private static CompletableFuture<Void> notAReference(
       CompletableFuture<Void> check, String context) {
-    return check
-        .handle(
+    @SuppressWarnings("FutureReturnValueIgnored") // a nested future, flattened right below
+    CompletableFuture<CompletableFuture<Void>> outcome =
+        check.handle(
             (v, failure) -> {
               Throwable cause = Futures.cause(failure);
               if (cause == null || cause instanceof InterruptedIOException) {
@@ -152,8 +153,8 @@ public final class Resolver {
               }
               return CompletableFuture.<Void>failedFuture(
                   new IllegalArgumentException(context + ErrorContext.message(cause), cause));
-            })
-        .thenCompose(f -> f);
+            });
+    return outcome.thenCompose(f -> f);
   }
 
   /**
