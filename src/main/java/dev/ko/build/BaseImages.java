@@ -56,7 +56,8 @@ public final class BaseImages {
    */
   public void prefetchDefault() {
     if (overrides.values().stream().allMatch(String::isEmpty)) {
-      future(defaultBase);
+      // Started, not waited for: the future is kept in the cache, and get() reports a failure.
+      var unused = future(defaultBase);
     }
   }
 

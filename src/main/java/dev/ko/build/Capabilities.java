@@ -124,7 +124,8 @@ public final class Capabilities {
         mask |= mask(name, term);
       }
       boolean adding = true;
-      for (char c : actions.toCharArray()) {
+      for (int i = 0; i < actions.length(); i++) {
+        char c = actions.charAt(i);
         switch (c) {
           case '+' -> adding = true;
           case '-' -> adding = false;

@@ -199,7 +199,7 @@ public final class EarlyGo implements AutoCloseable {
   }
 
   /** A binary built early, and the lock on its output, held until {@link #release}. */
-  public final class Taken {
+  public static final class Taken {
     private final Binary binary;
 
     private Taken(Binary binary) {
@@ -213,7 +213,7 @@ public final class EarlyGo implements AutoCloseable {
 
     /** The output may be written again. */
     public void release() {
-      unlock(binary);
+      EarlyGo.unlock(binary);
     }
   }
 

@@ -25,7 +25,11 @@ final class ElfFile {
   /** Where a part of the file is. */
   record Range(long offset, long size) {}
 
-  /** One note: its name without the padding and trailing NULs, its type and its payload. */
+  /**
+   * One note: its name without the padding and trailing NULs, its type and its payload. The payload
+   * is a fresh array per note for the one caller that parsed it; notes are never compared.
+   */
+  @SuppressWarnings("ArrayRecordComponent")
   record Note(String name, int type, byte[] desc) {}
 
   private final FileChannel file;

@@ -165,7 +165,7 @@ public final class GoBuilder implements Builder {
       // terms. Named platforms can be compiled while the base is still being fetched, unless the
       // base decides their Go environment (linux/arm: the base's arm/v7 needs GOARM=7); a base
       // platform that needs another Go environment gets its own build later.
-      kodata(false);
+      var unused = kodata(false); // kept in kodataLayers; the images that use it see a failure
       for (Platform wanted : matcher.concretePlatforms()) {
         if (Platforms.decidesGoEnvironment(wanted)) {
           binary(wanted);
@@ -313,12 +313,14 @@ public final class GoBuilder implements Builder {
       Binary binary = binary(platform);
       if (binary.announced.compareAndSet(false, true)) {
         log.info("Building " + importPath + " for " + platform);
-        binary.result.whenComplete(
-            (c, e) -> {
-              if (Futures.cause(e) instanceof GoCommandException g && !g.output().isBlank()) {
-                log.info(g.output());
-              }
-            });
+        // Registered for its effect; binary.result itself is what the caller gets.
+        var unused =
+            binary.result.whenComplete(
+                (c, e) -> {
+                  if (Futures.cause(e) instanceof GoCommandException g && !g.output().isBlank()) {
+                    log.info(g.output());
+                  }
+                });
       }
       return binary.result;
     }

@@ -7,7 +7,6 @@ import dev.ko.oci.Platform;
 import dev.ko.sbom.SbomAttacher;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -85,17 +84,14 @@ final class GoCompiler {
           }
           Files.createDirectories(outDir);
           try (FileChannel lockFile =
-                  FileChannel.open(
-                      outDir.resolve(".lock"),
-                      StandardOpenOption.CREATE,
-                      StandardOpenOption.WRITE);
-              FileLock held = lockFile.lock()) {
+              FileChannel.open(
+                  outDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            // Held until lockFile closes: closing a channel releases the locks taken through it.
+            lockFile.lock();
             Path out = outDir.resolve("out");
             goBuild(importPath, platform, dir, env, flags, out);
             permits.get(1).release(); // the go build slot; the output stays ours while we layer it
-            Compiled compiled = layer(out, appName, platform, capabilities, tasks);
-            held.release();
-            return compiled;
+            return layer(out, appName, platform, capabilities, tasks);
           }
         });
   }

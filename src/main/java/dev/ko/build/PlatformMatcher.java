@@ -18,7 +18,7 @@ public final class PlatformMatcher {
   public PlatformMatcher(List<String> specs) {
     List<String> split = new ArrayList<>();
     for (String s : specs) {
-      for (String part : s.split(",")) {
+      for (String part : s.split(",", -1)) {
         if (!part.isBlank()) {
           split.add(part.strip());
         }

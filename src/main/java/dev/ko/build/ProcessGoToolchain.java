@@ -79,7 +79,7 @@ public final class ProcessGoToolchain implements GoToolchain {
       throw failure("go env", r);
     }
     Map<String, String> out = new LinkedHashMap<>();
-    for (String line : r.stdoutText().split("\n")) {
+    for (String line : r.stdoutText().split("\n", -1)) {
       int eq = line.indexOf('=');
       if (eq <= 0) {
         continue;
@@ -116,7 +116,7 @@ public final class ProcessGoToolchain implements GoToolchain {
 
   /** The first line that says something: go prefixes package headers with '#'. */
   private static String firstErrorLine(String output) {
-    for (String line : output.split("\n")) {
+    for (String line : output.split("\n", -1)) {
       String l = line.strip();
       if (!l.isEmpty() && !l.startsWith("#")) {
         return l;

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -80,8 +81,8 @@ public final class Cli {
       return code;
     }
     CommandLine cl = new CommandLine(root);
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
+    cl.setOut(writerOn(out));
+    cl.setErr(writerOn(err));
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> failed(ex, root, err));
     cl.setParameterExceptionHandler(
         (ex, arguments) -> {
@@ -113,6 +114,32 @@ public final class Cli {
       failure.printStackTrace(err);
     }
     return 1;
+  }
+
+  /**
+   * A writer for picocli that prints through {@code stream} itself, so its text is encoded in the
+   * stream's charset like everything else printed there (JDK 17 cannot tell a PrintStream's charset
+   * to build an encoder for it).
+   */
+  private static PrintWriter writerOn(PrintStream stream) {
+    Writer chars =
+        new Writer() {
+          @Override
+          public void write(char[] buf, int off, int len) {
+            stream.print(String.valueOf(buf, off, len));
+          }
+
+          @Override
+          public void flush() {
+            stream.flush();
+          }
+
+          @Override
+          public void close() {
+            stream.close();
+          }
+        };
+    return new PrintWriter(chars, true);
   }
 
   /**

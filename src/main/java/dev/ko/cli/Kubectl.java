@@ -83,7 +83,8 @@ final class Kubectl {
         // Our input may never end (an embedding caller's pipe): once kubectl is gone, stop reading
         // it.
         Pump stdin = pump("kubectl-stdin", root.in(), p.getOutputStream(), true);
-        p.onExit().thenRun(stdin.thread()::interrupt);
+        // Registered for its effect; interrupting cannot fail, so the stage has nothing to report.
+        var unused = p.onExit().thenRun(stdin.thread()::interrupt);
       }
     }
     return new Running(p, pumps);

@@ -183,7 +183,7 @@ final class QuickCommandLine {
         new Opt(
             false,
             v -> {
-              if (!v.equals("true") && !v.equals("false") || !once(seen, names)) {
+              if ((!v.equals("true") && !v.equals("false")) || !once(seen, names)) {
                 return false;
               }
               set.accept(v.equals("true"));

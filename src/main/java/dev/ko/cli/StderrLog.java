@@ -3,6 +3,7 @@ package dev.ko.cli;
 import dev.ko.log.Log;
 import java.io.PrintStream;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 
 /** ko's log format on stderr: {@code YYYY/MM/DD HH:MM:SS message}; debug lines only with -v. */
@@ -33,7 +34,8 @@ final class StderrLog implements Log {
   }
 
   private void print(String line) {
-    String stamp = TIME.format(LocalDateTime.now());
+    // The local time zone's wall clock, as Go's log package prints it.
+    String stamp = TIME.format(LocalDateTime.now(ZoneId.systemDefault()));
     synchronized (err) {
       err.println(stamp + " " + line);
     }

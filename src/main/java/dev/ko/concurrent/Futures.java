@@ -76,12 +76,14 @@ public final class Futures {
   public static <K, V> CompletableFuture<V> memo(
       ConcurrentMap<K, CompletableFuture<V>> cache, K key, Supplier<CompletableFuture<V>> start) {
     CompletableFuture<V> f = cache.computeIfAbsent(key, k -> start.get());
-    f.whenComplete(
-        (v, e) -> {
-          if (e != null) {
-            cache.remove(key, f);
-          }
-        });
+    // Registered for its effect: the caller gets f itself, failure included.
+    var unused =
+        f.whenComplete(
+            (v, e) -> {
+              if (e != null) {
+                cache.remove(key, f);
+              }
+            });
     return f;
   }
 
@@ -90,7 +92,10 @@ public final class Futures {
    * {@link ErrorContext}).
    */
   public static <T> CompletableFuture<T> withContext(CompletableFuture<T> f, String context) {
-    return f.handle(
+    // The handler answers with the future to deliver, flattened right below.
+    @SuppressWarnings("FutureReturnValueIgnored") // a nested future, on purpose and never leaked
+    CompletableFuture<CompletableFuture<T>> outcome =
+        f.handle(
             (value, failure) -> {
               if (failure == null) {
                 return CompletableFuture.completedFuture(value);
@@ -101,8 +106,8 @@ public final class Futures {
               } catch (RuntimeException | Error e) {
                 return CompletableFuture.<T>failedFuture(e);
               }
-            })
-        .thenCompose(x -> x);
+            });
+    return outcome.thenCompose(x -> x);
   }
 
   /**

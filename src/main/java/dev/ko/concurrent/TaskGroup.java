@@ -96,12 +96,14 @@ public final class TaskGroup implements Executor {
           permits.thenCompose(
               held -> {
                 CompletableFuture<Slots.Permit> next = waitFor(s.acquire());
-                next.whenComplete(
-                    (p, e) -> {
-                      if (e != null) {
-                        held.forEach(Slots.Permit::release);
-                      }
-                    });
+                // Registered for its effect; next itself carries the failure on.
+                var unused =
+                    next.whenComplete(
+                        (p, e) -> {
+                          if (e != null) {
+                            held.forEach(Slots.Permit::release);
+                          }
+                        });
                 return next.thenApply(
                     p -> {
                       List<Slots.Permit> more = new ArrayList<>(held);
@@ -114,7 +116,8 @@ public final class TaskGroup implements Executor {
     return permits.thenCompose(
         held -> {
           CompletableFuture<T> result = fork(() -> task.call(held));
-          result.whenComplete((v, e) -> held.forEach(Slots.Permit::release));
+          // Registered for its effect; result itself is what the caller gets.
+          var unused = result.whenComplete((v, e) -> held.forEach(Slots.Permit::release));
           return result;
         });
   }
@@ -128,12 +131,16 @@ public final class TaskGroup implements Executor {
         waiting.add(permit);
       }
     }
-    permit.whenComplete(
-        (p, e) -> {
-          synchronized (lock) {
-            waiting.remove(permit);
-          }
-        });
+    // Registered for its effect. The set holds these very futures: CompletableFuture keeps
+    // Object's identity equals, which is the equality wanted here.
+    @SuppressWarnings("CollectionUndefinedEquality")
+    var unused =
+        permit.whenComplete(
+            (p, e) -> {
+              synchronized (lock) {
+                waiting.remove(permit);
+              }
+            });
     return permit;
   }
 
@@ -146,17 +153,21 @@ public final class TaskGroup implements Executor {
   /** As {@link #then}, for a step that itself returns a future. */
   public <T, R> CompletableFuture<R> thenCompose(
       CompletableFuture<T> input, IoFunction<? super T, CompletableFuture<R>> next) {
-    return then(input, next).thenCompose(f -> f);
+    @SuppressWarnings("FutureReturnValueIgnored") // a nested future, flattened right below
+    CompletableFuture<CompletableFuture<R>> nested = then(input, next);
+    return nested.thenCompose(f -> f);
   }
 
   /** Runs a runnable as a task of this group, so that APIs taking an Executor stay structured. */
   @Override
   public void execute(Runnable command) {
-    fork(
-        () -> {
-          command.run();
-          return null;
-        });
+    // Executor.execute has no result to hand on: the task's future is the group's alone.
+    var unused =
+        fork(
+            () -> {
+              command.run();
+              return null;
+            });
   }
 
   /**
@@ -229,16 +240,19 @@ public final class TaskGroup implements Executor {
   public static <T> CompletableFuture<T> succeedAfter(
       CompletableFuture<T> future, java.util.function.Supplier<CompletableFuture<?>> cleanup) {
     CompletableFuture<T> out = new CompletableFuture<>();
-    future.whenComplete(
-        (value, failure) -> {
-          if (failure != null) {
-            out.completeExceptionally(failure); // first, so the failure is what waiters see
-            // Started, not waited for: whoever handles the failure stops and waits for the group.
-            CompletableFuture<?> unused = cleanup.get();
-          } else {
-            cleanup.get().whenComplete((v, e) -> out.complete(value));
-          }
-        });
+    // Registered for its effect, which is to complete out.
+    var unusedDelivery =
+        future.whenComplete(
+            (value, failure) -> {
+              if (failure != null) {
+                out.completeExceptionally(failure); // first, so the failure is what waiters see
+                // Started, not waited for: whoever handles the failure stops and waits for the
+                // group.
+                CompletableFuture<?> unused = cleanup.get();
+              } else {
+                var unused = cleanup.get().whenComplete((v, e) -> out.complete(value));
+              }
+            });
     return out;
   }
 
@@ -250,20 +264,24 @@ public final class TaskGroup implements Executor {
       List<? extends CompletableFuture<? extends T>> futures) {
     CompletableFuture<List<T>> out = new CompletableFuture<>();
     for (CompletableFuture<? extends T> f : futures) {
-      f.whenComplete(
-          (v, e) -> {
-            if (e != null) {
-              out.completeExceptionally(e);
-            }
-          });
+      // Registered for its effect, which is to fail out.
+      var unused =
+          f.whenComplete(
+              (v, e) -> {
+                if (e != null) {
+                  out.completeExceptionally(e);
+                }
+              });
     }
-    CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
-        .thenRun(
-            () -> {
-              List<T> values = new ArrayList<>(futures.size());
-              futures.forEach(f -> values.add(f.join()));
-              out.complete(values);
-            });
+    // Registered for its effect, which is to complete out.
+    var unused =
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+            .thenRun(
+                () -> {
+                  List<T> values = new ArrayList<>(futures.size());
+                  futures.forEach(f -> values.add(f.join()));
+                  out.complete(values);
+                });
     return out;
   }
 

@@ -119,7 +119,7 @@ public final class EarlyStart {
           return Optional.empty();
         }
         push = name.equals("--push") ? value.equals("true") : push;
-        local = name.equals("-L") || name.equals("--local") ? value.equals("true") : local;
+        local = (name.equals("-L") || name.equals("--local")) ? value.equals("true") : local;
       } else {
         return Optional.empty(); // a flag that may change the build, or one we do not know
       }

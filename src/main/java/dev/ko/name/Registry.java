@@ -57,7 +57,8 @@ public record Registry(String host, boolean insecure) {
 
   private boolean isPrivateNetwork() {
     String ip = host.split(":", 2)[0];
-    String[] octets = ip.split("\\.");
+    // Every piece counts: "10.0.0.1." is not an address (split without -1 dropped the empty one).
+    String[] octets = ip.split("\\.", -1);
     if (octets.length != 4) {
       return false;
     }

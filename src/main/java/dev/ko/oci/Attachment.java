@@ -3,26 +3,70 @@ package dev.ko.oci;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * A file attached to an image or index the way cosign attaches one (an SBOM, for example): stored
  * as a tiny image of its own, under the tag {@code sha256-<hex of the subject's digest>.<name>} in
- * the subject's repository, so that {@code cosign download <name>} finds it.
- *
- * @param name the attachment kind, which is also the tag suffix ({@code sbom})
- * @param mediaType the media type of the file's one layer ({@code text/spdx+json})
+ * the subject's repository, so that {@code cosign download <name>} finds it. A value: two are equal
+ * when their name, media type and bytes are.
  */
-public record Attachment(String name, MediaType mediaType, byte[] content) {
-  public Attachment {
-    content = content.clone();
+public final class Attachment {
+  private final String name;
+  private final MediaType mediaType;
+  private final byte[] content;
+
+  /**
+   * An attachment of a copy of {@code content}.
+   *
+   * @param name the attachment kind, which is also the tag suffix ({@code sbom})
+   * @param mediaType the media type of the file's one layer ({@code text/spdx+json})
+   */
+  public Attachment(String name, MediaType mediaType, byte[] content) {
+    this.name = name;
+    this.mediaType = mediaType;
+    this.content = content.clone();
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public MediaType mediaType() {
+    return mediaType;
+  }
+
+  /** A copy of the file. */
+  public byte[] content() {
+    return content.clone();
   }
 
   @Override
-  public byte[] content() {
-    return content.clone();
+  public boolean equals(Object o) {
+    return o instanceof Attachment a
+        && Objects.equals(name, a.name)
+        && Objects.equals(mediaType, a.mediaType)
+        && Arrays.equals(content, a.content);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, mediaType, Arrays.hashCode(content));
+  }
+
+  @Override
+  public String toString() {
+    return "Attachment[name="
+        + name
+        + ", mediaType="
+        + mediaType
+        + ", "
+        + content.length
+        + " bytes]";
   }
 
   /** cosign's tag for this attachment of {@code subject}. */
@@ -93,7 +137,12 @@ public record Attachment(String name, MediaType mediaType, byte[] content) {
     return out;
   }
 
-  /** The file as an uncompressed layer. */
+  /**
+   * The file as an uncompressed layer. The array is the attachment's own copy, which nothing writes
+   * and this private record hands to no one but a ByteArrayInputStream; layers are told apart by
+   * digest, so array identity in the generated equals is harmless.
+   */
+  @SuppressWarnings("ArrayRecordComponent")
   private record FileLayer(MediaType mediaType, byte[] bytes, Digest digest) implements Layer {
     @Override
     public Digest diffId() {

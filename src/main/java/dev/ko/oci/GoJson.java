@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -113,8 +112,7 @@ public final class GoJson {
     if (exact != null) {
       return exact;
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : object.properties()) {
       if (e.getKey().equalsIgnoreCase(name)) {
         return e.getValue();
       }
@@ -185,8 +183,7 @@ public final class GoJson {
     if (!v.isObject()) {
       throw new IllegalArgumentException("field \"" + name + "\": want an object of strings");
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : v.properties()) {
       if (!e.getValue().isTextual()) {
         throw new IllegalArgumentException("field \"" + name + "\": want an object of strings");
       }
@@ -334,23 +331,17 @@ public final class GoJson {
 
     @Override
     public SerializableString getEscapeSequence(int ch) {
-      switch (ch) {
-        case '\b':
-          return new SerializedString("\\b");
-        case '\f':
-          return new SerializedString("\\f");
-        case '\n':
-          return new SerializedString("\\n");
-        case '\r':
-          return new SerializedString("\\r");
-        case '\t':
-          return new SerializedString("\\t");
-        default:
-          if (ch < 0x20 || ch == '<' || ch == '>' || ch == '&' || ch == 0x2028 || ch == 0x2029) {
-            return new SerializedString(String.format("\\u%04x", ch));
-          }
-          return null;
-      }
+      return switch (ch) {
+        case '\b' -> new SerializedString("\\b");
+        case '\f' -> new SerializedString("\\f");
+        case '\n' -> new SerializedString("\\n");
+        case '\r' -> new SerializedString("\\r");
+        case '\t' -> new SerializedString("\\t");
+        default ->
+            ch < 0x20 || ch == '<' || ch == '>' || ch == '&' || ch == 0x2028 || ch == 0x2029
+                ? new SerializedString(String.format("\\u%04x", ch))
+                : null;
+      };
     }
   }
 }

@@ -32,7 +32,7 @@ public final class GoPath {
     }
     boolean rooted = path.charAt(0) == '/';
     Deque<String> parts = new ArrayDeque<>();
-    for (String seg : path.split("/")) {
+    for (String seg : path.split("/", -1)) {
       if (seg.isEmpty() || seg.equals(".")) {
         continue;
       }

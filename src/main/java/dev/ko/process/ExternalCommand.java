@@ -51,7 +51,31 @@ public final class ExternalCommand {
   }
 
   /** Exit status and output of one run. */
-  public record Result(int exit, byte[] stdout, String stderr) {
+  public static final class Result {
+    private final int exit;
+    private final byte[] stdout;
+    private final String stderr;
+
+    /** Takes {@code stdout} as it is: only a run makes one, with an array nobody else holds. */
+    private Result(int exit, byte[] stdout, String stderr) {
+      this.exit = exit;
+      this.stdout = stdout;
+      this.stderr = stderr;
+    }
+
+    public int exit() {
+      return exit;
+    }
+
+    /** A copy of standard output's bytes. */
+    public byte[] stdout() {
+      return stdout.clone();
+    }
+
+    public String stderr() {
+      return stderr;
+    }
+
     public String stdoutText() {
       return new String(stdout, StandardCharsets.UTF_8);
     }
@@ -64,7 +88,7 @@ public final class ExternalCommand {
 
     /** The first non-blank line of the output, for one-line errors. */
     public String firstLine() {
-      for (String line : output().split("\n")) {
+      for (String line : output().split("\n", -1)) {
         if (!line.isBlank()) {
           return line.strip();
         }
@@ -165,7 +189,7 @@ public final class ExternalCommand {
     if (program.contains("/")) {
       return Optional.of(Path.of(program));
     }
-    for (String dir : env.getOrDefault("PATH", "").split(":")) {
+    for (String dir : env.getOrDefault("PATH", "").split(":", -1)) {
       if (dir.isEmpty()) {
         continue;
       }

@@ -95,7 +95,7 @@ public final class KindNodes implements LocalPublisher.Store {
                 "{{.Names}}\t{{.Label \"" + ROLE_LABEL + "\"}}"));
     check(r, "listing the nodes of kind cluster \"" + cluster + "\" with " + docker.program());
     List<String> found = new ArrayList<>();
-    for (String line : r.output().split("\n")) {
+    for (String line : r.output().split("\n", -1)) {
       String[] parts = line.strip().split("\t", 2);
       if (!parts[0].isEmpty()
           && !(parts.length == 2 && parts[1].strip().equals(LOAD_BALANCER_ROLE))) {

@@ -54,16 +54,16 @@ public final class TarballPublisher implements BlockingPublisher {
       ImageIndex index = (ImageIndex) artifact;
       List<Descriptor> children = index.indexManifest().manifests();
       // The $GOOS/$GOARCH child gets the plain tags; without one, the first child does.
-      Descriptor plain =
-          LocalImages.child(index, defaultPlatform)
-              .orElse(children.isEmpty() ? null : children.get(0));
-      for (Descriptor d : children) {
+      // indexOf finds the matching child itself: an equal child before it would have matched.
+      int plain = LocalImages.child(index, defaultPlatform).map(children::indexOf).orElse(0);
+      for (int i = 0; i < children.size(); i++) {
+        Descriptor d = children.get(i);
         if (!(index.child(d) instanceof Image image)) {
           throw new IOException(
               "failed to save " + reference + " to " + file + ": nested index " + d.digest());
         }
         String suffix = "-" + platformSuffix(d.platform(), d);
-        List<String> repoTags = new ArrayList<>(d == plain ? repoTags(name, tags, "") : List.of());
+        List<String> repoTags = new ArrayList<>(i == plain ? repoTags(name, tags, "") : List.of());
         repoTags.addAll(repoTags(name, tags, suffix));
         mine.add(new DockerArchive.Entry(image, repoTags));
       }

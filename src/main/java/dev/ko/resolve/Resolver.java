@@ -31,9 +31,11 @@ public final class Resolver {
   static final byte[] SEPARATOR = "\n---\n".getBytes(StandardCharsets.UTF_8);
 
   /** One input: its name as the user gave it ({@code -} for stdin) and its bytes. */
+  @SuppressWarnings("ArrayRecordComponent") // only read, never changed or compared
   public record Input(String name, byte[] content) {}
 
   /** One resolved file, in the input's encoding. */
+  @SuppressWarnings("ArrayRecordComponent") // handed to the writer; never changed or compared
   public record ResolvedFile(String name, byte[] content) {}
 
   private final Builder builder;
@@ -141,8 +143,9 @@ public final class Resolver {
   /** A failed check, whatever its kind, is bad input: the reference is not one ko can build. */
   private static CompletableFuture<Void> notAReference(
       CompletableFuture<Void> check, String context) {
-    return check
-        .handle(
+    @SuppressWarnings("FutureReturnValueIgnored") // a nested future, flattened right below
+    CompletableFuture<CompletableFuture<Void>> outcome =
+        check.handle(
             (v, failure) -> {
               Throwable cause = Futures.cause(failure);
               if (cause == null || cause instanceof InterruptedIOException) {
@@ -150,8 +153,8 @@ public final class Resolver {
               }
               return CompletableFuture.<Void>failedFuture(
                   new IllegalArgumentException(context + ErrorContext.message(cause), cause));
-            })
-        .thenCompose(f -> f);
+            });
+    return outcome.thenCompose(f -> f);
   }
 
   /**

@@ -56,7 +56,7 @@ final class Selection {
   boolean drops(YamlFile.Scalar s) {
     for (Edit d : deletions) {
       if (d.start() <= s.start()
-          && (s.start() < d.end() || s.start() == d.end() && s.value().isEmpty())) {
+          && (s.start() < d.end() || (s.start() == d.end() && s.value().isEmpty()))) {
         return true;
       }
     }

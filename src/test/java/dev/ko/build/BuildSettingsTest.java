@@ -247,15 +247,19 @@ class BuildSettingsTest {
 
   // ------------------------------------------------------------ template data (createTemplateData)
 
-  private static final Supplier<GitInfo> NO_GIT = () -> GitInfo.NONE;
+  private static GitInfo noGit() {
+    return GitInfo.NONE;
+  }
 
   @Test
   void envHasTheBuildEnvAndAnEmptyLdflagsDefault() {
     Map<String, Object> data =
-        BuildSettings.templateData(Map.of("FOO", "bar"), Map::of, NO_GIT, null, ZoneOffset.UTC);
+        BuildSettings.templateData(
+            Map.of("FOO", "bar"), Map::of, BuildSettingsTest::noGit, null, ZoneOffset.UTC);
     assertThat(Template.parse("{{.Env.FOO}}[{{.Env.LDFLAGS}}]").render(data)).isEqualTo("bar[]");
     Map<String, Object> set =
-        BuildSettings.templateData(Map.of("LDFLAGS", "-s"), Map::of, NO_GIT, null, ZoneOffset.UTC);
+        BuildSettings.templateData(
+            Map.of("LDFLAGS", "-s"), Map::of, BuildSettingsTest::noGit, null, ZoneOffset.UTC);
     assertThat(Template.parse("{{.Env.LDFLAGS}}").render(set)).isEqualTo("-s");
   }
 
@@ -269,7 +273,11 @@ class BuildSettingsTest {
         };
     Map<String, Object> data =
         BuildSettings.templateData(
-            Map.of("GOOS", "linux", "GOARCH", "s390x"), goEnv, NO_GIT, null, ZoneOffset.UTC);
+            Map.of("GOOS", "linux", "GOARCH", "s390x"),
+            goEnv,
+            BuildSettingsTest::noGit,
+            null,
+            ZoneOffset.UTC);
     assertThat(Template.parse("{{.Env.GOOS}}").render(data)).isEqualTo("linux");
     assertThat(calls).as("go env not run when no template needs it").hasValue(0);
     assertThat(
@@ -283,14 +291,16 @@ class BuildSettingsTest {
   void dateAndTimestampFromTheCreationTime() {
     GoTime created = GoTime.ofEpochSecond(1351807680, ZoneOffset.UTC); // 2012-11-01T22:08:00Z
     Map<String, Object> data =
-        BuildSettings.templateData(Map.of(), Map::of, NO_GIT, created, ZoneOffset.UTC);
+        BuildSettings.templateData(
+            Map.of(), Map::of, BuildSettingsTest::noGit, created, ZoneOffset.UTC);
     assertThat(Template.parse("{{.Date}} {{.Timestamp}}").render(data))
         .isEqualTo("2012-11-01T22:08:00Z 1351807680");
     GoTime local = GoTime.ofEpochSecond(1351807680, ZoneId.of("America/New_York"));
     assertThat(
             Template.parse("{{.Date}}")
                 .render(
-                    BuildSettings.templateData(Map.of(), Map::of, NO_GIT, local, ZoneOffset.UTC)))
+                    BuildSettings.templateData(
+                        Map.of(), Map::of, BuildSettingsTest::noGit, local, ZoneOffset.UTC)))
         .as("time.Unix is local time")
         .isEqualTo("2012-11-01T18:08:00-04:00");
   }
@@ -299,7 +309,8 @@ class BuildSettingsTest {
   void dateIsAboutNowWithoutACreationTime() {
     long before = System.currentTimeMillis() / 1000;
     Map<String, Object> data =
-        BuildSettings.templateData(Map.of(), Map::of, NO_GIT, null, ZoneOffset.UTC);
+        BuildSettings.templateData(
+            Map.of(), Map::of, BuildSettingsTest::noGit, null, ZoneOffset.UTC);
     long ts = Long.parseLong(Template.parse("{{.Timestamp}}").render(data));
     assertThat(ts).isBetween(before, System.currentTimeMillis() / 1000);
     assertThat(Template.parse("{{.Date}}").render(data)).endsWith("Z");
@@ -308,7 +319,8 @@ class BuildSettingsTest {
   @Test
   void withoutGitEverythingIsEmptyAndClean() {
     Map<String, Object> data =
-        BuildSettings.templateData(Map.of(), Map::of, NO_GIT, null, ZoneOffset.UTC);
+        BuildSettings.templateData(
+            Map.of(), Map::of, BuildSettingsTest::noGit, null, ZoneOffset.UTC);
     assertThat(
             Template.parse(
                     "[{{.Git.Branch}}][{{.Git.Tag}}][{{.Git.ShortCommit}}][{{.Git.FullCommit}}]"

@@ -97,8 +97,10 @@ class GitInfoTest {
         .singleElement()
         .asString()
         .startsWith(
-            "git is in a dirty state\n"
-                + "Please check in your pipeline what can be changing the following files:\n")
+            """
+            git is in a dirty state
+            Please check in your pipeline what can be changing the following files:
+            """)
         .contains("main.go");
   }
 

@@ -107,7 +107,7 @@ class GoBuilderTest {
 
     @Override
     public String versionM(Path binary, Map<String, String> env) throws IOException {
-      String goarch = binary.getParent().getFileName().toString().split("-")[1];
+      String goarch = binary.getParent().getFileName().toString().split("-", -1)[1];
       onVersionM.run(Map.of("GOARCH", goarch));
       return binary
           + ": go1.19.8\n\tpath\t"

@@ -52,7 +52,7 @@ class KodataSymlinkTest {
             List.of("tar", "--numeric-owner", "--full-time", "-P", "-tvzf", layer.toString()));
     assertThat(r.exit()).as(r.stderr()).isZero();
     List<String> out = new ArrayList<>();
-    for (String line : r.stdout().split("\n")) {
+    for (String line : r.stdout().split("\n", -1)) {
       if (!line.isBlank()) {
         out.add(line.strip().replaceAll("\\s+", " "));
       }

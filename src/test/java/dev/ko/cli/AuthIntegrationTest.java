@@ -72,7 +72,8 @@ class AuthIntegrationTest {
   }
 
   private void runsHello(TestBed bed, String ref) throws Exception {
-    Proc.Result run = bed.runImage(ref, tmp.resolve("run-" + Math.abs(ref.hashCode())));
+    Proc.Result run =
+        bed.runImage(ref, tmp.resolve("run-" + Integer.toUnsignedString(ref.hashCode())));
     assertThat(run.exit()).as(run.stderr()).isZero();
     assertThat(run.stdout()).startsWith(HELLO);
   }

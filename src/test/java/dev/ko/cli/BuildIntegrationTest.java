@@ -89,10 +89,12 @@ class BuildIntegrationTest {
     assertThat(run.exit()).as(run.stderr()).isZero();
     assertThat(run.stdout())
         .isEqualTo(
-            "Hello from ko-jvm! (linux/amd64, uid 65532)\n"
-                + "kodata/greeting.txt: Served from $KO_DATA_PATH.\n"
-                + "kodata/sub/nested.txt: A file in a nested kodata directory.\n"
-                + "kodata/link.txt: Served from $KO_DATA_PATH.\n");
+            """
+            Hello from ko-jvm! (linux/amd64, uid 65532)
+            kodata/greeting.txt: Served from $KO_DATA_PATH.
+            kodata/sub/nested.txt: A file in a nested kodata directory.
+            kodata/link.txt: Served from $KO_DATA_PATH.
+            """);
   }
 
   @Test

@@ -136,8 +136,14 @@ class ConfigErrorsIntegrationTest {
   void anUnknownTemplateKey() throws Exception {
     Path m =
         module(
-            "builds:\n- main: ./cmd/other\n- main: ./cmd/app\n  ldflags:\n  - -s\n"
-                + "  - -X main.version={{.Env.NOT_SET_ANYWHERE}}\n");
+            """
+            builds:
+            - main: ./cmd/other
+            - main: ./cmd/app
+              ldflags:
+              - -s
+              - -X main.version={{.Env.NOT_SET_ANYWHERE}}
+            """);
     assertThat(failure(build(m, "err-cfg-tmpl"), "err-cfg-tmpl"))
         .isEqualTo(
             "Error: "

@@ -84,7 +84,7 @@ class ConfigIntegrationTest {
                 "--image-user",
                 "1234:1234");
     assertThat(r.exit()).as(r.describe()).isZero();
-    String[] refs = r.stdout().strip().split("\n");
+    String[] refs = r.stdout().strip().split("\n", -1);
     assertThat(refs).hasSize(2);
     assertThat(r.stderr()).contains("Using build config app for " + ConfigModule.APP);
 
@@ -170,7 +170,7 @@ class ConfigIntegrationTest {
     env.put("KO_BASEIMAGEOVERRIDES", "{\"Example.com/CfgApp/cmd/app\": \"" + bed.base() + "\"}");
     KoRunner.Result r = KoRunner.in(module, env).run("build", "./cmd/other", "./cmd/app");
     assertThat(r.exit()).as(r.describe()).isZero();
-    String[] refs = r.stdout().strip().split("\n");
+    String[] refs = r.stdout().strip().split("\n", -1);
 
     JsonNode other = JSON.readTree(bed.skopeoInspect(refs[0], "--raw"));
     assertThat(other.at("/mediaType").asText())
@@ -262,7 +262,7 @@ class ConfigIntegrationTest {
     assertThat(digests).as("two checkouts, two builds each").containsOnly(digests.get(0));
     assertThat(outputs.get(0)).isEqualTo(outputs.get(3));
 
-    Proc.Result run = bed.runImage(outputs.get(0).split("\n")[1], tmp.resolve("run"));
+    Proc.Result run = bed.runImage(outputs.get(0).split("\n", -1)[1], tmp.resolve("run"));
     assertThat(run.exit()).as(run.stderr()).isZero();
     assertThat(run.stdout())
         .isEqualTo(

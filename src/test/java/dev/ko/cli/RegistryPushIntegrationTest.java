@@ -194,7 +194,7 @@ class RegistryPushIntegrationTest {
     foreign.put("digest", sha256(foreignBlob));
     foreign.putArray("urls").add("https://example.invalid/layer.tar.gz");
     ((ArrayNode) manifest.get("layers")).insert(0, foreign);
-    ((ArrayNode) config.with("rootfs").get("diff_ids"))
+    ((ArrayNode) config.withObjectProperty("rootfs").get("diff_ids"))
         .insert(0, sha256(("diff " + run).getBytes(StandardCharsets.UTF_8)));
     if (config.get("history") instanceof ArrayNode history) {
       history.insert(0, JSON.createObjectNode().put("created_by", "foreign layer"));

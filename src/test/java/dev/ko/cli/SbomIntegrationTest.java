@@ -53,25 +53,38 @@ class SbomIntegrationTest {
     Files.writeString(root.resolve("dep/go.mod"), "module example.com/dep\n\ngo 1.19\n");
     Files.writeString(
         root.resolve("dep/dep.go"),
-        "package dep\n\n"
-            + "// Greeting comes from the dependency.\n"
-            + "func Greeting() string { return \"Hello from example.com/dep\" }\n");
+        """
+        package dep
+
+        // Greeting comes from the dependency.
+        func Greeting() string { return "Hello from example.com/dep" }
+        """);
     Path app = root.resolve("app");
     Files.createDirectories(app.resolve("cmd/app"));
     Files.writeString(
         app.resolve("go.mod"),
-        "module example.com/app\n\n"
-            + "go 1.19\n\n"
-            + "require example.com/dep v0.0.0\n\n"
-            + "replace example.com/dep => ../dep\n");
+        """
+        module example.com/app
+
+        go 1.19
+
+        require example.com/dep v0.0.0
+
+        replace example.com/dep => ../dep
+        """);
     Files.writeString(
         app.resolve("cmd/app/main.go"),
-        "package main\n\n"
-            + "import (\n"
-            + "\t\"fmt\"\n\n"
-            + "\t\"example.com/dep\"\n"
-            + ")\n\n"
-            + "func main() { fmt.Println(dep.Greeting()) }\n");
+        """
+        package main
+
+        import (
+        \t"fmt"
+
+        \t"example.com/dep"
+        )
+
+        func main() { fmt.Println(dep.Greeting()) }
+        """);
     return app;
   }
 

@@ -8,6 +8,7 @@ import dev.ko.testing.KoRunner;
 import dev.ko.testing.Repo;
 import dev.ko.testing.TarEntries;
 import dev.ko.testing.TestBed;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -89,7 +90,9 @@ class WindowsImageIntegrationTest {
     TarEntries.Entry exe = binary.get(3);
     assertThat(exe.paxString("MSWINDOWS.rawsd")).isEqualTo(RAW_SD);
     assertThat(exe.mode()).isEqualTo(0555);
-    assertThat(new String(exe.content(), 0, 2)).as("a PE executable").isEqualTo("MZ");
+    assertThat(new String(exe.content(), 0, 2, StandardCharsets.ISO_8859_1))
+        .as("a PE executable")
+        .isEqualTo("MZ");
   }
 
   @Test

@@ -99,22 +99,24 @@ class TaskGroupTest {
     CountDownLatch started = new CountDownLatch(1);
     AtomicBoolean followUpRan = new AtomicBoolean();
     AtomicReference<CompletableFuture<String>> followUp = new AtomicReference<>();
-    // Like an image task that asks for one more binary as it is being stopped.
-    group.fork(
-        () -> {
-          started.countDown();
-          try {
-            new CountDownLatch(1).await();
-          } catch (InterruptedException e) {
-            followUp.set(
-                group.fork(
-                    () -> {
-                      followUpRan.set(true);
-                      return "ran";
-                    }));
-          }
-          return "done";
-        });
+    // Like an image task that asks for one more binary as it is being stopped (its own result
+    // is not what this test checks).
+    var unused =
+        group.fork(
+            () -> {
+              started.countDown();
+              try {
+                new CountDownLatch(1).await();
+              } catch (InterruptedException e) {
+                followUp.set(
+                    group.fork(
+                        () -> {
+                          followUpRan.set(true);
+                          return "ran";
+                        }));
+              }
+              return "done";
+            });
     await(started);
 
     group.cancelAndWait();
@@ -323,7 +325,8 @@ class TaskGroupTest {
       CountDownLatch holding = new CountDownLatch(3);
       CountDownLatch holdersStopped = new CountDownLatch(3);
       for (int i = 0; i < 3; i++) {
-        holder.fork(slots, untilInterrupted(holding, holdersStopped));
+        // They hold their permits until the group is stopped below.
+        var unused = holder.fork(slots, untilInterrupted(holding, holdersStopped));
       }
       await(holding);
       TaskGroup waiter = new TaskGroup(many);

@@ -81,12 +81,14 @@ class KoConfigTest {
   void keysAreCaseInsensitive() throws Exception {
     KoConfig c =
         load(
-            "DefaultBaseImage: alpine\n"
-                + "DEFAULTENV: [A=b]\n"
-                + "builds:\n"
-                + "- ID: x\n"
-                + "  Main: ./cmd\n"
-                + "  LDFLAGS: -s -w\n");
+            """
+            DefaultBaseImage: alpine
+            DEFAULTENV: [A=b]
+            builds:
+            - ID: x
+              Main: ./cmd
+              LDFLAGS: -s -w
+            """);
     assertThat(c.defaultBaseImage()).isEqualTo("alpine");
     assertThat(c.defaultEnv()).containsExactly("A=b");
     assertThat(c.builds().get(0).id()).isEqualTo("x");
@@ -98,9 +100,11 @@ class KoConfigTest {
   void baseImageOverridesAreKeyedByLowerCaseImportPath() throws Exception {
     KoConfig c =
         load(
-            "baseImageOverrides:\n"
-                + "  github.com/My-User/repo/cmd/App: registry.example.com/base/for/app\n"
-                + "  example.com/empty: \"\"\n");
+            """
+            baseImageOverrides:
+              github.com/My-User/repo/cmd/App: registry.example.com/base/for/app
+              example.com/empty: ""
+            """);
     assertThat(c.baseImageOverrides())
         .containsExactly(
             Map.entry("github.com/my-user/repo/cmd/app", "registry.example.com/base/for/app"),

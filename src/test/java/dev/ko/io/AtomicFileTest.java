@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -31,8 +32,8 @@ class AtomicFileTest {
   @Test
   void sharedFilesAreReadableByOthersAndReplaceTheOldOne() throws Exception {
     Path target = tmp.resolve("out/sub/refs.txt");
-    AtomicFile.write(target, AtomicFile.SHARED, "one\n".getBytes());
-    AtomicFile.write(target, AtomicFile.SHARED, "two\n".getBytes());
+    AtomicFile.write(target, AtomicFile.SHARED, "one\n".getBytes(StandardCharsets.UTF_8));
+    AtomicFile.write(target, AtomicFile.SHARED, "two\n".getBytes(StandardCharsets.UTF_8));
     assertThat(Files.readString(target)).isEqualTo("two\n");
     assertThat(Files.getPosixFilePermissions(target))
         .isEqualTo(expected(AtomicFile.SHARED))
@@ -60,7 +61,7 @@ class AtomicFileTest {
                     target,
                     AtomicFile.SHARED,
                     out -> {
-                      out.write("partial".getBytes());
+                      out.write("partial".getBytes(StandardCharsets.UTF_8));
                       throw new IOException("disk full");
                     }))
         .hasMessage("disk full");

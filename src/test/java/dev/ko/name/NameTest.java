@@ -153,6 +153,9 @@ class NameTest {
     "localhostx.com, https",
     "my.localhost.example.com, https",
     "registry.example.com:5000, https",
+    // Not IP addresses for Go's net.ParseIP, so not RFC 1918 hosts (once taken for 10.0.0.1)
+    "10.0.0.1., https",
+    "10.0.0.1..:5000, https",
   })
   void schemeTable(String host, String scheme) {
     assertThat(Registry.parse(host).scheme()).isEqualTo(scheme);

@@ -80,7 +80,9 @@ class GzipLevel1OutputStreamTest {
     Process p = new ProcessBuilder("gzip", "-dc", file.toString()).start();
     byte[] out = p.getInputStream().readAllBytes();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(new String(p.getErrorStream().readAllBytes())).isZero();
+    assertThat(p.exitValue())
+        .as(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+        .isZero();
     return out;
   }
 

@@ -136,7 +136,8 @@ class DockerEngineTest {
   @Test
   void aDaemonThatDoesNotAcceptIsGivenUpOn() throws Exception {
     // A listening TCP socket whose accept queue is full drops further connection attempts.
-    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+    try (ServerSocket server =
+        new ServerSocket(0, 1, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
       List<Socket> queued = new ArrayList<>();
       try {
         for (int i = 0; i < 4; i++) {

@@ -66,7 +66,9 @@ class UploadConcurrencyTest {
   }
 
   private String startStub() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
+    server =
+        HttpServer.create(
+            new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 0);
     server.setExecutor(serverThreads);
     server.createContext("/", this::answer);
     server.start();
@@ -202,6 +204,7 @@ class UploadConcurrencyTest {
     return BuiltImage.of(manifest, config, layers);
   }
 
+  @SuppressWarnings("ArrayRecordComponent") // a test layer over fixed bytes; never compared
   private record BytesLayer(byte[] bytes) implements Layer {
     @Override
     public Digest digest() {

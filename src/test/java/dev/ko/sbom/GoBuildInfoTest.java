@@ -8,18 +8,20 @@ import org.junit.jupiter.api.Test;
 class GoBuildInfoTest {
   /** What Go 1.19.8 prints for a module with a dependency replaced by a local directory. */
   private static final String GO_119 =
-      "/root/.cache/ko-jvm/bin/example.com/app/cmd/app/linux/amd64/out: go1.19.8\n"
-          + "\tpath\texample.com/app/cmd/app\n"
-          + "\tmod\texample.com/app\t(devel)\t\n"
-          + "\tdep\texample.com/dep\tv0.0.0\n"
-          + "\t=>\t../dep\t(devel)\t\n"
-          + "\t\n"
-          + "\tbuild\t-compiler=gc\n"
-          + "\tbuild\t-trimpath=true\n"
-          + "\tbuild\tCGO_ENABLED=1\n"
-          + "\tbuild\tGOARCH=amd64\n"
-          + "\tbuild\tGOOS=linux\n"
-          + "\tbuild\tGOAMD64=v1\n";
+      """
+      /root/.cache/ko-jvm/bin/example.com/app/cmd/app/linux/amd64/out: go1.19.8
+      \tpath\texample.com/app/cmd/app
+      \tmod\texample.com/app\t(devel)\t
+      \tdep\texample.com/dep\tv0.0.0
+      \t=>\t../dep\t(devel)\t
+      \t
+      \tbuild\t-compiler=gc
+      \tbuild\t-trimpath=true
+      \tbuild\tCGO_ENABLED=1
+      \tbuild\tGOARCH=amd64
+      \tbuild\tGOOS=linux
+      \tbuild\tGOAMD64=v1
+      """;
 
   @Test
   void go119OutputWithALocalReplace() {

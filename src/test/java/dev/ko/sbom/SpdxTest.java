@@ -293,12 +293,14 @@ class SpdxTest {
         .startsWith("{\n  \"SPDXID\": \"SPDXRef-DOCUMENT\",\n  \"name\": \"sbom-sha256:");
     assertThat(text)
         .contains(
-            "  \"creationInfo\": {\n"
-                + "    \"created\": \"2024-11-12T12:01:47Z\",\n"
-                + "    \"creators\": [\n"
-                + "      \"Tool: ko v\"\n"
-                + "    ]\n"
-                + "  },\n");
+            """
+              "creationInfo": {
+                "created": "2024-11-12T12:01:47Z",
+                "creators": [
+                  "Tool: ko v"
+                ]
+              },
+            """);
     assertThat(text).endsWith("\n    }\n  ]\n}\n");
   }
 

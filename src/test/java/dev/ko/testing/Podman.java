@@ -1,6 +1,7 @@
 package dev.ko.testing;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,12 +87,23 @@ public final class Podman implements AutoCloseable {
     return "unix://" + socket;
   }
 
+  /**
+   * Stops the service, forcibly if it is still there after 10 s. An interrupted wait is an {@link
+   * InterruptedIOException} (with the interrupt kept): an InterruptedException out of close() would
+   * be easy to swallow as a suppressed exception of a try-with-resources.
+   */
   @Override
-  public void close() throws InterruptedException {
+  public void close() throws InterruptedIOException {
     if (service != null) {
       service.destroy();
-      if (!service.waitFor(10, TimeUnit.SECONDS)) {
+      try {
+        if (!service.waitFor(10, TimeUnit.SECONDS)) {
+          service.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
         service.destroyForcibly();
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while stopping podman");
       }
     }
   }

@@ -20,6 +20,9 @@ public record ServerCertificate(SSLContext serverTls, Path pem) {
   private static final String PASSWORD = "changeit";
 
   /**
+   * Makes a key pair and a certificate valid for two days in {@code dir} ({@code server.p12} and
+   * {@code server.pem}).
+   *
    * @param commonName the subject's CN
    * @param subjectAltName keytool's SAN value, e.g. {@code ip:127.0.0.1} or {@code
    *     dns:registry.invalid}

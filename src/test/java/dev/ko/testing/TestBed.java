@@ -174,7 +174,7 @@ public final class TestBed {
     byte[] all = Files.readAllBytes(log());
     String text = new String(all, (int) mark, all.length - (int) mark, StandardCharsets.UTF_8);
     List<String> out = new ArrayList<>();
-    for (String line : text.split("\n")) {
+    for (String line : text.split("\n", -1)) {
       if (!line.contains("msg=\"response completed")) {
         continue;
       }
@@ -270,7 +270,7 @@ public final class TestBed {
       return out;
     }
     String list = body.substring(i + 8, body.indexOf(']', i));
-    for (String t : list.split(",")) {
+    for (String t : list.split(",", -1)) {
       if (!t.isBlank()) {
         out.add(t.strip().replace("\"", ""));
       }
