@@ -615,10 +615,10 @@ class RegistryClientTest {
 
   @Test
   void failuresAreDescribedShortly() {
-    assertThat(RegistryClient.describe(new IOException(null, new ClosedChannelException())))
+    assertThat(Failures.describe(new IOException(null, new ClosedChannelException())))
         .isEqualTo("connection closed");
-    assertThat(RegistryClient.describe(new ConnectException())).isEqualTo("connection refused");
-    assertThat(RegistryClient.describe(new HttpTimeoutException("request timed out")))
+    assertThat(Failures.describe(new ConnectException())).isEqualTo("connection refused");
+    assertThat(Failures.describe(new HttpTimeoutException("request timed out")))
         .isEqualTo("timed out");
   }
 

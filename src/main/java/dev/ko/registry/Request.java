@@ -1,0 +1,102 @@
+package dev.ko.registry;
+
+import dev.ko.name.Registry;
+import java.net.URI;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * A request as the registry layer describes it; each decorator passes on a copy with what it adds.
+ *
+ * @param registry the registry the request is made for: it selects the TLS setting and the
+ *     credentials, and decides which URLs are shown whole
+ * @param access the scopes the request needs, empty for one that never carries credentials (a ping,
+ *     a token request)
+ * @param uri absolute, or a path and query on the registry, which {@link PingTransport} completes
+ *     with the scheme that answered the ping
+ * @param body makes a fresh body for each sending (a retry or a re-authentication sends it again)
+ * @param idempotent whether sending it twice does no harm (GET, HEAD, a manifest PUT); an upload
+ *     session's POST and PUT are not, as the session may have died with the failure
+ * @param ping what the registry's ping found, once {@link PingTransport} has been passed
+ */
+record Request(
+    Registry registry,
+    Optional<Access> access,
+    String method,
+    URI uri,
+    Map<String, String> headers,
+    Supplier<BodyPublisher> body,
+    Duration timeout,
+    boolean idempotent,
+    Optional<Ping> ping) {
+  /** Long enough for a big layer over a slow link; a stalled connection fails sooner. */
+  static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+  static final Supplier<BodyPublisher> NO_BODY = BodyPublishers::noBody;
+
+  Request {
+    headers = Map.copyOf(headers);
+  }
+
+  /** A request without body or credentials; GET and HEAD are idempotent. */
+  static Request of(Registry registry, String method, URI uri) {
+    boolean idempotent = method.equals("GET") || method.equals("HEAD");
+    return new Request(
+        registry,
+        Optional.empty(),
+        method,
+        uri,
+        Map.of(),
+        NO_BODY,
+        TIMEOUT,
+        idempotent,
+        Optional.empty());
+  }
+
+  Request withAccess(Access a) {
+    return new Request(
+        registry, Optional.of(a), method, uri, headers, body, timeout, idempotent, ping);
+  }
+
+  Request withUri(URI u) {
+    return new Request(registry, access, method, u, headers, body, timeout, idempotent, ping);
+  }
+
+  Request withHeader(String name, String value) {
+    Map<String, String> more = new LinkedHashMap<>(headers);
+    more.put(name, value);
+    return new Request(registry, access, method, uri, more, body, timeout, idempotent, ping);
+  }
+
+  Request withBody(Supplier<BodyPublisher> b) {
+    return new Request(registry, access, method, uri, headers, b, timeout, idempotent, ping);
+  }
+
+  Request withTimeout(Duration t) {
+    return new Request(registry, access, method, uri, headers, body, t, idempotent, ping);
+  }
+
+  Request withIdempotent(boolean i) {
+    return new Request(registry, access, method, uri, headers, body, timeout, i, ping);
+  }
+
+  Request withPing(Ping p) {
+    return new Request(
+        registry, access, method, uri, headers, body, timeout, idempotent, Optional.of(p));
+  }
+
+  /** Whether this request goes to the registry itself, over the scheme its ping chose. */
+  boolean toRegistry() {
+    return ping.isPresent() && Urls.sameOrigin(ping.get().scheme(), registry.host(), uri);
+  }
+
+  /** The method and URL, as messages and the debug log show them. */
+  String shown() {
+    return method + " " + Urls.shown(registry, uri);
+  }
+}
