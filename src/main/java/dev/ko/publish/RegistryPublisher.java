@@ -12,7 +12,7 @@ import dev.ko.oci.Digest;
 import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
 import dev.ko.oci.Layer;
-import dev.ko.registry.Access;
+import dev.ko.registry.Pusher;
 import dev.ko.registry.RegistryClient;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -110,12 +110,12 @@ public final class RegistryPublisher implements Publisher {
     Tag first = targets.get(0);
     log.info("Publishing " + first);
     Repository repo = first.repository();
-    Access access = Access.push(repo, mountSources(artifact));
+    Pusher pusher = client.pusher(repo, mountSources(artifact));
     TaskGroup group = new TaskGroup(executor);
     try {
-      Uploads uploads = new Uploads(access, repo, group);
+      Uploads uploads = new Uploads(pusher, repo, group);
       CompletableFuture<Boolean> imageCheck =
-          group.submit(() -> isPresent(access, repo, first.tag(), artifact));
+          group.submit(() -> isPresent(pusher, repo, first.tag(), artifact));
       List<PendingAttachment> attachments = attachments(artifact, uploads, group);
       boolean present = group.joinAll(List.of(imageCheck)).get(0);
 
@@ -172,7 +172,7 @@ public final class RegistryPublisher implements Publisher {
       }
       for (Tag other : targets.subList(1, targets.size())) {
         log.info("Tagging " + other);
-        if (!isPresent(access, repo, other.tag(), artifact)) {
+        if (!isPresent(pusher, repo, other.tag(), artifact)) {
           uploads.putManifest(other.tag(), artifact);
         }
       }
@@ -187,9 +187,9 @@ public final class RegistryPublisher implements Publisher {
   }
 
   /** Whether {@code tag} already names this very manifest (then nothing is sent for it). */
-  private boolean isPresent(Access access, Repository repo, String tag, Artifact artifact)
+  private boolean isPresent(Pusher pusher, Repository repo, String tag, Artifact artifact)
       throws IOException {
-    Optional<Descriptor> existing = client.headManifest(access, repo, tag);
+    Optional<Descriptor> existing = pusher.headManifest(tag);
     if (existing.isPresent() && existing.get().digest().equals(artifact.digest())) {
       log.info("existing manifest: " + repo + ":" + tag + "@" + artifact.digest());
       return true;
@@ -216,7 +216,7 @@ public final class RegistryPublisher implements Publisher {
     Uploads uploads =
         repo.equals(imageUploads.repo)
             ? imageUploads
-            : new Uploads(Access.push(repo, List.of()), repo, group);
+            : new Uploads(client.pusher(repo, List.of()), repo, group);
     Map<String, CompletableFuture<Boolean>> checks = new LinkedHashMap<>();
     Map<String, PendingAttachment> byTag = new LinkedHashMap<>();
     for (Artifact subject : subjects) {
@@ -224,7 +224,7 @@ public final class RegistryPublisher implements Publisher {
         String tag = attachment.tag(subject.digest());
         Image image = attachment.image();
         byTag.put(tag, new PendingAttachment(attachment.name(), tag, image, uploads));
-        checks.put(tag, group.submit(() -> isPresent(uploads.access, repo, tag, image)));
+        checks.put(tag, group.submit(() -> isPresent(uploads.pusher, repo, tag, image)));
       }
     }
     List<Boolean> present = group.joinAll(List.copyOf(checks.values()));
@@ -309,19 +309,19 @@ public final class RegistryPublisher implements Publisher {
    * it, and no more than {@code uploadSlots} allows at once.
    */
   private final class Uploads {
-    private final Access access;
+    private final Pusher pusher;
     private final Repository repo;
     private final TaskGroup group;
     private final ConcurrentMap<Digest, CompletableFuture<Void>> blobs = new ConcurrentHashMap<>();
 
-    Uploads(Access access, Repository repo, TaskGroup group) {
-      this.access = access;
+    Uploads(Pusher pusher, Repository repo, TaskGroup group) {
+      this.pusher = pusher;
       this.repo = repo;
       this.group = group;
     }
 
     void putManifest(String identifier, Artifact artifact) throws IOException {
-      client.putManifest(access, repo, identifier, artifact.mediaType(), artifact.rawManifest());
+      pusher.putManifest(identifier, artifact.mediaType(), artifact.rawManifest());
     }
 
     void pushImage(Image image) throws IOException {
@@ -365,30 +365,24 @@ public final class RegistryPublisher implements Publisher {
       Optional<Repository> mountFrom =
           layer.source().filter(s -> s.registry().host().equals(repo.registry().host()));
       if ((mountFrom.isEmpty() || mountFrom.get().path().equals(repo.path()))
-          && client.blobExists(access, repo, layer.digest())) {
+          && pusher.blobExists(layer.digest())) {
         log.info("existing blob: " + layer.digest());
         return;
       }
       RegistryClient.Upload upload =
-          client.uploadBlob(
-              access, repo, layer.digest(), layer.size(), layer::compressed, mountFrom);
+          pusher.uploadBlob(layer.digest(), layer.size(), layer::compressed, mountFrom);
       log.info(
           (upload == RegistryClient.Upload.MOUNTED ? "mounted blob: " : "pushed blob: ")
               + layer.digest());
     }
 
     private void pushBytes(Digest digest, byte[] bytes) throws IOException {
-      if (client.blobExists(access, repo, digest)) {
+      if (pusher.blobExists(digest)) {
         log.info("existing blob: " + digest);
         return;
       }
-      client.uploadBlob(
-          access,
-          repo,
-          digest,
-          bytes.length,
-          () -> new ByteArrayInputStream(bytes),
-          Optional.empty());
+      pusher.uploadBlob(
+          digest, bytes.length, () -> new ByteArrayInputStream(bytes), Optional.empty());
       log.info("pushed blob: " + digest);
     }
   }

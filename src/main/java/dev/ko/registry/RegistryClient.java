@@ -17,6 +17,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -24,8 +25,10 @@ import java.util.concurrent.Executor;
 /**
  * A client for the OCI distribution API: the endpoints (manifests, blobs, uploads, mounts) on top
  * of the registry transport, which pings, authenticates, retries, follows redirects and logs (see
- * {@link Transport}). Thread-safe: pings, credentials and tokens are cached per registry,
- * repository and {@link Access}, so parallel uploads share one token.
+ * {@link Transport}). The operation determines the token scopes: {@link #pull} pulls, a {@link
+ * #pusher} pushes to one repository and pulls from its mount sources. Thread-safe: pings,
+ * credentials and tokens are cached per registry, repository and scopes, so parallel uploads share
+ * one token.
  *
  * <p>Credentials go to the registry only: a request to any other host or scheme (an upload location
  * or redirect to storage, an HTTPS registry's http:// location) is sent without them, its URL is
@@ -116,6 +119,14 @@ public final class RegistryClient {
   }
 
   /**
+   * Pushing to {@code target}, with blobs mounted from {@code mountSources} where they are on the
+   * same registry: one token for all of it.
+   */
+  public Pusher pusher(Repository target, List<Repository> mountSources) {
+    return new Pusher(this, Access.push(target, mountSources));
+  }
+
+  /**
    * Pings a registry in the background so that connection, TLS and auth discovery are done by the
    * time requests need them. A failure is forgotten here and reported by the first real request.
    */
@@ -156,7 +167,7 @@ public final class RegistryClient {
             + fetched.digest());
   }
 
-  public Fetched getManifest(Access access, Repository repo, String identifier) throws IOException {
+  Fetched getManifest(Access access, Repository repo, String identifier) throws IOException {
     Request request =
         request(access, "GET", repo, "/manifests/" + identifier)
             .withHeader("Accept", MediaType.acceptAllManifests());
@@ -176,11 +187,8 @@ public final class RegistryClient {
     return new Fetched(new MediaType(ContentTypes.mediaTypeOf(contentType, body)), body, digest);
   }
 
-  /**
-   * The descriptor of a manifest by tag or digest, or empty if the registry does not have it or
-   * does not say which digest it has (then it is simply pushed again).
-   */
-  public Optional<Descriptor> headManifest(Access access, Repository repo, String identifier)
+  /** See {@link Pusher#headManifest}. */
+  Optional<Descriptor> headManifest(Access access, Repository repo, String identifier)
       throws IOException {
     Request request =
         request(access, "HEAD", repo, "/manifests/" + identifier)
@@ -208,7 +216,7 @@ public final class RegistryClient {
   }
 
   /** A whole blob in memory (configs); its digest is verified. */
-  public byte[] getBlob(Access access, Repository repo, Digest digest) throws IOException {
+  byte[] getBlob(Access access, Repository repo, Digest digest) throws IOException {
     byte[] bytes;
     try (InputStream in = openBlob(access, repo, digest)) {
       bytes = in.readAllBytes();
@@ -220,30 +228,23 @@ public final class RegistryClient {
   }
 
   /** Streams a blob, following a redirect to storage. */
-  public InputStream openBlob(Access access, Repository repo, Digest digest) throws IOException {
+  InputStream openBlob(Access access, Repository repo, Digest digest) throws IOException {
     Request request = request(access, "GET", repo, "/blobs/" + digest);
     return send(following, request, BodyHandlers.ofInputStream(), Set.of(200)).body();
   }
 
   // ---------------------------------------------------------------- pushing
 
-  /**
-   * Whether the repository has the blob. A redirect (registries that keep blobs in S3 or GCS
-   * redirect HEAD too) says it has: the registry knows where the bytes are.
-   */
-  public boolean blobExists(Access access, Repository repo, Digest digest) throws IOException {
+  /** See {@link Pusher#blobExists}. */
+  boolean blobExists(Access access, Repository repo, Digest digest) throws IOException {
     Set<Integer> ok = new HashSet<>(RedirectTransport.STATUSES);
     ok.addAll(Set.of(200, 404));
     Request request = request(access, "HEAD", repo, "/blobs/" + digest);
     return send(transport, request, BodyHandlers.ofByteArray(), ok).statusCode() != 404;
   }
 
-  /**
-   * Puts a blob into {@code repo}: mounted from {@code mountFrom} when given and the registry
-   * agrees, else sent in one PUT to a new upload session; a temporary failure repeats the whole
-   * sequence. Every stream opened from {@code source} is closed after each attempt.
-   */
-  public Upload uploadBlob(
+  /** See {@link Pusher#uploadBlob}. */
+  Upload uploadBlob(
       Access access,
       Repository repo,
       Digest digest,
@@ -254,8 +255,8 @@ public final class RegistryClient {
     return uploads.upload(access, repo, digest, size, source, mountFrom);
   }
 
-  /** Puts a manifest under a tag or its digest. */
-  public void putManifest(
+  /** See {@link Pusher#putManifest}. */
+  void putManifest(
       Access access, Repository repo, String identifier, MediaType mediaType, byte[] bytes)
       throws IOException {
     Request request =

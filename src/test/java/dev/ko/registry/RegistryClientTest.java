@@ -359,25 +359,15 @@ class RegistryClientTest {
     RegistryClient client = client(Keychain.ANONYMOUS);
     Repository target = repo("foo/bar");
     Repository source = repo("base/img");
-    Access access = Access.push(target, List.of(source));
+    Pusher pusher = client.pusher(target, List.of(source));
 
     assertThat(
-            client.uploadBlob(
-                access,
-                target,
-                digest,
-                blob.length,
-                () -> new ByteArrayInputStream(blob),
-                Optional.of(source)))
+            pusher.uploadBlob(
+                digest, blob.length, () -> new ByteArrayInputStream(blob), Optional.of(source)))
         .isEqualTo(RegistryClient.Upload.MOUNTED);
     assertThat(
-            client.uploadBlob(
-                access,
-                target,
-                digest,
-                blob.length,
-                () -> new ByteArrayInputStream(blob),
-                Optional.of(source)))
+            pusher.uploadBlob(
+                digest, blob.length, () -> new ByteArrayInputStream(blob), Optional.of(source)))
         .isEqualTo(RegistryClient.Upload.PUSHED);
 
     String mount = "POST /v2/foo/bar/blobs/uploads/?mount=" + digest + "&from=base%2Fimg";
@@ -412,17 +402,12 @@ class RegistryClientTest {
             });
     RegistryClient client = client(Keychain.ANONYMOUS);
     Repository target = repo("foo/bar");
-    Access access = Access.push(target, List.of());
+    Pusher pusher = client.pusher(target, List.of());
 
     for (int i = 0; i < 2; i++) {
       assertThat(
-              client.uploadBlob(
-                  access,
-                  target,
-                  digest,
-                  blob.length,
-                  () -> new ByteArrayInputStream(blob),
-                  Optional.empty()))
+              pusher.uploadBlob(
+                  digest, blob.length, () -> new ByteArrayInputStream(blob), Optional.empty()))
           .isEqualTo(RegistryClient.Upload.PUSHED);
     }
 

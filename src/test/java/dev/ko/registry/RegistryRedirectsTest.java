@@ -104,13 +104,9 @@ class RegistryRedirectsTest {
 
     RegistryClient.Upload upload =
         RegistryClientTest.client(keychainFor(registry), log, InternalHosts.DNS)
+            .pusher(repo, List.of())
             .uploadBlob(
-                Access.push(repo, List.of()),
-                repo,
-                DIGEST,
-                BLOB.length,
-                () -> new ByteArrayInputStream(BLOB),
-                Optional.empty());
+                DIGEST, BLOB.length, () -> new ByteArrayInputStream(BLOB), Optional.empty());
 
     assertThat(upload).isEqualTo(RegistryClient.Upload.PUSHED);
     assertThat(registry.requests())
@@ -303,9 +299,8 @@ class RegistryRedirectsTest {
             () ->
                 RegistryClientTest.client(
                         Keychain.ANONYMOUS, log, RegistryRedirectsTest::registryLooksPublic)
+                    .pusher(repo, List.of())
                     .uploadBlob(
-                        Access.push(repo, List.of()),
-                        repo,
                         DIGEST,
                         BLOB.length,
                         () -> opened[0] = new ByteArrayInputStream(BLOB),
