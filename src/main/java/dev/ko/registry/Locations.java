@@ -38,7 +38,7 @@ final class Locations {
       throw new RefusedLocation(what + ": the registry sent a Location that is not a URL");
     }
     String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https") || Urls.host(target).isEmpty()) {
+    if ((!scheme.equals("http") && !scheme.equals("https")) || Urls.host(target).isEmpty()) {
       throw new RefusedLocation(
           what
               + ": the registry sent a Location that is not an HTTP URL: "

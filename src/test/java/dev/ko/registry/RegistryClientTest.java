@@ -143,6 +143,42 @@ class RegistryClientTest {
   }
 
   @Test
+  void pushersForTheSameTargetAndSourcesShareOneTokenForPushAndPull() throws Exception {
+    AtomicInteger tokens = new AtomicInteger();
+    stub =
+        new StubRegistry(
+            r -> {
+              if (r.pathAndQuery().equals("/v2/")) {
+                return Response.json(401, "", Map.of("WWW-Authenticate", bearerChallenge(null)));
+              }
+              if (r.pathAndQuery().startsWith("/token?")) {
+                return Response.json(
+                    200, "{\"token\":\"T" + tokens.incrementAndGet() + "\"}", Map.of());
+              }
+              return Response.of(404);
+            });
+    RegistryClient client = client(Keychain.ANONYMOUS);
+    Repository target = repo("team/app");
+    List<Repository> sources = List.of(repo("base/img"), repo("team/app"));
+    Digest digest = Digest.of(new byte[0]);
+
+    assertThat(client.pusher(target, sources).blobExists(digest)).isFalse();
+    assertThat(client.pusher(target, sources).headManifest("latest")).isEmpty();
+    assertThat(client.pusher(target, List.of()).blobExists(digest)).isFalse();
+
+    assertThat(stub.lines())
+        .filteredOn(l -> l.startsWith("GET /token"))
+        .containsExactly(
+            "GET /token?service=stub+registry&scope=repository%3Abase%2Fimg%3Apull"
+                + "&scope=repository%3Ateam%2Fapp%3Apull%2Cpush",
+            "GET /token?service=stub+registry&scope=repository%3Ateam%2Fapp%3Apull%2Cpush");
+    assertThat(stub.requests())
+        .filteredOn(r -> r.pathAndQuery().startsWith("/v2/team/"))
+        .extracting(Request::authorization)
+        .containsExactly("Bearer T1", "Bearer T1", "Bearer T2");
+  }
+
+  @Test
   void aRefusedTokenIsReplacedFromTheNewChallengeAndTheRequestRetried() throws Exception {
     AtomicInteger tokens = new AtomicInteger();
     String pushScope = "repository:foo/bar:pull,push";
