@@ -6,7 +6,6 @@ import dev.ko.oci.GoJson;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
@@ -91,7 +90,7 @@ final class BearerTokens {
       request =
           Request.of(access.registry(), "POST", URI.create(realm))
               .withHeader("Content-Type", "application/x-www-form-urlencoded")
-              .withBody(() -> BodyPublishers.ofString(form));
+              .withBody(form.getBytes(StandardCharsets.UTF_8));
     } else {
       StringBuilder q = new StringBuilder(realm).append(realm.contains("?") ? "&" : "?");
       q.append("service=").append(encode(service));

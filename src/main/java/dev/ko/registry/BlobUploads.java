@@ -5,18 +5,14 @@ import dev.ko.name.Registry;
 import dev.ko.name.Repository;
 import dev.ko.oci.Digest;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest.BodyPublisher;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * The blob upload sequence: a mount, or a new upload session and one PUT of the whole blob, tried
@@ -114,23 +110,11 @@ final class BlobUploads {
       throws IOException {
     String sep = location.getRawQuery() == null ? "?" : "&";
     URI uri = URI.create(location + sep + "digest=" + encode(digest.toString()));
-    Supplier<BodyPublisher> body =
-        () ->
-            BodyPublishers.fromPublisher(
-                BodyPublishers.ofInputStream(
-                    () -> {
-                      try {
-                        return source.open();
-                      } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                      }
-                    }),
-                size);
     Request request =
         Request.of(registry, "PUT", uri)
             .withAccess(access)
             .withHeader("Content-Type", "application/octet-stream")
-            .withBody(body)
+            .withBody(new Request.Streamed(source, size))
             .withIdempotent(false);
     RegistryClient.send(transport, request, BodyHandlers.ofByteArray(), Set.of(201));
   }

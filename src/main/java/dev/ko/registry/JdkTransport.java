@@ -1,15 +1,21 @@
 package dev.ko.registry;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The bottom of the stack: one exchange on the JDK client that the registry's TLS setting selects.
- * Failures are reported with the method, the URL as it may be shown, and a short reason.
+ * Failures are reported with the method, the URL as it may be shown, and a short reason. A streamed
+ * body is read by the calling thread while the client sends it ({@link StreamedBody}), so the
+ * client's own threads never block on a source.
  */
 final class JdkTransport implements Transport {
   private final HttpTransport clients;
@@ -29,15 +35,18 @@ final class JdkTransport implements Transport {
     }
     b.header("User-Agent", userAgent);
     request.headers().forEach(b::header);
-    b.method(request.method(), request.body().get());
     String shown = request.shown();
     try {
-      return clients.client(request.registry()).send(b.build(), handler);
+      HttpClient client = clients.client(request.registry());
+      if (request.body() instanceof Request.Streamed streamed) {
+        return sendStreamed(client, b, request.method(), streamed, handler);
+      }
+      b.method(request.method(), ((Request.InMemory) request.body()).publisher().get());
+      return client.send(b.build(), handler);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException(shown + ": interrupted");
     } catch (UncheckedIOException e) {
-      // A body that could not be opened or read.
       throw new IOException(shown + ": " + Failures.describe(e.getCause()), e.getCause());
     } catch (IOException e) {
       throw new IOException(shown + ": " + Failures.describe(e), e);
@@ -46,5 +55,45 @@ final class JdkTransport implements Transport {
       boolean whole = shown.equals(request.method() + " " + request.uri());
       throw new IOException(shown + ": " + (whole ? e.getMessage() : "invalid URL"), e);
     }
+  }
+
+  /**
+   * Sends a blob read by this thread; the stream is closed when the exchange ends, whether or not
+   * the registry read it to the end.
+   */
+  private static <T> HttpResponse<T> sendStreamed(
+      HttpClient client,
+      HttpRequest.Builder b,
+      String method,
+      Request.Streamed streamed,
+      HttpResponse.BodyHandler<T> handler)
+      throws IOException, InterruptedException {
+    StreamedBody body = new StreamedBody();
+    b.method(method, BodyPublishers.fromPublisher(body, streamed.size()));
+    try (InputStream in = streamed.source().open()) {
+      CompletableFuture<HttpResponse<T>> exchange = client.sendAsync(b.build(), handler);
+      exchange.whenComplete((r, e) -> body.stop());
+      try {
+        body.feed(in, exchange);
+        return exchange.get();
+      } catch (IOException | InterruptedException e) {
+        body.abandon(e);
+        exchange.cancel(true);
+        throw e;
+      } catch (ExecutionException e) {
+        throw unwrap(e.getCause());
+      }
+    }
+  }
+
+  /** What the client failed with, as {@link HttpClient#send} would throw it. */
+  private static IOException unwrap(Throwable cause) {
+    if (cause instanceof IOException io) {
+      return io;
+    }
+    if (cause instanceof IllegalArgumentException iae) {
+      throw iae;
+    }
+    return new IOException(cause.getMessage(), cause);
   }
 }

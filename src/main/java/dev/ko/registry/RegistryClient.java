@@ -11,7 +11,6 @@ import dev.ko.oci.MediaType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Clock;
@@ -262,7 +261,7 @@ public final class RegistryClient {
     Request request =
         request(access, "PUT", repo, "/manifests/" + identifier)
             .withHeader("Content-Type", mediaType.value())
-            .withBody(() -> BodyPublishers.ofByteArray(bytes))
+            .withBody(bytes)
             // Putting the same bytes under the same name again changes nothing.
             .withIdempotent(true);
     send(transport, request, BodyHandlers.ofByteArray(), Set.of(200, 201, 202));

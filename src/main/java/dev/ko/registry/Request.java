@@ -19,7 +19,7 @@ import java.util.function.Supplier;
  *     a token request)
  * @param uri absolute, or a path and query on the registry, which {@link PingTransport} completes
  *     with the scheme that answered the ping
- * @param body makes a fresh body for each sending (a retry or a re-authentication sends it again)
+ * @param body what it sends; each sending (a retry, a re-authentication) sends it anew
  * @param idempotent whether sending it twice does no harm (GET, HEAD, a manifest PUT); an upload
  *     session's POST and PUT are not, as the session may have died with the failure
  * @param ping what the registry's ping found, once {@link PingTransport} has been passed
@@ -30,14 +30,26 @@ record Request(
     String method,
     URI uri,
     Map<String, String> headers,
-    Supplier<BodyPublisher> body,
+    Body body,
     Duration timeout,
     boolean idempotent,
     Optional<Ping> ping) {
   /** Long enough for a big layer over a slow link; a stalled connection fails sooner. */
   static final Duration TIMEOUT = Duration.ofMinutes(10);
 
-  static final Supplier<BodyPublisher> NO_BODY = BodyPublishers::noBody;
+  /** What a request sends. */
+  sealed interface Body {}
+
+  /** Bytes in memory (a manifest, a form), made into a fresh publisher for each sending. */
+  record InMemory(Supplier<BodyPublisher> publisher) implements Body {}
+
+  /**
+   * A blob read from its source while it is sent, by the sending thread (see {@link StreamedBody});
+   * the source is opened again for each sending.
+   */
+  record Streamed(RegistryClient.BlobSource source, long size) implements Body {}
+
+  static final Body NO_BODY = new InMemory(BodyPublishers::noBody);
 
   Request {
     headers = Map.copyOf(headers);
@@ -73,7 +85,11 @@ record Request(
     return new Request(registry, access, method, uri, more, body, timeout, idempotent, ping);
   }
 
-  Request withBody(Supplier<BodyPublisher> b) {
+  Request withBody(byte[] bytes) {
+    return withBody(new InMemory(() -> BodyPublishers.ofByteArray(bytes)));
+  }
+
+  Request withBody(Body b) {
     return new Request(registry, access, method, uri, headers, b, timeout, idempotent, ping);
   }
 

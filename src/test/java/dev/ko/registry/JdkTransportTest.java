@@ -7,7 +7,6 @@ import dev.ko.name.Registry;
 import dev.ko.registry.StubRegistry.Response;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +32,7 @@ class JdkTransportTest {
     Request put =
         Request.of(registry, "PUT", URI.create("http://" + stub.host() + "/v2/x/manifests/t"))
             .withHeader("Content-Type", "application/json")
-            .withBody(() -> BodyPublishers.ofString("{\"a\":1}"));
+            .withBody("{\"a\":1}".getBytes(StandardCharsets.UTF_8));
 
     HttpResponse<byte[]> r = Wire.plain().send(put, BodyHandlers.ofByteArray());
 
