@@ -40,8 +40,8 @@ final class BlobUploads {
    * Puts a blob into {@code repo}: mounted from {@code mountFrom} when given and the registry
    * agrees, else sent in one PUT to a new upload session. On a temporary failure the whole sequence
    * is repeated, so a retry never goes to an upload session that may have died with the failure;
-   * the single requests do not retry on their own. Every stream opened from {@code source} is
-   * closed after each attempt, whether or not the request read it to the end.
+   * the single requests do not retry on their own. Each sending opens {@code source} anew, and
+   * {@link JdkTransport} closes that stream when the exchange ends, read to the end or not.
    */
   RegistryClient.Upload upload(
       Access access,
@@ -53,7 +53,7 @@ final class BlobUploads {
       throws IOException {
     RetryPolicy.Schedule schedule = retry.schedule();
     while (true) {
-      try (OpenedStreams opened = new OpenedStreams(source)) {
+      try {
         Optional<URI> location =
             mountFrom.isPresent()
                 ? mountBlob(access, repo, digest, mountFrom.get())
@@ -61,7 +61,7 @@ final class BlobUploads {
         if (location.isEmpty()) {
           return RegistryClient.Upload.MOUNTED;
         }
-        putBlob(access, repo.registry(), location.get(), digest, size, opened);
+        putBlob(access, repo.registry(), location.get(), digest, size, source);
         return RegistryClient.Upload.PUSHED;
       } catch (IOException e) {
         Optional<Duration> wait =
@@ -79,9 +79,7 @@ final class BlobUploads {
   private Optional<URI> mountBlob(Access access, Repository target, Digest digest, Repository from)
       throws IOException {
     String query = "?mount=" + digest + "&from=" + encode(from.path());
-    Request request =
-        RegistryClient.request(access, "POST", target, "/blobs/uploads/" + query)
-            .withIdempotent(false);
+    Request request = RegistryClient.request(access, "POST", target, "/blobs/uploads/" + query);
     HttpResponse<byte[]> r =
         RegistryClient.send(transport, request, BodyHandlers.ofByteArray(), Set.of(201, 202));
     if (r.statusCode() == 201) {
@@ -92,8 +90,7 @@ final class BlobUploads {
 
   /** Starts an upload session; returns its location. */
   private URI startUpload(Access access, Repository target) throws IOException {
-    Request request =
-        RegistryClient.request(access, "POST", target, "/blobs/uploads/").withIdempotent(false);
+    Request request = RegistryClient.request(access, "POST", target, "/blobs/uploads/");
     HttpResponse<byte[]> r =
         RegistryClient.send(transport, request, BodyHandlers.ofByteArray(), Set.of(202));
     return locations.target(target.registry(), "POST", r.uri(), r.headers());
@@ -114,8 +111,7 @@ final class BlobUploads {
         Request.of(registry, "PUT", uri)
             .withAccess(access)
             .withHeader("Content-Type", "application/octet-stream")
-            .withBody(new Request.Streamed(source, size))
-            .withIdempotent(false);
+            .withBody(new Request.Streamed(source, size));
     RegistryClient.send(transport, request, BodyHandlers.ofByteArray(), Set.of(201));
   }
 

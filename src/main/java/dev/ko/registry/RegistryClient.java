@@ -65,7 +65,8 @@ public final class RegistryClient {
   }
 
   /**
-   * @param retryBackoff the wait before the first retry of a temporary failure (then 3x, 9x)
+   * @param retryBackoff the wait before the first retry of a temporary failure; the second waits
+   *     three times as long, and a third failure is reported
    */
   public RegistryClient(
       HttpTransport transport,

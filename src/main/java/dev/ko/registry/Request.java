@@ -113,6 +113,6 @@ record Request(
 
   /** The method and URL, as messages and the debug log show them. */
   String shown() {
-    return method + " " + Urls.shown(registry, uri);
+    return method + " " + (uri.isAbsolute() ? Urls.shown(registry, uri) : uri.toString());
   }
 }
