@@ -71,14 +71,15 @@ final class JdkTransport implements Transport {
     StreamedBody body = new StreamedBody();
     b.method(method, BodyPublishers.fromPublisher(body, streamed.size()));
     try (InputStream in = streamed.source().open()) {
-      CompletableFuture<HttpResponse<T>> exchange = client.sendAsync(b.build(), handler);
-      exchange.whenComplete((r, e) -> body.stop());
+      CompletableFuture<HttpResponse<T>> sent = client.sendAsync(b.build(), handler);
+      // Wakes the feeding thread when the registry answers before it has read the whole body.
+      CompletableFuture<HttpResponse<T>> exchange = sent.whenComplete((r, e) -> body.stop());
       try {
         body.feed(in, exchange);
         return exchange.get();
       } catch (IOException | InterruptedException e) {
         body.abandon(e);
-        exchange.cancel(true);
+        sent.cancel(true);
         throw e;
       } catch (ExecutionException e) {
         throw unwrap(e.getCause());

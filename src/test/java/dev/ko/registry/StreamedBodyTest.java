@@ -1,6 +1,7 @@
 package dev.ko.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.ko.name.Registry;
@@ -12,14 +13,18 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -142,5 +147,103 @@ class StreamedBodyTest {
         .as("sources are read by the senders only")
         .hasSize(parallel)
         .allMatch(name -> name.startsWith("pool-"));
+  }
+
+  /** A subscriber that asks for chunks only when told to, and keeps what it got. */
+  private static final class Recorder implements Flow.Subscriber<ByteBuffer> {
+    final List<Integer> chunks = new CopyOnWriteArrayList<>();
+    final CompletableFuture<Throwable> end = new CompletableFuture<>();
+    volatile Flow.Subscription subscription;
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+    }
+
+    @Override
+    public void onNext(ByteBuffer item) {
+      chunks.add(item.remaining());
+    }
+
+    @Override
+    public void onError(Throwable e) {
+      end.complete(e);
+    }
+
+    @Override
+    public void onComplete() {
+      end.complete(null);
+    }
+  }
+
+  @Test
+  void chunksGoOutAsTheClientAsksAndTheSenderStopsWhenTheExchangeEnds() throws Exception {
+    StreamedBody body = new StreamedBody();
+    Recorder client = new Recorder();
+    body.subscribe(client);
+    CompletableFuture<Void> exchange = new CompletableFuture<>();
+    InputStream zeros =
+        new InputStream() {
+          @Override
+          public int read() {
+            return 0;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) {
+            return len;
+          }
+        };
+    CompletableFuture<Void> feeding =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                body.feed(zeros, exchange);
+              } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+
+    client.subscription.request(3);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (client.chunks.size() < 3) {
+      assertThat(System.nanoTime()).isLessThan(deadline);
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
+    assertThat(feeding).as("blocked: a few chunks ahead and no demand").isNotDone();
+    exchange.complete(null);
+    body.stop();
+    feeding.get(10, TimeUnit.SECONDS);
+    assertThat(client.chunks).containsExactly(65536, 65536, 65536);
+  }
+
+  @Test
+  void aBrokenSourceFailsTheRequestAndTheSender() {
+    StreamedBody body = new StreamedBody();
+    Recorder client = new Recorder();
+    body.subscribe(client);
+    client.subscription.request(Long.MAX_VALUE);
+    IOException broken = new IOException("connection reset by the base registry");
+    InputStream source =
+        new InputStream() {
+          private int reads;
+
+          @Override
+          public int read() {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            if (reads++ > 0) {
+              throw broken;
+            }
+            return len;
+          }
+        };
+
+    assertThatThrownBy(() -> body.feed(source, new CompletableFuture<Void>())).isSameAs(broken);
+    assertThat(client.end).isCompletedWithValue(broken);
+    assertThat(client.chunks).containsExactly(65536);
   }
 }
