@@ -24,8 +24,11 @@ import javax.net.ssl.SSLContext;
  * block in {@code send}.
  */
 public final class HttpTransport {
-  /** The client threads: TLS and HTTP/2 framing are CPU work, so up to the cores, at least two. */
-  static final int THREADS = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
+  /**
+   * The client threads: they decrypt and frame what the selector reads, CPU work, so two, or up to
+   * four on more cores; the sending threads do the rest.
+   */
+  static final int THREADS = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
   private final Lazy verified;
   private final Lazy unverified;
@@ -87,8 +90,9 @@ public final class HttpTransport {
   }
 
   /**
-   * Daemon threads, so that the JVM exits with exchanges still open; idle ones end after seconds.
-   * The queue is unbounded because the client treats a refused task as a fatal error.
+   * Daemon threads, so that the JVM exits with exchanges still open; idle ones end after a second
+   * (a test JVM makes many clients). The queue is unbounded because the client treats a refused
+   * task as a fatal error.
    */
   private static Executor executor(String name, int threads) {
     AtomicInteger count = new AtomicInteger();
@@ -96,7 +100,7 @@ public final class HttpTransport {
         new ThreadPoolExecutor(
             threads,
             threads,
-            5,
+            1,
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),
             r -> {
