@@ -13,7 +13,7 @@ import dev.ko.oci.Digest;
 import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
 import dev.ko.oci.Layer;
-import dev.ko.registry.Access;
+import dev.ko.registry.Pusher;
 import dev.ko.registry.RegistryClient;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -99,21 +99,21 @@ public final class RegistryPublisher implements Publisher {
   public CompletableFuture<String> publish(Artifact artifact, String reference, TaskGroup tasks) {
     String name = namer.name(base, ImportPath.forRepository(reference));
     List<Tag> targets = new ArrayList<>();
-    Access access;
+    Pusher pusher;
     try {
       for (String t : tags) {
         targets.add(Tag.parse(name + ":" + t, insecure));
       }
-      access = Access.push(targets.get(0).repository(), mountSources(artifact));
+      pusher = client.pusher(targets.get(0).repository(), mountSources(artifact));
     } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
     Tag first = targets.get(0);
     log.info("Publishing " + first);
     Repository repo = first.repository();
-    Uploads uploads = new Uploads(access, repo, tasks);
+    Uploads uploads = new Uploads(pusher, repo, tasks);
     CompletableFuture<Boolean> imageCheck =
-        tasks.fork(() -> isPresent(access, repo, first.tag(), artifact));
+        tasks.fork(() -> isPresent(pusher, repo, first.tag(), artifact));
     CompletableFuture<List<PendingAttachment>> pending = attachments(artifact, uploads, tasks);
     return TaskGroup.all(List.of(imageCheck, pending))
         .thenCompose(
@@ -142,7 +142,7 @@ public final class RegistryPublisher implements Publisher {
                   manifests.thenCompose(done -> TaskGroup.all(tagAttachments(attachments, tasks)));
               // 4. The image's tags, the first one first.
               return tasks.then(
-                  attachmentTags, done -> tagImage(access, uploads, targets, present, artifact));
+                  attachmentTags, done -> tagImage(pusher, uploads, targets, present, artifact));
             })
         .thenApply(
             done -> {
@@ -177,7 +177,7 @@ public final class RegistryPublisher implements Publisher {
   }
 
   private Void tagImage(
-      Access access, Uploads uploads, List<Tag> targets, boolean present, Artifact artifact)
+      Pusher pusher, Uploads uploads, List<Tag> targets, boolean present, Artifact artifact)
       throws IOException {
     Tag first = targets.get(0);
     Repository repo = first.repository();
@@ -194,7 +194,7 @@ public final class RegistryPublisher implements Publisher {
     }
     for (Tag other : targets.subList(1, targets.size())) {
       log.info("Tagging " + other);
-      if (!isPresent(access, repo, other.tag(), artifact)) {
+      if (!isPresent(pusher, repo, other.tag(), artifact)) {
         uploads.putManifest(other.tag(), artifact);
       }
     }
@@ -202,9 +202,9 @@ public final class RegistryPublisher implements Publisher {
   }
 
   /** Whether {@code tag} already names this very manifest (then nothing is sent for it). */
-  private boolean isPresent(Access access, Repository repo, String tag, Artifact artifact)
+  private boolean isPresent(Pusher pusher, Repository repo, String tag, Artifact artifact)
       throws IOException {
-    Optional<Descriptor> existing = client.headManifest(access, repo, tag);
+    Optional<Descriptor> existing = pusher.headManifest(tag);
     if (existing.isPresent() && existing.get().digest().equals(artifact.digest())) {
       log.info("existing manifest: " + repo + ":" + tag + "@" + artifact.digest());
       return true;
@@ -235,7 +235,7 @@ public final class RegistryPublisher implements Publisher {
     Uploads uploads =
         repo.equals(imageUploads.repo)
             ? imageUploads
-            : new Uploads(Access.push(repo, List.of()), repo, tasks);
+            : new Uploads(client.pusher(repo, List.of()), repo, tasks);
     List<CompletableFuture<Boolean>> checks = new ArrayList<>();
     List<PendingAttachment> all = new ArrayList<>();
     Map<String, Boolean> seen = new LinkedHashMap<>();
@@ -247,7 +247,7 @@ public final class RegistryPublisher implements Publisher {
         }
         Image image = attachment.image();
         all.add(new PendingAttachment(attachment.name(), tag, image, uploads));
-        checks.add(tasks.fork(() -> isPresent(uploads.access, repo, tag, image)));
+        checks.add(tasks.fork(() -> isPresent(uploads.pusher, repo, tag, image)));
       }
     }
     return TaskGroup.all(checks)
@@ -335,19 +335,19 @@ public final class RegistryPublisher implements Publisher {
    * it, and no more than {@code uploadSlots} allows at once.
    */
   private final class Uploads {
-    private final Access access;
+    private final Pusher pusher;
     private final Repository repo;
     private final TaskGroup group;
     private final ConcurrentMap<Digest, CompletableFuture<Void>> blobs = new ConcurrentHashMap<>();
 
-    Uploads(Access access, Repository repo, TaskGroup group) {
-      this.access = access;
+    Uploads(Pusher pusher, Repository repo, TaskGroup group) {
+      this.pusher = pusher;
       this.repo = repo;
       this.group = group;
     }
 
     void putManifest(String identifier, Artifact artifact) throws IOException {
-      client.putManifest(access, repo, identifier, artifact.mediaType(), artifact.rawManifest());
+      pusher.putManifest(identifier, artifact.mediaType(), artifact.rawManifest());
     }
 
     CompletableFuture<Void> pushImage(Image image) {
@@ -382,30 +382,24 @@ public final class RegistryPublisher implements Publisher {
       Optional<Repository> mountFrom =
           layer.source().filter(s -> s.registry().host().equals(repo.registry().host()));
       if ((mountFrom.isEmpty() || mountFrom.get().path().equals(repo.path()))
-          && client.blobExists(access, repo, layer.digest())) {
+          && pusher.blobExists(layer.digest())) {
         log.info("existing blob: " + layer.digest());
         return;
       }
       RegistryClient.Upload upload =
-          client.uploadBlob(
-              access, repo, layer.digest(), layer.size(), layer::compressed, mountFrom);
+          pusher.uploadBlob(layer.digest(), layer.size(), layer::compressed, mountFrom);
       log.info(
           (upload == RegistryClient.Upload.MOUNTED ? "mounted blob: " : "pushed blob: ")
               + layer.digest());
     }
 
     private void pushBytes(Digest digest, byte[] bytes) throws IOException {
-      if (client.blobExists(access, repo, digest)) {
+      if (pusher.blobExists(digest)) {
         log.info("existing blob: " + digest);
         return;
       }
-      client.uploadBlob(
-          access,
-          repo,
-          digest,
-          bytes.length,
-          () -> new ByteArrayInputStream(bytes),
-          Optional.empty());
+      pusher.uploadBlob(
+          digest, bytes.length, () -> new ByteArrayInputStream(bytes), Optional.empty());
       log.info("pushed blob: " + digest);
     }
   }

@@ -13,7 +13,7 @@ import java.util.TreeSet;
  * @param repository the repository the requests are for: its credentials are the ones used
  * @param scopes token scopes, e.g. {@code repository:foo/bar:pull,push}, sorted
  */
-public record Access(Repository repository, List<String> scopes) {
+record Access(Repository repository, List<String> scopes) {
   public Access {
     scopes = List.copyOf(new TreeSet<>(scopes));
   }

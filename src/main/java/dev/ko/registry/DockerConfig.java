@@ -45,6 +45,6 @@ final class DockerConfig {
           + ", column "
           + j.getLocation().getColumnNr();
     }
-    return e instanceof JsonProcessingException ? "not valid JSON" : RegistryClient.describe(e);
+    return e instanceof JsonProcessingException ? "not valid JSON" : Failures.describe(e);
   }
 }

@@ -3,6 +3,11 @@ package dev.ko.registry;
 import dev.ko.name.Registry;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
@@ -11,8 +16,20 @@ import javax.net.ssl.SSLContext;
  * registry named insecure ({@code --insecure-registry} marks the names it applies to), the
  * verifying one for every other. Clients are created lazily, once, because building one costs
  * start-up time that commands without network work should not pay.
+ *
+ * <p>Each client runs its callbacks on a few threads of its own, not on the JDK's default pool,
+ * which grows with the exchanges in flight and keeps idle threads for a minute. Those threads never
+ * block (a streamed request body is read by the thread that sends it, see {@link JdkTransport}), so
+ * a few are enough however many uploads run; they are not the build's worker threads either, which
+ * block in {@code send}.
  */
 public final class HttpTransport {
+  /**
+   * The client threads: they decrypt and frame what the selector reads, CPU work, so two, or up to
+   * four on more cores; the sending threads do the rest.
+   */
+  static final int THREADS = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
+
   private final Lazy verified;
   private final Lazy unverified;
 
@@ -21,8 +38,13 @@ public final class HttpTransport {
    * @param unverifiedTls TLS context that accepts any certificate, for insecure registries only
    */
   public HttpTransport(Supplier<SSLContext> verifiedTls, Supplier<SSLContext> unverifiedTls) {
-    this.verified = new Lazy(verifiedTls);
-    this.unverified = new Lazy(unverifiedTls);
+    this(verifiedTls, unverifiedTls, THREADS);
+  }
+
+  /** With the number of threads each client may use (tests use one). */
+  HttpTransport(Supplier<SSLContext> verifiedTls, Supplier<SSLContext> unverifiedTls, int threads) {
+    this.verified = new Lazy(verifiedTls, "verified", threads);
+    this.unverified = new Lazy(unverifiedTls, "insecure", threads);
   }
 
   /**
@@ -36,10 +58,14 @@ public final class HttpTransport {
   /** A client built on first use; later calls get the same one without locking. */
   private static final class Lazy {
     private final Supplier<SSLContext> tls;
+    private final String name;
+    private final int threads;
     private volatile HttpClient client;
 
-    Lazy(Supplier<SSLContext> tls) {
+    Lazy(Supplier<SSLContext> tls, String name, int threads) {
       this.tls = tls;
+      this.name = name;
+      this.threads = threads;
     }
 
     HttpClient get() {
@@ -53,6 +79,7 @@ public final class HttpTransport {
                     .connectTimeout(Duration.ofSeconds(30))
                     .followRedirects(HttpClient.Redirect.NEVER)
                     .sslContext(tls.get())
+                    .executor(executor(name, threads))
                     .build();
             client = c;
           }
@@ -60,5 +87,28 @@ public final class HttpTransport {
       }
       return c;
     }
+  }
+
+  /**
+   * Daemon threads, so that the JVM exits with exchanges still open; idle ones end after a second
+   * (a test JVM makes many clients). The queue is unbounded because the client treats a refused
+   * task as a fatal error.
+   */
+  private static Executor executor(String name, int threads) {
+    AtomicInteger count = new AtomicInteger();
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            1,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "ko-http-" + name + "-" + count.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 }

@@ -6,5 +6,10 @@
  * ({@link dev.ko.registry.DockerLogin}). TLS is verified against the JDK's and Go's root locations
  * ({@link dev.ko.registry.TrustStores}). Remote images and indexes are exposed through the {@link
  * dev.ko.oci} interfaces, with layers fetched only when needed.
+ *
+ * <p>{@link dev.ko.registry.RegistryClient} holds the endpoints; under it each exchange passes a
+ * stack of decorators (see {@code Transport}): redirects, ping, retry, auth, logging, the JDK
+ * client. Scopes follow from the operation: {@code pull}, or a {@link dev.ko.registry.Pusher} for
+ * one target repository and its mount sources.
  */
 package dev.ko.registry;

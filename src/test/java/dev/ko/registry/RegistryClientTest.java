@@ -143,6 +143,42 @@ class RegistryClientTest {
   }
 
   @Test
+  void pushersForTheSameTargetAndSourcesShareOneTokenForPushAndPull() throws Exception {
+    AtomicInteger tokens = new AtomicInteger();
+    stub =
+        new StubRegistry(
+            r -> {
+              if (r.pathAndQuery().equals("/v2/")) {
+                return Response.json(401, "", Map.of("WWW-Authenticate", bearerChallenge(null)));
+              }
+              if (r.pathAndQuery().startsWith("/token?")) {
+                return Response.json(
+                    200, "{\"token\":\"T" + tokens.incrementAndGet() + "\"}", Map.of());
+              }
+              return Response.of(404);
+            });
+    RegistryClient client = client(Keychain.ANONYMOUS);
+    Repository target = repo("team/app");
+    List<Repository> sources = List.of(repo("base/img"), repo("team/app"));
+    Digest digest = Digest.of(new byte[0]);
+
+    assertThat(client.pusher(target, sources).blobExists(digest)).isFalse();
+    assertThat(client.pusher(target, sources).headManifest("latest")).isEmpty();
+    assertThat(client.pusher(target, List.of()).blobExists(digest)).isFalse();
+
+    assertThat(stub.lines())
+        .filteredOn(l -> l.startsWith("GET /token"))
+        .containsExactly(
+            "GET /token?service=stub+registry&scope=repository%3Abase%2Fimg%3Apull"
+                + "&scope=repository%3Ateam%2Fapp%3Apull%2Cpush",
+            "GET /token?service=stub+registry&scope=repository%3Ateam%2Fapp%3Apull%2Cpush");
+    assertThat(stub.requests())
+        .filteredOn(r -> r.pathAndQuery().startsWith("/v2/team/"))
+        .extracting(Request::authorization)
+        .containsExactly("Bearer T1", "Bearer T1", "Bearer T2");
+  }
+
+  @Test
   void aRefusedTokenIsReplacedFromTheNewChallengeAndTheRequestRetried() throws Exception {
     AtomicInteger tokens = new AtomicInteger();
     String pushScope = "repository:foo/bar:pull,push";
@@ -359,25 +395,15 @@ class RegistryClientTest {
     RegistryClient client = client(Keychain.ANONYMOUS);
     Repository target = repo("foo/bar");
     Repository source = repo("base/img");
-    Access access = Access.push(target, List.of(source));
+    Pusher pusher = client.pusher(target, List.of(source));
 
     assertThat(
-            client.uploadBlob(
-                access,
-                target,
-                digest,
-                blob.length,
-                () -> new ByteArrayInputStream(blob),
-                Optional.of(source)))
+            pusher.uploadBlob(
+                digest, blob.length, () -> new ByteArrayInputStream(blob), Optional.of(source)))
         .isEqualTo(RegistryClient.Upload.MOUNTED);
     assertThat(
-            client.uploadBlob(
-                access,
-                target,
-                digest,
-                blob.length,
-                () -> new ByteArrayInputStream(blob),
-                Optional.of(source)))
+            pusher.uploadBlob(
+                digest, blob.length, () -> new ByteArrayInputStream(blob), Optional.of(source)))
         .isEqualTo(RegistryClient.Upload.PUSHED);
 
     String mount = "POST /v2/foo/bar/blobs/uploads/?mount=" + digest + "&from=base%2Fimg";
@@ -412,17 +438,12 @@ class RegistryClientTest {
             });
     RegistryClient client = client(Keychain.ANONYMOUS);
     Repository target = repo("foo/bar");
-    Access access = Access.push(target, List.of());
+    Pusher pusher = client.pusher(target, List.of());
 
     for (int i = 0; i < 2; i++) {
       assertThat(
-              client.uploadBlob(
-                  access,
-                  target,
-                  digest,
-                  blob.length,
-                  () -> new ByteArrayInputStream(blob),
-                  Optional.empty()))
+              pusher.uploadBlob(
+                  digest, blob.length, () -> new ByteArrayInputStream(blob), Optional.empty()))
           .isEqualTo(RegistryClient.Upload.PUSHED);
     }
 
@@ -615,10 +636,10 @@ class RegistryClientTest {
 
   @Test
   void failuresAreDescribedShortly() {
-    assertThat(RegistryClient.describe(new IOException(null, new ClosedChannelException())))
+    assertThat(Failures.describe(new IOException(null, new ClosedChannelException())))
         .isEqualTo("connection closed");
-    assertThat(RegistryClient.describe(new ConnectException())).isEqualTo("connection refused");
-    assertThat(RegistryClient.describe(new HttpTimeoutException("request timed out")))
+    assertThat(Failures.describe(new ConnectException())).isEqualTo("connection refused");
+    assertThat(Failures.describe(new HttpTimeoutException("request timed out")))
         .isEqualTo("timed out");
   }
 

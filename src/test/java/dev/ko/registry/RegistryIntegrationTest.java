@@ -84,25 +84,18 @@ class RegistryIntegrationTest {
     Repository other = Repository.parse(reg + "/" + team + "/other");
 
     long mark = tls.logMark();
-    Access toApp = Access.push(app, List.of());
-    assertThat(client.blobExists(toApp, app, digest)).isFalse();
+    Pusher toApp = client.pusher(app, List.of());
+    assertThat(toApp.blobExists(digest)).isFalse();
     assertThat(
-            client.uploadBlob(
-                toApp,
-                app,
-                digest,
-                blob.length,
-                () -> new ByteArrayInputStream(blob),
-                Optional.empty()))
+            toApp.uploadBlob(
+                digest, blob.length, () -> new ByteArrayInputStream(blob), Optional.empty()))
         .isEqualTo(RegistryClient.Upload.PUSHED);
-    assertThat(client.blobExists(toApp, app, digest)).isTrue();
+    assertThat(toApp.blobExists(digest)).isTrue();
     assertThat(client.getBlob(Access.pull(app), app, digest)).isEqualTo(blob);
 
-    Access toCopy = Access.push(copy, List.of(app));
+    Pusher toCopy = client.pusher(copy, List.of(app));
     assertThat(
-            client.uploadBlob(
-                toCopy,
-                copy,
+            toCopy.uploadBlob(
                 digest,
                 blob.length,
                 () -> {
@@ -121,7 +114,7 @@ class RegistryIntegrationTest {
                 + team
                 + "%2Fapp");
 
-    assertThatThrownBy(() -> client.blobExists(Access.push(other, List.of()), other, digest))
+    assertThatThrownBy(() -> client.pusher(other, List.of()).blobExists(digest))
         .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(401))
         .hasMessageContaining("the credentials for " + reg + " were refused");
   }

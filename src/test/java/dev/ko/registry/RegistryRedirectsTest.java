@@ -105,13 +105,9 @@ class RegistryRedirectsTest {
 
     RegistryClient.Upload upload =
         RegistryClientTest.client(keychainFor(registry), log, InternalHosts.DNS)
+            .pusher(repo, List.of())
             .uploadBlob(
-                Access.push(repo, List.of()),
-                repo,
-                DIGEST,
-                BLOB.length,
-                () -> new ByteArrayInputStream(BLOB),
-                Optional.empty());
+                DIGEST, BLOB.length, () -> new ByteArrayInputStream(BLOB), Optional.empty());
 
     assertThat(upload).isEqualTo(RegistryClient.Upload.PUSHED);
     assertThat(registry.requests())
@@ -159,30 +155,29 @@ class RegistryRedirectsTest {
   @Test
   void credentialsGoOnlyToTheRegistrysHostPortAndPingedScheme() {
     URI registryUrl = URI.create("http://reg.example.com:5000/v2/foo/bar/blobs/uploads/u1");
-    assertThat(RegistryClient.sameOrigin("http", "reg.example.com:5000", registryUrl)).isTrue();
-    assertThat(RegistryClient.sameOrigin("http", "REG.example.com:5000", registryUrl)).isTrue();
+    assertThat(Urls.sameOrigin("http", "reg.example.com:5000", registryUrl)).isTrue();
+    assertThat(Urls.sameOrigin("http", "REG.example.com:5000", registryUrl)).isTrue();
     assertThat(
-            RegistryClient.sameOrigin(
+            Urls.sameOrigin(
                 "https", "reg.example.com", URI.create("https://reg.example.com:443/v2/")))
         .as("default port")
         .isTrue();
     assertThat(
-            RegistryClient.sameOrigin(
-                "https", "reg.example.com", URI.create("http://reg.example.com/v2/")))
+            Urls.sameOrigin("https", "reg.example.com", URI.create("http://reg.example.com/v2/")))
         .as("downgrade to plain HTTP")
         .isFalse();
     assertThat(
-            RegistryClient.sameOrigin(
+            Urls.sameOrigin(
                 "http", "reg.example.com:5000", URI.create("http://reg.example.com:5001/v2/")))
         .as("another port")
         .isFalse();
     assertThat(
-            RegistryClient.sameOrigin(
+            Urls.sameOrigin(
                 "https", "reg.example.com", URI.create("https://storage.example.com/b")))
         .as("another host")
         .isFalse();
     assertThat(
-            RegistryClient.sameOrigin(
+            Urls.sameOrigin(
                 "https", "reg.example.com", URI.create("https://reg.example.com.evil.io/b")))
         .isFalse();
   }
@@ -305,9 +300,8 @@ class RegistryRedirectsTest {
             () ->
                 RegistryClientTest.client(
                         Keychain.ANONYMOUS, log, RegistryRedirectsTest::registryLooksPublic)
+                    .pusher(repo, List.of())
                     .uploadBlob(
-                        Access.push(repo, List.of()),
-                        repo,
                         DIGEST,
                         BLOB.length,
                         () -> opened[0] = new ByteArrayInputStream(BLOB),

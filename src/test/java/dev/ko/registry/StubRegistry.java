@@ -1,5 +1,6 @@
 package dev.ko.registry;
 
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -18,7 +19,8 @@ import java.util.Map;
  */
 final class StubRegistry implements AutoCloseable {
   /** A request as the stub saw it. */
-  record Request(String method, String pathAndQuery, String authorization, byte[] body) {
+  record Request(
+      String method, String pathAndQuery, String authorization, byte[] body, Headers headers) {
     String line() {
       return method + " " + pathAndQuery;
     }
@@ -57,7 +59,8 @@ final class StubRegistry implements AutoCloseable {
               exchange.getRequestMethod(),
               exchange.getRequestURI().getRawPath() + (query == null ? "" : "?" + query),
               exchange.getRequestHeaders().getFirst("Authorization"),
-              exchange.getRequestBody().readAllBytes());
+              exchange.getRequestBody().readAllBytes(),
+              exchange.getRequestHeaders());
       requests.add(request);
       Response response;
       try {

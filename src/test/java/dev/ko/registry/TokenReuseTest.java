@@ -143,11 +143,11 @@ class TokenReuseTest {
         Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/team/app");
     Repository base =
         Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/distroless/static");
-    Access push = Access.push(target, List.of(base));
+    Pusher push = client.pusher(target, List.of(base));
     Digest d = Digest.of(new byte[0]);
 
     for (int i = 0; i < 5; i++) {
-      assertThat(client.blobExists(push, target, d)).isFalse();
+      assertThat(push.blobExists(d)).isFalse();
     }
     assertThat(issued.get()).as("one token for five requests").isEqualTo(1);
     assertThat(tokenQueries.get(0))
@@ -155,11 +155,11 @@ class TokenReuseTest {
             "service=svc&scope=repository:distroless/static:pull&scope=repository:team/app:pull,push");
 
     clock.advance(Duration.ofSeconds(50));
-    client.blobExists(push, target, d);
+    push.blobExists(d);
     assertThat(issued.get()).as("still valid after 50 s of 60").isEqualTo(1);
 
     clock.advance(Duration.ofSeconds(10));
-    client.blobExists(push, target, d);
+    push.blobExists(d);
     assertThat(issued.get()).as("renewed shortly before it expires").isEqualTo(2);
 
     client.blobExists(Access.pull(base), base, d);

@@ -91,8 +91,8 @@ class UploadBlobTest {
   private RegistryClient.Upload upload(RegistryClient.BlobSource source) throws IOException {
     Repository repo = Repository.parse(stub.host() + "/foo/bar");
     return RegistryClientTest.client(Keychain.ANONYMOUS)
-        .uploadBlob(
-            Access.push(repo, List.of()), repo, DIGEST, BLOB.length, source, Optional.empty());
+        .pusher(repo, List.of())
+        .uploadBlob(DIGEST, BLOB.length, source, Optional.empty());
   }
 
   @Test
@@ -165,9 +165,8 @@ class UploadBlobTest {
       Repository repo = Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/foo/bar");
       RegistryClient.Upload upload =
           RegistryClientTest.client(Keychain.ANONYMOUS)
+              .pusher(repo, List.of())
               .uploadBlob(
-                  Access.push(repo, List.of()),
-                  repo,
                   DIGEST,
                   size,
                   () -> {

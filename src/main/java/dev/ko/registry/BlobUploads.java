@@ -1,0 +1,121 @@
+package dev.ko.registry;
+
+import dev.ko.log.Log;
+import dev.ko.name.Registry;
+import dev.ko.name.Repository;
+import dev.ko.oci.Digest;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The blob upload sequence: a mount, or a new upload session and one PUT of the whole blob, tried
+ * again as a whole after a temporary failure.
+ */
+final class BlobUploads {
+  private final Transport transport;
+  private final Locations locations;
+  private final RetryPolicy retry;
+  private final Log log;
+
+  /**
+   * @param transport where the requests go; they are not idempotent, so it sends each once
+   * @param locations checks the upload locations the registry hands out
+   * @param retry how often the whole sequence is tried
+   */
+  BlobUploads(Transport transport, Locations locations, RetryPolicy retry, Log log) {
+    this.transport = transport;
+    this.locations = locations;
+    this.retry = retry;
+    this.log = log;
+  }
+
+  /**
+   * Puts a blob into {@code repo}: mounted from {@code mountFrom} when given and the registry
+   * agrees, else sent in one PUT to a new upload session. On a temporary failure the whole sequence
+   * is repeated, so a retry never goes to an upload session that may have died with the failure;
+   * the single requests do not retry on their own. Each sending opens {@code source} anew, and
+   * {@link JdkTransport} closes that stream when the exchange ends, read to the end or not.
+   */
+  RegistryClient.Upload upload(
+      Access access,
+      Repository repo,
+      Digest digest,
+      long size,
+      RegistryClient.BlobSource source,
+      Optional<Repository> mountFrom)
+      throws IOException {
+    RetryPolicy.Schedule schedule = retry.schedule();
+    while (true) {
+      try {
+        Optional<URI> location =
+            mountFrom.isPresent()
+                ? mountBlob(access, repo, digest, mountFrom.get())
+                : Optional.of(startUpload(access, repo));
+        if (location.isEmpty()) {
+          return RegistryClient.Upload.MOUNTED;
+        }
+        putBlob(access, repo.registry(), location.get(), digest, size, source);
+        return RegistryClient.Upload.PUSHED;
+      } catch (IOException e) {
+        Optional<Duration> wait =
+            Failures.isTemporary(e) ? schedule.afterError(e) : Optional.empty();
+        if (wait.isEmpty()) {
+          throw e;
+        }
+        log.debug("retrying the upload of " + digest + " to " + repo + " after: " + e.getMessage());
+        retry.pause(wait.get());
+      }
+    }
+  }
+
+  /** Asks the registry to mount a blob; empty when mounted, else the upload it opened instead. */
+  private Optional<URI> mountBlob(Access access, Repository target, Digest digest, Repository from)
+      throws IOException {
+    String query = "?mount=" + digest + "&from=" + encode(from.path());
+    Request request = RegistryClient.request(access, "POST", target, "/blobs/uploads/" + query);
+    HttpResponse<byte[]> r =
+        RegistryClient.send(transport, request, BodyHandlers.ofByteArray(), Set.of(201, 202));
+    if (r.statusCode() == 201) {
+      return Optional.empty();
+    }
+    return Optional.of(locations.target(target.registry(), "POST", r.uri(), r.headers()));
+  }
+
+  /** Starts an upload session; returns its location. */
+  private URI startUpload(Access access, Repository target) throws IOException {
+    Request request = RegistryClient.request(access, "POST", target, "/blobs/uploads/");
+    HttpResponse<byte[]> r =
+        RegistryClient.send(transport, request, BodyHandlers.ofByteArray(), Set.of(202));
+    return locations.target(target.registry(), "POST", r.uri(), r.headers());
+  }
+
+  /** Sends a whole blob to an upload location in one PUT. */
+  private void putBlob(
+      Access access,
+      Registry registry,
+      URI location,
+      Digest digest,
+      long size,
+      RegistryClient.BlobSource source)
+      throws IOException {
+    String sep = location.getRawQuery() == null ? "?" : "&";
+    URI uri = URI.create(location + sep + "digest=" + encode(digest.toString()));
+    Request request =
+        Request.of(registry, "PUT", uri)
+            .withAccess(access)
+            .withHeader("Content-Type", "application/octet-stream")
+            .withBody(new Request.Streamed(source, size));
+    RegistryClient.send(transport, request, BodyHandlers.ofByteArray(), Set.of(201));
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,100 @@
+package dev.ko.registry;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The bottom of the stack: one exchange on the JDK client that the registry's TLS setting selects.
+ * Failures are reported with the method, the URL as it may be shown, and a short reason. A streamed
+ * body is read by the calling thread while the client sends it ({@link StreamedBody}), so the
+ * client's own threads never block on a source.
+ */
+final class JdkTransport implements Transport {
+  private final HttpTransport clients;
+  private final String userAgent;
+
+  JdkTransport(HttpTransport clients, String userAgent) {
+    this.clients = clients;
+    this.userAgent = userAgent;
+  }
+
+  @Override
+  public <T> HttpResponse<T> send(Request request, HttpResponse.BodyHandler<T> handler)
+      throws IOException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(request.uri()).timeout(request.timeout());
+    if (request.uri().getScheme().equals("http")) {
+      b.version(HttpClient.Version.HTTP_1_1);
+    }
+    b.header("User-Agent", userAgent);
+    request.headers().forEach(b::header);
+    String shown = request.shown();
+    try {
+      HttpClient client = clients.client(request.registry());
+      if (request.body() instanceof Request.Streamed streamed) {
+        return sendStreamed(client, b, request.method(), streamed, handler);
+      }
+      b.method(request.method(), ((Request.InMemory) request.body()).publisher().get());
+      return client.send(b.build(), handler);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException(shown + ": interrupted");
+    } catch (UncheckedIOException e) {
+      throw new IOException(shown + ": " + Failures.describe(e.getCause()), e.getCause());
+    } catch (IOException e) {
+      throw new IOException(shown + ": " + Failures.describe(e), e);
+    } catch (IllegalArgumentException e) {
+      // The JDK's message may quote the whole URL.
+      boolean whole = shown.equals(request.method() + " " + request.uri());
+      throw new IOException(shown + ": " + (whole ? e.getMessage() : "invalid URL"), e);
+    }
+  }
+
+  /**
+   * Sends a blob read by this thread; the stream is closed when the exchange ends, whether or not
+   * the registry read it to the end.
+   */
+  private static <T> HttpResponse<T> sendStreamed(
+      HttpClient client,
+      HttpRequest.Builder b,
+      String method,
+      Request.Streamed streamed,
+      HttpResponse.BodyHandler<T> handler)
+      throws IOException, InterruptedException {
+    StreamedBody body = new StreamedBody();
+    b.method(method, BodyPublishers.fromPublisher(body, streamed.size()));
+    try (InputStream in = streamed.source().open()) {
+      CompletableFuture<HttpResponse<T>> sent = client.sendAsync(b.build(), handler);
+      // Wakes the feeding thread when the registry answers before it has read the whole body.
+      CompletableFuture<HttpResponse<T>> exchange = sent.whenComplete((r, e) -> body.stop());
+      try {
+        body.feed(in, exchange);
+        return exchange.get();
+      } catch (IOException | InterruptedException e) {
+        body.abandon(e);
+        sent.cancel(true);
+        throw e;
+      } catch (ExecutionException e) {
+        throw unwrap(e.getCause());
+      }
+    }
+  }
+
+  /** What the client failed with, as {@link HttpClient#send} would throw it. */
+  private static IOException unwrap(Throwable cause) {
+    if (cause instanceof IOException io) {
+      return io;
+    }
+    if (cause instanceof IllegalArgumentException iae) {
+      throw iae;
+    }
+    return new IOException(cause.getMessage(), cause);
+  }
+}

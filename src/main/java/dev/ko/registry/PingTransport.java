@@ -1,0 +1,99 @@
+package dev.ko.registry;
+
+import dev.ko.concurrent.Futures;
+import dev.ko.name.Registry;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Pings each registry once per run ({@code GET /v2/}) before its first request, and hands what it
+ * found on with every request: the scheme that answered, which completes the registry-relative
+ * URLs, and the challenge, which tells {@link AuthTransport} how to authenticate.
+ *
+ * <p>Registries that may speak plain HTTP (loopback, private networks, {@code --insecure-registry})
+ * are tried with HTTPS first and HTTP second, as Go's ko does, so a TLS registry on localhost works
+ * too; the scheme that answered is used from then on.
+ */
+final class PingTransport implements Transport {
+  /**
+   * How long the HTTPS try of a registry that may speak plain HTTP may take (Go's TLS handshake
+   * timeout): a plain server that does not answer a TLS hello must not stall the run.
+   */
+  static final Duration TLS_PROBE_TIMEOUT = Duration.ofSeconds(10);
+
+  private final Transport next;
+  private final Transport probe;
+  private final Duration tlsProbeTimeout;
+  private final ConcurrentMap<Registry, CompletableFuture<Ping>> pings = new ConcurrentHashMap<>();
+
+  /**
+   * @param next where the requests go, with what the ping found
+   * @param probe where the pings themselves go
+   * @param tlsProbeTimeout the time the HTTPS try of a maybe-plain registry may take (the JDK's
+   *     test HTTP server never answers one)
+   */
+  PingTransport(Transport next, Transport probe, Duration tlsProbeTimeout) {
+    this.next = next;
+    this.probe = probe;
+    this.tlsProbeTimeout = tlsProbeTimeout;
+  }
+
+  @Override
+  public <T> HttpResponse<T> send(Request request, HttpResponse.BodyHandler<T> handler)
+      throws IOException {
+    Ping ping = ping(request.registry());
+    Request pinged = request.withPing(ping);
+    if (!request.uri().isAbsolute()) {
+      pinged =
+          pinged.withUri(
+              URI.create(ping.scheme() + "://" + request.registry().host() + request.uri()));
+    }
+    return next.send(pinged, handler);
+  }
+
+  /**
+   * The registry's ping, made by the first caller while the others wait. A failure is reported to
+   * those waiting and forgotten, so a later request pings again.
+   */
+  Ping ping(Registry registry) throws IOException {
+    return Futures.once(
+        pings,
+        registry,
+        () -> {
+          if (registry.scheme().equals("https")) {
+            return pingWith("https", registry, Request.TIMEOUT);
+          }
+          try {
+            return pingWith("https", registry, tlsProbeTimeout);
+          } catch (IOException overTls) {
+            try {
+              return pingWith("http", registry, Request.TIMEOUT);
+            } catch (IOException plain) {
+              // A certificate problem says more than "an HTTP request to an HTTPS server".
+              throw Failures.isCertificateProblem(overTls) ? overTls : plain;
+            }
+          }
+        });
+  }
+
+  private Ping pingWith(String scheme, Registry registry, Duration timeout) throws IOException {
+    URI uri = URI.create(scheme + "://" + registry.host() + "/v2/");
+    HttpResponse<byte[]> r =
+        probe.send(
+            Request.of(registry, "GET", uri).withTimeout(timeout), BodyHandlers.ofByteArray());
+    if (r.statusCode() == 401) {
+      return new Ping(scheme, Responses.challenge(r));
+    }
+    if (r.statusCode() == 200) {
+      return new Ping(scheme, Challenge.NONE);
+    }
+    throw new RegistryException(
+        "GET", uri.toString(), r.statusCode(), Responses.parseErrors(r.body()));
+  }
+}

@@ -1,0 +1,61 @@
+package dev.ko.registry;
+
+import dev.ko.name.Repository;
+import dev.ko.oci.Descriptor;
+import dev.ko.oci.Digest;
+import dev.ko.oci.MediaType;
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * Pushing to one repository, from {@link RegistryClient#pusher}: every request asks for the same
+ * scopes (push on the target, pull on the repositories blobs will be mounted from), so one Bearer
+ * token serves them all while it is valid. Thread-safe.
+ */
+public final class Pusher {
+  private final RegistryClient client;
+  private final Access access;
+
+  Pusher(RegistryClient client, Access access) {
+    this.client = client;
+    this.access = access;
+  }
+
+  /** The repository pushed to. */
+  public Repository target() {
+    return access.repository();
+  }
+
+  /**
+   * Whether the repository has the blob. A redirect (registries that keep blobs in S3 or GCS
+   * redirect HEAD too) says it has: the registry knows where the bytes are.
+   */
+  public boolean blobExists(Digest digest) throws IOException {
+    return client.blobExists(access, target(), digest);
+  }
+
+  /**
+   * Puts a blob into the repository: mounted from {@code mountFrom} (one of the mount sources) when
+   * given and the registry agrees, else sent in one PUT to a new upload session; a temporary
+   * failure repeats the whole sequence. Every stream opened from {@code source} is closed after
+   * each attempt.
+   */
+  public RegistryClient.Upload uploadBlob(
+      Digest digest, long size, RegistryClient.BlobSource source, Optional<Repository> mountFrom)
+      throws IOException {
+    return client.uploadBlob(access, target(), digest, size, source, mountFrom);
+  }
+
+  /**
+   * The descriptor of a manifest by tag or digest, or empty if the registry does not have it or
+   * does not say which digest it has (then it is simply pushed again).
+   */
+  public Optional<Descriptor> headManifest(String identifier) throws IOException {
+    return client.headManifest(access, target(), identifier);
+  }
+
+  /** Puts a manifest under a tag or its digest. */
+  public void putManifest(String identifier, MediaType mediaType, byte[] bytes) throws IOException {
+    client.putManifest(access, target(), identifier, mediaType, bytes);
+  }
+}

@@ -1,0 +1,118 @@
+package dev.ko.registry;
+
+import dev.ko.name.Registry;
+import java.net.URI;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * A request as the registry layer describes it; each decorator passes on a copy with what it adds.
+ *
+ * @param registry the registry the request is made for: it selects the TLS setting and the
+ *     credentials, and decides which URLs are shown whole
+ * @param access the scopes the request needs, empty for one that never carries credentials (a ping,
+ *     a token request)
+ * @param uri absolute, or a path and query on the registry, which {@link PingTransport} completes
+ *     with the scheme that answered the ping
+ * @param body what it sends; each sending (a retry, a re-authentication) sends it anew
+ * @param idempotent whether sending it twice does no harm (GET, HEAD, a manifest PUT); an upload
+ *     session's POST and PUT are not, as the session may have died with the failure
+ * @param ping what the registry's ping found, once {@link PingTransport} has been passed
+ */
+record Request(
+    Registry registry,
+    Optional<Access> access,
+    String method,
+    URI uri,
+    Map<String, String> headers,
+    Body body,
+    Duration timeout,
+    boolean idempotent,
+    Optional<Ping> ping) {
+  /** Long enough for a big layer over a slow link; a stalled connection fails sooner. */
+  static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+  /** What a request sends. */
+  sealed interface Body {}
+
+  /** Bytes in memory (a manifest, a form), made into a fresh publisher for each sending. */
+  record InMemory(Supplier<BodyPublisher> publisher) implements Body {}
+
+  /**
+   * A blob read from its source while it is sent, by the sending thread (see {@link StreamedBody});
+   * the source is opened again for each sending.
+   */
+  record Streamed(RegistryClient.BlobSource source, long size) implements Body {}
+
+  static final Body NO_BODY = new InMemory(BodyPublishers::noBody);
+
+  Request {
+    headers = Map.copyOf(headers);
+  }
+
+  /** A request without body or credentials; GET and HEAD are idempotent. */
+  static Request of(Registry registry, String method, URI uri) {
+    boolean idempotent = method.equals("GET") || method.equals("HEAD");
+    return new Request(
+        registry,
+        Optional.empty(),
+        method,
+        uri,
+        Map.of(),
+        NO_BODY,
+        TIMEOUT,
+        idempotent,
+        Optional.empty());
+  }
+
+  Request withAccess(Access a) {
+    return new Request(
+        registry, Optional.of(a), method, uri, headers, body, timeout, idempotent, ping);
+  }
+
+  Request withUri(URI u) {
+    return new Request(registry, access, method, u, headers, body, timeout, idempotent, ping);
+  }
+
+  Request withHeader(String name, String value) {
+    Map<String, String> more = new LinkedHashMap<>(headers);
+    more.put(name, value);
+    return new Request(registry, access, method, uri, more, body, timeout, idempotent, ping);
+  }
+
+  Request withBody(byte[] bytes) {
+    return withBody(new InMemory(() -> BodyPublishers.ofByteArray(bytes)));
+  }
+
+  Request withBody(Body b) {
+    return new Request(registry, access, method, uri, headers, b, timeout, idempotent, ping);
+  }
+
+  Request withTimeout(Duration t) {
+    return new Request(registry, access, method, uri, headers, body, t, idempotent, ping);
+  }
+
+  Request withIdempotent(boolean i) {
+    return new Request(registry, access, method, uri, headers, body, timeout, i, ping);
+  }
+
+  Request withPing(Ping p) {
+    return new Request(
+        registry, access, method, uri, headers, body, timeout, idempotent, Optional.of(p));
+  }
+
+  /** Whether this request goes to the registry itself, over the scheme its ping chose. */
+  boolean toRegistry() {
+    return ping.isPresent() && Urls.sameOrigin(ping.get().scheme(), registry.host(), uri);
+  }
+
+  /** The method and URL, as messages and the debug log show them. */
+  String shown() {
+    return method + " " + (uri.isAbsolute() ? Urls.shown(registry, uri) : uri.toString());
+  }
+}
