@@ -99,7 +99,7 @@ final class AuthTransport implements Transport {
   private RegistryException unauthorized(Access access, String method, URI uri, HttpResponse<?> r)
       throws IOException {
     Registry registry = access.registry();
-    List<RegistryException.Error> errors = Responses.parseErrors(Responses.readBody(r));
+    List<RegistryException.Entry> errors = Responses.parseErrors(Responses.readBody(r));
     Credential c = credential(access.repository());
     String why =
         c.isAnonymous()
@@ -107,11 +107,11 @@ final class AuthTransport implements Transport {
             : "the credentials for " + registry + " were refused";
     if (errors.isEmpty()) {
       errors =
-          List.of(new RegistryException.Error("UNAUTHORIZED", "authentication required; " + why));
+          List.of(new RegistryException.Entry("UNAUTHORIZED", "authentication required; " + why));
     } else {
-      List<RegistryException.Error> withHint = new ArrayList<>(errors);
-      RegistryException.Error last = withHint.remove(withHint.size() - 1);
-      withHint.add(new RegistryException.Error(last.code(), last.message() + "; " + why));
+      List<RegistryException.Entry> withHint = new ArrayList<>(errors);
+      RegistryException.Entry last = withHint.remove(withHint.size() - 1);
+      withHint.add(new RegistryException.Entry(last.code(), last.message() + "; " + why));
       errors = withHint;
     }
     return new RegistryException(method, uri.toString(), 401, errors);

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -101,8 +100,7 @@ public final class DockerConfigKeychain implements Keychain {
       return auths.get(key);
     }
     String wanted = registry.host();
-    for (Iterator<Map.Entry<String, JsonNode>> it = auths.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : auths.properties()) {
       String k = e.getKey();
       boolean forOneRepository =
           !k.startsWith("http://") && !k.startsWith("https://") && k.contains("/");

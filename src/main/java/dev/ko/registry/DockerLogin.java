@@ -2,6 +2,7 @@ package dev.ko.registry;
 
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ko.io.AtomicFile;
@@ -83,7 +84,9 @@ public final class DockerLogin {
     DefaultPrettyPrinter pretty =
         new DefaultPrettyPrinter()
             .withObjectIndenter(new DefaultIndenter("\t", "\n"))
-            .withoutSpacesInObjectEntries();
+            .withSeparators(
+                Separators.createDefaultInstance()
+                    .withObjectFieldValueSpacing(Separators.Spacing.NONE));
     byte[] bytes = GoJson.mapper().writer(pretty).writeValueAsBytes(root);
     AtomicFile.write(file, AtomicFile.PRIVATE, out -> out.write(bytes));
   }

@@ -49,6 +49,7 @@ public final class RegistryClient {
   private final Log log;
 
   /** A manifest as the registry sent it, under the media type it said (or the document says). */
+  @SuppressWarnings("ArrayRecordComponent") // handed straight to Content, which copies it
   public record Fetched(MediaType mediaType, byte[] bytes) {
     /** The sha256 of the bytes, which is what names them. */
     public Digest digest() {

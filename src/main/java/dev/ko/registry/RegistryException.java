@@ -10,14 +10,14 @@ import java.util.List;
  */
 public final class RegistryException extends IOException implements Contextual<RegistryException> {
   /** One entry of the registry's {@code errors} list. */
-  public record Error(String code, String message) {}
+  public record Entry(String code, String message) {}
 
   private final String method;
   private final String url;
   private final int status;
-  private final List<Error> errors;
+  private final List<Entry> errors;
 
-  public RegistryException(String method, String url, int status, List<Error> errors) {
+  public RegistryException(String method, String url, int status, List<Entry> errors) {
     super(format(method, url, status, errors));
     this.method = method;
     this.url = url;
@@ -38,7 +38,7 @@ public final class RegistryException extends IOException implements Contextual<R
     return new RegistryException(context, this);
   }
 
-  private static String format(String method, String url, int status, List<Error> errors) {
+  private static String format(String method, String url, int status, List<Entry> errors) {
     StringBuilder b = new StringBuilder(method).append(' ').append(url).append(": ");
     if (errors.isEmpty()) {
       b.append("unexpected status code ").append(status).append(' ').append(reason(status));
@@ -47,7 +47,7 @@ public final class RegistryException extends IOException implements Contextual<R
         if (i > 0) {
           b.append("; ");
         }
-        Error e = errors.get(i);
+        Entry e = errors.get(i);
         b.append(e.code());
         if (!e.message().isEmpty()) {
           b.append(": ").append(e.message());
@@ -88,7 +88,7 @@ public final class RegistryException extends IOException implements Contextual<R
     return status;
   }
 
-  public List<Error> errors() {
+  public List<Entry> errors() {
     return errors;
   }
 

@@ -53,14 +53,14 @@ final class Responses {
   }
 
   /** The {@code errors} list of the distribution spec's error body, empty if there is none. */
-  static List<RegistryException.Error> parseErrors(byte[] body) {
-    List<RegistryException.Error> out = new ArrayList<>();
+  static List<RegistryException.Entry> parseErrors(byte[] body) {
+    List<RegistryException.Entry> out = new ArrayList<>();
     try {
       JsonNode root = GoJson.mapper().readTree(body);
       if (root != null && root.path("errors").isArray()) {
         for (JsonNode e : root.path("errors")) {
           out.add(
-              new RegistryException.Error(e.path("code").asText(""), e.path("message").asText("")));
+              new RegistryException.Entry(e.path("code").asText(""), e.path("message").asText("")));
         }
       }
     } catch (IOException e) {

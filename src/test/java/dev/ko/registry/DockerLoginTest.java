@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,7 +50,9 @@ class DockerLoginTest {
         .isEqualTo("alice:s3cret");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config)))
         .isEqualTo("rw-------");
-    assertThat(Files.list(config.getParent())).as("no temporary file left").containsExactly(config);
+    try (Stream<Path> left = Files.list(config.getParent())) {
+      assertThat(left).as("no temporary file left").containsExactly(config);
+    }
   }
 
   @Test

@@ -48,7 +48,9 @@ class InsecureRegistryTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
+    server =
+        HttpsServer.create(
+            new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 0);
     server.setHttpsConfigurator(new HttpsConfigurator(serverTls));
     server.createContext(
         "/",

@@ -265,7 +265,7 @@ class RegistryClientTest {
             e -> {
               assertThat(e.status()).isEqualTo(401);
               assertThat(e.errors())
-                  .extracting(RegistryException.Error::code)
+                  .extracting(RegistryException.Entry::code)
                   .containsExactly("UNAUTHORIZED");
               assertThat(e.getMessage())
                   .isEqualTo(
@@ -297,7 +297,7 @@ class RegistryClientTest {
             RegistryException.class,
             e ->
                 assertThat(e.errors())
-                    .extracting(RegistryException.Error::code)
+                    .extracting(RegistryException.Entry::code)
                     .containsExactly("UNAUTHORIZED"))
         .hasMessageEndingWith(
             "authentication required; no credentials found for "

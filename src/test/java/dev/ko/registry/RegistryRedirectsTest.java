@@ -255,7 +255,10 @@ class RegistryRedirectsTest {
   void aPublicRegistryCannotRedirectIntoTheLoopbackNetwork() throws Exception {
     StubRegistry storage = storage();
     String internal =
-        "http://localhost:" + storage.host().split(":")[1] + "/latest/meta-data?" + SIGNATURE;
+        "http://localhost:"
+            + storage.host().substring(storage.host().lastIndexOf(':') + 1)
+            + "/latest/meta-data?"
+            + SIGNATURE;
     StubRegistry registry =
         stub(
             r ->
@@ -276,7 +279,7 @@ class RegistryRedirectsTest {
                 + DIGEST
                 + ": refusing to follow the registry to "
                 + "http://localhost:"
-                + storage.host().split(":")[1]
+                + storage.host().substring(storage.host().lastIndexOf(':') + 1)
                 + "/latest/meta-data: a loopback, link-local or private "
                 + "address, and "
                 + registry.host()
@@ -324,7 +327,10 @@ class RegistryRedirectsTest {
                     : new Response(
                         307,
                         Map.of(
-                            "Location", "http://localhost:" + storage.host().split(":")[1] + "/b"),
+                            "Location",
+                            "http://localhost:"
+                                + storage.host().substring(storage.host().lastIndexOf(':') + 1)
+                                + "/b"),
                         new byte[0]));
     Repository repo = Repository.parse(registry.host() + "/foo/bar");
 

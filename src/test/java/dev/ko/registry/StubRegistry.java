@@ -19,6 +19,7 @@ import java.util.Map;
  */
 final class StubRegistry implements AutoCloseable {
   /** A request as the stub saw it. */
+  @SuppressWarnings("ArrayRecordComponent") // the stub's own copy; requests are never compared
   record Request(
       String method, String pathAndQuery, String authorization, byte[] body, Headers headers) {
     String line() {
@@ -27,6 +28,7 @@ final class StubRegistry implements AutoCloseable {
   }
 
   /** A canned answer. */
+  @SuppressWarnings("ArrayRecordComponent") // written once to the exchange; never compared
   record Response(int status, Map<String, String> headers, byte[] body) {
     static Response of(int status) {
       return new Response(status, Map.of(), new byte[0]);
@@ -46,7 +48,9 @@ final class StubRegistry implements AutoCloseable {
   private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
 
   StubRegistry(Handler handler) throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
+    server =
+        HttpServer.create(
+            new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 0);
     server.createContext("/", exchange -> answer(exchange, handler));
     server.start();
   }

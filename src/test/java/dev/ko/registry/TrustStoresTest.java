@@ -3,6 +3,7 @@ package dev.ko.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ko.testing.Proc;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -62,7 +63,7 @@ class TrustStoresTest {
             + Files.readString(dir.resolve("a.key"))
             + Files.readString(certB)
             + "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n";
-    assertThat(subjects(TrustStores.parsePem(bundle.getBytes())))
+    assertThat(subjects(TrustStores.parsePem(bundle.getBytes(StandardCharsets.US_ASCII))))
         .containsExactly("CN=trust-test-a", "CN=trust-test-b");
   }
 

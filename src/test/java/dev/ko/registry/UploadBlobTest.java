@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -135,7 +136,8 @@ class UploadBlobTest {
     // A registry that answers the first PUT at once, without reading the 32 MiB body: the JDK
     // closes a body stream only at its end, which this attempt never reaches.
     HttpServer server =
-        HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
+        HttpServer.create(
+            new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 0);
     AtomicInteger sessions = new AtomicInteger();
     AtomicInteger puts = new AtomicInteger();
     List<String> lines = new CopyOnWriteArrayList<>();
@@ -185,7 +187,7 @@ class UploadBlobTest {
             "POST /v2/foo/bar/blobs/uploads/",
             "PUT /v2/foo/bar/blobs/uploads/u2");
     assertThat(streams).hasSizeGreaterThanOrEqualTo(2);
-    assertThat(streams.get(0).served)
+    assertThat(streams.get(0).served.get())
         .as("the first attempt did not reach the end")
         .isLessThan(size);
     assertThat(streams).as("every stream closed").allMatch(s -> s.closed);
@@ -194,7 +196,7 @@ class UploadBlobTest {
   /** Zeros, as many as asked for, made up as they are read. */
   private static final class LargeStream extends InputStream {
     private final long size;
-    volatile long served;
+    final AtomicLong served = new AtomicLong();
     volatile boolean closed;
 
     LargeStream(long size) {
@@ -209,12 +211,14 @@ class UploadBlobTest {
 
     @Override
     public int read(byte[] b, int off, int len) {
-      if (served >= size) {
+      // One reader at a time; the count is read by the test thread.
+      long so = served.get();
+      if (so >= size) {
         return -1;
       }
-      int n = (int) Math.min(len, size - served);
+      int n = (int) Math.min(len, size - so);
       java.util.Arrays.fill(b, off, off + n, (byte) 0);
-      served += n;
+      served.addAndGet(n);
       return n;
     }
 

@@ -145,7 +145,7 @@ public final class TokenServer implements AutoCloseable {
       List<String> scopes = new ArrayList<>();
       String query = ex.getRequestURI().getRawQuery();
       if (query != null) {
-        for (String kv : query.split("&")) {
+        for (String kv : query.split("&", -1)) {
           int eq = kv.indexOf('=');
           String k = eq < 0 ? kv : kv.substring(0, eq);
           String v = eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
@@ -203,7 +203,7 @@ public final class TokenServer implements AutoCloseable {
       entry.put("type", "repository");
       entry.put("name", name);
       ArrayNode actions = entry.putArray("actions");
-      for (String action : parts[parts.length - 1].split(",")) {
+      for (String action : parts[parts.length - 1].split(",", -1)) {
         if (!user.isEmpty() || action.equals("pull")) {
           actions.add(action);
         }
