@@ -9,13 +9,10 @@ import dev.ko.name.Tag;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.Attachment;
 import dev.ko.oci.Descriptor;
-import dev.ko.oci.Digest;
 import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
-import dev.ko.oci.Layer;
 import dev.ko.registry.Pusher;
 import dev.ko.registry.RegistryClient;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,8 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * Pushes to a registry the way ko does, minus the waste: nothing is sent when the tag already
@@ -111,7 +106,7 @@ public final class RegistryPublisher implements Publisher {
     Tag first = targets.get(0);
     log.info("Publishing " + first);
     Repository repo = first.repository();
-    Uploads uploads = new Uploads(pusher, repo, tasks);
+    RepositoryUploads uploads = new RepositoryUploads(pusher, repo, tasks, uploadSlots, log);
     CompletableFuture<Boolean> imageCheck =
         tasks.fork(() -> isPresent(pusher, repo, first.tag(), artifact));
     CompletableFuture<List<PendingAttachment>> pending = attachments(artifact, uploads, tasks);
@@ -177,7 +172,11 @@ public final class RegistryPublisher implements Publisher {
   }
 
   private Void tagImage(
-      Pusher pusher, Uploads uploads, List<Tag> targets, boolean present, Artifact artifact)
+      Pusher pusher,
+      RepositoryUploads uploads,
+      List<Tag> targets,
+      boolean present,
+      Artifact artifact)
       throws IOException {
     Tag first = targets.get(0);
     Repository repo = first.repository();
@@ -213,14 +212,15 @@ public final class RegistryPublisher implements Publisher {
   }
 
   /** An attachment (of the artifact or of one of its children) still to be stored under its tag. */
-  private record PendingAttachment(String name, String tag, Image image, Uploads uploads) {}
+  private record PendingAttachment(
+      String name, String tag, Image image, RepositoryUploads uploads) {}
 
   /**
    * The attachments of the artifact and of its children, as cosign stores them: each a small image
    * tagged {@code sha256-<subject hex>.<kind>}; those already under their tag are left out.
    */
   private CompletableFuture<List<PendingAttachment>> attachments(
-      Artifact artifact, Uploads imageUploads, TaskGroup tasks) {
+      Artifact artifact, RepositoryUploads imageUploads, TaskGroup tasks) {
     List<Artifact> subjects = new ArrayList<>(List.of(artifact));
     try {
       if (artifact instanceof ImageIndex index) {
@@ -232,10 +232,10 @@ public final class RegistryPublisher implements Publisher {
       return CompletableFuture.failedFuture(e);
     }
     Repository repo = attachmentRepository.orElse(imageUploads.repo);
-    Uploads uploads =
+    RepositoryUploads uploads =
         repo.equals(imageUploads.repo)
             ? imageUploads
-            : new Uploads(client.pusher(repo, List.of()), repo, tasks);
+            : new RepositoryUploads(client.pusher(repo, List.of()), repo, tasks, uploadSlots, log);
     List<CompletableFuture<Boolean>> checks = new ArrayList<>();
     List<PendingAttachment> all = new ArrayList<>();
     Map<String, Boolean> seen = new LinkedHashMap<>();
@@ -277,7 +277,7 @@ public final class RegistryPublisher implements Publisher {
   }
 
   /** The blobs of the image, or of every child of the index (children in parallel). */
-  private CompletableFuture<Void> pushBlobs(Uploads uploads, Artifact artifact) {
+  private CompletableFuture<Void> pushBlobs(RepositoryUploads uploads, Artifact artifact) {
     if (artifact instanceof Image image) {
       return uploads.pushImage(image);
     }
@@ -296,7 +296,7 @@ public final class RegistryPublisher implements Publisher {
    * The children's manifests by digest (in parallel), then, if {@code self}, the artifact's own.
    */
   private CompletableFuture<Void> pushManifestsByDigest(
-      Uploads uploads, Artifact artifact, boolean self) throws IOException {
+      RepositoryUploads uploads, Artifact artifact, boolean self) throws IOException {
     List<CompletableFuture<Void>> children = new ArrayList<>();
     if (artifact instanceof ImageIndex index) {
       for (Image child : children(index)) {
@@ -328,84 +328,5 @@ public final class RegistryPublisher implements Publisher {
       out.add(child);
     }
     return out;
-  }
-
-  /**
-   * The blob uploads of one publish: each digest is sent at most once, however many images share
-   * it, and no more than {@code uploadSlots} allows at once.
-   */
-  private final class Uploads {
-    private final Pusher pusher;
-    private final Repository repo;
-    private final TaskGroup group;
-    private final ConcurrentMap<Digest, CompletableFuture<Void>> blobs = new ConcurrentHashMap<>();
-
-    Uploads(Pusher pusher, Repository repo, TaskGroup group) {
-      this.pusher = pusher;
-      this.repo = repo;
-      this.group = group;
-    }
-
-    void putManifest(String identifier, Artifact artifact) throws IOException {
-      pusher.putManifest(identifier, artifact.mediaType(), artifact.rawManifest());
-    }
-
-    CompletableFuture<Void> pushImage(Image image) {
-      List<CompletableFuture<Void>> pending = new ArrayList<>();
-      for (Layer layer : image.layers()) {
-        if (!layer.mediaType().isDistributable()) {
-          log.info("skipping foreign layer " + layer.digest() + " (" + layer.mediaType() + ")");
-          continue;
-        }
-        pending.add(blob(layer.digest(), () -> pushLayer(layer)));
-      }
-      byte[] config = image.rawConfig();
-      Digest configDigest = image.configDescriptor().digest();
-      pending.add(blob(configDigest, () -> pushBytes(configDigest, config)));
-      return TaskGroup.all(pending).thenApply(done -> null);
-    }
-
-    /** Each digest once, taking an upload slot before its task is submitted. */
-    private CompletableFuture<Void> blob(Digest digest, IoAction action) {
-      return blobs.computeIfAbsent(
-          digest,
-          d ->
-              group.fork(
-                  uploadSlots,
-                  () -> {
-                    action.run();
-                    return null;
-                  }));
-    }
-
-    private void pushLayer(Layer layer) throws IOException {
-      Optional<Repository> mountFrom =
-          layer.source().filter(s -> s.registry().host().equals(repo.registry().host()));
-      if ((mountFrom.isEmpty() || mountFrom.get().path().equals(repo.path()))
-          && pusher.blobExists(layer.digest())) {
-        log.info("existing blob: " + layer.digest());
-        return;
-      }
-      RegistryClient.Upload upload =
-          pusher.uploadBlob(layer.digest(), layer.size(), layer::compressed, mountFrom);
-      log.info(
-          (upload == RegistryClient.Upload.MOUNTED ? "mounted blob: " : "pushed blob: ")
-              + layer.digest());
-    }
-
-    private void pushBytes(Digest digest, byte[] bytes) throws IOException {
-      if (pusher.blobExists(digest)) {
-        log.info("existing blob: " + digest);
-        return;
-      }
-      pusher.uploadBlob(
-          digest, bytes.length, () -> new ByteArrayInputStream(bytes), Optional.empty());
-      log.info("pushed blob: " + digest);
-    }
-  }
-
-  @FunctionalInterface
-  private interface IoAction {
-    void run() throws IOException;
   }
 }

@@ -51,6 +51,26 @@ class BuildIntegrationTest {
         .formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
   }
 
+  /** ko's caching builder: the same import path twice is one build, printed twice. */
+  @Test
+  void theSameImportPathTwiceRunsGoBuildOnce() throws Exception {
+    Path module = Repo.copyExample(tmp.resolve("example"));
+    Path calls = tmp.resolve("go-calls.txt");
+    Path wrapper = tmp.resolve("go-wrapper");
+    Files.writeString(wrapper, "#!/bin/sh\necho \"$1\" >> '" + calls + "'\nexec go \"$@\"\n");
+    Files.setPosixFilePermissions(
+        wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Map<String, String> env = env("it-twice", tmp.resolve("cache"));
+    env.put("KO_GO_PATH", wrapper.toString());
+    KoRunner.Result r = KoRunner.in(module, env).run("build", "./cmd/hello", "./cmd/hello");
+
+    assertThat(r.exit()).as(r.describe()).isZero();
+    List<String> lines = r.stdout().lines().toList();
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(1)).isEqualTo(lines.get(0));
+    assertThat(Files.readAllLines(calls)).filteredOn("build"::equals).hasSize(1);
+  }
+
   @Test
   void pushesAnImageThatSkopeoReadsAndUmociRuns() throws Exception {
     Path module = Repo.copyExample(tmp.resolve("example"));
