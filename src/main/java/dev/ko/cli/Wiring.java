@@ -124,7 +124,8 @@ final class Wiring implements AutoCloseable {
                   new GitHubKeychain(EnvironmentOptions.gitHubToken(env))),
               Version.userAgent(),
               log,
-              Duration.ofSeconds(1));
+              Duration.ofSeconds(1),
+              env.cacheDirectory().resolve("registry"));
     }
     return registryClient;
   }

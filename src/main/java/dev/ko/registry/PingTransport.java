@@ -17,8 +17,11 @@ import java.util.concurrent.ConcurrentMap;
  * URLs, and the challenge, which tells {@link AuthTransport} how to authenticate.
  *
  * <p>Registries that may speak plain HTTP (loopback, private networks, {@code --insecure-registry})
- * are tried with HTTPS first and HTTP second, as Go's ko does, so a TLS registry on localhost works
- * too; the scheme that answered is used from then on.
+ * are pinged over HTTPS and HTTP at once, and HTTPS wins when it answers, as in Go's ko (which
+ * tries HTTPS first and HTTP second), so a TLS registry on localhost works too; the scheme that
+ * answered is used from then on. Asking both at once saves what a failing TLS handshake costs a
+ * fresh JVM (150-200 ms on a plain local registry); the HTTP ping carries no credentials either
+ * way.
  */
 final class PingTransport implements Transport {
   /**
@@ -69,14 +72,29 @@ final class PingTransport implements Transport {
           if (registry.scheme().equals("https")) {
             return pingWith("https", registry, Request.TIMEOUT);
           }
+          // The plain ping on a thread of its own (one per such registry and run): a leaf that
+          // waits for nothing but its reply.
+          CompletableFuture<Ping> plain = new CompletableFuture<>();
+          Thread t =
+              new Thread(
+                  () -> {
+                    try {
+                      plain.complete(pingWith("http", registry, Request.TIMEOUT));
+                    } catch (IOException | RuntimeException e) {
+                      plain.completeExceptionally(e);
+                    }
+                  },
+                  "ko-ping-http");
+          t.setDaemon(true);
+          t.start();
           try {
             return pingWith("https", registry, tlsProbeTimeout);
           } catch (IOException overTls) {
             try {
-              return pingWith("http", registry, Request.TIMEOUT);
-            } catch (IOException plain) {
+              return Futures.join(plain);
+            } catch (IOException plainFailure) {
               // A certificate problem says more than "an HTTP request to an HTTPS server".
-              throw Failures.isCertificateProblem(overTls) ? overTls : plain;
+              throw Failures.isCertificateProblem(overTls) ? overTls : plainFailure;
             }
           }
         });

@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
@@ -46,6 +47,7 @@ public final class RegistryClient {
 
   private final PingTransport pings;
   private final BlobUploads uploads;
+  private final ContentCache cache;
   private final Log log;
 
   /** A manifest as the registry sent it, under the media type it said (or the document says). */
@@ -89,7 +91,31 @@ public final class RegistryClient {
         retryBackoff,
         Clock.systemUTC(),
         PingTransport.TLS_PROBE_TIMEOUT,
-        InternalHosts.DNS);
+        InternalHosts.DNS,
+        ContentCache.NONE);
+  }
+
+  /**
+   * As above, keeping pulled manifests and configs under {@code cacheDirectory} by digest: a base
+   * pinned by digest is then never fetched again, and one named by a tag costs one {@code HEAD}.
+   */
+  public RegistryClient(
+      HttpTransport transport,
+      Keychain keychain,
+      String userAgent,
+      Log log,
+      Duration retryBackoff,
+      Path cacheDirectory) {
+    this(
+        transport,
+        keychain,
+        userAgent,
+        log,
+        retryBackoff,
+        Clock.systemUTC(),
+        PingTransport.TLS_PROBE_TIMEOUT,
+        InternalHosts.DNS,
+        new ContentCache(cacheDirectory));
   }
 
   /**
@@ -106,7 +132,30 @@ public final class RegistryClient {
       Clock clock,
       Duration tlsProbeTimeout,
       InternalHosts.Resolver resolver) {
+    this(
+        transport,
+        keychain,
+        userAgent,
+        log,
+        retryBackoff,
+        clock,
+        tlsProbeTimeout,
+        resolver,
+        ContentCache.NONE);
+  }
+
+  private RegistryClient(
+      HttpTransport transport,
+      Keychain keychain,
+      String userAgent,
+      Log log,
+      Duration retryBackoff,
+      Clock clock,
+      Duration tlsProbeTimeout,
+      InternalHosts.Resolver resolver,
+      ContentCache cache) {
     this.log = log;
+    this.cache = cache;
     RetryPolicy retry = RetryPolicy.attempts(ATTEMPTS, retryBackoff);
     Locations locations = new Locations(new InternalHosts(resolver));
     // Bottom to top. Pings and token requests go to the wire directly: they are not retried.
@@ -118,11 +167,36 @@ public final class RegistryClient {
     this.uploads = new BlobUploads(pings, locations, retry, log);
   }
 
-  /** Fetches a manifest and, for an image, its config: the base image path. */
+  /**
+   * Fetches a manifest and, for an image, its config: the base image path. With a cache, a tag is
+   * resolved with a {@code HEAD} and what it names is read from the cache when it is there.
+   */
   public Artifact pull(Reference ref) throws IOException {
     Access access = Access.pull(ref.repository());
-    Fetched fetched = getManifest(access, ref.repository(), ref.identifier());
+    String identifier = ref.identifier();
+    if (cache.enabled() && !identifier.startsWith("sha256:")) {
+      identifier = resolveTag(access, ref.repository(), identifier).orElse(identifier);
+    }
+    Fetched fetched = getManifest(access, ref.repository(), identifier);
     return artifact(access, ref.repository(), fetched);
+  }
+
+  /**
+   * The digest a tag names now, when the cache has that manifest; else empty, and the tag is
+   * fetched as it is. A registry that does not answer {@code HEAD} well is simply asked again.
+   */
+  private Optional<String> resolveTag(Access access, Repository repo, String tag)
+      throws IOException {
+    Optional<Descriptor> head;
+    try {
+      head = headManifest(access, repo, tag);
+    } catch (RegistryException e) {
+      log.debug("HEAD of " + repo + ":" + tag + " failed, fetching it: " + e.getMessage());
+      return Optional.empty();
+    }
+    return head.map(Descriptor::digest)
+        .filter(d -> cache.manifest(d).isPresent())
+        .map(Digest::toString);
   }
 
   /**
@@ -175,6 +249,13 @@ public final class RegistryClient {
   }
 
   Fetched getManifest(Access access, Repository repo, String identifier) throws IOException {
+    if (identifier.startsWith("sha256:")) {
+      Optional<Fetched> cached = cache.manifest(Digest.parse(identifier));
+      if (cached.isPresent()) {
+        log.debug("manifest " + repo + "@" + identifier + " from the cache");
+        return cached.get();
+      }
+    }
     Request request =
         request(access, "GET", repo, "/manifests/" + identifier)
             .withHeader("Accept", MediaType.acceptAllManifests());
@@ -191,7 +272,9 @@ public final class RegistryClient {
               + identifier);
     }
     String contentType = r.headers().firstValue("Content-Type").orElse("");
-    return new Fetched(new MediaType(ContentTypes.mediaTypeOf(contentType, body)), body);
+    Fetched fetched = new Fetched(new MediaType(ContentTypes.mediaTypeOf(contentType, body)), body);
+    cache.putManifest(fetched);
+    return fetched;
   }
 
   /** See {@link Pusher#headManifest}. */
@@ -224,6 +307,10 @@ public final class RegistryClient {
 
   /** A whole blob in memory (configs); its digest is verified. */
   byte[] getBlob(Access access, Repository repo, Digest digest) throws IOException {
+    Optional<byte[]> cached = cache.blob(digest);
+    if (cached.isPresent()) {
+      return cached.get();
+    }
     byte[] bytes;
     try (InputStream in = openBlob(access, repo, digest)) {
       bytes = in.readAllBytes();
@@ -231,6 +318,7 @@ public final class RegistryClient {
     if (!Digest.of(bytes).equals(digest)) {
       throw new IOException("blob " + repo.name() + "@" + digest + " does not match its digest");
     }
+    cache.putBlob(digest, bytes);
     return bytes;
   }
 
