@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# Speed figures for ko-jvm, measured in one run on this machine (timings here are noisy: compare
-# the medians and ratios printed together, never figures from different runs).
+# Speed figures for ko-jvm's cold path, measured in one run on this machine (timings here are
+# noisy: compare the medians and ratios printed together, never figures from different runs).
 #
-#   scripts/bench.sh [RUNS]
+#   scripts/bench.sh [RUNS]        (default 7 measured rounds, after 2 warm-up rounds)
 #
-# Every measured command sees a changed source file first (a new constant), so each one really
-# compiles and links, with a warm Go build cache:
-#   go build        CGO_ENABLED=0 go build -trimpath of the example app (the floor for any tool)
-#   ko build        bin/ko build ./cmd/hello, pushed to a local registry (linux/amd64)
-#   ko build x2     the same with --platform=linux/amd64,linux/arm64 (an index of two images)
-#   peer pipeline   go build + buildah bud (FROM base, COPY kodata and binary) + buildah push:
-#                   the classic daemonless pipeline for the same image
+# Every "changed" command sees a changed source file first (a new constant), so it really
+# compiles and links, with a warm Go build cache; "no-op" commands change nothing. ko is bin/ko,
+# the packaged distribution (scripts/package.sh), pushing to a local registry (scripts/testbed.sh).
+#
+#   example           go build / ko build of ./example/cmd/hello (linux/amd64)
+#   example x2        ko build --platform=linux/amd64,linux/arm64, against both go builds
+#   peer pipeline     go build + buildah bud (FROM base, COPY kodata and binary) + buildah push
+#   csv2table, sftp-server, prom-random
+#                     real programs with third-party dependencies, built in GOPATH mode from
+#                     Debian's golang-*-dev sources (2.8 MB, 5.3 MB and 12.5 MB binaries)
+#   no-op             nothing changed: go build, ko build (blob bytes and manifest requests counted)
+#   kodata 200 MB     an app with 200 MB of random bytes in kodata: unchanged, and changed (the
+#                     layer's throughput from files to pushed blob), beside sha256sum and gzip -1
+#   version           ko version against java -version
 set -euo pipefail
 
-runs=${1:-9}
+runs=${1:-7}
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 work=$(mktemp -d /tmp/ko-bench.XXXXXX)
 bed="$work/testbed"
@@ -24,34 +31,60 @@ cleanup() {
 trap cleanup EXIT
 
 "$root/scripts/testbed.sh" install
-peer=1
-if ! command -v buildah >/dev/null; then
-  echo "bench: installing buildah for the peer pipeline" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends buildah runc >&2 || peer=0
+need=()
+for pkg in buildah golang-github-olekukonko-tablewriter-dev golang-github-pkg-sftp-dev \
+  golang-github-prometheus-client-golang-dev; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if ((${#need[@]})); then
+  echo "bench: installing ${need[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >&2
 fi
-"$root/bin/ko" version >/dev/null
+ko="$root/bin/ko"
+"$ko" version >/dev/null # packages the distribution when it is missing or stale
 # shellcheck disable=SC1090
 set -a && . "$("$root/scripts/testbed.sh" start "$bed")" && set +a
+export KO_DEFAULTBASEIMAGE=$TESTBED_BASE KOCACHE="$work/kocache" CGO_ENABLED=0
+unset GOOS GOARCH GOARM KO_CONFIG_PATH
 
-module="$work/example"
-cp -r "$root/example" "$module"
-cd "$module"
-export KO_DEFAULTBASEIMAGE=$TESTBED_BASE KOCACHE="$work/kocache"
-export CGO_ENABLED=0
+# ------------------------------------------------------------------ inputs
+example="$work/example"
+cp -r "$root/example" "$example"
+gopath="$work/gopath"
+declare -A program_dir=(
+  [csv2table]=/usr/share/gocode/src/github.com/olekukonko/tablewriter/csv2table
+  [sftp-server]=/usr/share/gocode/src/github.com/pkg/sftp/examples/go-sftp-server
+  [prom-random]=/usr/share/doc/golang-github-prometheus-client-golang-dev/examples/random
+)
+programs=(csv2table sftp-server prom-random)
+for p in "${programs[@]}"; do
+  mkdir -p "$gopath/src/example.com/$p"
+  cp "${program_dir[$p]}"/*.go "$gopath/src/example.com/$p/"
+done
+big="$work/big"
+mkdir -p "$big/cmd/big/kodata"
+printf 'module example.com/big\n\ngo 1.19\n' >"$big/go.mod"
+printf 'package main\n\nfunc main() { println("big") }\n' >"$big/cmd/big/main.go"
+head -c 200M /dev/urandom >"$big/cmd/big/kodata/big.bin"
+small="$work/small"
+mkdir -p "$small/cmd/small"
+printf 'module example.com/small\n\ngo 1.19\n' >"$small/go.mod"
+printf 'package main\n\nfunc main() { println("big") }\n' >"$small/cmd/small/main.go"
+
 n=0
-change_source() {
+stamp() { # DIR: a new constant in the package, so go build compiles and links again
   n=$((n + 1))
-  printf 'package main\n\nconst benchStamp = %d\n' "$n" >cmd/hello/stamp.go
+  printf 'package main\n\nconst benchStamp = %d\n' "$n" >"$1/stamp.go"
 }
+gopath_env=(env GO111MODULE=off GOPATH="$gopath:/usr/share/gocode")
 
 ms_now() { date +%s%N; }
 declare -A times
-measure() { # name command...
-  local name=$1 start end
-  shift
-  change_source
+time_it() { # name dir command...
+  local name=$1 dir=$2 start end
+  shift 2
   start=$(ms_now)
-  "$@" >/dev/null 2>"$work/last.err" || { cat "$work/last.err" >&2; exit 1; }
+  (cd "$dir" && "$@") >/dev/null 2>"$work/last.err" || { cat "$work/last.err" >&2; exit 1; }
   end=$(ms_now)
   times[$name]+="$(((end - start) / 1000000)) "
 }
@@ -63,7 +96,7 @@ peer_pipeline() {
     "docker://$TESTBED_REGISTRY/peer/hello:latest"
 }
 mkdir -p "$work/peer"
-cp -r cmd/hello/kodata "$work/peer/kodata"
+cp -r "$example/cmd/hello/kodata" "$work/peer/kodata"
 cat >"$work/peer/Dockerfile" <<DOCKERFILE
 FROM $TESTBED_BASE
 COPY kodata /var/run/ko
@@ -72,17 +105,59 @@ ENV KO_DATA_PATH=/var/run/ko
 ENTRYPOINT ["/ko-app/hello"]
 DOCKERFILE
 
-round() {
-  measure "go build" go build -trimpath -o "$work/out" ./cmd/hello
-  measure "ko build" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$root/bin/ko" build ./cmd/hello
-  measure "ko build x2" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench2" "$root/bin/ko" build \
-    --platform=linux/amd64,linux/arm64 ./cmd/hello
-  if ((peer)); then
-    measure "peer pipeline" peer_pipeline
-  fi
+two_go_builds() {
+  GOARCH=amd64 go build -trimpath -o "$work/out-amd64" ./cmd/hello
+  GOARCH=arm64 go build -trimpath -o "$work/out-arm64" ./cmd/hello
 }
 
-echo "bench: warming up (Go build cache for both platforms, base image pulls)" >&2
+# Requests the registry completed since a mark in its log, as "METHOD PATH" lines.
+log_mark() { stat -c %s "$TESTBED_LOG"; }
+requests_since() {
+  tail -c +"$(($1 + 1))" "$TESTBED_LOG" | grep 'response completed' |
+    sed -E 's/.*http.request.method=([A-Z]+).*http.request.uri="([^"]*)".*/\1 \2/'
+}
+
+round() {
+  stamp "$example/cmd/hello"
+  time_it "go build" "$example" go build -trimpath -o "$work/out" ./cmd/hello
+  stamp "$example/cmd/hello"
+  time_it "ko build" "$example" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/hello
+  stamp "$example/cmd/hello"
+  time_it "2 go builds" "$example" two_go_builds
+  stamp "$example/cmd/hello"
+  time_it "ko build x2" "$example" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench2" "$ko" build \
+    --platform=linux/amd64,linux/arm64 ./cmd/hello
+  stamp "$example/cmd/hello"
+  time_it "peer pipeline" "$example" peer_pipeline
+  for p in "${programs[@]}"; do
+    local dir="$gopath/src/example.com/$p"
+    stamp "$dir"
+    time_it "go build $p" "$dir" "${gopath_env[@]}" go build -trimpath -o "$work/out-$p" .
+    stamp "$dir"
+    time_it "ko build $p" "$dir" "${gopath_env[@]}" KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build .
+  done
+  # No-op: the example as the last ko build left it.
+  (cd "$example" && KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/hello >/dev/null 2>&1)
+  time_it "no-op go build" "$example" go build -trimpath -o "$work/out" ./cmd/hello
+  local mark
+  mark=$(log_mark)
+  time_it "no-op ko build" "$example" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/hello
+  sleep 0.2 # the registry writes its log line after the reply
+  noop_requests=$(requests_since "$mark" | sort | uniq -c | sed 's/^ */    /')
+  # 200 MB of kodata: unchanged (both apps no-op), then changed (a new first MiB, still random).
+  (cd "$small" && KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/small >/dev/null 2>&1)
+  (cd "$big" && KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/big >/dev/null 2>&1)
+  time_it "no-op small app" "$small" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/small
+  time_it "no-op 200 MB kodata" "$big" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/big
+  head -c 1M /dev/urandom | dd of="$big/cmd/big/kodata/big.bin" conv=notrunc status=none
+  time_it "changed 200 MB kodata" "$big" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/big
+  time_it "sha256sum 200 MB" "$big" sha256sum cmd/big/kodata/big.bin
+  time_it "gzip -1 200 MB" "$big" sh -c 'gzip -1 -c cmd/big/kodata/big.bin >/dev/null'
+  time_it "java -version" "$work" java -version
+  time_it "ko version" "$work" "$ko" version
+}
+
+echo "bench: warming up (Go build caches for every platform, base image pulls, class data)" >&2
 round
 round
 for name in "${!times[@]}"; do times[$name]=""; done
@@ -90,16 +165,39 @@ echo "bench: $runs measured rounds" >&2
 for ((i = 0; i < runs; i++)); do round; done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2))}'; }
+m() { median <<<"${times[$1]}"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-go_ms=$(median <<<"${times[go build]}")
-printf '\n%-15s %10s %10s   %s\n' "command" "median ms" "x go build" "all runs (ms)"
-for name in "go build" "ko build" "ko build x2" "peer pipeline"; do
-  [[ -n ${times[$name]:-} ]] || continue
-  m=$(median <<<"${times[$name]}")
-  printf '%-15s %10d %10s   %s\n' "$name" "$m" "$(ratio "$m" "$go_ms")" "${times[$name]}"
+check() { # value op limit
+  awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN { ok = (op == "<=") ? v <= l : v >= l; printf "%s", ok ? "met" : "MISSED" }'
+}
+
+printf '\n%-24s %10s   %s\n' "command" "median ms" "all runs (ms)"
+for name in "go build" "ko build" "2 go builds" "ko build x2" "peer pipeline" \
+  "go build csv2table" "ko build csv2table" "go build sftp-server" "ko build sftp-server" \
+  "go build prom-random" "ko build prom-random" "no-op go build" "no-op ko build" \
+  "no-op small app" "no-op 200 MB kodata" "changed 200 MB kodata" "sha256sum 200 MB" "gzip -1 200 MB" \
+  "java -version" "ko version"; do
+  printf '%-24s %10d   %s\n' "$name" "$(m "$name")" "${times[$name]}"
 done
-if ((peer)); then
-  ko_ms=$(median <<<"${times[ko build]}")
-  peer_ms=$(median <<<"${times[peer pipeline]}")
-  printf '\nko build / peer pipeline: %s\n' "$(ratio "$ko_ms" "$peer_ms")"
-fi
+
+r_example=$(ratio "$(m "ko build")" "$(m "go build")")
+r_peer=$(ratio "$(m "ko build")" "$(m "peer pipeline")")
+d_x2=$(($(m "ko build x2") - $(m "2 go builds")))
+r_noop=$(ratio "$(m "no-op ko build")" "$(m "no-op go build")")
+r_kodata=$(ratio "$(m "no-op 200 MB kodata")" "$(m "no-op small app")")
+layer_ms=$(($(m "changed 200 MB kodata") - $(m "no-op small app")))
+mbps=$(awk -v ms="$layer_ms" 'BEGIN { printf "%.0f", 200 * 1000 / (ms > 0 ? ms : 1) }')
+r_version=$(ratio "$(m "ko version")" "$(m "java -version")")
+printf '\n%-58s %-10s %s\n' "target" "measured" ""
+printf '%-58s %-10s %s\n' "example: ko build / go build <= 1.8" "$r_example" "$(check "$r_example" "<=" 1.8)"
+printf '%-58s %-10s %s\n' "example: ko build / peer pipeline <= 0.35" "$r_peer" "$(check "$r_peer" "<=" 0.35)"
+for p in "${programs[@]}"; do
+  d=$(($(m "ko build $p") - $(m "go build $p")))
+  printf '%-58s %-10s %s\n' "$p: ko build - go build <= 150 ms" "$d" "$(check "$d" "<=" 150)"
+done
+printf '%-58s %-10s %s\n' "two platforms: ko build x2 - the two go builds <= 200 ms" "$d_x2" "$(check "$d_x2" "<=" 200)"
+printf '%-58s %-10s %s\n' "no-op: ko build / go build <= 3" "$r_noop" "$(check "$r_noop" "<=" 3)"
+printf '%-58s %-10s %s\n' "200 MB kodata unchanged: / app without it <= 1.2" "$r_kodata" "$(check "$r_kodata" "<=" 1.2)"
+printf '%-58s %-10s %s\n' "200 MB kodata changed: MB/s from files to pushed blob >= 200" "$mbps" "$(check "$mbps" ">=" 200)"
+printf '%-58s %-10s %s\n' "ko version / java -version <= 2.5" "$r_version" "$(check "$r_version" "<=" 2.5)"
+printf '\nrequests of the last no-op ko build (count, method, path):\n%s\n' "$noop_requests"

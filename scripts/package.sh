@@ -16,7 +16,10 @@ java_home=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")
 [[ -d "$java_home/jmods" ]] || { echo "package: $java_home has no jmods (install the JDK's jmods)" >&2; exit 1; }
 
 (cd "$root" && mvn -q -B -Dstyle.color=never -DskipTests -Dspotless.check.skip=true package) >&2
-rm -rf "$out"
+# Built beside the target and moved into place, so a ko running from the old one is not cut off.
+final=$out
+out="$final.new.$$"
+trap 'rm -rf "$out"' EXIT
 mkdir -p "$out/bin" "$out/lib"
 # java.desktop and java.sql: Jackson refers to java.beans and java.sql types; the rest is what the
 # code uses (HTTP client, TLS with EC keys, DNS).
@@ -30,13 +33,26 @@ cat >"$out/bin/ko" <<'LAUNCHER'
 #!/bin/sh
 # ko-jvm, self-contained: its own runtime and class-data archive (see scripts/package.sh).
 home=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-exec "$home/runtime/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
-  -XX:SharedArchiveFile="$home/lib/ko.jsa" -Xlog:disable -Xlog:all=warning:stderr \
-  -jar "$home/lib/ko.jar" "$@"
+# The archive names the jar by its path: used only where it was made (a moved copy runs without it).
+archive=
+if [ -f "$home/lib/ko.jsa" ] && [ "$(cat "$home/lib/ko.jsa.home" 2>/dev/null)" = "$home" ]; then
+  archive=-XX:SharedArchiveFile="$home/lib/ko.jsa"
+fi
+# KO_JVM_OPTS: extra JVM options (words split on spaces), after these, so they can override them.
+# shellcheck disable=SC2086
+exec "$home/runtime/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto ${archive:+"$archive"} \
+  -Xlog:disable -Xlog:all=warning:stderr ${KO_JVM_OPTS:-} -jar "$home/lib/ko.jar" "$@"
 LAUNCHER
 chmod +x "$out/bin/ko"
+rm -rf "$final.old"
+if [[ -e "$final" ]]; then mv "$final" "$final.old"; fi
+mv "$out" "$final"
+rm -rf "$final.old"
+# Made in place: the archive records the jar's path, and a moved jar would not match it.
 # The archive of the classes a build loads, made by the runtime that will read it.
-"$out/runtime/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ArchiveClassesAtExit="$out/lib/ko.jsa" \
-  -Xlog:disable -jar "$out/lib/ko.jar" train-class-data >/dev/null
-du -sh "$out" >&2
-echo "$out/bin/ko"
+"$final/runtime/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ArchiveClassesAtExit="$final/lib/ko.jsa" \
+  -Xlog:disable -jar "$final/lib/ko.jar" train-class-data >/dev/null
+printf '%s' "$final" >"$final/lib/ko.jsa.home"
+
+du -sh "$final" >&2
+echo "$final/bin/ko"
