@@ -28,19 +28,48 @@ mkdir -p "$out/bin" "$out/lib"
   --strip-debug --no-man-pages --no-header-files --compress=1 --generate-cds-archive \
   --output "$out/runtime"
 cp "$root/target/ko.jar" "$out/lib/"
+# Names this build of the jar in the users' archives, so a new one records its own.
+cksum <"$out/lib/ko.jar" | cut -d' ' -f1 >"$out/lib/ko.jar.id"
 cp -r "$root/target/lib" "$out/lib/"
 cat >"$out/bin/ko" <<'LAUNCHER'
 #!/bin/sh
-# ko-jvm, self-contained: its own runtime and class-data archive (see scripts/package.sh).
+# ko-jvm, self-contained: its own runtime and class-data archives (see scripts/package.sh).
 home=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-# The archive names the jar by its path: used only where it was made (a moved copy runs without it).
+flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"
+# The first build of this installation by this user records the classes a build really loads
+# (HTTP, TLS, the builder and publishers) in an archive of its own, in the user's cache: later runs
+# load them from it. Until then, and for other commands, the archive made at package time is used,
+# but only where it was made (it names the jar by its path).
+cds=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/ko-jvm/cds
+user_archive="$cds/ko-$(printf '%s' "$home" | cksum | cut -d' ' -f1)-$(cat "$home/lib/ko.jar.id").jsa"
 archive=
-if [ -f "$home/lib/ko.jsa" ] && [ "$(cat "$home/lib/ko.jsa.home" 2>/dev/null)" = "$home" ]; then
-  archive=-XX:SharedArchiveFile="$home/lib/ko.jsa"
+record=
+if [ -f "$user_archive" ]; then
+  archive=$user_archive
+else
+  for a in "$@"; do
+    case $a in
+      build | publish | resolve | apply | create | run) record=1 ;;
+      -*) continue ;;
+    esac
+    break
+  done
+  if [ -f "$home/lib/ko.jsa" ] && [ "$(cat "$home/lib/ko.jsa.home" 2>/dev/null)" = "$home" ]; then
+    archive=$home/lib/ko.jsa
+  fi
+fi
+if [ -n "$record" ] && mkdir -p "$cds" 2>/dev/null; then
+  tmp="$user_archive.$$"
+  # shellcheck disable=SC2086
+  "$home/runtime/bin/java" $flags -XX:ArchiveClassesAtExit="$tmp" -Xlog:disable \
+    -Xlog:all=warning,cds*=off:stderr ${KO_JVM_OPTS:-} -jar "$home/lib/ko.jar" "$@"
+  code=$?
+  if [ -s "$tmp" ]; then mv -f "$tmp" "$user_archive"; else rm -f "$tmp"; fi
+  exit $code
 fi
 # KO_JVM_OPTS: extra JVM options (words split on spaces), after these, so they can override them.
 # shellcheck disable=SC2086
-exec "$home/runtime/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto ${archive:+"$archive"} \
+exec "$home/runtime/bin/java" $flags ${archive:+-XX:SharedArchiveFile="$archive"} \
   -Xlog:disable -Xlog:all=warning:stderr ${KO_JVM_OPTS:-} -jar "$home/lib/ko.jar" "$@"
 LAUNCHER
 chmod +x "$out/bin/ko"

@@ -14,7 +14,12 @@ import java.util.Map;
 
 /** Runs the real {@code go} binary ({@code KO_GO_PATH}, else {@code go} from PATH). */
 public final class ProcessGoToolchain implements GoToolchain {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /**
+   * Made on first use: the early go list of a cold start must not wait for it on the main thread.
+   */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
 
   private final String go;
 
@@ -33,7 +38,8 @@ public final class ProcessGoToolchain implements GoToolchain {
       throw failure("go list", r);
     }
     List<GoPackage> out = new ArrayList<>();
-    try (MappingIterator<JsonNode> it = MAPPER.readerFor(JsonNode.class).readValues(r.stdout())) {
+    try (MappingIterator<JsonNode> it =
+        Json.MAPPER.readerFor(JsonNode.class).readValues(r.stdout())) {
       while (it.hasNext()) {
         JsonNode p = it.next();
         List<String> files = new ArrayList<>();

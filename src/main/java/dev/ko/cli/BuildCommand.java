@@ -42,7 +42,9 @@ final class BuildCommand implements Callable<Integer> {
     try (Wiring wiring = root.wiring()) {
       wiring.log().debug("command line parsed");
       Options options = wiring.options(buildFlags, publishFlags);
+      wiring.log().debug("options resolved");
       Publisher publisher = wiring.publisher(options.publish());
+      wiring.log().debug("publisher ready");
       Builder builder = wiring.builder(options.build());
       wiring.log().debug("builder and publisher ready");
       for (Publication.Published p :
