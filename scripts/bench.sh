@@ -114,7 +114,7 @@ two_go_builds() {
 log_mark() { stat -c %s "$TESTBED_LOG"; }
 requests_since() {
   tail -c +"$(($1 + 1))" "$TESTBED_LOG" | grep 'response completed' |
-    sed -E 's/.*http.request.method=([A-Z]+).*http.request.uri="([^"]*)".*/\1 \2/'
+    sed -E 's/.*http.request.method=([A-Z]+).*http.request.uri="?([^" ]*)"?.*/\1 \2/'
 }
 
 round() {
