@@ -1,0 +1,106 @@
+package dev.ko.cli;
+
+import static dev.ko.cli.BuildErrorsIntegrationTest.failure;
+import static dev.ko.cli.BuildErrorsIntegrationTest.md5;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ko.testing.KoRunner;
+import dev.ko.testing.Repo;
+import dev.ko.testing.TestBed;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The bad inputs of the reliability issue, each against the real registry and go: one {@code
+ * Error:} line naming the value, exit 1, nothing on stdout, no tag pushed.
+ */
+@Tag("integration")
+class BadInputIntegrationTest {
+  private static final String HELLO = "hello-" + md5Unchecked("example.com/hello/cmd/hello");
+
+  private final TestBed bed = TestBed.plain();
+
+  @TempDir Path tmp;
+
+  private Map<String, String> env(String repo) {
+    Map<String, String> env = new HashMap<>();
+    env.put("KO_DOCKER_REPO", bed.registry() + "/" + repo);
+    env.put("KO_DEFAULTBASEIMAGE", bed.base());
+    env.put("KOCACHE", tmp.resolve("cache").toString());
+    env.put("DOCKER_CONFIG", tmp.resolve("no-docker-config").toString());
+    return env;
+  }
+
+  private static String md5Unchecked(String s) {
+    try {
+      return md5(s);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void emptyOrHiddenTagRefusedBeforeBuilding() throws Exception {
+    Path module = Repo.copyExample(tmp.resolve("example"));
+    String repo = "bad-tag-" + Long.toHexString(System.nanoTime());
+    assertThat(failure(KoRunner.in(module, env(repo)).run("build", "-t", "", "./cmd/hello")))
+        .isEqualTo("Error: invalid tag \"\": tag must not be empty");
+    assertThat(failure(KoRunner.in(module, env(repo)).run("build", "-t=.hidden", "./cmd/hello")))
+        .isEqualTo(
+            "Error: invalid tag \".hidden\": tag must start with a letter, a digit or `_`:"
+                + " .hidden");
+    assertThat(failure(KoRunner.in(module, env(repo)).run("build", "-t", "v1,-x", "./cmd/hello")))
+        .startsWith("Error: invalid tag \"-x\"");
+    assertThat(bed.tags(repo + "/" + HELLO)).as("nothing pushed").isEmpty();
+    // The grammar still takes a tag starting with a letter, a digit or "_".
+    KoRunner.Result ok =
+        KoRunner.in(module, env(repo)).run("build", "-t", "_v1.0-rc", "./cmd/hello");
+    assertThat(ok.exit()).as(ok.describe()).isZero();
+    assertThat(bed.tags(repo + "/" + HELLO)).contains("_v1.0-rc");
+  }
+
+  @Test
+  void emptyPlatformEntriesRefused() throws Exception {
+    Path module = Repo.copyExample(tmp.resolve("example"));
+    String repo = "bad-platform-" + Long.toHexString(System.nanoTime());
+    for (String value : new String[] {",,", "", ",", "linux/amd64,", "linux/amd64,,linux/arm64"}) {
+      assertThat(
+              failure(
+                  KoRunner.in(module, env(repo))
+                      .run("build", "--platform=" + value, "./cmd/hello")))
+          .isEqualTo(
+              "Error: invalid --platform \""
+                  + value
+                  + "\": an empty platform; want all | <os>[/<arch>[/<variant>]][,platform]*");
+    }
+    // The same through picocli (a flag the quick parser does not take forces it).
+    assertThat(
+            failure(
+                KoRunner.in(module, env(repo))
+                    .run("build", "--platform", ",,", "--image-label=k=\"v\"", "./cmd/hello")))
+        .startsWith("Error: invalid --platform \",,\"");
+    assertThat(bed.tags(repo + "/" + HELLO)).as("nothing pushed").isEmpty();
+  }
+
+  @Test
+  void koDockerRepoWithAnEmptyPathComponentRefused() throws Exception {
+    Path module = Repo.copyExample(tmp.resolve("example"));
+    for (String path : new String[] {"/bad-double", "bad-trailing/"}) {
+      Map<String, String> env = env("unused");
+      String value = bed.registry() + "/" + path;
+      env.put("KO_DOCKER_REPO", value);
+      assertThat(failure(KoRunner.in(module, env).run("build", "./cmd/hello")))
+          .isEqualTo(
+              "Error: failed to parse \""
+                  + value
+                  + "\" as repository: repository path has an empty component: "
+                  + path);
+    }
+    assertThat(bed.tags("bad-double/" + HELLO)).as("nothing pushed").isEmpty();
+    assertThat(bed.tags("bad-trailing/" + HELLO)).as("nothing pushed").isEmpty();
+  }
+}
