@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ko.testing.KoRunner;
 import dev.ko.testing.Repo;
 import dev.ko.testing.TestBed;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -102,5 +104,58 @@ class BadInputIntegrationTest {
     }
     assertThat(bed.tags("bad-double/" + HELLO)).as("nothing pushed").isEmpty();
     assertThat(bed.tags("bad-trailing/" + HELLO)).as("nothing pushed").isEmpty();
+  }
+
+  @Test
+  void kodataThatIsALinkOutOfThePackageIsRefused() throws Exception {
+    Path module = Repo.copyExample(tmp.resolve("example"));
+    Path outside = Files.createDirectories(tmp.resolve("outside"));
+    Files.writeString(outside.resolve("secret.txt"), "not for the image\n");
+    Path kodata = module.resolve("cmd/hello/kodata");
+    try (var files = Files.walk(kodata)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+    Files.createSymbolicLink(kodata, outside);
+    String repo = "bad-kodata-" + Long.toHexString(System.nanoTime());
+    String e = failure(KoRunner.in(module, env(repo)).run("build", "./cmd/hello"));
+    assertThat(e)
+        .contains("kodata symlink \"" + kodata + "\" resolves to \"" + outside.toRealPath())
+        .contains("which is outside the allowed root");
+    assertThat(bed.tags(repo + "/" + HELLO)).as("nothing pushed").isEmpty();
+
+    // Inside KO_DATA_PATH_ALLOWED_ROOT it is followed, and its file is in the pushed image.
+    Map<String, String> env = env(repo);
+    env.put("KO_DATA_PATH_ALLOWED_ROOT", tmp.toString());
+    KoRunner.Result ok = KoRunner.in(module, env).run("build", "./cmd/hello");
+    assertThat(ok.exit()).as(ok.describe()).isZero();
+    Path layout = tmp.resolve("pulled");
+    dev.ko.testing.Proc.Result copy =
+        dev.ko.testing.Proc.run(
+            tmp,
+            Map.of(),
+            List.of(
+                "skopeo",
+                "copy",
+                "--src-tls-verify=false",
+                "docker://" + ok.stdout().strip(),
+                "oci:" + layout + ":x"));
+    assertThat(copy.exit()).as(copy.stderr()).isZero();
+    dev.ko.testing.Proc.Result unpack =
+        dev.ko.testing.Proc.run(
+            tmp,
+            Map.of(),
+            List.of(
+                "umoci",
+                "raw",
+                "unpack",
+                "--rootless",
+                "--image",
+                layout + ":x",
+                tmp.resolve("rootfs").toString()));
+    assertThat(unpack.exit()).as(unpack.stderr()).isZero();
+    assertThat(Files.readString(tmp.resolve("rootfs/var/run/ko/secret.txt")))
+        .isEqualTo("not for the image\n");
   }
 }
