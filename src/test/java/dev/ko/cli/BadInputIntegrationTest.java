@@ -158,4 +158,28 @@ class BadInputIntegrationTest {
     assertThat(Files.readString(tmp.resolve("rootfs/var/run/ko/secret.txt")))
         .isEqualTo("not for the image\n");
   }
+
+  @Test
+  void goListFailingKeepsAllOfGosExplanation() throws Exception {
+    Path module = Repo.copyExample(tmp.resolve("example"));
+    Files.createDirectories(module.resolve("vendor"));
+    // vendor/modules.txt that go.mod does not match: go explains over several lines.
+    Files.writeString(
+        module.resolve("vendor/modules.txt"),
+        "# example.com/dep v1.0.0\n## explicit\nexample.com/dep\n");
+    String repo = "bad-vendor-" + Long.toHexString(System.nanoTime());
+    KoRunner.Result r = KoRunner.in(module, env(repo)).run("build", "./cmd/hello");
+    assertThat(r.exit()).as(r.describe()).isEqualTo(1);
+    assertThat(r.stdout()).isEmpty();
+    assertThat(r.stderr().lines().filter(l -> l.startsWith("Error:"))).hasSize(1);
+    String error = r.stderr().substring(r.stderr().indexOf("Error:")).strip();
+    assertThat(error)
+        .startsWith("Error: go list: exit status 1: go: inconsistent vendoring in ")
+        .contains(
+            "example.com/dep@v1.0.0: is marked as explicit in vendor/modules.txt, but not"
+                + " explicitly required in go.mod")
+        .contains("To ignore the vendor directory, use -mod=readonly or -mod=mod.")
+        .endsWith("To sync the vendor directory, run:\n\t\tgo mod vendor");
+    assertThat(bed.tags(repo + "/" + HELLO)).as("nothing pushed").isEmpty();
+  }
 }
