@@ -1,5 +1,6 @@
 package dev.ko.resolve;
 
+import dev.ko.io.YamlDepthLimit;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
@@ -78,12 +79,16 @@ final class YamlFile {
             .setLabel(name)
             .setParseComments(false)
             .setAllowDuplicateKeys(true)
+            // "? [a, b]: c" is valid YAML (and go-yaml reads it): resolve passes it through.
+            .setAllowNonScalarKeys(true)
             .setCodePointLimit(Integer.MAX_VALUE)
             .setUseMarks(true)
             .setSchema(new CoreSchema())
             .build();
     Recorder parser =
-        new Recorder(new ParserImpl(settings, new StreamReader(settings, text)), charOffsets);
+        new Recorder(
+            new YamlDepthLimit(new ParserImpl(settings, new StreamReader(settings, text))),
+            charOffsets);
     Composer composer = new Composer(settings, parser);
     List<Document> documents = new ArrayList<>();
     try {

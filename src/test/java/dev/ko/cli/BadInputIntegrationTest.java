@@ -182,4 +182,74 @@ class BadInputIntegrationTest {
         .endsWith("To sync the vendor directory, run:\n\t\tgo mod vendor");
     assertThat(bed.tags(repo + "/" + HELLO)).as("nothing pushed").isEmpty();
   }
+
+  @Test
+  void yamlNestedTooDeepIsOneErrorWithItsPosition() throws Exception {
+    Path module = Repo.copyExample(tmp.resolve("example"));
+    String repo = "bad-deep-" + Long.toHexString(System.nanoTime());
+    int d = 2500;
+    Files.writeString(module.resolve("flow.yaml"), "a: " + "[".repeat(d) + "]".repeat(d) + "\n");
+    StringBuilder block = new StringBuilder("image: ko://example.com/hello/cmd/hello\n");
+    for (int i = 0; i < d; i++) {
+      block.append("  ".repeat(i)).append("k").append(i).append(":\n");
+    }
+    block.append("  ".repeat(d)).append("v\n");
+    Files.writeString(module.resolve("block.yaml"), block);
+    String tooDeep = "nested deeper than 256 levels of mappings and sequences";
+    assertThat(failure(KoRunner.in(module, env(repo)).run("resolve", "-f", "flow.yaml")))
+        .isEqualTo(
+            "Error: error processing import paths in \"flow.yaml\": yaml: line 1, column 259: "
+                + tooDeep);
+    KoRunner.Result viaStdin =
+        KoRunner.in(module, env(repo))
+            .withStdin(Files.readString(module.resolve("block.yaml")))
+            .run("resolve", "-f", "-");
+    assertThat(failure(viaStdin)).endsWith("yaml: line 258, column 513: " + tooDeep);
+
+    Files.copy(module.resolve("block.yaml"), module.resolve(".ko.yaml"));
+    assertThat(failure(KoRunner.in(module, env(repo)).run("build", "./cmd/hello")))
+        .isEqualTo(
+            "Error: "
+                + module.resolve(".ko.yaml").toRealPath()
+                + ":258:513: invalid YAML: "
+                + tooDeep);
+    Files.delete(module.resolve(".ko.yaml"));
+    assertThat(bed.tags(repo + "/" + HELLO)).as("nothing pushed").isEmpty();
+
+    // At the limit it resolves (the composer's recursion fits).
+    int max = dev.ko.io.YamlDepthLimit.MAX_DEPTH;
+    String atLimit =
+        "image: ko://example.com/hello/cmd/hello\nx: " + "[".repeat(max - 1) + "]".repeat(max - 1);
+    Files.writeString(module.resolve("limit.yaml"), atLimit + "\n");
+    KoRunner.Result ok = KoRunner.in(module, env(repo)).run("resolve", "-f", "limit.yaml");
+    assertThat(ok.exit()).as(ok.describe()).isZero();
+    assertThat(ok.stdout()).startsWith("image: " + bed.registry() + "/" + repo + "/" + HELLO + "@");
+  }
+
+  @Test
+  void complexKeysResolveAndATemplateThatIsNotYamlGetsItsPosition() throws Exception {
+    Path module = Repo.copyExample(tmp.resolve("example"));
+    String repo = "bad-keys-" + Long.toHexString(System.nanoTime());
+    Files.writeString(
+        module.resolve("keys.yaml"),
+        "? [a, b]\n: ko://example.com/hello/cmd/hello\n? {k: v}   # a mapping as a key\n: c\n");
+    KoRunner.Result ok = KoRunner.in(module, env(repo)).run("resolve", "-f", "keys.yaml");
+    assertThat(ok.exit()).as(ok.describe()).isZero();
+    String ref = ok.stdout().lines().toList().get(1).substring(2);
+    assertThat(ref).startsWith(bed.registry() + "/" + repo + "/" + HELLO + "@sha256:");
+    assertThat(ok.stdout())
+        .as("every other byte kept")
+        .isEqualTo("? [a, b]\n: " + ref + "\n? {k: v}   # a mapping as a key\n: c\n\n---\n");
+
+    String otherRepo = repo + "-tpl";
+    Files.writeString(
+        module.resolve("chart.yaml"),
+        "apiVersion: v1\nkind: Pod\n{{- if .Values.enabled }}\nspec:\n  image:"
+            + " ko://example.com/hello/cmd/hello\n{{- end }}\n");
+    assertThat(failure(KoRunner.in(module, env(otherRepo)).run("resolve", "-f", "chart.yaml")))
+        .isEqualTo(
+            "Error: error processing import paths in \"chart.yaml\": yaml: line 4, column 1:"
+                + " could not find expected ':' (while scanning a simple key at line 3, column 1)");
+    assertThat(bed.tags(otherRepo + "/" + HELLO)).as("nothing pushed").isEmpty();
+  }
 }
