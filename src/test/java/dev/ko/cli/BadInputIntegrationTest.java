@@ -252,4 +252,73 @@ class BadInputIntegrationTest {
                 + " could not find expected ':' (while scanning a simple key at line 3, column 1)");
     assertThat(bed.tags(otherRepo + "/" + HELLO)).as("nothing pushed").isEmpty();
   }
+
+  @Test
+  void sigkillDuringGoBuildTakesTheGoBuildWithIt() throws Exception {
+    Path module = Repo.copyExample(tmp.resolve("example"));
+    Path pidFile = tmp.resolve("go-build.pid");
+    Path slowGo = tmp.resolve("slow-go");
+    // go build stands still (a real go does everything else, so ko gets as far as building).
+    Files.writeString(
+        slowGo,
+        "#!/bin/sh\nif [ \"$1\" = build ]; then echo $$ > "
+            + pidFile
+            + ".tmp; mv "
+            + pidFile
+            + ".tmp "
+            + pidFile
+            + "; exec sleep 300; fi\nexec go \"$@\"\n");
+    Files.setPosixFilePermissions(
+        slowGo, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of("build", "./cmd/hello"));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(module.toFile());
+    pb.environment().putAll(env("bad-sigkill"));
+    pb.environment().put("KO_GO_PATH", slowGo.toString());
+    pb.redirectOutput(tmp.resolve("out.txt").toFile());
+    pb.redirectError(tmp.resolve("err.txt").toFile());
+    Process ko = pb.start();
+    long goPid = -1;
+    try {
+      for (int i = 0; i < 600 && goPid < 0; i++) {
+        if (Files.exists(pidFile)) {
+          goPid = Long.parseLong(Files.readString(pidFile).strip());
+        } else {
+          assertThat(ko.isAlive()).as(Files.readString(tmp.resolve("err.txt"))).isTrue();
+          Thread.sleep(50);
+        }
+      }
+      assertThat(goPid).as("go build started").isPositive();
+      assertThat(running(goPid)).as("go build runs while ko does").isTrue();
+    } finally {
+      ko.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup of ours runs
+      ko.waitFor();
+    }
+    boolean gone = false;
+    for (int i = 0; i < 100 && !gone; i++) {
+      gone = !running(goPid);
+      if (!gone) {
+        Thread.sleep(20);
+      }
+    }
+    if (!gone) {
+      ProcessHandle.of(goPid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    assertThat(gone).as("go build (pid " + goPid + ") gone within 2 s of ko's SIGKILL").isTrue();
+  }
+
+  /** Alive and not a zombie (a killed child whose reaper has not collected it yet). */
+  private static boolean running(long pid) throws Exception {
+    Path stat = Path.of("/proc", Long.toString(pid), "stat");
+    String s;
+    try {
+      s = Files.readString(stat);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return false;
+    }
+    char state = s.charAt(s.lastIndexOf(')') + 2);
+    return state != 'Z' && state != 'X';
+  }
 }
