@@ -321,4 +321,48 @@ class BadInputIntegrationTest {
     char state = s.charAt(s.lastIndexOf(')') + 2);
     return state != 'Z' && state != 'X';
   }
+
+  @Test
+  void resolvingA50MegabyteFileFitsInTenTimesItsSize() throws Exception {
+    Path module = Repo.copyExample(tmp.resolve("example"));
+    Path big = module.resolve("big.yaml");
+    int documents = 0;
+    try (var w = Files.newBufferedWriter(big)) {
+      long written = 0;
+      while (written < 50L * 1024 * 1024) {
+        StringBuilder doc = new StringBuilder();
+        doc.append("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-")
+            .append(documents)
+            .append("\n  labels: {app: a, tier: \"t\"}\ndata:\n")
+            .append("  image: ko://example.com/hello/cmd/hello\n  list:\n");
+        for (int j = 0; j < 20; j++) {
+          doc.append("    - item-").append(j).append(": value with some text to pad it out\n");
+        }
+        doc.append("---\n");
+        w.write(doc.toString());
+        written += doc.length();
+        documents++;
+      }
+    }
+    long size = Files.size(big);
+    List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx" + (size * 10 / (1024 * 1024)) + "m"); // ten times the input, heap included
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of("resolve", "-f", "big.yaml"));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(module.toFile());
+    pb.environment().putAll(env("bad-big"));
+    Path out = tmp.resolve("out.yaml");
+    pb.redirectOutput(out.toFile());
+    pb.redirectError(tmp.resolve("err.txt").toFile());
+    Process p = pb.start();
+    assertThat(p.waitFor()).as(Files.readString(tmp.resolve("err.txt"))).isZero();
+    String ref = bed.registry() + "/bad-big/" + HELLO + "@sha256:";
+    long replaced;
+    try (var lines = Files.lines(out)) {
+      replaced = lines.filter(l -> l.startsWith("  image: " + ref)).count();
+    }
+    assertThat(replaced).as("every document's reference replaced").isEqualTo(documents);
+    assertThat(Files.size(out)).as("the rest kept").isGreaterThan(size);
+  }
 }
