@@ -20,7 +20,7 @@ class EarlyStartTest {
 
   private Optional<EarlyGo.Request> plan(Map<String, String> vars, String... args) {
     Map<String, String> env =
-        new HashMap<>(Map.of("HOME", wd.toString(), "KO_DOCKER_REPO", "r.example/x"));
+        new HashMap<>(Map.of("HOME", wd.toString(), "KO_DOCKER_REPO", "r.example/repo"));
     env.putAll(vars);
     return EarlyStart.plan(args, new Env(env), wd);
   }
