@@ -126,7 +126,10 @@ final class AppLayers {
     List<KodataEntry> out = new ArrayList<>();
     if (Files.isDirectory(kodataDir)) {
       String root = windows ? "Files" + KODATA_ROOT : KODATA_ROOT;
-      Path realRoot = allowedRoot.toRealPath();
+      Path realRoot = location(allowedRoot); // not toRealPath: the root may be kodata, a link
+      if (Files.isSymbolicLink(kodataDir)) {
+        checkInside(kodataDir, kodataDir.toRealPath(), realRoot);
+      }
       Set<Path> onPath = new HashSet<>();
       onPath.add(kodataDir.toRealPath());
       walk(out, kodataDir, root, realRoot, windows, skipped, onPath);
@@ -169,16 +172,7 @@ final class AppLayers {
       } catch (IOException e) {
         throw new IOException("kodata: cannot resolve \"" + entry + "\": " + e.getMessage(), e);
       }
-      if (!real.startsWith(allowedRoot)) {
-        throw new IllegalArgumentException(
-            "kodata symlink \""
-                + entry
-                + "\" resolves to \""
-                + real
-                + "\" which is outside the allowed root \""
-                + allowedRoot
-                + "\"");
-      }
+      checkInside(entry, real, allowedRoot);
       if (Files.isDirectory(real)) {
         if (onPath.contains(real)) {
           throw new IllegalArgumentException(
@@ -230,13 +224,37 @@ final class AppLayers {
     return children;
   }
 
+  /** The real path of a file's directory, plus its own name: a final symlink is not followed. */
+  private static Path location(Path p) throws IOException {
+    Path absolute = p.toAbsolutePath().normalize();
+    Path parent = absolute.getParent();
+    if (parent == null || absolute.getFileName() == null) {
+      return absolute;
+    }
+    return Files.exists(parent) ? parent.toRealPath().resolve(absolute.getFileName()) : absolute;
+  }
+
+  private static void checkInside(Path link, Path real, Path allowedRoot) {
+    if (!real.startsWith(allowedRoot)) {
+      throw new IllegalArgumentException(
+          "kodata symlink \""
+              + link
+              + "\" resolves to \""
+              + real
+              + "\" which is outside the allowed root \""
+              + allowedRoot
+              + "\"");
+    }
+  }
+
   /**
    * Where kodata symlinks may point: {@code KO_DATA_PATH_ALLOWED_ROOT} if it contains kodata, else
    * the nearest enclosing git worktree, else kodata itself.
    */
   static Path allowedRoot(Path kodataDir, String allowedRootEnv) throws IOException {
-    Path kodata =
-        Files.exists(kodataDir) ? kodataDir.toRealPath() : kodataDir.toAbsolutePath().normalize();
+    // Where kodata sits, not where it points: a kodata that is itself a link must not choose its
+    // own root (scanKodata checks its target against this root like any other link's).
+    Path kodata = location(kodataDir);
     if (!allowedRootEnv.isEmpty()) {
       Path widened = Path.of(allowedRootEnv).toAbsolutePath().normalize();
       if (Files.exists(widened)) {

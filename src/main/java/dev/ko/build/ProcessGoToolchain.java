@@ -115,9 +115,13 @@ public final class ProcessGoToolchain implements GoToolchain {
 
   private static GoCommandException failure(String what, ExternalCommand.Result r) {
     String output = r.output().strip();
-    String first = firstErrorLine(output);
+    // go build's output (compiler errors, one per line) is logged where the build is announced, so
+    // its first line is enough here. Nothing logs the other commands' output, and go often
+    // explains over several lines (inconsistent vendoring: the reason, then "run: go mod
+    // vendor"), so their message keeps all of go's words.
+    String said = what.equals("go build") ? firstErrorLine(output) : output;
     return new GoCommandException(
-        what + ": exit status " + r.exit() + (first.isEmpty() ? "" : ": " + first), output);
+        what + ": exit status " + r.exit() + (said.isEmpty() ? "" : ": " + said), output);
   }
 
   /** The first line that says something: go prefixes package headers with '#'. */

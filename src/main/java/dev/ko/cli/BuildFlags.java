@@ -44,7 +44,6 @@ public final class BuildFlags {
 
   @Option(
       names = "--platform",
-      split = ",",
       paramLabel = "PLATFORM",
       description =
           "Which platform to use when pulling a multi-platform base. Format: all |"

@@ -152,7 +152,19 @@ final class QuickCommandLine {
     list(o, b.ldflags, seen, "--ldflags");
     string(o, seen, v -> b.sbom = v, "--sbom");
     string(o, seen, v -> b.sbomDir = v, "--sbom-dir");
-    list(o, b.platforms, seen, "--platform");
+    // Kept whole: config splits it, so an empty entry (",,") is seen and refused.
+    put(
+        o,
+        new Opt(
+            true,
+            v -> {
+              if (seen.add("--platform")) {
+                b.platforms.clear();
+              }
+              b.platforms.add(v);
+              return true;
+            }),
+        "--platform");
     list(o, b.imageLabels, seen, "--image-label");
     list(o, b.imageAnnotations, seen, "--image-annotation");
     string(o, seen, v -> b.imageUser = v, "--image-user");

@@ -60,9 +60,22 @@ final class BuildOptionsResolver {
     Path cacheDirectory = EnvironmentOptions.cacheDirectory(env);
     int jobs = flags.jobs() > 0 ? flags.jobs() : Runtime.getRuntime().availableProcessors();
     SbomOptions sbom = SbomOptions.fromFlags(flags.sbom(), flags.sbomDir(), toolVersion);
+    List<String> flagPlatforms = new ArrayList<>();
+    for (String value : flags.platforms()) {
+      for (String part : value.split(",", -1)) {
+        if (part.isBlank()) {
+          // --platform=, --platform=,, or a stray comma is a typo, never "the default".
+          throw new IllegalArgumentException(
+              "invalid --platform \""
+                  + value
+                  + "\": an empty platform; want all | <os>[/<arch>[/<variant>]][,platform]*");
+        }
+        flagPlatforms.add(part.strip());
+      }
+    }
     List<String> platforms =
         Platforms.effective(
-            flags.platforms().isEmpty() ? config.defaultPlatforms() : flags.platforms(),
+            flagPlatforms.isEmpty() ? config.defaultPlatforms() : flagPlatforms,
             EnvironmentOptions.goTarget(env));
     new PlatformMatcher(platforms); // parses every spec: a typo fails here, not mid-build
     EnvironmentOptions.checkGoflags(env);

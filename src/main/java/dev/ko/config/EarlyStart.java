@@ -100,6 +100,9 @@ public final class EarlyStart {
         } else {
           return Optional.empty();
         }
+        if ((name.equals("-t") || name.equals("--tags")) && !validTags(value)) {
+          return Optional.empty(); // refused before anything is built: no early go build either
+        }
         if (name.equals("-j") || name.equals("--jobs")) {
           try {
             jobs = Integer.parseInt(value);
@@ -129,6 +132,13 @@ public final class EarlyStart {
     }
     if (env.get("KO_DOCKER_REPO").isEmpty() && push && !local) {
       return Optional.empty(); // the command will fail before anything is built
+    }
+    if (!env.get("KO_DOCKER_REPO").isEmpty()) {
+      try {
+        PublishOptionsResolver.registryOf(env.get("KO_DOCKER_REPO"), false);
+      } catch (IllegalArgumentException e) {
+        return Optional.empty(); // likewise: a KO_DOCKER_REPO that does not parse
+      }
     }
     List<String> effective = Platforms.effective(List.of(), EnvironmentOptions.goTarget(env));
     if (effective.size() != 1) {
@@ -179,5 +189,16 @@ public final class EarlyStart {
       }
     }
     return true;
+  }
+
+  private static boolean validTags(String value) {
+    try {
+      for (String tag : value.split(",", -1)) {
+        dev.ko.name.Tag.checkTag(tag);
+      }
+      return true;
+    } catch (dev.ko.name.BadNameException e) {
+      return false;
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.ko.config;
 
+import dev.ko.io.YamlDepthLimit;
 import dev.ko.log.Log;
 import java.io.IOException;
 import java.io.Reader;
@@ -15,7 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -25,6 +26,8 @@ import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
@@ -104,7 +107,10 @@ final class KoYamlParser {
             .setCodePointLimit(64 * 1024 * 1024)
             .build();
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      Iterator<Node> documents = new Compose(settings).composeAllFromReader(r).iterator();
+      Iterator<Node> documents =
+          new Composer(
+              settings,
+              new YamlDepthLimit(new ParserImpl(settings, new StreamReader(settings, r))));
       if (!documents.hasNext()) {
         return null;
       }

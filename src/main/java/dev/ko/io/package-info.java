@@ -1,5 +1,5 @@
 /**
- * File writing shared by every layer: files replaced atomically with the permissions the caller
- * asks for. Depends on nothing else of ko-jvm.
+ * Files shared by every layer: files replaced atomically with the permissions the caller asks for;
+ * the nesting limit every YAML reader applies. Depends on nothing else of ko-jvm.
  */
 package dev.ko.io;

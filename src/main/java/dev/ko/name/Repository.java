@@ -22,6 +22,10 @@ public record Repository(Registry registry, String path) {
             "repository can only contain the characters `" + REPOSITORY_CHARS + "`: " + path);
       }
     }
+    // "a//b", "/a" or "a/": registries would 404 or quietly normalise it to another name.
+    if (path.startsWith("/") || path.endsWith("/") || path.contains("//")) {
+      throw new BadNameException("repository path has an empty component: " + path);
+    }
     if (registry.isDockerHub() && path.indexOf('/') < 0) {
       path = "library/" + path;
     }

@@ -17,7 +17,9 @@ public record Tag(Repository repository, String tag, String original) implements
     if (colon >= 0 && s.indexOf('/', colon) < 0) {
       base = s.substring(0, colon);
       tag = s.substring(colon + 1);
-      checkTag(tag);
+      if (!tag.isEmpty()) { // "repo:" means the default tag, as in go-containerregistry
+        checkTag(tag);
+      }
     }
     if (tag.isEmpty()) {
       tag = "latest";
@@ -30,11 +32,19 @@ public record Tag(Repository repository, String tag, String original) implements
   }
 
   /**
-   * Checks a tag alone, as {@code -t} gives it: at most 128 characters of {@code [A-Za-z0-9_.-]}.
+   * Checks a tag alone, as {@code -t} gives it: the distribution grammar {@code
+   * [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}}. An empty tag or one starting with {@code .} or {@code -}
+   * would only be refused by the registry after every blob was pushed.
    *
    * @throws BadNameException naming the rule the tag breaks
    */
   public static void checkTag(String tag) {
+    if (tag.isEmpty()) {
+      throw new BadNameException("tag must not be empty");
+    }
+    if (tag.charAt(0) == '.' || tag.charAt(0) == '-') {
+      throw new BadNameException("tag must start with a letter, a digit or `_`: " + tag);
+    }
     if (tag.length() > 128) {
       throw new BadNameException("tag must be at most 128 characters: " + tag);
     }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A program run with a given environment and working directory, its standard input written by the
@@ -19,6 +20,13 @@ import java.util.concurrent.TimeUnit;
  * then killed and reaped before the exception leaves, so nothing keeps writing behind the caller.
  */
 public final class ExternalCommand {
+  /** util-linux's setpriv (Debian has it everywhere), which sets the parent-death signal. */
+  private static final Optional<Path> SETPRIV =
+      Stream.of("/usr/bin/setpriv", "/bin/setpriv")
+          .map(Path::of)
+          .filter(Files::isExecutable)
+          .findFirst();
+
   private final String program;
   private final Map<String, String> env;
   private final Path directory;
@@ -109,7 +117,14 @@ public final class ExternalCommand {
 
   public Result run(List<String> args, Input input) throws IOException {
     List<String> cmd = new ArrayList<>();
-    cmd.add(lookPath(program, env).map(Path::toString).orElse(program));
+    Optional<Path> found = lookPath(program, env);
+    if (found.isPresent() && SETPRIV.isPresent()) {
+      // The kernel kills the child (SIGKILL) when the thread that started it ends, which is this
+      // thread, waiting below; so a ko killed by SIGKILL leaves no go build running on. Only for a
+      // program that exists: a missing one still fails in start() with Java's own error.
+      cmd.addAll(List.of(SETPRIV.get().toString(), "--pdeathsig", "KILL", "--"));
+    }
+    cmd.add(found.map(Path::toString).orElse(program));
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     if (directory != null) {

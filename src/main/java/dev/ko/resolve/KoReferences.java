@@ -8,6 +8,7 @@ import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import org.snakeyaml.engine.v2.common.ScalarStyle;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -21,11 +22,15 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * surrounding white space. Nodes reached through aliases are the same node, found once.
  */
 final class KoReferences {
-  record Found(ScalarNode node, String reference) {}
+  /**
+   * A reference and where its scalar is ({@code char} offsets of its node, properties included):
+   * what the splice needs, without the node (whose marks hold on to the parser's buffers).
+   */
+  record Found(int start, int end, ScalarStyle style, int line, String reference) {}
 
   private KoReferences() {}
 
-  static List<Found> find(List<Node> roots, Set<Node> skip) {
+  static List<Found> find(YamlFile file, List<Node> roots, Set<Node> skip) {
     List<Found> out = new ArrayList<>();
     Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
     Deque<Node> todo = new ArrayDeque<>();
@@ -39,7 +44,13 @@ final class KoReferences {
       }
       if (n instanceof ScalarNode s) {
         if (s.getTag().equals(Tag.STR) && ImportPath.isStrict(s.getValue())) {
-          out.add(new Found(s, s.getValue().strip()));
+          out.add(
+              new Found(
+                  file.start(s),
+                  file.end(s),
+                  s.getScalarStyle(),
+                  s.getStartMark().orElseThrow().getLine() + 1,
+                  s.getValue().strip()));
         }
       } else if (n instanceof MappingNode m) {
         List<NodeTuple> tuples = m.getValue();

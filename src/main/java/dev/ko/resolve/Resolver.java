@@ -11,6 +11,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,15 +98,24 @@ public final class Resolver {
   }
 
   private static Pending read(Input input, Optional<Selector> selector) {
-    YamlFile file = YamlFile.parse(input.name(), input.content());
-    Selection selection;
-    try {
-      selection = selector.map(s -> Selection.of(file, s)).orElseGet(() -> Selection.all(file));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("error evaluating selector: " + e.getMessage(), e);
-    }
-    return new Pending(
-        input, file, selection, KoReferences.find(selection.roots(), selection.droppedItems()));
+    Selection selection = selector.map(Selection::of).orElseGet(Selection::all);
+    List<KoReferences.Found> found = new ArrayList<>();
+    // Document by document: each tree is searched and dropped before the next is read.
+    YamlFile file =
+        YamlFile.parse(
+            input.name(),
+            input.content(),
+            (f, doc) -> {
+              Selection.Kept kept;
+              try {
+                kept = selection.add(f, doc);
+              } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                    "error evaluating selector: " + e.getMessage(), e);
+              }
+              found.addAll(KoReferences.find(f, kept.roots(), kept.droppedItems()));
+            });
+    return new Pending(input, file, selection, List.copyOf(found));
   }
 
   // ---------------------------------------------------------------- check, build, publish
@@ -211,8 +221,8 @@ public final class Resolver {
     Map<Integer, String> newValues = new LinkedHashMap<>();
     for (KoReferences.Found f : p.found()) {
       String value = published.get(f.reference());
-      edits.addAll(ScalarEdits.replace(file, f.node(), value));
-      newValues.put(file.start(f.node()), value);
+      edits.addAll(ScalarEdits.replace(file, f, value));
+      newValues.put(f.start(), value);
     }
     String text = Edit.apply(file.text(), edits);
     verify(p, newValues, text);
@@ -225,15 +235,21 @@ public final class Resolver {
    */
   private static void verify(Pending p, Map<Integer, String> newValues, String text) {
     YamlFile in = p.file();
-    List<String> expected = new ArrayList<>();
-    for (YamlFile.Scalar s : in.scalars()) {
-      if (!p.selection().drops(s)) {
-        expected.add(newValues.getOrDefault(s.start(), s.value()));
-      }
-    }
-    List<String> actual = new ArrayList<>();
+    // Input and output read side by side, scalar by scalar: no list of a big file's scalars.
+    Iterator<YamlFile.Scalar> expected = YamlFile.scalars(in.name(), in.text());
+    Iterator<YamlFile.Scalar> actual;
+    boolean same = true;
     try {
-      YamlFile.parse(in.name(), text, in.charset()).scalars().forEach(s -> actual.add(s.value()));
+      actual = YamlFile.scalars(in.name(), text);
+      while (same && expected.hasNext()) {
+        YamlFile.Scalar s = expected.next();
+        if (!p.selection().drops(s)) {
+          same =
+              actual.hasNext()
+                  && actual.next().value().equals(newValues.getOrDefault(s.start(), s.value()));
+        }
+      }
+      same = same && !actual.hasNext();
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException(
           "resolving "
@@ -242,7 +258,7 @@ public final class Resolver {
               + e.getMessage(),
           e);
     }
-    if (!expected.equals(actual)) {
+    if (!same) {
       throw new IllegalStateException(
           "resolving " + in.name() + " changed more than the references (a bug in ko-jvm)");
     }

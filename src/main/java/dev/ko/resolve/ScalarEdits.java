@@ -4,7 +4,6 @@ import dev.ko.name.ImportPath;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.common.ScalarStyle;
-import org.snakeyaml.engine.v2.nodes.ScalarNode;
 
 /**
  * The edits that give a scalar a new value while keeping its style: plain stays plain, quotes stay
@@ -18,11 +17,11 @@ final class ScalarEdits {
 
   private ScalarEdits() {}
 
-  static List<Edit> replace(YamlFile file, ScalarNode node, String value) {
+  static List<Edit> replace(YamlFile file, KoReferences.Found node, String value) {
     String text = file.text();
-    int end = file.end(node);
-    int start = valueStart(text, file.start(node), end);
-    ScalarStyle style = node.getScalarStyle();
+    int end = node.end();
+    int start = valueStart(text, node.start(), end);
+    ScalarStyle style = node.style();
     if (style == ScalarStyle.PLAIN) {
       return List.of(new Edit(start, end, plainSafe(value) ? value : doubleQuoted(value)));
     }
@@ -96,7 +95,7 @@ final class ScalarEdits {
    * break (a reference never does), so it is that line's text; trailing spaces on it go too.
    */
   private static List<Edit> block(
-      YamlFile file, String text, ScalarNode node, int start, int end, String value) {
+      YamlFile file, String text, KoReferences.Found node, int start, int end, String value) {
     if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
       throw new IllegalArgumentException("cannot write a multi-line value into a block scalar");
     }
@@ -133,7 +132,7 @@ final class ScalarEdits {
       contentEnd++;
     }
     if (content >= contentEnd || !text.startsWith(ImportPath.SCHEME, content)) {
-      int line = node.getStartMark().orElseThrow().getLine() + 1;
+      int line = node.line();
       throw new IllegalStateException(
           "block scalar at line " + line + " of " + file.name() + " does not start with its value");
     }

@@ -22,27 +22,17 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * the kept documents and items byte for byte as they were.
  */
 final class Selection {
-  private final List<Node> roots;
-  private final Set<Node> droppedItems;
-  private final List<Edit> deletions;
+  /** What of one document is still in play: its root (or none), and its dropped List items. */
+  record Kept(List<Node> roots, Set<Node> droppedItems) {}
 
-  private Selection(List<Node> roots, Set<Node> droppedItems, List<Edit> deletions) {
-    this.roots = roots;
-    this.droppedItems = droppedItems;
-    this.deletions = deletions;
+  private final Optional<Selector> selector;
+  private final List<Edit> deletions = new ArrayList<>();
+
+  private Selection(Optional<Selector> selector) {
+    this.selector = selector;
   }
 
-  /** Roots of the kept documents. */
-  List<Node> roots() {
-    return roots;
-  }
-
-  /** List items that were filtered out of kept documents: not to be searched. */
-  Set<Node> droppedItems() {
-    return droppedItems;
-  }
-
-  /** The edits that cut dropped documents and items out of the text. */
+  /** The edits that cut dropped documents and items out of the text (those added so far). */
   List<Edit> deletions() {
     return deletions;
   }
@@ -64,49 +54,52 @@ final class Selection {
   }
 
   /** Every document, nothing cut. */
-  static Selection all(YamlFile file) {
-    List<Node> roots = new ArrayList<>();
-    file.documents().forEach(d -> roots.add(d.root()));
-    return new Selection(roots, Set.of(), List.of());
+  static Selection all() {
+    return new Selection(Optional.empty());
   }
 
   /** ko's rules: null documents go silently, other documents must be Kubernetes objects. */
-  static Selection of(YamlFile file, Selector selector) {
-    List<Node> roots = new ArrayList<>();
-    Set<Node> dropped = Collections.newSetFromMap(new IdentityHashMap<>());
-    List<Edit> deletions = new ArrayList<>();
-    for (int index = 0; index < file.documents().size(); index++) {
-      YamlFile.Document doc = file.documents().get(index);
-      Node root = doc.root();
-      Optional<String> kind = kind(root);
-      boolean keep;
-      if (kind.isEmpty()) {
-        keep = false;
-      } else if (kind.get().equals("List")) {
-        SequenceNode items = items(root);
-        List<Node> matching = new ArrayList<>();
-        for (Node item : items.getValue()) {
-          kind(item); // each item must be an object (or null, which has no labels), as in ko
-          if (selector.matches(labels(item))) {
-            matching.add(item);
-          } else {
-            dropped.add(item);
-          }
-        }
-        keep = !matching.isEmpty();
-        if (keep && matching.size() < items.getValue().size()) {
-          deletions.addAll(itemDeletions(file, items, dropped));
-        }
-      } else {
-        keep = selector.matches(labels(root));
-      }
-      if (keep) {
-        roots.add(root);
-      } else {
-        deletions.add(Edit.delete(doc.start(), doc.end()));
-      }
+  static Selection of(Selector selector) {
+    return new Selection(Optional.of(selector));
+  }
+
+  /**
+   * Decides about one document, as the file is read document by document (so no document's tree
+   * needs to outlive this call); the deletions it needs are added to {@link #deletions()}.
+   */
+  Kept add(YamlFile file, YamlFile.Document doc) {
+    Node root = doc.root();
+    if (selector.isEmpty()) {
+      return new Kept(List.of(root), Set.of());
     }
-    return new Selection(roots, dropped, deletions);
+    Set<Node> dropped = Collections.newSetFromMap(new IdentityHashMap<>());
+    Optional<String> kind = kind(root);
+    boolean keep;
+    if (kind.isEmpty()) {
+      keep = false;
+    } else if (kind.get().equals("List")) {
+      SequenceNode items = items(root);
+      List<Node> matching = new ArrayList<>();
+      for (Node item : items.getValue()) {
+        kind(item); // each item must be an object (or null, which has no labels), as in ko
+        if (selector.get().matches(labels(item))) {
+          matching.add(item);
+        } else {
+          dropped.add(item);
+        }
+      }
+      keep = !matching.isEmpty();
+      if (keep && matching.size() < items.getValue().size()) {
+        deletions.addAll(itemDeletions(file, items, dropped));
+      }
+    } else {
+      keep = selector.get().matches(labels(root));
+    }
+    if (keep) {
+      return new Kept(List.of(root), dropped);
+    }
+    deletions.add(Edit.delete(doc.start(), doc.end()));
+    return new Kept(List.of(), Set.of());
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.ko.resolve;
 
+import dev.ko.io.YamlDepthLimit;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
@@ -7,8 +8,8 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.composer.Composer;
@@ -43,49 +44,38 @@ final class YamlFile {
    */
   record Scalar(int document, int start, String value) {}
 
+  /** Called with each document as it is read; its tree is not kept after the call. */
+  @FunctionalInterface
+  interface DocumentHandler {
+    void document(YamlFile file, Document document);
+  }
+
   private final String name;
   private final Charset charset;
   private final String text;
   private final int[] charOffsets;
-  private final List<Document> documents;
-  private final List<Scalar> scalars;
 
-  private YamlFile(
-      String name,
-      Charset charset,
-      String text,
-      List<Document> documents,
-      List<Scalar> scalars,
-      int[] charOffsets) {
+  private YamlFile(String name, Charset charset, String text, int[] charOffsets) {
     this.name = name;
     this.charset = charset;
     this.text = text;
-    this.documents = documents;
-    this.scalars = scalars;
     this.charOffsets = charOffsets;
   }
 
-  /** Decodes and parses; errors name the file, line and column. */
-  static YamlFile parse(String name, byte[] content) {
+  /**
+   * Decodes and parses, one document at a time: only the text is kept, so a file of many documents
+   * costs about its text, not its trees (whose marks hold on to the parser's buffers). Errors name
+   * the file, line and column.
+   */
+  static YamlFile parse(String name, byte[] content, DocumentHandler handler) {
     Charset charset = charsetOf(content);
-    return parse(name, decode(content, charset), charset);
-  }
-
-  static YamlFile parse(String name, String text, Charset charset) {
-    int[] charOffsets = charOffsets(text);
-    LoadSettings settings =
-        LoadSettings.builder()
-            .setLabel(name)
-            .setParseComments(false)
-            .setAllowDuplicateKeys(true)
-            .setCodePointLimit(Integer.MAX_VALUE)
-            .setUseMarks(true)
-            .setSchema(new CoreSchema())
-            .build();
+    String text = decode(content, charset);
+    YamlFile file = new YamlFile(name, charset, text, charOffsets(text));
+    LoadSettings settings = settings(name);
     Recorder parser =
-        new Recorder(new ParserImpl(settings, new StreamReader(settings, text)), charOffsets);
+        new Recorder(
+            new YamlDepthLimit(new ParserImpl(settings, new StreamReader(settings, text))));
     Composer composer = new Composer(settings, parser);
-    List<Document> documents = new ArrayList<>();
     try {
       int start = 0;
       while (composer.hasNext()) {
@@ -93,8 +83,11 @@ final class YamlFile {
         int end =
             lineEnd(
                 text,
-                parser.lastDocumentEnd().map(m -> offset(charOffsets, m)).orElse(text.length()));
-        documents.add(new Document(root, start, end));
+                parser
+                    .lastDocumentEnd()
+                    .map(m -> offset(file.charOffsets, m))
+                    .orElse(text.length()));
+        handler.document(file, new Document(root, start, end));
         start = end;
       }
     } catch (MarkedYamlEngineException e) {
@@ -102,8 +95,65 @@ final class YamlFile {
     } catch (YamlEngineException e) {
       throw new IllegalArgumentException("yaml: " + e.getMessage(), e);
     }
-    return new YamlFile(
-        name, charset, text, List.copyOf(documents), List.copyOf(parser.scalars), charOffsets);
+    return file;
+  }
+
+  /**
+   * Every scalar event of {@code text} in order (aliases are not scalars), read as it is iterated:
+   * no tree is built.
+   */
+  static Iterator<Scalar> scalars(String name, String text) {
+    int[] charOffsets = charOffsets(text);
+    LoadSettings settings = settings(name);
+    Parser parser = new YamlDepthLimit(new ParserImpl(settings, new StreamReader(settings, text)));
+    return new Iterator<>() {
+      private int document = -1;
+      private Scalar next;
+
+      @Override
+      public boolean hasNext() {
+        try {
+          while (next == null && parser.hasNext()) {
+            Event e = parser.next();
+            if (e.getEventId() == Event.ID.DocumentStart) {
+              document++;
+            } else if (e instanceof ScalarEvent s) {
+              next =
+                  new Scalar(
+                      document, offset(charOffsets, s.getStartMark().orElseThrow()), s.getValue());
+            }
+          }
+        } catch (MarkedYamlEngineException e) {
+          throw new IllegalArgumentException("yaml: " + describe(e), e);
+        } catch (YamlEngineException e) {
+          throw new IllegalArgumentException("yaml: " + e.getMessage(), e);
+        }
+        return next != null;
+      }
+
+      @Override
+      public Scalar next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        Scalar s = next;
+        next = null;
+        return s;
+      }
+    };
+  }
+
+  private static LoadSettings settings(String name) {
+    return LoadSettings.builder()
+        .setLabel(name)
+        .setParseComments(false)
+        .setAllowDuplicateKeys(true)
+        // "? [a, b]: c" is valid YAML (and go-yaml reads it): resolve passes it through.
+        .setAllowNonScalarKeys(true)
+        .setCodePointLimit(Integer.MAX_VALUE)
+        .setUseMarks(true)
+        .setSchema(new CoreSchema())
+        .build();
   }
 
   String name() {
@@ -112,15 +162,6 @@ final class YamlFile {
 
   String text() {
     return text;
-  }
-
-  List<Document> documents() {
-    return documents;
-  }
-
-  /** Every scalar event in order (aliases are not scalars). */
-  List<Scalar> scalars() {
-    return scalars;
   }
 
   Charset charset() {
@@ -239,20 +280,13 @@ final class YamlFile {
     return "line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1);
   }
 
-  /**
-   * Passes events through to the composer; remembers where the last document ended, and the
-   * scalars.
-   */
+  /** Passes events through to the composer; remembers where the last document ended. */
   private static final class Recorder implements Parser {
     private final Parser parser;
-    private final int[] charOffsets;
-    private final List<Scalar> scalars = new ArrayList<>();
     private Optional<Mark> lastDocumentEnd = Optional.empty();
-    private int document = -1;
 
-    Recorder(Parser parser, int[] charOffsets) {
+    Recorder(Parser parser) {
       this.parser = parser;
-      this.charOffsets = charOffsets;
     }
 
     Optional<Mark> lastDocumentEnd() {
@@ -272,14 +306,8 @@ final class YamlFile {
     @Override
     public Event next() {
       Event e = parser.next();
-      if (e.getEventId() == Event.ID.DocumentStart) {
-        document++;
-      } else if (e.getEventId() == Event.ID.DocumentEnd) {
+      if (e.getEventId() == Event.ID.DocumentEnd) {
         lastDocumentEnd = e.getEndMark();
-      } else if (e instanceof ScalarEvent s) {
-        scalars.add(
-            new Scalar(
-                document, offset(charOffsets, s.getStartMark().orElseThrow()), s.getValue()));
       }
       return e;
     }

@@ -7,7 +7,8 @@ import java.util.List;
  * The modules a Go binary records about how it was built ({@code runtime/debug.BuildInfo}), read
  * back from the text {@code go version -m} prints. Go 1.19 prints no JSON, so the text format is
  * the one we read; it is the same from Go 1.18 on. Only what the SBOM uses is kept: the main module
- * and the dependencies; {@code path}, {@code build} and {@code =>} (replacement) lines are skipped.
+ * and the dependencies; {@code build} and {@code =>} (replacement) lines are skipped, and {@code
+ * path} (the main package) is used only without a module (GOPATH mode).
  *
  * @param main the main module
  * @param deps the dependencies, in the order Go recorded them (sorted by path)
@@ -41,6 +42,7 @@ public record GoBuildInfo(GoModule main, List<GoModule> deps) {
    */
   public static GoBuildInfo parse(String data) {
     GoModule main = null;
+    String packagePath = null;
     List<GoModule> deps = new ArrayList<>();
     int lineNumber = 1;
     int start = 0;
@@ -49,7 +51,9 @@ public record GoBuildInfo(GoModule main, List<GoModule> deps) {
           end >= 0;
           start = end + 1, end = data.indexOf('\n', start), lineNumber++) {
         String line = data.substring(start, end);
-        if (line.startsWith("mod\t")) {
+        if (line.startsWith("path\t")) {
+          packagePath = line.substring(5);
+        } else if (line.startsWith("mod\t")) {
           main = module(line.substring(4));
         } else if (line.startsWith("dep\t")) {
           deps.add(module(line.substring(4)));
@@ -58,6 +62,11 @@ public record GoBuildInfo(GoModule main, List<GoModule> deps) {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "could not parse Go build info: line " + lineNumber + ": " + e.getMessage(), e);
+    }
+    if (main == null && packagePath != null && !packagePath.isEmpty()) {
+      // GOPATH mode (GO111MODULE=off): no module, only the main package's import path. It names
+      // the program, with no version (a module's main always has one, "(devel)" at least).
+      main = new GoModule(packagePath, "", "");
     }
     return new GoBuildInfo(main, deps);
   }

@@ -39,6 +39,11 @@ final class Purl {
     return "pkg:golang/" + p + "@" + version + "?type=module";
   }
 
+  /** A Go package outside any module (GOPATH mode): no version, not {@code type=module}. */
+  static String golangPackage(String path) {
+    return "pkg:golang/" + path;
+  }
+
   static String encode(List<Qualifier> qualifiers) {
     Map<String, List<String>> byKey = new TreeMap<>();
     for (Qualifier q : qualifiers) {

@@ -69,15 +69,18 @@ public final class Spdx {
     Set<String> moduleIds = new HashSet<>();
     String mainId = packageId(main, moduleIds);
     relationships.add(new Relationship(imageId, "CONTAINS", mainId));
+    // A GOPATH-mode program has no module (and no version): it is named by its import path, and
+    // nothing says where it can be downloaded from.
+    boolean gopath = main.version().isEmpty();
     packages.add(
         new SpdxPackage(
             mainId,
             main.path(),
             "",
-            "https://" + main.path(),
+            gopath ? NOASSERTION : "https://" + main.path(),
             "",
             "",
-            Purl.golang(main.path(), main.version())));
+            gopath ? Purl.golangPackage(main.path()) : Purl.golang(main.path(), main.version())));
     for (GoModule dep : info.deps()) {
       String depId = packageId(dep, moduleIds);
       relationships.add(new Relationship(mainId, "DEPENDS_ON", depId));
@@ -212,7 +215,9 @@ public final class Spdx {
    * the document. Should two modules end up with the same ID, the later one gets a numeric suffix.
    */
   static String packageId(GoModule module, Set<String> used) {
-    String raw = module.path().replace('/', '.') + "-" + module.version();
+    String raw =
+        module.path().replace('/', '.')
+            + (module.version().isEmpty() ? "" : "-" + module.version()); // GOPATH: no version
     StringBuilder id = new StringBuilder("SPDXRef-Package-");
     for (int i = 0; i < raw.length(); i++) {
       char c = raw.charAt(i);

@@ -151,6 +151,30 @@ class KodataSymlinkTest {
   }
 
   @Test
+  void kodataThatIsItselfALinkOutOfThePackageIsRefusedUnlessAllowed() throws IOException {
+    write("elsewhere/secret.txt", "secret\n");
+    Files.createDirectories(tmp.resolve("app"));
+    Path kodata = link("app/kodata", "../elsewhere");
+    assertThat(AppLayers.allowedRoot(kodata, ""))
+        .as("the root comes from where the link is, not where it points")
+        .isEqualTo(tmp.resolve("app").toRealPath().resolve("kodata"));
+    assertThatThrownBy(() -> layer(kodata, "", 0))
+        .hasMessage(
+            "kodata symlink \""
+                + kodata
+                + "\" resolves to \""
+                + tmp.resolve("elsewhere").toRealPath()
+                + "\" which is outside the allowed root \""
+                + tmp.resolve("app").toRealPath().resolve("kodata")
+                + "\"");
+
+    String allowed = tmp.toString();
+    assertThat(content(layer(kodata, allowed, 0), "/var/run/ko/secret.txt"))
+        .as("inside KO_DATA_PATH_ALLOWED_ROOT")
+        .isEqualTo("secret\n");
+  }
+
+  @Test
   void aLinkToADirectoryThatContainsItIsRefusedNamingTheLink() throws IOException {
     Path kodata = tmp.resolve("app/kodata");
     write("app/kodata/a.txt", "a\n");

@@ -42,7 +42,7 @@ class BuildErrorsIntegrationTest {
   }
 
   /** Asserts ko's failure shape and returns the error line. */
-  private static String failure(KoRunner.Result r) {
+  static String failure(KoRunner.Result r) {
     assertThat(r.exit()).as(r.describe()).isEqualTo(1);
     assertThat(r.stdout()).as("nothing on stdout").isEmpty();
     List<String> errors =
@@ -121,7 +121,7 @@ class BuildErrorsIntegrationTest {
     assertThat(auth.tags("err-unauthorized/hello-" + md5("example.com/hello/cmd/hello"))).isEmpty();
   }
 
-  private static String md5(String s) throws Exception {
+  static String md5(String s) throws Exception {
     return java.util.HexFormat.of()
         .formatHex(
             java.security.MessageDigest.getInstance("MD5")

@@ -239,6 +239,42 @@ class SbomIntegrationTest {
   }
 
   @Test
+  void aGopathModeProgramIsNamedByItsImportPathAndItsSbomIsValid() throws Exception {
+    Path gopath = tmp.resolve("gopath");
+    Path dir = Files.createDirectories(gopath.resolve("src/example.com/gp/hello"));
+    Files.writeString(
+        dir.resolve("main.go"),
+        "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n");
+    Map<String, String> env = env("it-sbom-gopath", tmp.resolve("cache"));
+    env.put("GO111MODULE", "off");
+    env.put("GOPATH", gopath.toString());
+    env.put("GOFLAGS", "");
+    KoRunner.Result r =
+        KoRunner.in(dir, env).run("build", "--platform=linux/amd64", "--sbom-dir=sboms", "./");
+    assertThat(r.exit()).as(r.describe()).isZero();
+    String ref = r.stdout().strip();
+    String repo = "it-sbom-gopath-" + run + "/hello-" + md5("example.com/gp/hello");
+    assertThat(ref).startsWith(bed.registry() + "/" + repo + "@sha256:");
+    byte[] bytes = fetchSbom(repo, ref.substring(ref.indexOf('@') + 1));
+    JsonNode main = null;
+    for (JsonNode p : JSON.readTree(bytes).at("/packages")) {
+      if (p.at("/name").asText().equals("example.com/gp/hello")) {
+        main = p;
+      }
+    }
+    assertThat(main).as(new String(bytes, StandardCharsets.UTF_8)).isNotNull();
+    assertThat(main.at("/SPDXID").asText()).isEqualTo("SPDXRef-Package-example.com.gp.hello");
+    assertThat(main.at("/downloadLocation").asText()).isEqualTo("NOASSERTION");
+    assertThat(main.at("/externalRefs/0/referenceLocator").asText())
+        .isEqualTo("pkg:golang/example.com/gp/hello");
+    Path file = tmp.resolve("gopath.spdx.json");
+    Files.write(file, bytes);
+    assertThat(SpdxValidator.problems(file)).as("SPDX Verify").isEmpty();
+    assertThat(Files.readAllBytes(dir.resolve("sboms/hello-linux-amd64.spdx.json")))
+        .isEqualTo(bytes);
+  }
+
+  @Test
   void sbomNoneMakesAndPushesNoSbom() throws Exception {
     Path app = module(tmp.resolve("src"));
     KoRunner.Result r =

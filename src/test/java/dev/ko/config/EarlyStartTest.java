@@ -20,7 +20,7 @@ class EarlyStartTest {
 
   private Optional<EarlyGo.Request> plan(Map<String, String> vars, String... args) {
     Map<String, String> env =
-        new HashMap<>(Map.of("HOME", wd.toString(), "KO_DOCKER_REPO", "r.example/x"));
+        new HashMap<>(Map.of("HOME", wd.toString(), "KO_DOCKER_REPO", "r.example/repo"));
     env.putAll(vars);
     return EarlyStart.plan(args, new Env(env), wd);
   }
@@ -64,6 +64,9 @@ class EarlyStartTest {
             new String[] {"build", "--debug", "."},
             new String[] {"build", "--no-such-flag", "."},
             new String[] {"build", "-Bt", "v1", "."},
+            new String[] {"build", "-t", "", "."}, // refused before building: no early build
+            new String[] {"build", "-t=.hidden", "."},
+            new String[] {"build", "--tags", "v1,-x", "."},
             new String[] {"resolve", "-f", "config/"},
             new String[] {"version"},
             new String[] {"build", "-j", "1", "./a", "./b"},
@@ -88,6 +91,9 @@ class EarlyStartTest {
         .as("fails before building")
         .isEmpty();
     assertThat(plan(Map.of("KO_DOCKER_REPO", ""), "build", "--push=false", ".")).isPresent();
+    assertThat(plan(Map.of("KO_DOCKER_REPO", "r.example//x"), "build", "."))
+        .as("a KO_DOCKER_REPO that does not parse fails before building")
+        .isEmpty();
 
     Files.writeString(wd.resolve(".ko.yaml"), "defaultBaseImage: r.example/base\n");
     assertThat(plan(Map.of(), "build", ".")).as("only a base image").isPresent();
