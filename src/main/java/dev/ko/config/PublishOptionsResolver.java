@@ -99,7 +99,8 @@ final class PublishOptionsResolver {
                   registryOf(repo, flags.insecureRegistry()),
                   flags.insecureRegistry(),
                   EnvironmentOptions.cosignRepository(env, flags.insecureRegistry()),
-                  jobs));
+                  jobs,
+                  signKey(flags.signKey())));
     }
     return new PublishOptions(
         repo,
@@ -109,6 +110,22 @@ final class PublishOptionsResolver {
         localPlatform,
         new PublishOptions.Outputs(layout, path(flags.tarball()), push),
         imageRefs);
+  }
+
+  /**
+   * {@code --sign-key}, else {@code KO_SIGN_KEY}, resolved against the working directory; a file
+   * that is not there is refused before anything is built.
+   */
+  private Optional<Path> signKey(String flag) {
+    String value = flag.isEmpty() ? env.get("KO_SIGN_KEY") : flag;
+    if (value.isEmpty()) {
+      return Optional.empty();
+    }
+    Path file = workingDirectory.resolve(value);
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("--sign-key " + value + ": no such file");
+    }
+    return Optional.of(file);
   }
 
   /** A path flag resolved against the working directory; empty when not given. */

@@ -88,10 +88,13 @@ public record PublishOptions(
    * @param attachmentRepository where SBOMs go instead of next to their image ({@code
    *     COSIGN_REPOSITORY})
    * @param maxUploads the most blob uploads in flight at once ({@code -j})
+   * @param signKey the key file that signs every pushed image and index ({@code --sign-key}, {@code
+   *     KO_SIGN_KEY}); none for unsigned
    */
   public record Push(
       Registry registry,
       boolean insecure,
       Optional<Repository> attachmentRepository,
-      int maxUploads) {}
+      int maxUploads,
+      Optional<Path> signKey) {}
 }
