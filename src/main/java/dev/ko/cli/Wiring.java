@@ -222,7 +222,7 @@ final class Wiring implements AutoCloseable {
       return Optional.empty();
     }
     try {
-      return Optional.of(KeySigner.fromPem(push.signKey().get()));
+      return Optional.of(KeySigner.fromPem(push.signKey().get(), push.signKeyPassword()));
     } catch (IOException e) {
       throw new UncheckedIOException(
           "--sign-key " + push.signKey().get() + ": " + e.getMessage(), e);

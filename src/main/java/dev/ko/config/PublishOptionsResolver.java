@@ -8,6 +8,7 @@ import dev.ko.name.Tag;
 import dev.ko.oci.Platform;
 import dev.ko.publish.Namer;
 import dev.ko.publish.PublishOptions;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -100,7 +101,8 @@ final class PublishOptionsResolver {
                   flags.insecureRegistry(),
                   EnvironmentOptions.cosignRepository(env, flags.insecureRegistry()),
                   jobs,
-                  signKey(flags.signKey())));
+                  signKey(flags.signKey()),
+                  signKeyPassword()));
     }
     return new PublishOptions(
         repo,
@@ -126,6 +128,25 @@ final class PublishOptionsResolver {
       throw new IllegalArgumentException("--sign-key " + value + ": no such file");
     }
     return Optional.of(file);
+  }
+
+  /**
+   * {@code COSIGN_PASSWORD} as cosign reads it, else the first line of {@code
+   * KO_SIGN_KEY_PASSWORD_FILE}: a password never comes from the command line, where other users of
+   * the machine could read it.
+   */
+  private String signKeyPassword() {
+    String password = env.get("COSIGN_PASSWORD");
+    String file = env.get("KO_SIGN_KEY_PASSWORD_FILE");
+    if (!password.isEmpty() || file.isEmpty()) {
+      return password;
+    }
+    try {
+      return Files.readAllLines(workingDirectory.resolve(file)).stream().findFirst().orElse("");
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "KO_SIGN_KEY_PASSWORD_FILE " + file + ": cannot be read (" + e.getMessage() + ")", e);
+    }
   }
 
   /** A path flag resolved against the working directory; empty when not given. */

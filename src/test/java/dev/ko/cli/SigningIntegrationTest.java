@@ -12,11 +12,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.bouncycastle.crypto.engines.XSalsa20Engine;
+import org.bouncycastle.crypto.macs.Poly1305;
+import org.bouncycastle.crypto.params.KeyParameter;
+import org.bouncycastle.crypto.params.ParametersWithIV;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -186,6 +191,113 @@ class SigningIntegrationTest {
             .run("build", "--platform=linux/arm64", "--sign-key=nowhere.pem", "./cmd/app");
     assertThat(missing.exit()).isNotZero();
     assertThat(missing.stderr()).contains("Error: --sign-key nowhere.pem: no such file");
+  }
+
+  /**
+   * A cosign-format encrypted key: scrypt by Python's hashlib (an implementation independent of
+   * ours), NaCl secretbox sealed here with Bouncy Castle's XSalsa20 and Poly1305 primitives
+   * (python3-nacl is not installable on this machine), the PEM JSON written by hand as the format
+   * describes.
+   */
+  private Path encryptedKey(Path pkcs8Pem, String password) throws Exception {
+    Path der = tmp.resolve("key.der");
+    // openssl pkey would write SEC1 DER for EC; cosign's plaintext is PKCS#8.
+    check(
+        "openssl",
+        "pkcs8",
+        "-topk8",
+        "-nocrypt",
+        "-in",
+        pkcs8Pem.toString(),
+        "-outform",
+        "DER",
+        "-out",
+        der.toString());
+    byte[] salt = new byte[32];
+    byte[] nonce = new byte[24];
+    SecureRandom random = new SecureRandom();
+    random.nextBytes(salt);
+    random.nextBytes(nonce);
+    String hex =
+        check(
+                "python3",
+                "-c",
+                "import hashlib,sys;print(hashlib.scrypt(sys.argv[1].encode(),"
+                    + "salt=bytes.fromhex(sys.argv[2]),n=32768,r=8,p=1,maxmem=64*1024*1024,"
+                    + "dklen=32).hex())",
+                password,
+                HexFormat.of().formatHex(salt))
+            .stdout()
+            .strip();
+    byte[] key = HexFormat.of().parseHex(hex);
+    byte[] plain = Files.readAllBytes(der);
+    XSalsa20Engine salsa = new XSalsa20Engine();
+    salsa.init(true, new ParametersWithIV(new KeyParameter(key), nonce));
+    byte[] stream0 = new byte[32];
+    salsa.processBytes(new byte[32], 0, 32, stream0, 0);
+    byte[] box = new byte[16 + plain.length];
+    salsa.processBytes(plain, 0, plain.length, box, 16);
+    Poly1305 mac = new Poly1305();
+    mac.init(new KeyParameter(stream0));
+    mac.update(box, 16, plain.length);
+    mac.doFinal(box, 0);
+    Base64.Encoder b64 = Base64.getEncoder();
+    String json =
+        "{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":32768,\"r\":8,\"p\":1},\"salt\":\""
+            + b64.encodeToString(salt)
+            + "\"},\"cipher\":{\"name\":\"nacl/secretbox\",\"nonce\":\""
+            + b64.encodeToString(nonce)
+            + "\"},\"ciphertext\":\""
+            + b64.encodeToString(box)
+            + "\"}";
+    Path out = tmp.resolve("cosign-encrypted.key");
+    Files.writeString(
+        out,
+        "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n"
+            + Base64.getMimeEncoder(64, new byte[] {'\n'})
+                .encodeToString(json.getBytes(StandardCharsets.UTF_8))
+            + "\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n");
+    return out;
+  }
+
+  @Test
+  void aCosignEncryptedKeyIsReadWithCosignPasswordAndAWrongOneIsAOneLineError() throws Exception {
+    Path key = encryptedKey(keyPair("enc"), "s3cret pass");
+    Path app = module(tmp.resolve("src"));
+    Map<String, String> env = env("it-sign-enc");
+    env.put("COSIGN_PASSWORD", "s3cret pass");
+    KoRunner.Result r =
+        KoRunner.in(app, env)
+            .run("build", "--platform=linux/arm64", "--sign-key=" + key, "./cmd/app");
+    assertThat(r.exit()).as(r.describe()).isZero();
+    String ref = r.stdout().strip();
+    String digest = ref.substring(ref.indexOf('@') + 1);
+    String repo = repository("it-sign-enc");
+    JsonNode manifest =
+        JSON.readTree(
+            bed.skopeoInspect(
+                bed.registry() + "/" + repo + ":" + digest.replace(':', '-') + ".sig", "--raw"));
+    JsonNode layer = manifest.at("/layers/0");
+    byte[] payload = bed.blob(repo, layer.at("/digest").asText());
+    byte[] signature =
+        Base64.getDecoder()
+            .decode(layer.at("/annotations/dev.cosignproject.cosign~1signature").asText());
+    Proc.Result ok = verify(tmp.resolve("enc.pub"), payload, signature, "enc");
+    assertThat(ok.stdout()).as(ok.stderr()).isEqualTo("Verified OK\n");
+
+    Map<String, String> wrong = env("it-sign-enc-wrong");
+    wrong.put("COSIGN_PASSWORD", "not it");
+    KoRunner.Result bad =
+        KoRunner.in(app, wrong)
+            .run("build", "--platform=linux/arm64", "--sign-key=" + key, "./cmd/app");
+    assertThat(bad.exit()).as(bad.describe()).isNotZero();
+    assertThat(bad.stderr().lines().filter(l -> l.startsWith("Error:")).toList())
+        .singleElement()
+        .asString()
+        .contains(key.toString())
+        .contains("wrong password");
+    assertThat(bad.stderr()).doesNotContain("not it");
+    assertThat(bed.tags(repository("it-sign-enc-wrong"))).isEmpty();
   }
 
   private static String md5(String s) throws Exception {
