@@ -41,10 +41,11 @@ class PackageDependenciesTest {
       oci        -> name
       registry   -> oci name
       sbom       -> oci name
+      sign       -> oci name
       build      -> registry oci name sbom
-      publish    -> registry oci name
+      publish    -> sign registry oci name
       resolve    -> build publish registry oci name
-      config     -> build publish registry sbom oci name
+      config     -> build publish registry sbom sign oci name
       cli        -> *
       """;
 

@@ -57,6 +57,14 @@ public final class PublishFlags {
   String tarball = "";
 
   @Option(
+      names = "--sign-key",
+      paramLabel = "FILE",
+      description =
+          "Sign every pushed image and index with this key (PKCS#8 PEM EC P-256), in cosign's"
+              + " layout (sha256-<hex>.sig).")
+  String signKey = "";
+
+  @Option(
       names = "--image-refs",
       paramLabel = "FILE",
       description = "Path to file where a list of the published image references will be written.")
@@ -100,6 +108,7 @@ public final class PublishFlags {
         imageRefs,
         preserveImportPaths,
         baseImportPaths,
-        bare);
+        bare,
+        signKey);
   }
 }

@@ -34,7 +34,10 @@ import dev.ko.registry.Keychain;
 import dev.ko.registry.RegistryClient;
 import dev.ko.registry.TrustRoots;
 import dev.ko.registry.TrustStores;
+import dev.ko.sign.KeySigner;
+import dev.ko.sign.Signer;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +46,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -208,7 +212,21 @@ final class Wiring implements AutoCloseable {
         push.insecure(),
         push.attachmentRepository(),
         push.maxUploads(),
+        signer(push),
         log);
+  }
+
+  /** The signer of {@code --sign-key}, read before anything is built so a bad key fails first. */
+  private static Optional<Signer> signer(PublishOptions.Push push) {
+    if (push.signKey().isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(KeySigner.fromPem(push.signKey().get(), push.signKeyPassword()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "--sign-key " + push.signKey().get() + ": " + e.getMessage(), e);
+    }
   }
 
   // ------------------------------------------------------------ lifecycle

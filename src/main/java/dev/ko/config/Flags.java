@@ -50,6 +50,8 @@ public final class Flags {
    * @param ociLayoutPath {@code --oci-layout-path}; empty for none
    * @param tarball {@code --tarball}; empty for none
    * @param imageRefs {@code --image-refs}; empty for none
+   * @param signKey {@code --sign-key}: a PKCS#8 PEM EC P-256 key to sign pushed images with; empty
+   *     for none
    */
   public record Publish(
       List<String> tags,
@@ -62,10 +64,12 @@ public final class Flags {
       String imageRefs,
       boolean preserveImportPaths,
       boolean baseImportPaths,
-      boolean bare) {
+      boolean bare,
+      String signKey) {
     /** No publish flag given. */
     public static final Publish DEFAULTS =
-        new Publish(List.of("latest"), false, true, false, false, "", "", "", false, false, false);
+        new Publish(
+            List.of("latest"), false, true, false, false, "", "", "", false, false, false, "");
 
     public Publish {
       tags = List.copyOf(tags);

@@ -8,6 +8,7 @@ import dev.ko.name.Tag;
 import dev.ko.oci.Platform;
 import dev.ko.publish.Namer;
 import dev.ko.publish.PublishOptions;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -99,7 +100,9 @@ final class PublishOptionsResolver {
                   registryOf(repo, flags.insecureRegistry()),
                   flags.insecureRegistry(),
                   EnvironmentOptions.cosignRepository(env, flags.insecureRegistry()),
-                  jobs));
+                  jobs,
+                  signKey(flags.signKey()),
+                  signKeyPassword()));
     }
     return new PublishOptions(
         repo,
@@ -109,6 +112,41 @@ final class PublishOptionsResolver {
         localPlatform,
         new PublishOptions.Outputs(layout, path(flags.tarball()), push),
         imageRefs);
+  }
+
+  /**
+   * {@code --sign-key}, else {@code KO_SIGN_KEY}, resolved against the working directory; a file
+   * that is not there is refused before anything is built.
+   */
+  private Optional<Path> signKey(String flag) {
+    String value = flag.isEmpty() ? env.get("KO_SIGN_KEY") : flag;
+    if (value.isEmpty()) {
+      return Optional.empty();
+    }
+    Path file = workingDirectory.resolve(value);
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("--sign-key " + value + ": no such file");
+    }
+    return Optional.of(file);
+  }
+
+  /**
+   * {@code COSIGN_PASSWORD} as cosign reads it, else the first line of {@code
+   * KO_SIGN_KEY_PASSWORD_FILE}: a password never comes from the command line, where other users of
+   * the machine could read it.
+   */
+  private String signKeyPassword() {
+    String password = env.get("COSIGN_PASSWORD");
+    String file = env.get("KO_SIGN_KEY_PASSWORD_FILE");
+    if (!password.isEmpty() || file.isEmpty()) {
+      return password;
+    }
+    try {
+      return Files.readAllLines(workingDirectory.resolve(file)).stream().findFirst().orElse("");
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "KO_SIGN_KEY_PASSWORD_FILE " + file + ": cannot be read (" + e.getMessage() + ")", e);
+    }
   }
 
   /** A path flag resolved against the working directory; empty when not given. */

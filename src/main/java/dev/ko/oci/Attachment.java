@@ -6,8 +6,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * A file attached to an image or index the way cosign attaches one (an SBOM, for example): stored
@@ -19,6 +22,7 @@ public final class Attachment {
   private final String name;
   private final MediaType mediaType;
   private final byte[] content;
+  private final SortedMap<String, String> layerAnnotations;
 
   /**
    * An attachment of a copy of {@code content}.
@@ -27,9 +31,24 @@ public final class Attachment {
    * @param mediaType the media type of the file's one layer ({@code text/spdx+json})
    */
   public Attachment(String name, MediaType mediaType, byte[] content) {
+    this(name, mediaType, content, Map.of());
+  }
+
+  /**
+   * An attachment whose one layer descriptor carries {@code layerAnnotations}: cosign keeps a
+   * signature there ({@code dev.cosignproject.cosign/signature}), next to the payload it signs.
+   */
+  public Attachment(
+      String name, MediaType mediaType, byte[] content, Map<String, String> layerAnnotations) {
     this.name = name;
     this.mediaType = mediaType;
     this.content = content.clone();
+    this.layerAnnotations = new TreeMap<>(layerAnnotations);
+  }
+
+  /** The annotations of the file's layer descriptor (none for SBOMs). */
+  public SortedMap<String, String> layerAnnotations() {
+    return new TreeMap<>(layerAnnotations);
   }
 
   public String name() {
@@ -50,12 +69,13 @@ public final class Attachment {
     return o instanceof Attachment a
         && Objects.equals(name, a.name)
         && Objects.equals(mediaType, a.mediaType)
-        && Arrays.equals(content, a.content);
+        && Arrays.equals(content, a.content)
+        && layerAnnotations.equals(a.layerAnnotations);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, mediaType, Arrays.hashCode(content));
+    return Objects.hash(name, mediaType, Arrays.hashCode(content), layerAnnotations);
   }
 
   @Override
@@ -79,7 +99,7 @@ public final class Attachment {
    * with an empty-platform config and the file as one uncompressed layer (digest = diffID).
    */
   public Image image() {
-    return fileImage(new FileLayer(mediaType, content, Digest.of(content)));
+    return fileImage(new FileLayer(mediaType, content, Digest.of(content), layerAnnotations));
   }
 
   static Image fileImage(Layer layer) {
@@ -143,7 +163,14 @@ public final class Attachment {
    * digest, so array identity in the generated equals is harmless.
    */
   @SuppressWarnings("ArrayRecordComponent")
-  private record FileLayer(MediaType mediaType, byte[] bytes, Digest digest) implements Layer {
+  private record FileLayer(
+      MediaType mediaType, byte[] bytes, Digest digest, SortedMap<String, String> annotations)
+      implements Layer {
+    @Override
+    public Descriptor descriptor() {
+      return new Descriptor(mediaType, bytes.length, digest, "", List.of(), annotations, null, "");
+    }
+
     @Override
     public Digest diffId() {
       return digest;

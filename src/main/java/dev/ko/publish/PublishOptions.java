@@ -88,10 +88,22 @@ public record PublishOptions(
    * @param attachmentRepository where SBOMs go instead of next to their image ({@code
    *     COSIGN_REPOSITORY})
    * @param maxUploads the most blob uploads in flight at once ({@code -j})
+   * @param signKey the key file that signs every pushed image and index ({@code --sign-key}, {@code
+   *     KO_SIGN_KEY}); none for unsigned
+   * @param signKeyPassword the password of an encrypted key: {@code COSIGN_PASSWORD}, else the
+   *     first line of the file {@code KO_SIGN_KEY_PASSWORD_FILE} names; never a flag
    */
   public record Push(
       Registry registry,
       boolean insecure,
       Optional<Repository> attachmentRepository,
-      int maxUploads) {}
+      int maxUploads,
+      Optional<Path> signKey,
+      String signKeyPassword) {
+    @Override
+    public String toString() {
+      // The password stays out of logs and error messages.
+      return "Push[" + registry + ", insecure=" + insecure + ", signKey=" + signKey + "]";
+    }
+  }
 }

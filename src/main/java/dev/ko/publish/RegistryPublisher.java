@@ -13,6 +13,8 @@ import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
 import dev.ko.registry.Pusher;
 import dev.ko.registry.RegistryClient;
+import dev.ko.sign.CosignSignature;
+import dev.ko.sign.Signer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,6 +52,7 @@ public final class RegistryPublisher implements Publisher {
   private final boolean insecure;
   private final Optional<Repository> attachmentRepository;
   private final Slots uploadSlots;
+  private final Optional<Signer> signer;
   private final Log log;
 
   /**
@@ -66,6 +69,7 @@ public final class RegistryPublisher implements Publisher {
       boolean insecure,
       Optional<Repository> attachmentRepository,
       int maxUploads,
+      Optional<Signer> signer,
       Log log) {
     if (tags.isEmpty()) {
       throw new IllegalArgumentException("at least one tag is needed to push");
@@ -87,18 +91,21 @@ public final class RegistryPublisher implements Publisher {
     this.insecure = insecure;
     this.attachmentRepository = attachmentRepository;
     this.uploadSlots = new Slots(Math.max(MIN_UPLOADS, maxUploads));
+    this.signer = signer;
     this.log = log;
   }
 
   @Override
-  public CompletableFuture<String> publish(Artifact artifact, String reference, TaskGroup tasks) {
+  public CompletableFuture<String> publish(Artifact built, String reference, TaskGroup tasks) {
     String name = namer.name(base, ImportPath.forRepository(reference));
     List<Tag> targets = new ArrayList<>();
     Pusher pusher;
+    Artifact artifact;
     try {
       for (String t : tags) {
         targets.add(Tag.parse(name + ":" + t, insecure));
       }
+      artifact = signed(built, targets.get(0).repository());
       pusher = client.pusher(targets.get(0).repository(), mountSources(artifact));
     } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
@@ -148,6 +155,20 @@ public final class RegistryPublisher implements Publisher {
               log.info("Published " + ref);
               return ref;
             });
+  }
+
+  /**
+   * The artifact with its cosign signature attached when a signer is set: signing needs only the
+   * digest and the repository, both known before anything is pushed, and the signature then travels
+   * like the SBOM (pushed after its subject, under {@code sha256-<hex>.sig}).
+   */
+  private Artifact signed(Artifact artifact, Repository repo) throws IOException {
+    if (signer.isEmpty()) {
+      return artifact;
+    }
+    List<Attachment> attachments = new ArrayList<>(artifact.attachments());
+    attachments.add(CosignSignature.attachment(signer.get(), repo.toString(), artifact.digest()));
+    return artifact.withAttachments(attachments);
   }
 
   private List<CompletableFuture<Void>> tagAttachments(

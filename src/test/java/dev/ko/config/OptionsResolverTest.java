@@ -75,7 +75,8 @@ class OptionsResolverTest {
         d.imageRefs(),
         d.preserveImportPaths(),
         d.baseImportPaths(),
-        d.bare());
+        d.bare(),
+        d.signKey());
   }
 
   // ------------------------------------------------------------ precedence

@@ -155,6 +155,7 @@ class UploadConcurrencyTest {
             false,
             Optional.empty(),
             jobs,
+            Optional.empty(),
             Log.NONE);
     TaskGroup tasks = new TaskGroup(executor);
     CompletableFuture<String> published = publisher.publish(image, "ko://example.com/app", tasks);
