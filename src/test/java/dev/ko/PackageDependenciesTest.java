@@ -43,8 +43,9 @@ class PackageDependenciesTest {
       sbom       -> oci name
       build      -> registry oci name sbom
       publish    -> registry oci name
+      buildcache -> build publish registry oci name
       resolve    -> build publish registry oci name
-      config     -> build publish registry sbom oci name
+      config     -> buildcache build publish registry sbom oci name
       cli        -> *
       """;
 
