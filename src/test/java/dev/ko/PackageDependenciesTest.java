@@ -44,8 +44,9 @@ class PackageDependenciesTest {
       sign       -> oci name
       build      -> registry oci name sbom
       publish    -> sign registry oci name
+      buildcache -> build publish registry oci name
       resolve    -> build publish registry oci name
-      config     -> build publish registry sbom sign oci name
+      config     -> buildcache build publish registry sbom sign oci name
       cli        -> *
       """;
 

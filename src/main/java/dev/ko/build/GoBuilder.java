@@ -36,6 +36,7 @@ public final class GoBuilder implements Builder {
   private final GoCompiler compiler;
   private final ImageAssembly assembly;
   private final KodataLayerCache kodataCache;
+  private final BuildKeys keys;
 
   /**
    * The builder for resolved options: starts fetching the default base image, then matches the
@@ -79,6 +80,23 @@ public final class GoBuilder implements Builder {
     this.compiler = new GoCompiler(options, go, packages, sboms, early, log);
     this.assembly = new ImageAssembly(options, sboms);
     this.kodataCache = new KodataLayerCache(options.cacheDirectory().resolve("kodata"));
+    this.keys = new BuildKeys(options, go, packages, bases, matcher);
+  }
+
+  /**
+   * The build cache key of a supported reference: a sha256 over every input that decides its image
+   * ({@link BuildKeys}), computed with {@code go env} and {@code go list -deps} and no build.
+   *
+   * @param version ko-jvm's version, which is part of the key
+   */
+  public CompletableFuture<String> cacheKey(String reference, String version, TaskGroup tasks) {
+    String importPath =
+        reference.startsWith(STRICT_SCHEME)
+            ? reference.substring(STRICT_SCHEME.length())
+            : reference;
+    return tasks.thenCompose(
+        tasks.fork(() -> packages.get(importPath)),
+        pkg -> keys.key(reference, importPath, version, tasks));
   }
 
   @Override

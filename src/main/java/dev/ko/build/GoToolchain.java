@@ -18,4 +18,12 @@ public interface GoToolchain {
 
   /** {@code go env}, as a map. */
   Map<String, String> env(Path dir, Map<String, String> env) throws IOException;
+
+  /**
+   * The standard output of {@code go ARGS} in {@code dir}, for commands other than the ones above
+   * (the build cache's {@code go list -deps -json}); fails with go's output when go does.
+   */
+  default byte[] output(Path dir, Map<String, String> env, List<String> args) throws IOException {
+    throw new IOException("this Go toolchain runs only list, build, version and env");
+  }
 }

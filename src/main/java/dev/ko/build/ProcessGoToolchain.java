@@ -101,6 +101,15 @@ public final class ProcessGoToolchain implements GoToolchain {
     return out;
   }
 
+  @Override
+  public byte[] output(Path dir, Map<String, String> env, List<String> args) throws IOException {
+    ExternalCommand.Result r = run(dir, env, args);
+    if (r.exit() != 0) {
+      throw failure("go " + String.join(" ", args), r);
+    }
+    return r.stdout();
+  }
+
   private ExternalCommand.Result run(Path dir, Map<String, String> env, List<String> args)
       throws IOException {
     try {

@@ -45,7 +45,7 @@ final class BuildCommand implements Callable<Integer> {
       wiring.log().debug("options resolved");
       Publisher publisher = wiring.publisher(options.publish());
       wiring.log().debug("publisher ready");
-      Builder builder = wiring.builder(options.build());
+      Builder builder = wiring.builder(options);
       wiring.log().debug("builder and publisher ready");
       for (Publication.Published p :
           Publication.buildAndPublish(builder, publisher, paths, wiring.tasks())) {

@@ -44,7 +44,7 @@ final class Resolution {
     List<Resolver.Input> inputs = files.read(root);
     Options options = wiring.options(buildFlags, publishFlags);
     Publisher publisher = wiring.publisher(options.publish());
-    Builder builder = wiring.builder(options.build());
+    Builder builder = wiring.builder(options);
     return new Resolution(new Resolver(builder, publisher), publisher, inputs, selector);
   }
 

@@ -68,7 +68,7 @@ final class RunCommand implements Callable<Integer> {
     try (Wiring wiring = root.wiring()) {
       Options options = wiring.options(buildFlags, publishFlags);
       Publisher publisher = wiring.publisher(options.publish());
-      Builder builder = wiring.builder(options.build());
+      Builder builder = wiring.builder(options);
       List<Publication.Published> published =
           Publication.buildAndPublish(builder, publisher, importPaths, wiring.tasks());
       Log log = wiring.log();

@@ -6,6 +6,7 @@ import dev.ko.build.CachingBuilder;
 import dev.ko.build.EarlyGo;
 import dev.ko.build.GoBuilder;
 import dev.ko.build.ProcessGoToolchain;
+import dev.ko.buildcache.RegistryCachingBuilder;
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.concurrent.Workers;
 import dev.ko.config.Env;
@@ -134,16 +135,34 @@ final class Wiring implements AutoCloseable {
     return registryClient;
   }
 
-  /** The Go builder, each reference built once; it starts pulling the default base at once. */
-  Builder builder(BuildOptions options) throws IOException {
-    return new CachingBuilder(
+  /**
+   * The Go builder, each reference built once, looked up in the build cache first when there is
+   * one; it starts pulling the default base at once.
+   */
+  Builder builder(Options all) throws IOException {
+    BuildOptions options = all.build();
+    GoBuilder go =
         GoBuilder.start(
             options,
             new ProcessGoToolchain(options.goCommand()),
             ref -> registryClient().pull(ref),
             tasks(),
             early,
-            log));
+            log);
+    Builder builder = go;
+    if (all.cache().repository().isPresent()) {
+      String version = Version.get();
+      builder =
+          new RegistryCachingBuilder(
+              go,
+              (reference, t) -> go.cacheKey(reference, version, t),
+              registryClient(),
+              all.cache().repository().get(),
+              all.cache().insecure(),
+              options.sbom().enabled(),
+              log);
+    }
+    return new CachingBuilder(builder);
   }
 
   /**

@@ -59,8 +59,10 @@ public final class EarlyStart {
   private static final List<String> CONFIG_KEYS =
       List.of("builds", "defaultPlatforms", "defaultEnv", "defaultFlags", "defaultLdflags");
 
+  /** KO_CACHE_REPO: with a build cache, a go build started on speculation is what it saves. */
   private static final List<String> VARIABLES =
       List.of(
+          "KO_CACHE_REPO",
           "KO_CONFIG_PATH",
           "KO_DEFAULTPLATFORMS",
           "KO_DEFAULTENV",

@@ -1,0 +1,242 @@
+package dev.ko.buildcache;
+
+import dev.ko.build.Builder;
+import dev.ko.concurrent.TaskGroup;
+import dev.ko.log.Log;
+import dev.ko.name.Repository;
+import dev.ko.oci.Artifact;
+import dev.ko.oci.Attachment;
+import dev.ko.oci.Descriptor;
+import dev.ko.oci.Digest;
+import dev.ko.oci.Image;
+import dev.ko.oci.ImageIndex;
+import dev.ko.oci.Layer;
+import dev.ko.publish.Namer;
+import dev.ko.publish.RegistryPublisher;
+import dev.ko.registry.Pusher;
+import dev.ko.registry.RegistryClient;
+import dev.ko.registry.RegistryException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Looks each build up in the cache repository under its key before building it. An entry is the
+ * image (or index) itself, pushed to the cache repository under the tag {@code kojvm-<key>}, with
+ * its SBOM as cosign's {@code sha256-<digest>.sbom} tag beside it: a hit is that manifest pulled
+ * back byte for byte (so the digest is the one a fresh build gives), its layers read from or
+ * mounted out of the cache repository. Whatever goes wrong with the cache (unreachable, refused,
+ * corrupt, blobs gone) is a warning and a build: the cache never fails a build.
+ */
+public final class RegistryCachingBuilder implements Builder {
+  /** Tag prefix of entries; with the 64 hex digits of the key, 70 characters (tags allow 128). */
+  public static final String TAG_PREFIX = "kojvm-";
+
+  /** Computes the key of a reference without building it. */
+  @FunctionalInterface
+  public interface KeySource {
+    CompletableFuture<String> key(String reference, TaskGroup tasks);
+  }
+
+  private final Builder inner;
+  private final KeySource keys;
+  private final RegistryClient client;
+  private final Repository repository;
+  private final boolean insecure;
+  private final boolean sbom;
+  private final Log log;
+
+  /**
+   * @param sbom whether images carry an SBOM, which an entry must then have too
+   */
+  public RegistryCachingBuilder(
+      Builder inner,
+      KeySource keys,
+      RegistryClient client,
+      Repository repository,
+      boolean insecure,
+      boolean sbom,
+      Log log) {
+    this.inner = inner;
+    this.keys = keys;
+    this.client = client;
+    this.repository = repository;
+    this.insecure = insecure;
+    this.sbom = sbom;
+    this.log = log;
+  }
+
+  @Override
+  public String qualifyImport(String importPath) throws IOException {
+    return inner.qualifyImport(importPath);
+  }
+
+  @Override
+  public void prepare(Collection<String> references) throws IOException {
+    inner.prepare(references);
+  }
+
+  @Override
+  public void checkSupported(String reference) throws IOException {
+    inner.checkSupported(reference);
+  }
+
+  @Override
+  public CompletableFuture<Artifact> build(String reference, TaskGroup tasks) {
+    CompletableFuture<Optional<String>> key =
+        keys.key(reference, tasks)
+            .handle(
+                (k, e) -> {
+                  if (e != null) {
+                    log.info(
+                        "warning: build cache: no key for "
+                            + reference
+                            + ", building without the cache: "
+                            + message(e));
+                    return Optional.empty();
+                  }
+                  return Optional.of(k);
+                });
+    return tasks.thenCompose(
+        key,
+        k -> {
+          if (k.isEmpty()) {
+            return inner.build(reference, tasks);
+          }
+          Optional<Artifact> hit = lookUp(k.get());
+          if (hit.isPresent()) {
+            log.debug("cache hit " + k.get());
+            return CompletableFuture.completedFuture(hit.get());
+          }
+          log.debug("cache miss " + k.get());
+          return tasks.thenCompose(
+              inner.build(reference, tasks), built -> record(built, reference, k.get(), tasks));
+        });
+  }
+
+  /** The entry under the key, if there is a whole one. */
+  private Optional<Artifact> lookUp(String key) {
+    String tag = TAG_PREFIX + key;
+    try {
+      Pusher check = client.pusher(repository, List.of());
+      if (check.headManifest(tag).isEmpty()) {
+        return Optional.empty();
+      }
+      Artifact artifact = client.pull(repository.tag(tag));
+      if (artifact instanceof ImageIndex && sbom) {
+        // The children's SBOMs are not looked up yet: build, so no SBOM is ever left out.
+        log.info("warning: build cache: entry " + tag + " is an index with SBOMs, not served yet");
+        return Optional.empty();
+      }
+      requireBlobs(check, artifact);
+      if (sbom) {
+        Optional<Attachment> file = attachment(check, artifact.digest(), "sbom");
+        if (file.isEmpty()) {
+          log.info(
+              "warning: build cache: entry " + repository + ":" + tag + " has no SBOM, building");
+          return Optional.empty();
+        }
+        artifact = artifact.withAttachment(file.get());
+      }
+      return Optional.of(artifact);
+    } catch (IOException | RuntimeException e) {
+      log.info(
+          "warning: build cache: entry "
+              + repository
+              + ":"
+              + tag
+              + " cannot be used, building: "
+              + message(e));
+      return Optional.empty();
+    }
+  }
+
+  /** Fails unless every blob the artifact names is in the cache repository. */
+  private static void requireBlobs(Pusher check, Artifact artifact) throws IOException {
+    if (artifact instanceof ImageIndex index) {
+      for (Descriptor d : index.indexManifest().manifests()) {
+        requireBlobs(check, index.child(d));
+      }
+      return;
+    }
+    Image image = (Image) artifact;
+    List<Digest> blobs = new ArrayList<>();
+    blobs.add(image.configDescriptor().digest());
+    for (Layer l : image.layers()) {
+      blobs.add(l.digest());
+    }
+    for (Digest d : blobs) {
+      if (!check.blobExists(d)) {
+        throw new IOException("blob " + d + " is gone");
+      }
+    }
+  }
+
+  private Optional<Attachment> attachment(Pusher check, Digest subject, String name)
+      throws IOException {
+    String tag = subject.algorithm() + "-" + subject.hex() + "." + name;
+    if (check.headManifest(tag).isEmpty()) {
+      return Optional.empty();
+    }
+    Artifact a = client.pull(repository.tag(tag));
+    if (!(a instanceof Image file) || file.layers().size() != 1) {
+      throw new IOException(tag + " is not a one-file attachment");
+    }
+    Layer layer = file.layers().get(0);
+    byte[] bytes;
+    try (InputStream in = layer.compressed()) {
+      bytes = in.readAllBytes();
+    }
+    if (!Digest.of(bytes).equals(layer.digest())) {
+      throw new IOException(tag + ": the file does not match its digest");
+    }
+    return Optional.of(new Attachment(name, layer.mediaType(), bytes));
+  }
+
+  /**
+   * Pushes the fresh build to the cache repository under its key; a failure is a warning, and the
+   * build is used all the same.
+   */
+  private CompletableFuture<Artifact> record(
+      Artifact built, String reference, String key, TaskGroup tasks) {
+    RegistryPublisher publisher =
+        new RegistryPublisher(
+            client,
+            repository.name(),
+            Namer.bare(),
+            List.of(TAG_PREFIX + key),
+            false,
+            insecure,
+            Optional.empty(),
+            RegistryPublisher.MIN_UPLOADS,
+            log);
+    return publisher
+        .publish(built, reference, tasks)
+        .handle(
+            (ref, e) -> {
+              if (e != null) {
+                log.info("warning: build cache: could not record " + key + ": " + message(e));
+              } else {
+                log.debug("build cache: recorded " + key + " as " + ref);
+              }
+              return built;
+            });
+  }
+
+  private static String message(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof java.util.concurrent.CompletionException
+            || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof RegistryException) {
+      return t.getMessage();
+    }
+    return t.getMessage() != null ? t.getMessage() : t.toString();
+  }
+}

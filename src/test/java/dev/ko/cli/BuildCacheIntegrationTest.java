@@ -1,0 +1,193 @@
+package dev.ko.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ko.testing.KoRunner;
+import dev.ko.testing.TestBed;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The registry build cache on a simulated fleet: two "machines" (checkout path, HOME, KOCACHE and
+ * GOCACHE of their own, all empty) share one cache repository on the real registry; a real {@code
+ * go} behind a wrapper that records each go subcommand; skopeo reads what was pushed.
+ */
+@Tag("integration")
+class BuildCacheIntegrationTest {
+  private static final Pattern KEY = Pattern.compile("cache (hit|miss) ([0-9a-f]{64})");
+
+  private final TestBed bed = TestBed.plain();
+
+  @TempDir Path tmp;
+
+  private String cacheRepo;
+
+  @Test
+  void machineBTakesMachineAsBuildFromTheCacheWithTheSameDigest() throws Exception {
+    cacheRepo = bed.registry() + "/buildcache-" + System.nanoTime();
+    Machine a = new Machine("a");
+    Machine b = new Machine("b");
+
+    Run first = a.build();
+    assertThat(first.outcome()).as(first.r().describe()).isEqualTo("miss");
+    assertThat(a.goCommands()).contains("build");
+
+    Run second = b.build();
+    assertThat(second.outcome()).as(second.r().describe()).isEqualTo("hit");
+    assertThat(second.key()).isEqualTo(first.key());
+    assertThat(b.goCommands()).as("machine B's go commands").doesNotContain("build");
+    String digestA = digestOf(first.r().stdout());
+    String digestB = digestOf(second.r().stdout());
+    assertThat(digestB).isEqualTo(digestA);
+    // An independent client reads B's image: its manifest bytes hash to the printed digest.
+    String raw = bed.skopeoInspect(second.r().stdout().strip(), "--raw");
+    assertThat("sha256:" + sha256(raw.getBytes(StandardCharsets.UTF_8))).isEqualTo(digestB);
+    String config = bed.skopeoInspect(second.r().stdout().strip(), "--config");
+    assertThat(config).contains("/ko-app/app");
+  }
+
+  @Test
+  void changingAnyOneInputIsAMiss() throws Exception {
+    cacheRepo = bed.registry() + "/buildcache-keys-" + System.nanoTime();
+    Machine a = new Machine("a");
+    Run base = a.build();
+    assertThat(base.outcome()).as(base.r().describe()).isEqualTo("miss");
+    assertThat(a.build().outcome()).as("the same inputs again").isEqualTo("hit");
+
+    // A dependency's file.
+    Machine dep = new Machine("dep");
+    ConfigModule.write(dep.module, "greet/greet.go", GREET.replace("hello", "hullo"));
+    assertMiss(dep.build(), base);
+
+    // An ldflag.
+    Machine ld = new Machine("ld");
+    ld.env.put("KO_DEFAULTLDFLAGS", "-X main.version=2");
+    assertMiss(ld.build(), base);
+
+    // A kodata file.
+    Machine kodata = new Machine("kodata");
+    ConfigModule.write(kodata.module, "cmd/app/kodata/hello.txt", "changed\n");
+    assertMiss(kodata.build(), base);
+
+    // The base image digest: the same tag moved to another image.
+    Machine other = new Machine("otherbase");
+    other.env.put("KO_DEFAULTBASEIMAGE", bed.get("TESTBED_BASE_DOCKER"));
+    assertMiss(other.build(), base);
+
+    // SOURCE_DATE_EPOCH.
+    Machine epoch = new Machine("epoch");
+    epoch.env.put("SOURCE_DATE_EPOCH", "1700000000");
+    assertMiss(epoch.build(), base);
+
+    // The Go version, as a fake go env reports it.
+    Machine version = new Machine("version");
+    version.fakeGoVersion = "go1.99.0";
+    version.writeWrapper();
+    assertMiss(version.build(), base);
+  }
+
+  private static void assertMiss(Run changed, Run base) {
+    assertThat(changed.outcome()).as(changed.r().describe()).isEqualTo("miss");
+    assertThat(changed.key()).isNotEqualTo(base.key());
+  }
+
+  private static String digestOf(String ref) {
+    return ref.strip().substring(ref.strip().indexOf('@') + 1);
+  }
+
+  private static String sha256(byte[] bytes) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+
+  private record Run(KoRunner.Result r, String outcome, String key) {}
+
+  private static final String GREET =
+      """
+      package greet
+
+      func Greeting() string { return "hello" }
+      """;
+
+  private static final String MAIN =
+      """
+      package main
+
+      import (
+        "fmt"
+
+        "example.com/cached/greet"
+      )
+
+      var version = "1"
+
+      func main() { fmt.Println(greet.Greeting(), version) }
+      """;
+
+  /** A checkout of the same commit, with its own HOME, KOCACHE and GOCACHE. */
+  private final class Machine {
+    final Path root;
+    final Path module;
+    final Path goLog;
+    final Map<String, String> env = new HashMap<>();
+    String fakeGoVersion = "";
+
+    Machine(String name) throws IOException {
+      root = tmp.resolve("machine-" + name);
+      module = root.resolve("checkout/src/cached");
+      ConfigModule.write(module, "go.mod", "module example.com/cached\n\ngo 1.19\n");
+      ConfigModule.write(module, "greet/greet.go", GREET);
+      ConfigModule.write(module, "cmd/app/main.go", MAIN);
+      ConfigModule.write(module, "cmd/app/kodata/hello.txt", "Hello from kodata\n");
+      goLog = root.resolve("go.log");
+      for (String d : List.of("home", "kocache", "gocache")) {
+        Files.createDirectories(root.resolve(d));
+      }
+      env.put("HOME", root.resolve("home").toString());
+      env.put("KOCACHE", root.resolve("kocache").toString());
+      env.put("GOCACHE", root.resolve("gocache").toString());
+      env.put("KO_GO_PATH", root.resolve("go").toString());
+      env.put("KO_DOCKER_REPO", bed.registry() + "/cache-" + name);
+      env.put("KO_DEFAULTBASEIMAGE", bed.get("TESTBED_BASE_SINGLE"));
+      env.put("KO_CACHE_REPO", cacheRepo);
+      env.put("PATH", System.getenv("PATH"));
+      writeWrapper();
+    }
+
+    void writeWrapper() throws IOException {
+      Path go = root.resolve("go");
+      String fake =
+          fakeGoVersion.isEmpty()
+              ? ""
+              : "if [ \"$1\" = env ]; then go \"$@\" | sed 's/\"GOVERSION\":"
+                  + " \"[^\"]*\"/\"GOVERSION\": \""
+                  + fakeGoVersion
+                  + "\"/'; exit $?; fi\n";
+      Files.writeString(
+          go, "#!/bin/sh\necho \"$1\" >> " + goLog + "\n" + fake + "exec go \"$@\"\n");
+      Files.setPosixFilePermissions(go, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    Run build() throws IOException {
+      KoRunner.Result r = KoRunner.in(module, env).run("build", "-v", "./cmd/app");
+      Matcher m = KEY.matcher(r.stderr());
+      return m.find() ? new Run(r, m.group(1), m.group(2)) : new Run(r, "none", null);
+    }
+
+    List<String> goCommands() throws IOException {
+      return Files.exists(goLog) ? Files.readAllLines(goLog) : List.of();
+    }
+  }
+}
