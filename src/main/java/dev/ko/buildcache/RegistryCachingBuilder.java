@@ -213,6 +213,7 @@ public final class RegistryCachingBuilder implements Builder {
             insecure,
             Optional.empty(),
             RegistryPublisher.MIN_UPLOADS,
+            Optional.empty(), // cache entries are not signed: the target's publisher signs
             log);
     return publisher
         .publish(built, reference, tasks)
