@@ -1,6 +1,7 @@
 package dev.ko.buildcache;
 
 import dev.ko.build.Builder;
+import dev.ko.build.ForwardingBuilder;
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
 import dev.ko.name.Repository;
@@ -19,7 +20,6 @@ import dev.ko.registry.RegistryException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -32,7 +32,7 @@ import java.util.concurrent.CompletableFuture;
  * mounted out of the cache repository. Whatever goes wrong with the cache (unreachable, refused,
  * corrupt, blobs gone) is a warning and a build: the cache never fails a build.
  */
-public final class RegistryCachingBuilder implements Builder {
+public final class RegistryCachingBuilder extends ForwardingBuilder {
   /** Tag prefix of entries; with the 64 hex digits of the key, 70 characters (tags allow 128). */
   public static final String TAG_PREFIX = "kojvm-";
 
@@ -42,7 +42,6 @@ public final class RegistryCachingBuilder implements Builder {
     CompletableFuture<String> key(String reference, TaskGroup tasks);
   }
 
-  private final Builder inner;
   private final KeySource keys;
   private final RegistryClient client;
   private final Repository repository;
@@ -61,28 +60,13 @@ public final class RegistryCachingBuilder implements Builder {
       boolean insecure,
       boolean sbom,
       Log log) {
-    this.inner = inner;
+    super(inner);
     this.keys = keys;
     this.client = client;
     this.repository = repository;
     this.insecure = insecure;
     this.sbom = sbom;
     this.log = log;
-  }
-
-  @Override
-  public String qualifyImport(String importPath) throws IOException {
-    return inner.qualifyImport(importPath);
-  }
-
-  @Override
-  public void prepare(Collection<String> references) throws IOException {
-    inner.prepare(references);
-  }
-
-  @Override
-  public void checkSupported(String reference) throws IOException {
-    inner.checkSupported(reference);
   }
 
   @Override
