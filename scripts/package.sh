@@ -27,6 +27,27 @@ mkdir -p "$out/bin" "$out/lib"
   --add-modules java.base,java.net.http,java.logging,java.naming,java.desktop,java.sql,jdk.crypto.ec,jdk.zipfs \
   --strip-debug --no-man-pages --no-header-files --compress=1 --generate-cds-archive \
   --output "$out/runtime"
+# The security providers the JDK lists but whose modules this runtime leaves out come off the list.
+# A lookup that no listed provider answers (TLS asks for parameters some never have) goes on to each
+# absent one, and for those the JDK instantiates every java.security.Provider service on the class
+# path to compare names: Bouncy Castle's (a library we use for cosign keys, not as a provider) then
+# registers ~2,000 algorithm classes under the provider lock, which held up the first HTTP request
+# of every build by ~1-1.7 s.
+security="$out/runtime/conf/security/java.security"
+modules=" $("$out/runtime/bin/java" --list-modules | sed 's/@.*//' | tr '\n' ' ') "
+declare -A provider_module=(
+  [SUN]=java.base [SunRsaSign]=java.base [SunJSSE]=java.base [SunJCE]=java.base
+  [SunEC]=jdk.crypto.ec [SunJGSS]=java.security.jgss [SunSASL]=java.security.sasl
+  [XMLDSig]=java.xml.crypto [SunPCSC]=java.smartcardio [JdkLDAP]=java.naming
+  [JdkSASL]=jdk.security.jgss [SunPKCS11]=jdk.crypto.cryptoki [Apple]=java.base
+)
+kept=()
+while IFS= read -r name; do
+  module=${provider_module[$name]:-}
+  [[ -n "$module" && "$modules" == *" $module "* ]] && kept+=("$name")
+done < <(sed -n 's/^security\.provider\.[0-9]*=\([^ ]*\).*/\1/p' "$security")
+sed -i '/^security\.provider\.[0-9]*=/d' "$security"
+for i in "${!kept[@]}"; do echo "security.provider.$((i + 1))=${kept[$i]}"; done >>"$security"
 cp "$root/target/ko.jar" "$out/lib/"
 # Names this build of the jar in the users' archives, so a new one records its own.
 cksum <"$out/lib/ko.jar" | cut -d' ' -f1 >"$out/lib/ko.jar.id"
