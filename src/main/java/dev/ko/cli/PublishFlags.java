@@ -65,6 +65,14 @@ public final class PublishFlags {
   String signKey = "";
 
   @Option(
+      names = "--cache-repo",
+      paramLabel = "REPO",
+      description =
+          "Look each build up in this repository's shared build cache before running go build, and"
+              + " record what is built there (also KO_CACHE_REPO, .ko.yaml cacheRepo).")
+  String cacheRepo = "";
+
+  @Option(
       names = "--image-refs",
       paramLabel = "FILE",
       description = "Path to file where a list of the published image references will be written.")
@@ -109,6 +117,7 @@ public final class PublishFlags {
         preserveImportPaths,
         baseImportPaths,
         bare,
-        signKey);
+        signKey,
+        cacheRepo);
   }
 }

@@ -142,6 +142,7 @@ final class QuickCommandLine {
     string(o, seen, v -> p.tarball = v, "--tarball");
     string(o, seen, v -> p.imageRefs = v, "--image-refs");
     string(o, seen, v -> p.signKey = v, "--sign-key");
+    string(o, seen, v -> p.cacheRepo = v, "--cache-repo");
     bool(o, seen, v -> p.preserveImportPaths = v, "-P", "--preserve-import-paths");
     bool(o, seen, v -> p.baseImportPaths = v, "-B", "--base-import-paths");
     bool(o, seen, v -> p.bare = v, "--bare");

@@ -5,7 +5,6 @@ import dev.ko.build.BuildConfigs;
 import dev.ko.build.BuildOptions;
 import dev.ko.build.PlatformMatcher;
 import dev.ko.build.Platforms;
-import dev.ko.log.Log;
 import dev.ko.oci.GoTime;
 import dev.ko.sbom.SbomOptions;
 import java.io.IOException;
@@ -25,16 +24,15 @@ final class BuildOptionsResolver {
   private final Env env;
   private final Path workingDirectory;
   private final String toolVersion;
-  private final Log log;
 
-  BuildOptionsResolver(Env env, Path workingDirectory, String toolVersion, Log log) {
+  BuildOptionsResolver(Env env, Path workingDirectory, String toolVersion) {
     this.env = env;
     this.workingDirectory = workingDirectory;
     this.toolVersion = toolVersion;
-    this.log = log;
   }
 
-  BuildOptions resolve(Flags.Build flags, boolean insecureRegistry, Path tempDirectory)
+  BuildOptions resolve(
+      Flags.Build flags, KoConfig config, boolean insecureRegistry, Path tempDirectory)
       throws IOException {
     if (flags.debug()) {
       throw new IllegalArgumentException("--debug is not supported by this version of ko-jvm");
@@ -44,7 +42,6 @@ final class BuildOptionsResolver {
         keyValues(flags.imageAnnotations(), "missing '=' in annotation: ");
     GoTime created = EnvironmentOptions.epoch(env, "SOURCE_DATE_EPOCH");
     GoTime kodataCreated = EnvironmentOptions.epoch(env, "KO_DATA_DATE_EPOCH");
-    KoConfig config = KoConfig.load(workingDirectory, env, log);
     String defaultBase =
         config.defaultBaseImage().isEmpty()
             ? BuildOptions.DEFAULT_BASE_IMAGE

@@ -57,7 +57,13 @@ public final class EarlyStart {
 
   /** What a config file must not mention for the default go command to be the one run. */
   private static final List<String> CONFIG_KEYS =
-      List.of("builds", "defaultPlatforms", "defaultEnv", "defaultFlags", "defaultLdflags");
+      List.of(
+          "builds",
+          "defaultPlatforms",
+          "defaultEnv",
+          "defaultFlags",
+          "defaultLdflags",
+          "cacheRepo");
 
   /** KO_CACHE_REPO: with a build cache, a go build started on speculation is what it saves. */
   private static final List<String> VARIABLES =

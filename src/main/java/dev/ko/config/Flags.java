@@ -52,6 +52,7 @@ public final class Flags {
    * @param imageRefs {@code --image-refs}; empty for none
    * @param signKey {@code --sign-key}: a PKCS#8 PEM EC P-256 key to sign pushed images with; empty
    *     for none
+   * @param cacheRepo {@code --cache-repo}: the shared build cache's repository; empty for none
    */
   public record Publish(
       List<String> tags,
@@ -65,11 +66,12 @@ public final class Flags {
       boolean preserveImportPaths,
       boolean baseImportPaths,
       boolean bare,
-      String signKey) {
+      String signKey,
+      String cacheRepo) {
     /** No publish flag given. */
     public static final Publish DEFAULTS =
         new Publish(
-            List.of("latest"), false, true, false, false, "", "", "", false, false, false, "");
+            List.of("latest"), false, true, false, false, "", "", "", false, false, false, "", "");
 
     public Publish {
       tags = List.copyOf(tags);

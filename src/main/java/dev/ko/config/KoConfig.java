@@ -18,6 +18,8 @@ import java.util.Map;
  * @param defaultBaseImage {@code defaultBaseImage} or {@code KO_DEFAULTBASEIMAGE}; empty if unset
  * @param baseImageOverrides lower-cased import path to base image reference
  * @param builds the {@code builds} entries, in file order
+ * @param cacheRepo {@code cacheRepo}, ko-jvm's own key: the shared build cache's repository; empty
+ *     if unset ({@code KO_CACHE_REPO} and {@code --cache-repo} are applied later, as they win)
  * @param origins where each set top-level key came from ({@code file:line} or the variable name),
  *     for error messages
  */
@@ -30,6 +32,7 @@ public record KoConfig(
     List<String> defaultFlags,
     List<String> defaultLdflags,
     List<Build> builds,
+    String cacheRepo,
     Map<String, String> origins) {
 
   public static final String DEFAULT_BASE_IMAGE = "defaultBaseImage";
@@ -39,6 +42,7 @@ public record KoConfig(
   public static final String DEFAULT_FLAGS = "defaultFlags";
   public static final String DEFAULT_LDFLAGS = "defaultLdflags";
   public static final String BUILDS = "builds";
+  public static final String CACHE_REPO = "cacheRepo";
 
   /** The top-level keys ko knows, in ko's spelling (matching is case-insensitive). */
   static final List<String> KEYS =
@@ -49,7 +53,8 @@ public record KoConfig(
           DEFAULT_ENV,
           DEFAULT_FLAGS,
           DEFAULT_LDFLAGS,
-          BUILDS);
+          BUILDS,
+          CACHE_REPO);
 
   public KoConfig {
     defaultBaseImage = defaultBaseImage == null ? "" : defaultBaseImage;
@@ -59,6 +64,7 @@ public record KoConfig(
     defaultFlags = List.copyOf(defaultFlags);
     defaultLdflags = List.copyOf(defaultLdflags);
     builds = List.copyOf(builds);
+    cacheRepo = cacheRepo == null ? "" : cacheRepo;
     origins = Map.copyOf(origins);
   }
 

@@ -38,6 +38,7 @@ final class KoConfigReader {
     Map<String, String> overrides = new LinkedHashMap<>();
     Map<String, List<String>> lists = new LinkedHashMap<>();
     List<KoConfig.Build> builds = List.of();
+    String cacheRepo = "";
     Map<String, String> origins = new LinkedHashMap<>();
     if (file != null) {
       KoYamlParser.Values values = new KoYamlParser(file, log).read();
@@ -45,6 +46,7 @@ final class KoConfigReader {
       overrides = lowerCaseKeys(values.baseImageOverrides());
       lists.putAll(values.lists());
       builds = values.builds();
+      cacheRepo = values.cacheRepo();
       origins.putAll(values.origins());
     }
 
@@ -80,6 +82,7 @@ final class KoConfigReader {
             lists.getOrDefault(KoConfig.DEFAULT_FLAGS, List.of()),
             lists.getOrDefault(KoConfig.DEFAULT_LDFLAGS, List.of()),
             builds,
+            cacheRepo,
             origins);
     validateReferences(config);
     return config;

@@ -49,6 +49,7 @@ final class KoYamlParser {
       Map<String, String> baseImageOverrides,
       Map<String, List<String>> lists,
       List<KoConfig.Build> builds,
+      String cacheRepo,
       Map<String, String> origins) {}
 
   private static final List<String> BUILD_KEYS =
@@ -67,6 +68,7 @@ final class KoYamlParser {
   /** The file's values; unknown top-level keys are logged as warnings. */
   Values read() {
     String defaultBaseImage = "";
+    String cacheRepo = "";
     Map<String, String> overrides = new LinkedHashMap<>();
     Map<String, List<String>> lists = new LinkedHashMap<>();
     List<KoConfig.Build> builds = new ArrayList<>();
@@ -91,11 +93,12 @@ final class KoYamlParser {
           case KoConfig.DEFAULT_BASE_IMAGE -> defaultBaseImage = string(entry.value, key);
           case KoConfig.BASE_IMAGE_OVERRIDES -> overrides.putAll(stringMap(entry.value, key));
           case KoConfig.BUILDS -> builds.addAll(builds(entry.value));
+          case KoConfig.CACHE_REPO -> cacheRepo = string(entry.value, key);
           default -> lists.put(key, stringList(entry.value, key, Split.FIELDS));
         }
       }
     }
-    return new Values(defaultBaseImage, overrides, lists, builds, origins);
+    return new Values(defaultBaseImage, overrides, lists, builds, cacheRepo, origins);
   }
 
   private Node parse() {

@@ -18,6 +18,8 @@ public final class OptionsResolver {
   private final BuildOptionsResolver build;
   private final PublishOptionsResolver publish;
   private final Env env;
+  private final Path workingDirectory;
+  private final Log log;
 
   /**
    * A resolver for one invocation.
@@ -26,9 +28,11 @@ public final class OptionsResolver {
    * @param log for the warnings ko gives about {@code .ko.yaml} and flag combinations
    */
   public OptionsResolver(Env env, Path workingDirectory, String toolVersion, Log log) {
-    this.build = new BuildOptionsResolver(env, workingDirectory, toolVersion, log);
+    this.build = new BuildOptionsResolver(env, workingDirectory, toolVersion);
     this.publish = new PublishOptionsResolver(env, workingDirectory, log);
     this.env = env;
+    this.workingDirectory = workingDirectory;
+    this.log = log;
   }
 
   /**
@@ -39,27 +43,43 @@ public final class OptionsResolver {
    */
   public Options resolve(Flags.Build buildFlags, Flags.Publish publishFlags, Path tempDirectory)
       throws IOException {
-    BuildOptions b = build.resolve(buildFlags, publishFlags.insecureRegistry(), tempDirectory);
+    KoConfig config = KoConfig.load(workingDirectory, env, log);
+    BuildOptions b =
+        build.resolve(buildFlags, config, publishFlags.insecureRegistry(), tempDirectory);
     PublishOptions p = publish.resolve(publishFlags, b.jobs());
-    return new Options(b, p, cache(publishFlags.insecureRegistry()));
+    return new Options(b, p, cache(publishFlags, config));
   }
 
   /**
-   * {@code KO_CACHE_REPO}: the repository of the shared build cache, if any.
+   * The shared build cache's repository, if any: {@code --cache-repo}, else {@code KO_CACHE_REPO},
+   * else {@code .ko.yaml}'s {@code cacheRepo}.
    *
-   * @throws IllegalArgumentException for a value that is not a repository
+   * @throws IllegalArgumentException for a value that is not a repository, naming where it came
+   *     from
    */
-  private BuildCacheOptions cache(boolean insecure) {
-    String repo = env.get("KO_CACHE_REPO").strip();
+  private BuildCacheOptions cache(Flags.Publish flags, KoConfig config) {
+    String repo;
+    String origin;
+    if (!flags.cacheRepo().isBlank()) {
+      repo = flags.cacheRepo();
+      origin = "--cache-repo";
+    } else if (env.isSet("KO_CACHE_REPO")) {
+      repo = env.get("KO_CACHE_REPO");
+      origin = "KO_CACHE_REPO";
+    } else {
+      repo = config.cacheRepo();
+      origin = config.where(KoConfig.CACHE_REPO);
+    }
+    repo = repo.strip();
     if (repo.isEmpty()) {
       return BuildCacheOptions.NONE;
     }
+    boolean insecure = flags.insecureRegistry();
     try {
       return new BuildCacheOptions(Optional.of(Repository.parse(repo, insecure)), insecure);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "KO_CACHE_REPO \"" + repo + "\" is not a repository (registry/name): " + e.getMessage(),
-          e);
+          origin + " \"" + repo + "\" is not a repository (registry/name): " + e.getMessage(), e);
     }
   }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -99,6 +100,44 @@ class BuildCacheIntegrationTest {
     assertMiss(version.build(), base);
   }
 
+  @Test
+  void cacheRepoFlagBeatsVariableBeatsKoYaml() throws Exception {
+    cacheRepo = bed.registry() + "/buildcache-where-" + System.nanoTime();
+    String elsewhere = bed.registry() + "/buildcache-elsewhere-" + System.nanoTime();
+
+    // .ko.yaml's cacheRepo alone: the entry is recorded there.
+    Machine a = new Machine("yaml");
+    a.env.remove("KO_CACHE_REPO");
+    ConfigModule.write(a.module, ".ko.yaml", "cacheRepo: " + cacheRepo + "\n");
+    Run first = a.build();
+    assertThat(first.outcome()).as(first.r().describe()).isEqualTo("miss");
+
+    // --cache-repo beats KO_CACHE_REPO (an empty cache elsewhere): machine B finds A's entry.
+    Machine b = new Machine("flag");
+    b.env.put("KO_CACHE_REPO", elsewhere);
+    Run hit = b.build("--cache-repo", cacheRepo);
+    assertThat(hit.outcome()).as(hit.r().describe()).isEqualTo("hit");
+    assertThat(b.goCommands()).doesNotContain("build");
+    assertThat(digestOf(hit.r().stdout())).isEqualTo(digestOf(first.r().stdout()));
+
+    // KO_CACHE_REPO beats .ko.yaml: the empty cache elsewhere is a miss.
+    Machine c = new Machine("env");
+    c.env.put("KO_CACHE_REPO", elsewhere);
+    ConfigModule.write(c.module, ".ko.yaml", "cacheRepo: " + cacheRepo + "\n");
+    assertThat(c.build().outcome()).isEqualTo("miss");
+
+    // A value that is no repository is refused before building, naming where it came from.
+    Machine bad = new Machine("bad");
+    bad.env.remove("KO_CACHE_REPO");
+    ConfigModule.write(bad.module, ".ko.yaml", "cacheRepo: 'Not A Repo'\n");
+    Run refused = bad.build();
+    assertThat(refused.r().exit()).isNotZero();
+    assertThat(refused.r().stdout()).isEmpty();
+    assertThat(refused.r().stderr())
+        .contains("Error: " + bad.module.resolve(".ko.yaml") + ":1: cacheRepo \"Not A Repo\"");
+    assertThat(bad.goCommands()).doesNotContain("build");
+  }
+
   private static void assertMiss(Run changed, Run base) {
     assertThat(changed.outcome()).as(changed.r().describe()).isEqualTo("miss");
     assertThat(changed.key()).isNotEqualTo(base.key());
@@ -180,8 +219,11 @@ class BuildCacheIntegrationTest {
       Files.setPosixFilePermissions(go, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
-    Run build() throws IOException {
-      KoRunner.Result r = KoRunner.in(module, env).run("build", "-v", "./cmd/app");
+    Run build(String... flags) throws IOException {
+      List<String> args = new ArrayList<>(List.of("build", "-v"));
+      args.addAll(List.of(flags));
+      args.add("./cmd/app");
+      KoRunner.Result r = KoRunner.in(module, env).run(args.toArray(String[]::new));
       Matcher m = KEY.matcher(r.stderr());
       return m.find() ? new Run(r, m.group(1), m.group(2)) : new Run(r, "none", null);
     }

@@ -76,7 +76,8 @@ class OptionsResolverTest {
         d.preserveImportPaths(),
         d.baseImportPaths(),
         d.bare(),
-        d.signKey());
+        d.signKey(),
+        d.cacheRepo());
   }
 
   // ------------------------------------------------------------ precedence
