@@ -7,6 +7,7 @@ import dev.ko.log.Log;
 import dev.ko.name.Repository;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.Attachment;
+import dev.ko.oci.BuiltIndex;
 import dev.ko.oci.Descriptor;
 import dev.ko.oci.Digest;
 import dev.ko.oci.Image;
@@ -20,7 +21,9 @@ import dev.ko.registry.RegistryException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -110,23 +113,12 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
       if (check.headManifest(tag).isEmpty()) {
         return Optional.empty();
       }
-      Artifact artifact = client.pull(repository.tag(tag));
-      if (artifact instanceof ImageIndex && sbom) {
-        // The children's SBOMs are not looked up yet: build, so no SBOM is ever left out.
-        log.info("warning: build cache: entry " + tag + " is an index with SBOMs, not served yet");
-        return Optional.empty();
+      Optional<Artifact> entry = complete(check, client.pull(repository.tag(tag)));
+      if (entry.isEmpty()) {
+        log.info(
+            "warning: build cache: entry " + repository + ":" + tag + " has no SBOM, building");
       }
-      requireBlobs(check, artifact);
-      if (sbom) {
-        Optional<Attachment> file = attachment(check, artifact.digest(), "sbom");
-        if (file.isEmpty()) {
-          log.info(
-              "warning: build cache: entry " + repository + ":" + tag + " has no SBOM, building");
-          return Optional.empty();
-        }
-        artifact = artifact.withAttachment(file.get());
-      }
-      return Optional.of(artifact);
+      return entry;
     } catch (IOException | RuntimeException e) {
       log.info(
           "warning: build cache: entry "
@@ -139,15 +131,34 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
     }
   }
 
-  /** Fails unless every blob the artifact names is in the cache repository. */
-  private static void requireBlobs(Pusher check, Artifact artifact) throws IOException {
+  /**
+   * The entry as a fresh build gives it: for an index, each platform's image with its own SBOM and
+   * the index with its SBOM, when the build makes SBOMs. Empty when an SBOM is missing.
+   *
+   * @throws IOException when a blob the entry names is gone or an SBOM is corrupt
+   */
+  private Optional<Artifact> complete(Pusher check, Artifact artifact) throws IOException {
     if (artifact instanceof ImageIndex index) {
+      Map<Digest, Artifact> children = new HashMap<>();
       for (Descriptor d : index.indexManifest().manifests()) {
-        requireBlobs(check, index.child(d));
+        Optional<Artifact> child = complete(check, index.child(d));
+        if (child.isEmpty()) {
+          return Optional.empty();
+        }
+        children.put(d.digest(), child.get());
       }
-      return;
+      artifact = new BuiltIndex(index.manifestContent(), children, List.of());
+    } else {
+      requireBlobs(check, (Image) artifact);
     }
-    Image image = (Image) artifact;
+    if (!sbom) {
+      return Optional.of(artifact);
+    }
+    return attachment(check, artifact.digest(), "sbom").map(artifact::withAttachment);
+  }
+
+  /** Fails unless every blob the image names is in the cache repository. */
+  private static void requireBlobs(Pusher check, Image image) throws IOException {
     List<Digest> blobs = new ArrayList<>();
     blobs.add(image.configDescriptor().digest());
     for (Layer l : image.layers()) {

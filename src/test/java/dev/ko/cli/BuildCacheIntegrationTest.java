@@ -101,6 +101,40 @@ class BuildCacheIntegrationTest {
   }
 
   @Test
+  void anIndexWithSbomsIsServedWholeFromTheCache() throws Exception {
+    cacheRepo = bed.registry() + "/buildcache-index-" + System.nanoTime();
+    Machine a = new Machine("ia");
+    Machine b = new Machine("ib");
+    for (Machine m : List.of(a, b)) {
+      m.env.put("KO_DEFAULTBASEIMAGE", bed.get("TESTBED_BASE"));
+    }
+    String platforms = "--platform=linux/amd64,linux/arm64";
+    Run first = a.build(platforms);
+    assertThat(first.outcome()).as(first.r().describe()).isEqualTo("miss");
+    Run second = b.build(platforms);
+    assertThat(second.outcome()).as(second.r().describe()).isEqualTo("hit");
+    assertThat(b.goCommands()).as("machine B's go commands").doesNotContain("build");
+    String digest = digestOf(second.r().stdout());
+    assertThat(digest).isEqualTo(digestOf(first.r().stdout()));
+
+    // B's target repository has the index, both images and every SBOM, as a fresh build leaves it.
+    String ref = second.r().stdout().strip();
+    String repo = ref.substring(0, ref.indexOf('@'));
+    String index = bed.skopeoInspect(ref, "--raw");
+    assertThat("sha256:" + sha256(index.getBytes(StandardCharsets.UTF_8))).isEqualTo(digest);
+    List<String> subjects = new ArrayList<>(List.of(digest));
+    Matcher child = Pattern.compile("\"digest\":\\s*\"(sha256:[0-9a-f]{64})\"").matcher(index);
+    while (child.find()) {
+      subjects.add(child.group(1));
+    }
+    assertThat(subjects).hasSize(3);
+    for (String s : subjects) {
+      String sbomTag = repo + ":" + s.replace(':', '-') + ".sbom";
+      assertThat(bed.skopeoInspect(sbomTag, "--raw")).as(sbomTag).contains("spdx");
+    }
+  }
+
+  @Test
   void cacheRepoFlagBeatsVariableBeatsKoYaml() throws Exception {
     cacheRepo = bed.registry() + "/buildcache-where-" + System.nanoTime();
     String elsewhere = bed.registry() + "/buildcache-elsewhere-" + System.nanoTime();
