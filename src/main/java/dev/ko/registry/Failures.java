@@ -41,6 +41,12 @@ final class Failures {
         return r.isTemporary();
       }
       tls |= t instanceof SSLException;
+      // The JDK reports a refused connection as ConnectException over ClosedChannelException.
+      if (t instanceof ConnectException
+          || t instanceof UnresolvedAddressException
+          || t instanceof UnknownHostException) {
+        return false;
+      }
       root = t;
     }
     if (isCertificateProblem(e)) {
