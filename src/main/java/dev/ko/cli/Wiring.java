@@ -129,7 +129,7 @@ final class Wiring implements AutoCloseable {
                   new GitHubKeychain(EnvironmentOptions.gitHubToken(env))),
               Version.userAgent(),
               log,
-              Duration.ofSeconds(1),
+              EnvironmentOptions.network(env),
               env.cacheDirectory().resolve("registry"));
     }
     return registryClient;

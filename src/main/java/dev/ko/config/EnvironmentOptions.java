@@ -12,10 +12,12 @@ import dev.ko.publish.LocalImages;
 import dev.ko.registry.GitHubKeychain;
 import dev.ko.registry.GitHubToken;
 import dev.ko.registry.KeychainSources;
+import dev.ko.registry.NetworkSettings;
 import dev.ko.registry.TrustRoots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -80,6 +82,38 @@ public final class EnvironmentOptions {
   /** {@code GITHUB_TOKEN} and {@code GITHUB_ACTOR}, for {@link GitHubKeychain}. */
   public static GitHubToken gitHubToken(Env env) {
     return new GitHubToken(env.get("GITHUB_TOKEN"), env.get("GITHUB_ACTOR"));
+  }
+
+  /**
+   * {@code KO_RETRY_BUDGET} (how long temporary registry failures are retried, default 30s), {@code
+   * KO_RETRY_BACKOFF} (the first wait between tries, default 200ms) and {@code KO_REGISTRY_TIMEOUT}
+   * (how long a silent registry is waited for, default 30s), each a Go duration such as {@code 45s}
+   * or {@code 1m30s}.
+   */
+  public static NetworkSettings network(Env env) {
+    NetworkSettings d = NetworkSettings.DEFAULT;
+    Duration timeout = duration(env, "KO_REGISTRY_TIMEOUT", d.silence());
+    if (timeout.isZero()) {
+      throw new IllegalArgumentException(
+          "KO_REGISTRY_TIMEOUT=\"" + env.get("KO_REGISTRY_TIMEOUT") + "\": want more than 0s");
+    }
+    return new NetworkSettings(
+        duration(env, "KO_RETRY_BUDGET", d.retryBudget()),
+        duration(env, "KO_RETRY_BACKOFF", d.firstRetryWait()),
+        timeout);
+  }
+
+  private static Duration duration(Env env, String variable, Duration unset) {
+    String value = env.get(variable);
+    if (value.isEmpty()) {
+      return unset;
+    }
+    try {
+      return GoDuration.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          variable + "=\"" + value + "\": want a duration such as 30s, 500ms or 1m30s", e);
+    }
   }
 
   // ------------------------------------------------------------ build

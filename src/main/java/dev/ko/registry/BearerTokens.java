@@ -33,7 +33,8 @@ final class BearerTokens {
   }
 
   /**
-   * @param next where token requests go: not retried, and never with the registry's token
+   * @param next where token requests go (retried, as any idempotent request), never with the
+   *     registry's token
    * @param clock decides when tokens expire (tests move it forward)
    */
   BearerTokens(Transport next, Clock clock) {
@@ -90,7 +91,9 @@ final class BearerTokens {
       request =
           Request.of(access.registry(), "POST", URI.create(realm))
               .withHeader("Content-Type", "application/x-www-form-urlencoded")
-              .withBody(form.getBytes(StandardCharsets.UTF_8));
+              .withBody(form.getBytes(StandardCharsets.UTF_8))
+              // Asking for a token again does no harm.
+              .withIdempotent(true);
     } else {
       StringBuilder q = new StringBuilder(realm).append(realm.contains("?") ? "&" : "?");
       q.append("service=").append(encode(service));

@@ -10,7 +10,6 @@ import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 
@@ -27,7 +26,7 @@ final class BlobUploads {
   /**
    * @param transport where the requests go; they are not idempotent, so it sends each once
    * @param locations checks the upload locations the registry hands out
-   * @param retry how often the whole sequence is tried
+   * @param retry how long the whole sequence is tried
    */
   BlobUploads(Transport transport, Locations locations, RetryPolicy retry, Log log) {
     this.transport = transport;
@@ -39,9 +38,10 @@ final class BlobUploads {
   /**
    * Puts a blob into {@code repo}: mounted from {@code mountFrom} when given and the registry
    * agrees, else sent in one PUT to a new upload session. On a temporary failure the whole sequence
-   * is repeated, so a retry never goes to an upload session that may have died with the failure;
-   * the single requests do not retry on their own. Each sending opens {@code source} anew, and
-   * {@link JdkTransport} closes that stream when the exchange ends, read to the end or not.
+   * is repeated, so a retry never goes to an upload session that may have died with the failure,
+   * unless a {@code HEAD} finds the blob there after all; the single requests do not retry on their
+   * own. Each sending opens {@code source} anew, and {@link JdkTransport} closes that stream when
+   * the exchange ends, read to the end or not.
    */
   RegistryClient.Upload upload(
       Access access,
@@ -51,7 +51,8 @@ final class BlobUploads {
       RegistryClient.BlobSource source,
       Optional<Repository> mountFrom)
       throws IOException {
-    RetryPolicy.Schedule schedule = retry.schedule();
+    RetryPolicy.Schedule schedule = retry.fromFirstFailure();
+    String what = "uploading " + digest + " to " + repo;
     while (true) {
       try {
         Optional<URI> location =
@@ -64,14 +65,28 @@ final class BlobUploads {
         putBlob(access, repo.registry(), location.get(), digest, size, source);
         return RegistryClient.Upload.PUSHED;
       } catch (IOException e) {
-        Optional<Duration> wait =
-            Failures.isTemporary(e) ? schedule.afterError(e) : Optional.empty();
-        if (wait.isEmpty()) {
+        if (!Failures.isTemporary(e)) {
           throw e;
         }
-        log.debug("retrying the upload of " + digest + " to " + repo + " after: " + e.getMessage());
-        retry.pause(wait.get());
+        if (exists(access, repo, digest)) {
+          log.debug(what + ": the registry has it after: " + e.getMessage());
+          return RegistryClient.Upload.PUSHED;
+        }
+        schedule.retry(what, e, log);
       }
+    }
+  }
+
+  /**
+   * Whether the blob is in the repository after all (a reply lost after the registry stored it); a
+   * failure is a no.
+   */
+  private boolean exists(Access access, Repository repo, Digest digest) {
+    try {
+      Request request = RegistryClient.request(access, "HEAD", repo, "/blobs/" + digest).once();
+      return transport.send(request, BodyHandlers.discarding()).statusCode() == 200;
+    } catch (IOException e) {
+      return false;
     }
   }
 

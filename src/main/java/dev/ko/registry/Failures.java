@@ -1,9 +1,11 @@
 package dev.ko.registry;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.ClosedChannelException;
@@ -25,18 +27,34 @@ final class Failures {
   /**
    * Worth trying again: an error status the registry calls temporary, or a network failure other
    * than those that will not fix themselves in a second (refused connections, unknown hosts, TLS
-   * failures, interruptions, a Location we refuse).
+   * and certificate failures, interruptions, a Location we refuse, retries already spent). A
+   * connection the peer closed during the TLS handshake is a broken connection, not a TLS failure.
    */
   static boolean isTemporary(IOException e) {
     Throwable root = e;
+    boolean tls = false;
     for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof RetriesSpent || t instanceof RefusedLocation) {
+        return false;
+      }
       if (t instanceof RegistryException r) {
         return r.isTemporary();
       }
-      if (t instanceof RefusedLocation) {
+      tls |= t instanceof SSLException;
+      // The JDK reports a refused connection as ConnectException over ClosedChannelException.
+      if (t instanceof ConnectException
+          || t instanceof UnresolvedAddressException
+          || t instanceof UnknownHostException) {
         return false;
       }
       root = t;
+    }
+    if (isCertificateProblem(e)) {
+      return false;
+    }
+    if (tls) {
+      return root instanceof EOFException
+          || (root instanceof SocketException && !(root instanceof ConnectException));
     }
     return !(root instanceof ConnectException
         || root instanceof UnresolvedAddressException
@@ -48,7 +66,11 @@ final class Failures {
   /** A short reason for an I/O failure. */
   static String describe(Throwable e) {
     Throwable t = e;
-    while (t.getCause() != null && (t.getMessage() == null || t instanceof UncheckedIOException)) {
+    // The JDK's streamed bodies fail with "closed" and the real cause behind it.
+    while (t.getCause() != null
+        && (t.getMessage() == null
+            || t instanceof UncheckedIOException
+            || t.getMessage().equals("closed"))) {
       t = t.getCause();
     }
     if (e instanceof ConnectException || t instanceof ConnectException) {
@@ -57,11 +79,19 @@ final class Failures {
     if (t instanceof ClosedChannelException) {
       return "connection closed";
     }
+    if (t instanceof EOFException || isNoReply(t)) {
+      return "connection closed before reply";
+    }
+    if (isCutOff(t)) {
+      return "reply cut off (" + t.getMessage() + ")";
+    }
     if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
       return "no such host";
     }
     if (t instanceof HttpTimeoutException) {
-      return "timed out";
+      return t.getMessage() != null && t.getMessage().startsWith("no ")
+          ? t.getMessage()
+          : "timed out";
     }
     if (isCertificateProblem(e)) {
       return "TLS certificate not trusted: "
@@ -73,6 +103,18 @@ final class Failures {
     }
     String m = t.getMessage();
     return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+  }
+
+  /** The JDK's words for a connection closed before any reply came. */
+  private static boolean isNoReply(Throwable t) {
+    String m = t.getMessage();
+    return m != null && m.contains("header parser received no bytes");
+  }
+
+  /** The JDK's words for a reply whose body ended before its length. */
+  private static boolean isCutOff(Throwable t) {
+    String m = t.getMessage();
+    return m != null && (m.startsWith("fixed content-length") || m.contains("EOF reached"));
   }
 
   /** Whether the peer's certificate was not trusted (rather than TLS not spoken at all). */

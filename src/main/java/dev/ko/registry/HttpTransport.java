@@ -30,6 +30,12 @@ public final class HttpTransport {
    */
   static final int THREADS = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
+  /**
+   * How long a TCP connection (and TLS handshake) may take; a connection that cannot be made is
+   * reported, not retried.
+   */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
   private final Lazy verified;
   private final Lazy unverified;
 
@@ -76,7 +82,7 @@ public final class HttpTransport {
           if (c == null) {
             c =
                 HttpClient.newBuilder()
-                    .connectTimeout(Duration.ofSeconds(30))
+                    .connectTimeout(CONNECT_TIMEOUT)
                     .followRedirects(HttpClient.Redirect.NEVER)
                     .sslContext(tls.get())
                     .executor(executor(name, threads))

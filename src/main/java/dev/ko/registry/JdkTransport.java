@@ -5,31 +5,48 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The bottom of the stack: one exchange on the JDK client that the registry's TLS setting selects.
  * Failures are reported with the method, the URL as it may be shown, and a short reason. A streamed
  * body is read by the calling thread while the client sends it ({@link StreamedBody}), so the
  * client's own threads never block on a source.
+ *
+ * <p>Silence ends an exchange: no reply within {@code silence} of sending the request (or its last
+ * byte, for a streamed body), no progress sending a streamed body for that long, or no data of a
+ * reply's body for that long ({@link SilenceWatch}). A registry that accepts a connection and never
+ * answers is an error naming it, not a hang.
  */
 final class JdkTransport implements Transport {
   private final HttpTransport clients;
   private final String userAgent;
+  private final Duration silence;
 
-  JdkTransport(HttpTransport clients, String userAgent) {
+  JdkTransport(HttpTransport clients, String userAgent, Duration silence) {
     this.clients = clients;
     this.userAgent = userAgent;
+    this.silence = silence;
   }
 
   @Override
-  public <T> HttpResponse<T> send(Request request, HttpResponse.BodyHandler<T> handler)
+  public <T> HttpResponse<T> send(Request request, HttpResponse.BodyHandler<T> given)
       throws IOException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(request.uri()).timeout(request.timeout());
+    Duration limit = request.timeout().compareTo(silence) < 0 ? request.timeout() : silence;
+    HttpResponse.BodyHandler<T> handler =
+        SilenceWatch.watched(given, limit, request.uri().getAuthority());
+    boolean streamed = request.body() instanceof Request.Streamed;
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(request.uri()).timeout(streamed ? Request.TIMEOUT : limit);
     if (request.uri().getScheme().equals("http")) {
       b.version(HttpClient.Version.HTTP_1_1);
     }
@@ -38,11 +55,20 @@ final class JdkTransport implements Transport {
     String shown = request.shown();
     try {
       HttpClient client = clients.client(request.registry());
-      if (request.body() instanceof Request.Streamed streamed) {
-        return sendStreamed(client, b, request.method(), streamed, handler);
+      if (request.body() instanceof Request.Streamed body) {
+        return sendStreamed(client, b, request.method(), body, handler, limit);
       }
       b.method(request.method(), ((Request.InMemory) request.body()).publisher().get());
-      return client.send(b.build(), handler);
+      try {
+        return client.send(b.build(), handler);
+      } catch (HttpConnectTimeoutException e) {
+        throw e;
+      } catch (HttpTimeoutException e) {
+        HttpTimeoutException silent =
+            new HttpTimeoutException("no answer for " + SilenceWatch.seconds(limit));
+        silent.initCause(e);
+        throw silent;
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException(shown + ": interrupted");
@@ -59,14 +85,16 @@ final class JdkTransport implements Transport {
 
   /**
    * Sends a blob read by this thread; the stream is closed when the exchange ends, whether or not
-   * the registry read it to the end.
+   * the registry read it to the end. The registry must take the body without a pause of {@code
+   * limit} and answer within {@code limit} of its end.
    */
   private static <T> HttpResponse<T> sendStreamed(
       HttpClient client,
       HttpRequest.Builder b,
       String method,
       Request.Streamed streamed,
-      HttpResponse.BodyHandler<T> handler)
+      HttpResponse.BodyHandler<T> handler,
+      Duration limit)
       throws IOException, InterruptedException {
     StreamedBody body = new StreamedBody();
     b.method(method, BodyPublishers.fromPublisher(body, streamed.size()));
@@ -75,12 +103,16 @@ final class JdkTransport implements Transport {
       // Wakes the feeding thread when the registry answers before it has read the whole body.
       CompletableFuture<HttpResponse<T>> exchange = sent.whenComplete((r, e) -> body.stop());
       try {
-        body.feed(in, exchange);
-        return exchange.get();
+        body.feed(in, exchange, limit);
+        return exchange.get(limit.toNanos(), TimeUnit.NANOSECONDS);
       } catch (IOException | InterruptedException e) {
         body.abandon(e);
         sent.cancel(true);
         throw e;
+      } catch (TimeoutException e) {
+        sent.cancel(true);
+        throw new HttpTimeoutException(
+            "no reply for " + SilenceWatch.seconds(limit) + " after the whole body was sent");
       } catch (ExecutionException e) {
         throw unwrap(e.getCause());
       }

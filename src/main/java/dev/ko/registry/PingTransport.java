@@ -32,18 +32,22 @@ final class PingTransport implements Transport {
 
   private final Transport next;
   private final Transport probe;
+  private final Transport tlsProbe;
   private final Duration tlsProbeTimeout;
   private final ConcurrentMap<Registry, CompletableFuture<Ping>> pings = new ConcurrentHashMap<>();
 
   /**
    * @param next where the requests go, with what the ping found
-   * @param probe where the pings themselves go
-   * @param tlsProbeTimeout the time the HTTPS try of a maybe-plain registry may take (the JDK's
-   *     test HTTP server never answers one)
+   * @param probe where the pings themselves go (retried, like any GET)
+   * @param tlsProbe where the HTTPS try of a maybe-plain registry goes: sent once, as it is
+   *     expected to fail when the registry speaks plain HTTP
+   * @param tlsProbeTimeout the time that try may take (the JDK's test HTTP server never answers
+   *     one)
    */
-  PingTransport(Transport next, Transport probe, Duration tlsProbeTimeout) {
+  PingTransport(Transport next, Transport probe, Transport tlsProbe, Duration tlsProbeTimeout) {
     this.next = next;
     this.probe = probe;
+    this.tlsProbe = tlsProbe;
     this.tlsProbeTimeout = tlsProbeTimeout;
   }
 
@@ -70,7 +74,7 @@ final class PingTransport implements Transport {
         registry,
         () -> {
           if (registry.scheme().equals("https")) {
-            return pingWith("https", registry, Request.TIMEOUT);
+            return pingWith(probe, "https", registry, Request.TIMEOUT);
           }
           // The plain ping on a thread of its own (one per such registry and run): a leaf that
           // waits for nothing but its reply.
@@ -79,7 +83,7 @@ final class PingTransport implements Transport {
               new Thread(
                   () -> {
                     try {
-                      plain.complete(pingWith("http", registry, Request.TIMEOUT));
+                      plain.complete(pingWith(probe, "http", registry, Request.TIMEOUT));
                     } catch (IOException | RuntimeException e) {
                       plain.completeExceptionally(e);
                     }
@@ -88,7 +92,7 @@ final class PingTransport implements Transport {
           t.setDaemon(true);
           t.start();
           try {
-            return pingWith("https", registry, tlsProbeTimeout);
+            return pingWith(tlsProbe, "https", registry, tlsProbeTimeout);
           } catch (IOException overTls) {
             try {
               return Futures.join(plain);
@@ -100,11 +104,11 @@ final class PingTransport implements Transport {
         });
   }
 
-  private Ping pingWith(String scheme, Registry registry, Duration timeout) throws IOException {
+  private static Ping pingWith(Transport via, String scheme, Registry registry, Duration timeout)
+      throws IOException {
     URI uri = URI.create(scheme + "://" + registry.host() + "/v2/");
     HttpResponse<byte[]> r =
-        probe.send(
-            Request.of(registry, "GET", uri).withTimeout(timeout), BodyHandlers.ofByteArray());
+        via.send(Request.of(registry, "GET", uri).withTimeout(timeout), BodyHandlers.ofByteArray());
     if (r.statusCode() == 401) {
       return new Ping(scheme, Responses.challenge(r));
     }

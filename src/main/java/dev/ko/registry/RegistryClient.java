@@ -9,6 +9,7 @@ import dev.ko.oci.Content;
 import dev.ko.oci.Descriptor;
 import dev.ko.oci.Digest;
 import dev.ko.oci.MediaType;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -37,8 +38,6 @@ import java.util.concurrent.Executor;
  * into a loopback, link-local or private network unless the registry is in one.
  */
 public final class RegistryClient {
-  private static final int ATTEMPTS = 3;
-
   /** Manifests and uploads: a redirect is an answer. */
   private final Transport transport;
 
@@ -47,6 +46,7 @@ public final class RegistryClient {
 
   private final PingTransport pings;
   private final BlobUploads uploads;
+  private final RetryPolicy retry;
   private final ContentCache cache;
   private final Log log;
 
@@ -74,21 +74,21 @@ public final class RegistryClient {
   }
 
   /**
-   * @param retryBackoff the wait before the first retry of a temporary failure; the second waits
-   *     three times as long, and a third failure is reported
+   * @param network how long temporary failures are retried, and how long a silent registry is
+   *     waited for
    */
   public RegistryClient(
       HttpTransport transport,
       Keychain keychain,
       String userAgent,
       Log log,
-      Duration retryBackoff) {
+      NetworkSettings network) {
     this(
         transport,
         keychain,
         userAgent,
         log,
-        retryBackoff,
+        network,
         Clock.systemUTC(),
         PingTransport.TLS_PROBE_TIMEOUT,
         InternalHosts.DNS,
@@ -104,14 +104,14 @@ public final class RegistryClient {
       Keychain keychain,
       String userAgent,
       Log log,
-      Duration retryBackoff,
+      NetworkSettings network,
       Path cacheDirectory) {
     this(
         transport,
         keychain,
         userAgent,
         log,
-        retryBackoff,
+        network,
         Clock.systemUTC(),
         PingTransport.TLS_PROBE_TIMEOUT,
         InternalHosts.DNS,
@@ -128,7 +128,7 @@ public final class RegistryClient {
       Keychain keychain,
       String userAgent,
       Log log,
-      Duration retryBackoff,
+      NetworkSettings network,
       Clock clock,
       Duration tlsProbeTimeout,
       InternalHosts.Resolver resolver) {
@@ -137,7 +137,7 @@ public final class RegistryClient {
         keychain,
         userAgent,
         log,
-        retryBackoff,
+        network,
         clock,
         tlsProbeTimeout,
         resolver,
@@ -149,19 +149,49 @@ public final class RegistryClient {
       Keychain keychain,
       String userAgent,
       Log log,
-      Duration retryBackoff,
+      NetworkSettings network,
+      Clock clock,
+      Duration tlsProbeTimeout,
+      InternalHosts.Resolver resolver,
+      ContentCache cache) {
+    this(
+        transport,
+        keychain,
+        userAgent,
+        log,
+        network,
+        RetryPolicy.of(network.retryBudget(), network.firstRetryWait()),
+        clock,
+        tlsProbeTimeout,
+        resolver,
+        cache);
+  }
+
+  /** With the retry policy itself (tests count its waits instead of sleeping them). */
+  RegistryClient(
+      HttpTransport transport,
+      Keychain keychain,
+      String userAgent,
+      Log log,
+      NetworkSettings network,
+      RetryPolicy retry,
       Clock clock,
       Duration tlsProbeTimeout,
       InternalHosts.Resolver resolver,
       ContentCache cache) {
     this.log = log;
     this.cache = cache;
-    RetryPolicy retry = RetryPolicy.attempts(ATTEMPTS, retryBackoff);
+    this.retry = retry;
     Locations locations = new Locations(new InternalHosts(resolver));
-    // Bottom to top. Pings and token requests go to the wire directly: they are not retried.
-    Transport wire = new LoggingTransport(new JdkTransport(transport, userAgent), log);
-    Transport retrying = new RetryTransport(new AuthTransport(wire, keychain, clock), retry, log);
-    this.pings = new PingTransport(retrying, wire, tlsProbeTimeout);
+    // Bottom to top. Every idempotent request is retried on its own, pings and token requests
+    // included; the TLS probe of a registry that may speak plain HTTP is not (it is expected to
+    // fail). Upload sequences and manifest PUTs are retried whole, by their callers.
+    Transport wire =
+        new LoggingTransport(new JdkTransport(transport, userAgent, network.silence()), log);
+    Transport retrying = new RetryTransport(wire, retry, log);
+    this.pings =
+        new PingTransport(
+            new AuthTransport(retrying, keychain, clock), retrying, wire, tlsProbeTimeout);
     this.transport = pings;
     this.following = new RedirectTransport(pings, locations);
     this.uploads = new BlobUploads(pings, locations, retry, log);
@@ -280,9 +310,15 @@ public final class RegistryClient {
   /** See {@link Pusher#headManifest}. */
   Optional<Descriptor> headManifest(Access access, Repository repo, String identifier)
       throws IOException {
-    Request request =
-        request(access, "HEAD", repo, "/manifests/" + identifier)
-            .withHeader("Accept", MediaType.acceptAllManifests());
+    return headManifest(manifestHead(access, repo, identifier));
+  }
+
+  private static Request manifestHead(Access access, Repository repo, String identifier) {
+    return request(access, "HEAD", repo, "/manifests/" + identifier)
+        .withHeader("Accept", MediaType.acceptAllManifests());
+  }
+
+  private Optional<Descriptor> headManifest(Request request) throws IOException {
     HttpResponse<byte[]> r = send(transport, request, BodyHandlers.ofByteArray(), Set.of(200, 404));
     if (r.statusCode() == 404) {
       return Optional.empty();
@@ -311,10 +347,9 @@ public final class RegistryClient {
     if (cached.isPresent()) {
       return cached.get();
     }
-    byte[] bytes;
-    try (InputStream in = openBlob(access, repo, digest)) {
-      bytes = in.readAllBytes();
-    }
+    // Read whole before the transport returns, so a reply cut off is fetched again.
+    Request request = request(access, "GET", repo, "/blobs/" + digest);
+    byte[] bytes = send(following, request, BodyHandlers.ofByteArray(), Set.of(200)).body();
     if (!Digest.of(bytes).equals(digest)) {
       throw new IOException("blob " + repo.name() + "@" + digest + " does not match its digest");
     }
@@ -322,10 +357,38 @@ public final class RegistryClient {
     return bytes;
   }
 
-  /** Streams a blob, following a redirect to storage. */
+  /**
+   * Streams a blob, following a redirect to storage. A failure while reading names the request and
+   * its cause; it is not resumed (the caller reads the stream again from the start).
+   */
   InputStream openBlob(Access access, Repository repo, Digest digest) throws IOException {
     Request request = request(access, "GET", repo, "/blobs/" + digest);
-    return send(following, request, BodyHandlers.ofInputStream(), Set.of(200)).body();
+    HttpResponse<InputStream> r =
+        send(following, request, BodyHandlers.ofInputStream(), Set.of(200));
+    String shown = "GET " + Urls.shown(repo.registry(), r.uri());
+    return new FilterInputStream(r.body()) {
+      @Override
+      public int read() throws IOException {
+        try {
+          return super.read();
+        } catch (IOException e) {
+          throw named(e);
+        }
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        try {
+          return super.read(b, off, len);
+        } catch (IOException e) {
+          throw named(e);
+        }
+      }
+
+      private IOException named(IOException e) {
+        return new IOException(shown + ": " + Failures.describe(e), e);
+      }
+    };
   }
 
   // ---------------------------------------------------------------- pushing
@@ -350,7 +413,11 @@ public final class RegistryClient {
     return uploads.upload(access, repo, digest, size, source, mountFrom);
   }
 
-  /** See {@link Pusher#putManifest}. */
+  /**
+   * See {@link Pusher#putManifest}. Tried again as a sequence after a temporary failure: first a
+   * {@code HEAD} asks whether the registry has the manifest under {@code identifier} after all (a
+   * reply may be lost after the registry stored it), which is success; else the PUT is sent again.
+   */
   void putManifest(
       Access access, Repository repo, String identifier, MediaType mediaType, byte[] bytes)
       throws IOException {
@@ -358,9 +425,37 @@ public final class RegistryClient {
         request(access, "PUT", repo, "/manifests/" + identifier)
             .withHeader("Content-Type", mediaType.value())
             .withBody(bytes)
-            // Putting the same bytes under the same name again changes nothing.
-            .withIdempotent(true);
-    send(transport, request, BodyHandlers.ofByteArray(), Set.of(200, 201, 202));
+            .once();
+    Digest expected = Digest.of(bytes);
+    String what =
+        "pushing manifest " + repo + (identifier.startsWith("sha256:") ? "@" : ":") + identifier;
+    RetryPolicy.Schedule schedule = retry.schedule();
+    while (true) {
+      try {
+        send(transport, request, BodyHandlers.ofByteArray(), Set.of(200, 201, 202));
+        return;
+      } catch (IOException e) {
+        if (!Failures.isTemporary(e)) {
+          throw e;
+        }
+        if (holds(access, repo, identifier, expected)) {
+          log.debug(what + ": the registry has it after: " + e.getMessage());
+          return;
+        }
+        schedule.retry(what, e, log);
+      }
+    }
+  }
+
+  /** Whether the registry names {@code expected} by {@code identifier}; a failure is a no. */
+  private boolean holds(Access access, Repository repo, String identifier, Digest expected) {
+    try {
+      return headManifest(manifestHead(access, repo, identifier).once())
+          .map(d -> d.digest().equals(expected))
+          .orElse(false);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   // ---------------------------------------------------------------- helpers

@@ -2,7 +2,9 @@ package dev.ko.registry;
 
 import dev.ko.errors.Contextual;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A registry answered with an error status. The message is one line: method, URL (never with
@@ -16,30 +18,56 @@ public final class RegistryException extends IOException implements Contextual<R
   private final String url;
   private final int status;
   private final List<Entry> errors;
+  private final Optional<Duration> retryAfter;
+  private final boolean spent;
 
   public RegistryException(String method, String url, int status, List<Entry> errors) {
-    super(format(method, url, status, errors));
+    this(method, url, status, errors, Optional.empty());
+  }
+
+  /** With the wait the registry asked for ({@code Retry-After}), if it named one. */
+  RegistryException(
+      String method, String url, int status, List<Entry> errors, Optional<Duration> retryAfter) {
+    super(method + " " + url + ": " + detail(status, errors));
     this.method = method;
     this.url = url;
     this.status = status;
     this.errors = List.copyOf(errors);
+    this.retryAfter = retryAfter;
+    this.spent = false;
   }
 
-  private RegistryException(String context, RegistryException cause) {
-    super(context + cause.getMessage(), cause);
+  private RegistryException(String message, RegistryException cause, boolean spent) {
+    super(message, cause);
     this.method = cause.method;
     this.url = cause.url;
     this.status = cause.status;
     this.errors = cause.errors;
+    this.retryAfter = cause.retryAfter;
+    this.spent = spent;
   }
 
   @Override
   public RegistryException withContext(String context) {
-    return new RegistryException(context, this);
+    return new RegistryException(context + getMessage(), this, spent);
   }
 
-  private static String format(String method, String url, int status, List<Entry> errors) {
-    StringBuilder b = new StringBuilder(method).append(' ').append(url).append(": ");
+  /**
+   * The same answer once its retries are spent, under {@code message} (which says how many tries in
+   * how long); it is no longer temporary, so an enclosing retry does not try it again.
+   */
+  RegistryException spent(String message) {
+    return new RegistryException(message, this, true);
+  }
+
+  /** The wait the registry asked for before the next try, if it named one. */
+  Optional<Duration> retryAfter() {
+    return retryAfter;
+  }
+
+  /** What the registry said: its error codes and messages, else the status. */
+  static String detail(int status, List<Entry> errors) {
+    StringBuilder b = new StringBuilder();
     if (errors.isEmpty()) {
       b.append("unexpected status code ").append(status).append(' ').append(reason(status));
     } else {
@@ -92,9 +120,12 @@ public final class RegistryException extends IOException implements Contextual<R
     return errors;
   }
 
-  /** Worth retrying: timeouts, throttling and server errors. */
+  /**
+   * Worth retrying: timeouts, throttling and server errors, unless this answer is what was left
+   * when the retries were spent.
+   */
   public boolean isTemporary() {
-    return isTemporary(status);
+    return !spent && isTemporary(status);
   }
 
   /** The one rule for which statuses are worth retrying: 408, 429 and 5xx. */

@@ -20,8 +20,9 @@ import java.util.function.Supplier;
  * @param uri absolute, or a path and query on the registry, which {@link PingTransport} completes
  *     with the scheme that answered the ping
  * @param body what it sends; each sending (a retry, a re-authentication) sends it anew
- * @param idempotent whether sending it twice does no harm (GET, HEAD, a manifest PUT); an upload
- *     session's POST and PUT are not, as the session may have died with the failure
+ * @param idempotent whether {@link RetryTransport} may send it again on its own (GET, HEAD, a token
+ *     request); an upload session's POST and PUT may not, as the session may have died with the
+ *     failure, and a step of a sequence its caller retries ({@link #once}) is sent once
  * @param ping what the registry's ping found, once {@link PingTransport} has been passed
  */
 record Request(
@@ -34,7 +35,11 @@ record Request(
     Duration timeout,
     boolean idempotent,
     Optional<Ping> ping) {
-  /** Long enough for a big layer over a slow link; a stalled connection fails sooner. */
+  /**
+   * The most a whole exchange with a streamed body may take: long enough for a big layer over a
+   * slow link. Silence fails any exchange sooner (see {@link JdkTransport}); a request with a
+   * shorter timeout of its own (a TLS probe) gets that.
+   */
   static final Duration TIMEOUT = Duration.ofMinutes(10);
 
   /** What a request sends. */
@@ -99,6 +104,14 @@ record Request(
 
   Request withIdempotent(boolean i) {
     return new Request(registry, access, method, uri, headers, body, timeout, i, ping);
+  }
+
+  /**
+   * The same request, sent once by {@link RetryTransport}: a step of a sequence that its caller
+   * retries as a whole.
+   */
+  Request once() {
+    return withIdempotent(false);
   }
 
   Request withPing(Ping p) {

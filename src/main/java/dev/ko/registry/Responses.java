@@ -4,9 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ko.oci.GoJson;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** Reading what a registry answered: its status against what we expected, its errors, its body. */
@@ -22,7 +29,43 @@ final class Responses {
     if (ok.contains(r.statusCode())) {
       return;
     }
-    throw new RegistryException(method, shownUri, r.statusCode(), parseErrors(readBody(r)));
+    throw failure(method, shownUri, r);
+  }
+
+  /** The error an answer is, with the registry's error codes and the wait it asked for. */
+  static RegistryException failure(String method, String shownUri, HttpResponse<?> r)
+      throws IOException {
+    return new RegistryException(
+        method,
+        shownUri,
+        r.statusCode(),
+        parseErrors(readBody(r)),
+        retryAfter(r.headers(), Instant.now()));
+  }
+
+  /**
+   * The wait a {@code Retry-After} header asks for, in seconds or as an HTTP date; empty without
+   * one or when it cannot be read.
+   */
+  static Optional<Duration> retryAfter(HttpHeaders headers, Instant now) {
+    Optional<String> value = headers.firstValue("Retry-After").map(String::strip);
+    if (value.isEmpty()) {
+      return Optional.empty();
+    }
+    String v = value.get();
+    try {
+      long seconds = Long.parseLong(v);
+      return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(seconds));
+    } catch (NumberFormatException e) {
+      // An HTTP date, below.
+    }
+    try {
+      Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+      Duration d = Duration.between(now, at);
+      return Optional.of(d.isNegative() ? Duration.ZERO : d);
+    } catch (DateTimeParseException e) {
+      return Optional.empty();
+    }
   }
 
   /** The challenge a 401 (or a ping) carries, {@link Challenge#NONE} without one. */

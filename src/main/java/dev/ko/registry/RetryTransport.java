@@ -3,14 +3,16 @@ package dev.ko.registry;
 import dev.ko.log.Log;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.Optional;
 
 /**
  * Sends an idempotent request again after a temporary failure (408, 429, 5xx, a reset or closed
- * connection), as its {@link RetryPolicy} allows; the last response or failure is the answer. Other
- * requests pass once: an upload session's requests are retried as a whole sequence by {@link
- * RegistryClient}, with a new session.
+ * connection, a reply cut off, silence past the timeout), as its {@link RetryPolicy} allows. When
+ * the tries are spent the last failure is thrown, saying how many tries in how long. Other requests
+ * pass once: an upload session's requests, and a manifest PUT, are retried as a whole sequence by
+ * {@link BlobUploads} and {@link RegistryClient}.
+ *
+ * <p>A reply read into memory is read before this returns, so a body cut off is a failure here and
+ * is fetched again; a streamed body is the caller's to read.
  */
 final class RetryTransport implements Transport {
   private final Transport next;
@@ -29,32 +31,23 @@ final class RetryTransport implements Transport {
     if (!request.idempotent()) {
       return next.send(request, handler);
     }
+    String shown = request.shown();
     RetryPolicy.Schedule schedule = policy.schedule();
     while (true) {
-      HttpResponse<T> r;
+      IOException failure;
       try {
-        r = next.send(request, handler);
+        HttpResponse<T> r = next.send(request, handler);
+        if (!RegistryException.isTemporary(r.statusCode())) {
+          return r;
+        }
+        failure = Responses.failure(request.method(), Urls.shown(request.registry(), r.uri()), r);
       } catch (IOException e) {
-        Optional<Duration> wait =
-            Failures.isTemporary(e) ? schedule.afterError(e) : Optional.empty();
-        if (wait.isEmpty()) {
+        if (!Failures.isTemporary(e)) {
           throw e;
         }
-        log.debug("retrying " + request.shown() + " after " + Failures.describe(e));
-        policy.pause(wait.get());
-        continue;
+        failure = e;
       }
-      int status = r.statusCode();
-      if (!RegistryException.isTemporary(status)) {
-        return r;
-      }
-      Optional<Duration> wait = schedule.afterStatus(status, r.headers());
-      if (wait.isEmpty()) {
-        return r;
-      }
-      Responses.discard(r);
-      log.debug("retrying " + request.shown() + " after status " + status);
-      policy.pause(wait.get());
+      schedule.retry(shown, failure, log);
     }
   }
 }

@@ -2,10 +2,13 @@ package dev.ko.registry;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A request body that the sending thread reads from its stream and hands to the HTTP client, a few
@@ -70,13 +73,25 @@ final class StreamedBody implements Flow.Publisher<ByteBuffer> {
    * Reads {@code in} into the client in the calling thread, until it is read, the client stops
    * asking or the exchange ends (a registry may answer before it has read the body).
    *
-   * @throws IOException from reading {@code in}; the client is told, so the request is abandoned
+   * @param silence how long the client may take no chunk before the exchange is given up
+   * @throws IOException from reading {@code in}, or when the client stalls; the client is told, so
+   *     the request is abandoned
    */
-  void feed(InputStream in, Future<?> exchange) throws IOException, InterruptedException {
+  void feed(InputStream in, Future<?> exchange, Duration silence)
+      throws IOException, InterruptedException {
     while (true) {
       synchronized (lock) {
+        long deadline = System.nanoTime() + silence.toNanos();
         while (queue.size() >= AHEAD && !done && !exchange.isDone()) {
-          lock.wait();
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            HttpTimeoutException stalled =
+                new HttpTimeoutException(
+                    "no progress sending the body for " + SilenceWatch.seconds(silence));
+            abandonLocked(stalled);
+            throw stalled;
+          }
+          TimeUnit.NANOSECONDS.timedWait(lock, left);
         }
         if (done || exchange.isDone()) {
           return;
@@ -108,11 +123,15 @@ final class StreamedBody implements Flow.Publisher<ByteBuffer> {
   /** Fails the request with {@code cause} (the source broke, or the sender was interrupted). */
   void abandon(Throwable cause) {
     synchronized (lock) {
-      if (failure == null) {
-        failure = cause;
-      }
+      abandonLocked(cause);
     }
     drain();
+  }
+
+  private void abandonLocked(Throwable cause) {
+    if (failure == null) {
+      failure = cause;
+    }
   }
 
   /** Wakes the feeding thread: the exchange ended, or the client cancelled. */

@@ -19,6 +19,7 @@ import dev.ko.oci.Manifest;
 import dev.ko.oci.MediaType;
 import dev.ko.registry.HttpTransport;
 import dev.ko.registry.Keychain;
+import dev.ko.registry.NetworkSettings;
 import dev.ko.registry.RegistryClient;
 import dev.ko.registry.TrustStores;
 import java.io.ByteArrayInputStream;
@@ -118,7 +119,12 @@ class UploadConcurrencyTest {
     // paid once.
     RegistryClient client =
         new RegistryClient(
-            transport, Keychain.ANONYMOUS, "ko-test", Log.NONE, Duration.ofMillis(1));
+            transport,
+            Keychain.ANONYMOUS,
+            "ko-test",
+            Log.NONE,
+            new NetworkSettings(
+                Duration.ofSeconds(1), Duration.ofMillis(1), Duration.ofSeconds(30)));
     Image image = image(16);
 
     assertThat(publish(client, registry, image, 1, 4))

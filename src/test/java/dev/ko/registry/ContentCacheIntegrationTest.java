@@ -35,7 +35,7 @@ class ContentCacheIntegrationTest {
         Keychain.ANONYMOUS,
         "ko-test",
         Log.NONE,
-        Duration.ofMillis(10),
+        new NetworkSettings(Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofSeconds(30)),
         cache);
   }
 

@@ -26,6 +26,15 @@ class FailuresTest {
     return e;
   }
 
+  /** As the JDK reports a refused connection. */
+  private static ConnectException refused() {
+    ConnectException outer = new ConnectException();
+    ConnectException inner = new ConnectException();
+    inner.initCause(new ClosedChannelException());
+    outer.initCause(inner);
+    return outer;
+  }
+
   @Test
   void temporaryAreServerErrorsThrottlingTimeoutsAndBrokenConnections() {
     assertThat(
@@ -39,6 +48,8 @@ class FailuresTest {
             List.of(
                 new RegistryException("GET", "u", 404, List.of()),
                 wrapped(new ConnectException()),
+                wrapped(refused()),
+                wrapped(untrusted()),
                 wrapped(new UnknownHostException("r.example")),
                 wrapped(new SSLHandshakeException("no cipher")),
                 new InterruptedIOException("cancelled"),

@@ -88,7 +88,7 @@ class InsecureRegistryTest {
         Keychain.ANONYMOUS,
         "ko-test",
         Log.NONE,
-        Duration.ofMillis(1),
+        new NetworkSettings(Duration.ofSeconds(1), Duration.ofMillis(1), Duration.ofSeconds(30)),
         Clock.systemUTC(),
         Duration.ofSeconds(10),
         InternalHosts.DNS);

@@ -36,7 +36,7 @@ class PingTransportTest {
 
   /** Over the plain stub: the HTTPS try gets no TLS answer and gives up after 300 ms. */
   private static PingTransport ping(Transport next) {
-    return new PingTransport(next, Wire.plain(), Duration.ofMillis(300));
+    return new PingTransport(next, Wire.plain(), Wire.plain(), Duration.ofMillis(300));
   }
 
   @Test

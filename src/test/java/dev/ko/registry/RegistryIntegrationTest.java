@@ -76,7 +76,8 @@ class RegistryIntegrationTest {
                 new KeychainSources(tmp.resolve("config.json"), List.of(), Map.of())),
             "ko-test",
             Log.NONE,
-            Duration.ofMillis(10));
+            new NetworkSettings(
+                Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofSeconds(30)));
     byte[] blob = ("a blob for " + team).getBytes(StandardCharsets.UTF_8);
     Digest digest = Digest.of(blob);
     Repository app = Repository.parse(reg + "/" + team + "/app");

@@ -15,6 +15,7 @@ import java.net.URI;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -94,7 +95,8 @@ class StreamedBodyTest {
     Transport wire =
         new JdkTransport(
             new HttpTransport(RegistryClientTest::defaultTls, RegistryClientTest::defaultTls, 1),
-            "ko-test");
+            "ko-test",
+            Duration.ofSeconds(30));
     Registry registry = Registry.parse("127.0.0.1:" + server.getAddress().getPort());
     String base = "http://" + registry.host();
     int parallel = 4;
@@ -198,7 +200,7 @@ class StreamedBodyTest {
         CompletableFuture.runAsync(
             () -> {
               try {
-                body.feed(zeros, exchange);
+                body.feed(zeros, exchange, Duration.ofSeconds(30));
               } catch (IOException | InterruptedException e) {
                 throw new IllegalStateException(e);
               }
@@ -242,7 +244,9 @@ class StreamedBodyTest {
           }
         };
 
-    assertThatThrownBy(() -> body.feed(source, new CompletableFuture<Void>())).isSameAs(broken);
+    assertThatThrownBy(
+            () -> body.feed(source, new CompletableFuture<Void>(), Duration.ofSeconds(30)))
+        .isSameAs(broken);
     assertThat(client.end).isCompletedWithValue(broken);
     assertThat(client.chunks).containsExactly(65536);
   }

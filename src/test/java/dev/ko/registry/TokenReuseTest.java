@@ -135,7 +135,8 @@ class TokenReuseTest {
             r -> Credential.ANONYMOUS,
             "test",
             Log.NONE,
-            Duration.ofMillis(1),
+            new NetworkSettings(
+                Duration.ofSeconds(1), Duration.ofMillis(1), Duration.ofSeconds(30)),
             clock,
             Duration.ofSeconds(10),
             InternalHosts.DNS);

@@ -5,6 +5,7 @@ import dev.ko.name.Registry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -18,7 +19,7 @@ final class Wire {
 
   /** The JDK exchange alone. */
   static Transport plain() {
-    return new JdkTransport(clients(), "ko-test");
+    return new JdkTransport(clients(), "ko-test", Duration.ofSeconds(30));
   }
 
   /** The JDK exchange with its debug lines. */
