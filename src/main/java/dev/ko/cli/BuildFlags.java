@@ -33,7 +33,9 @@ public final class BuildFlags {
       names = "--sbom",
       paramLabel = "TYPE",
       defaultValue = "spdx",
-      description = "The SBOM media type to use (none will disable SBOM synthesis and upload).")
+      description =
+          "The SBOM media type to use: spdx, cyclonedx or none (none will disable SBOM synthesis"
+              + " and upload).")
   String sbom = "spdx";
 
   @Option(

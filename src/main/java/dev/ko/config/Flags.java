@@ -14,7 +14,7 @@ public final class Flags {
    * The build flags of build, resolve, apply, create and run.
    *
    * @param jobs {@code -j}; 0 or less for the number of cores
-   * @param sbom {@code --sbom}: {@code spdx} or {@code none}
+   * @param sbom {@code --sbom}: {@code spdx}, {@code cyclonedx} or {@code none}
    * @param sbomDir {@code --sbom-dir}; empty for none
    * @param platforms {@code --platform}; empty when not given
    * @param imageLabels {@code --image-label}, each {@code key=value}

@@ -12,11 +12,17 @@ import java.util.List;
  *
  * @param main the main module
  * @param deps the dependencies, in the order Go recorded them (sorted by path)
+ * @param goVersion the Go toolchain that built the binary ({@code go1.19.8}), empty when unknown
  */
-public record GoBuildInfo(GoModule main, List<GoModule> deps) {
+public record GoBuildInfo(GoModule main, List<GoModule> deps, String goVersion) {
   public GoBuildInfo {
     main = main == null ? new GoModule("", "", "") : main;
     deps = List.copyOf(deps);
+    goVersion = goVersion == null ? "" : goVersion;
+  }
+
+  public GoBuildInfo(GoModule main, List<GoModule> deps) {
+    this(main, deps, "");
   }
 
   /**
@@ -33,7 +39,12 @@ public record GoBuildInfo(GoModule main, List<GoModule> deps) {
     for (String line : output.substring(firstNewline + 1).split("\n", -1)) {
       massaged.append(line.stripLeading()).append('\n');
     }
-    return parse(massaged.toString());
+    GoBuildInfo info = parse(massaged.toString());
+    // The first line is "BINARY: go1.x.y"; the path may itself hold ": ", the version never does.
+    String first = output.substring(0, firstNewline).strip();
+    int colon = first.lastIndexOf(": ");
+    String version = colon < 0 ? "" : first.substring(colon + 2).strip();
+    return new GoBuildInfo(info.main(), info.deps(), version.startsWith("go") ? version : "");
   }
 
   /**

@@ -25,6 +25,29 @@ final class Purl {
   }
 
   /**
+   * The qualifiers of an index child: its media type, then its platform's parts (none when the
+   * index entry names no platform).
+   */
+  static List<Qualifier> childQualifiers(dev.ko.oci.MediaType mediaType, dev.ko.oci.Platform p) {
+    List<Qualifier> qualifiers =
+        new ArrayList<>(List.of(new Qualifier("mediaType", mediaType.value())));
+    if (p != null) {
+      qualifiers.add(new Qualifier("arch", p.architecture()));
+      qualifiers.add(new Qualifier("os", p.os()));
+      if (!p.variant().isEmpty()) {
+        qualifiers.add(new Qualifier("variant", p.variant()));
+      }
+      if (!p.osVersion().isEmpty()) {
+        qualifiers.add(new Qualifier("os-version", p.osVersion()));
+      }
+      for (String feature : p.osFeatures()) {
+        qualifiers.add(new Qualifier("os-feature", feature));
+      }
+    }
+    return qualifiers;
+  }
+
+  /**
    * {@code pkg:golang/<path>@<version>?type=module}, with the first two path elements lower-cased
    * when the path has more than two (the purl spec's rule for hosts and owners).
    */

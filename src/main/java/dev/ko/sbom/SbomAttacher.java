@@ -5,6 +5,7 @@ import dev.ko.oci.Attachment;
 import dev.ko.oci.GoPath;
 import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
+import dev.ko.oci.MediaType;
 import dev.ko.oci.Platform;
 import java.io.IOException;
 import java.nio.file.FileSystems;
@@ -56,9 +57,13 @@ public final class SbomAttacher {
     if (!options.enabled()) {
       return image;
     }
-    byte[] sbom = Spdx.image(options.toolVersion(), GoBuildInfo.fromVersionM(versionM), image);
+    GoBuildInfo info = GoBuildInfo.fromVersionM(versionM);
+    byte[] sbom =
+        cyclonedx()
+            ? CycloneDx.image(options.toolVersion(), info, image)
+            : Spdx.image(options.toolVersion(), info, image);
     writeFile(appName + "-" + platform.toString().replace('/', '-').replace(':', '-'), sbom);
-    return image.withAttachment(new Attachment(ATTACHMENT, Spdx.MEDIA_TYPE, sbom));
+    return image.withAttachment(new Attachment(ATTACHMENT, mediaType(), sbom));
   }
 
   /**
@@ -69,19 +74,39 @@ public final class SbomAttacher {
     if (!options.enabled()) {
       return index;
     }
-    byte[] sbom = Spdx.index(options.toolVersion(), index);
+    byte[] sbom =
+        cyclonedx()
+            ? CycloneDx.index(options.toolVersion(), index)
+            : Spdx.index(options.toolVersion(), index);
     writeFile(appName + "-index", sbom);
-    return index.withAttachment(new Attachment(ATTACHMENT, Spdx.MEDIA_TYPE, sbom));
+    return index.withAttachment(new Attachment(ATTACHMENT, mediaType(), sbom));
   }
 
-  /** {@code <dir>/<stem>.spdx.json}, mode 0644, the directory created as needed. */
+  private boolean cyclonedx() {
+    return options.format() == SbomOptions.Format.CYCLONEDX;
+  }
+
+  /** The attachment's layer media type, as cosign names the format. */
+  private MediaType mediaType() {
+    return cyclonedx() ? CycloneDx.MEDIA_TYPE : Spdx.MEDIA_TYPE;
+  }
+
+  /** The file name suffix in {@code --sbom-dir}: {@code .spdx.json} or {@code .cyclonedx.json}. */
+  private String extension() {
+    return cyclonedx() ? ".cyclonedx.json" : ".spdx.json";
+  }
+
+  /**
+   * {@code <dir>/<stem>.spdx.json} (or {@code .cyclonedx.json}), mode 0644, the directory created
+   * as needed.
+   */
   private void writeFile(String stem, byte[] sbom) throws IOException {
     if (options.directory().isEmpty()) {
       return;
     }
-    String shown = GoPath.join(options.directory(), stem + ".spdx.json");
+    String shown = GoPath.join(options.directory(), stem + extension());
     Path dir = workingDirectory.resolve(options.directory());
-    Path file = dir.resolve(stem + ".spdx.json");
+    Path file = dir.resolve(stem + extension());
     log.info("Writing SBOM to " + shown);
     try {
       Files.createDirectories(dir);

@@ -1,10 +1,6 @@
 package dev.ko.sbom;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.ko.name.BadNameException;
-import dev.ko.name.Reference;
-import dev.ko.name.Tag;
-import dev.ko.oci.Annotations;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.Descriptor;
 import dev.ko.oci.Digest;
@@ -133,23 +129,8 @@ public final class Spdx {
       }
       String childId = packageId(d.digest());
       relationships.add(new Relationship(indexId, "VARIANT_OF", childId));
-      List<Purl.Qualifier> qualifiers =
-          new ArrayList<>(List.of(new Purl.Qualifier("mediaType", d.mediaType().value())));
       Platform p = d.platform();
-      // An index entry may name no platform; then the child is described without one.
-      if (p != null) {
-        qualifiers.add(new Purl.Qualifier("arch", p.architecture()));
-        qualifiers.add(new Purl.Qualifier("os", p.os()));
-        if (!p.variant().isEmpty()) {
-          qualifiers.add(new Purl.Qualifier("variant", p.variant()));
-        }
-        if (!p.osVersion().isEmpty()) {
-          qualifiers.add(new Purl.Qualifier("os-version", p.osVersion()));
-        }
-        for (String feature : p.osFeatures()) {
-          qualifiers.add(new Purl.Qualifier("os-feature", feature));
-        }
-      }
+      List<Purl.Qualifier> qualifiers = Purl.childQualifiers(d.mediaType(), p);
       packages.add(
           new SpdxPackage(
               childId,
@@ -173,35 +154,21 @@ public final class Spdx {
       List<Relationship> relationships,
       Map<String, String> annotations,
       Digest subject) {
-    String baseName = annotations.get(Annotations.BASE_NAME);
-    String baseDigest = annotations.get(Annotations.BASE_DIGEST);
-    if (baseName == null || baseDigest == null) {
-      return;
-    }
-    Reference ref;
-    try {
-      ref = Reference.parse(baseName);
-    } catch (BadNameException e) {
-      throw new IllegalArgumentException(
-          "invalid base image annotation \"" + baseName + "\": " + e.getMessage(), e);
-    }
-    Digest digest = Digest.parse(baseDigest);
-    String baseId = packageId(digest);
-    relationships.add(new Relationship(packageId(subject), "DESCENDANT_OF", baseId));
-    List<Purl.Qualifier> qualifiers = new ArrayList<>();
-    qualifiers.add(new Purl.Qualifier("repository_url", ref.repository().name()));
-    if (ref instanceof Tag tag) {
-      qualifiers.add(new Purl.Qualifier("tag", tag.identifier()));
-    }
-    packages.add(
-        new SpdxPackage(
-            baseId,
-            ref.repository().name() + "@" + digest,
-            ref.toString(),
-            NOASSERTION,
-            "",
-            digest.hex(),
-            Purl.oci("image", digest, qualifiers)));
+    BaseImage.of(annotations)
+        .ifPresent(
+            base -> {
+              String baseId = packageId(base.digest());
+              relationships.add(new Relationship(packageId(subject), "DESCENDANT_OF", baseId));
+              packages.add(
+                  new SpdxPackage(
+                      baseId,
+                      base.name(),
+                      base.reference().toString(),
+                      NOASSERTION,
+                      "",
+                      base.digest().hex(),
+                      base.purl()));
+            });
   }
 
   private static String packageId(Digest digest) {

@@ -69,6 +69,7 @@ class QuickCommandLineTest {
               "build", "--platform=linux/amd64,linux/arm64", "--platform", "linux/s390x"
             },
             new String[] {"build", "--jobs=4", "--sbom", "none", "--sbom-dir=out"},
+            new String[] {"build", "--sbom=cyclonedx", "--sbom-dir", "out", "."},
             new String[] {"build", "--ldflags=-s", "--ldflags=-w,-X=main.v=1", "."},
             new String[] {
               "build", "--image-label", "a=b,c=d", "--image-annotation=x=y", "--image-user", "1:1"

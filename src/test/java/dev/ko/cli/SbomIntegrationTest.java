@@ -303,16 +303,65 @@ class SbomIntegrationTest {
         .isEqualTo("SPDXRef-Package-" + digest.replace(':', '-'));
   }
 
+  /**
+   * {@code --sbom=cyclonedx}: the index and both children get a CycloneDX 1.6 SBOM under cosign's
+   * tag, with cosign's CycloneDX media type; what the registry serves equals the {@code --sbom-dir}
+   * files and passes the published schema and cyclonedx-core-java; the image digests are those of
+   * an SPDX build (the SBOM is beside the image, not in it).
+   */
+  @Test
+  void cycloneDxSbomsArePushedWrittenAndValid() throws Exception {
+    Path app = module(tmp.resolve("src"));
+    KoRunner.Result spdx =
+        KoRunner.in(app, env("it-sbom-cdx-spdx", tmp.resolve("cache")))
+            .run("build", TWO_PLATFORMS, "./cmd/app");
+    assertThat(spdx.exit()).as(spdx.describe()).isZero();
+    KoRunner.Result r =
+        KoRunner.in(app, env("it-sbom-cdx", tmp.resolve("cache")))
+            .run("build", TWO_PLATFORMS, "--sbom=cyclonedx", "--sbom-dir=sboms", "./cmd/app");
+    assertThat(r.exit()).as(r.describe()).isZero();
+    String ref = r.stdout().strip();
+    String indexDigest = ref.substring(ref.indexOf('@') + 1);
+    String spdxRef = spdx.stdout().strip();
+    assertThat(indexDigest).isEqualTo(spdxRef.substring(spdxRef.indexOf('@') + 1));
+    String repo = repository("it-sbom-cdx");
+    JsonNode index = JSON.readTree(bed.skopeoInspect(ref, "--raw"));
+    List<String> digests = new ArrayList<>(List.of(indexDigest));
+    index.at("/manifests").forEach(m -> digests.add(m.at("/digest").asText()));
+    Map<String, String> files =
+        Map.of(
+            indexDigest,
+            "app-index",
+            digests.get(1),
+            "app-linux-amd64",
+            digests.get(2),
+            "app-linux-arm64-v8");
+    for (String digest : digests) {
+      byte[] bom = fetchSbom(repo, digest, "application/vnd.cyclonedx+json");
+      dev.ko.sbom.CycloneDxTest.assertValid(bom);
+      JsonNode doc = JSON.readTree(bom);
+      assertThat(doc.at("/metadata/component/name").asText()).isEqualTo(digest);
+      assertThat(Files.readAllBytes(app.resolve("sboms/" + files.get(digest) + ".cyclonedx.json")))
+          .isEqualTo(bom);
+      if (!digest.equals(indexDigest)) {
+        assertThat(doc.at("/components/0/name").asText()).isEqualTo("example.com/app");
+        assertThat(doc.at("/components/1/purl").asText())
+            .isEqualTo("pkg:golang/example.com/dep@v0.0.0?type=module");
+        assertThat(doc.at("/components/2/name").asText()).isEqualTo("stdlib");
+      }
+    }
+  }
+
   @Test
   void badSbomFormatOrCosignRepositoryIsAnErrorBeforeAnythingIsBuilt() throws Exception {
     Path app = module(tmp.resolve("src"));
     KoRunner.Result r =
         KoRunner.in(app, env("it-sbom-bad", tmp.resolve("cache")))
-            .run("build", "--sbom=cyclonedx", "./cmd/app");
+            .run("build", "--sbom=cyclone", "./cmd/app");
     assertThat(r.exit()).as(r.describe()).isEqualTo(1);
     assertThat(r.stdout()).isEmpty();
     assertThat(r.stderr().strip())
-        .isEqualTo("Error: invalid --sbom \"cyclonedx\": want spdx or none");
+        .isEqualTo("Error: invalid --sbom \"cyclone\": want spdx, cyclonedx or none");
     assertThat(bed.tags(repository("it-sbom-bad"))).isEmpty();
 
     Map<String, String> env = env("it-sbom-bad", tmp.resolve("cache"));
@@ -334,6 +383,10 @@ class SbomIntegrationTest {
    * checked.
    */
   private byte[] fetchSbom(String repo, String digest) throws Exception {
+    return fetchSbom(repo, digest, "text/spdx+json");
+  }
+
+  private byte[] fetchSbom(String repo, String digest, String mediaType) throws Exception {
     JsonNode manifest =
         JSON.readTree(
             bed.skopeoInspect(bed.registry() + "/" + repo + ":" + sbomTag(digest), "--raw"));
@@ -341,7 +394,7 @@ class SbomIntegrationTest {
         .isEqualTo("application/vnd.oci.image.manifest.v1+json");
     assertThat(manifest.at("/layers").size()).isEqualTo(1);
     JsonNode layer = manifest.at("/layers/0");
-    assertThat(layer.at("/mediaType").asText()).isEqualTo("text/spdx+json");
+    assertThat(layer.at("/mediaType").asText()).isEqualTo(mediaType);
     String blobDigest = layer.at("/digest").asText();
     Path out = tmp.resolve("blob-" + blobDigest.substring(7));
     Proc.Result curl =
