@@ -218,8 +218,8 @@ final class Connection implements Runnable {
         }
       }
     } catch (IOException e) {
-      // The client went away; the reader notices and cancels the run. Drop what is left.
-      outgoing.clear();
+      // The client went away; the reader notices and cancels the run. What is left, up to the
+      // end marker, is dropped.
       drainUntilEnd();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
