@@ -201,6 +201,10 @@ static int cancel_sent;
 static int wait_readable(int fd, int sock, int timeout_ms) {
   for (;;) {
     if (got_signal && !cancel_sent && sock >= 0) {
+      /* The signal's own wake-up is drained first: only a later signal ends the wait. */
+      char drain[16];
+      while (read(signal_pipe[0], drain, sizeof drain) > 0) {
+      }
       cancel_sent = 1;
       send_int(sock, 'C', (uint32_t)got_signal);
     }
@@ -216,7 +220,7 @@ static int wait_readable(int fd, int sock, int timeout_ms) {
       ssize_t unused = read(signal_pipe[0], drain, sizeof drain);
       (void)unused;
       if (got_signal && cancel_sent) {
-        /* A second signal: stop waiting for the server. */
+        /* A signal after the cancel was sent: stop waiting for the server. */
         exit(128 + got_signal);
       }
       continue;
@@ -383,10 +387,34 @@ int main(int argc, char **argv) {
   for (char **e = environ; *e; e++) put_string(*e);
   if (send_frame(sock, 'R', req, (uint32_t)req_len) != 0) die_cold();
 
-  int accepted = 0, produced = 0;
+  int accepted = 0, produced = 0, stdin_wanted = 0, stdin_eof = 0;
+  uint32_t stdin_max = 65536;
   unsigned char *buf = malloc(65536 + 16);
   size_t bufcap = 65536;
   for (;;) {
+    /* Standard input is read only while the server waits for it, and never instead of the
+       server's frames: a run may end (kubectl gone) while our input has nothing to give. */
+    if (stdin_wanted && !stdin_eof && !got_signal) {
+      struct pollfd p[3] = {{.fd = sock, .events = POLLIN},
+                            {.fd = 0, .events = POLLIN},
+                            {.fd = signal_pipe[0], .events = POLLIN}};
+      int r = poll(p, 3, -1);
+      if (r < 0 && errno != EINTR) break;
+      if (r <= 0 || p[2].revents) continue; /* a signal: the frame loop sends the cancel */
+      if (!(p[0].revents) && p[1].revents) {
+        char *in = malloc(stdin_max);
+        ssize_t n;
+        do n = read(0, in, stdin_max); while (n < 0 && errno == EINTR);
+        if (n <= 0) {
+          n = 0;
+          stdin_eof = 1;
+        }
+        send_frame(sock, 'I', in, (uint32_t)n);
+        free(in);
+        stdin_wanted--;
+        continue;
+      }
+    }
     unsigned char head[5];
     /* A server that does not accept within 10 s is broken: run cold instead. */
     if (read_full(sock, head, 5, accepted ? -1 : 10000) != 0) break;
@@ -411,20 +439,15 @@ int main(int argc, char **argv) {
         produced = 1;
         write_all(2, buf, len);
         break;
-      case 'N': {
+      case 'N':
         produced = 1; /* standard input consumed: the run cannot be repeated */
-        size_t want = v > 65536 ? 65536 : v;
-        char *in = malloc(want);
-        ssize_t r = 0;
-        int w = wait_readable(0, sock, -1);
-        if (w > 0) {
-          do r = read(0, in, want); while (r < 0 && errno == EINTR);
+        stdin_max = v < 1 ? 1 : v > 65536 ? 65536 : v;
+        if (stdin_eof) {
+          send_frame(sock, 'I', NULL, 0);
+        } else {
+          stdin_wanted++;
         }
-        if (r < 0) r = 0;
-        if (!(got_signal && w <= 0)) send_frame(sock, 'I', in, (uint32_t)r);
-        free(in);
         break;
-      }
       case 'X':
         if (got_signal) return 128 + got_signal;
         return (int)v;
