@@ -2,6 +2,7 @@ package dev.ko.server;
 
 import dev.ko.build.EarlyGo;
 import dev.ko.cli.Cli;
+import dev.ko.config.EarlyStart;
 import dev.ko.config.Env;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -109,22 +110,19 @@ final class Connection implements Runnable {
         new Thread(
             () -> {
               int code = 1;
+              String[] args = request.args().toArray(String[]::new);
+              Env env = new Env(request.env());
+              Path cwd = Path.of(request.workingDirectory());
+              // As a fresh process does: the go commands of a plain build start at once.
+              EarlyGo early = EarlyGo.NONE;
               try {
-                code =
-                    Cli.run(
-                        request.args().toArray(String[]::new),
-                        new Env(request.env()),
-                        Path.of(request.workingDirectory()),
-                        new Stdin(),
-                        out,
-                        err,
-                        false,
-                        EarlyGo.NONE,
-                        server.warm());
+                early = EarlyStart.plan(args, env, cwd).map(EarlyGo::start).orElse(EarlyGo.NONE);
+                code = Cli.run(args, env, cwd, new Stdin(), out, err, false, early, server.warm());
               } catch (RuntimeException | Error e) {
                 err.println("Error: internal error (a bug in ko-jvm; please report it): " + e);
                 server.log("request failed: " + e);
               } finally {
+                early.close(); // kills go commands a cancelled run left, and waits for them
                 out.flush();
                 err.flush();
                 synchronized (runLock) {
