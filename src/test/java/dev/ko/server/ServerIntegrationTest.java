@@ -186,10 +186,10 @@ class ServerIntegrationTest {
           s.connect(sys.argv[1])
         except OSError as e:
           print('refused', e.errno); sys.exit(3)
-        s.sendall(b'R\\0\\0\\0\\0')
         try:
+          s.sendall(b'R\\0\\0\\0\\0')
           print('closed' if s.recv(1)==b'' else 'answered')
-        except ConnectionResetError:
+        except (ConnectionResetError, BrokenPipeError):
           print('closed')
         """;
     List<String> asNobody =
@@ -275,6 +275,31 @@ class ServerIntegrationTest {
     long second = server.pid();
     assertThat(second).isPositive().isNotEqualTo(first);
     server.stopQuietly();
+  }
+
+  @Test
+  void theClientRunsColdWhenTheServerIsOffOrUnusable() throws Exception {
+    KoServer server = KoServer.start("cold", Map.of());
+    Path notADirectory = Files.writeString(tmp.resolve("file"), "");
+    List<Map<String, String>> cases =
+        List.of(
+            Map.of("KO_SERVER", "0", "KO_SERVER_SOCKET", server.socket().toString()),
+            Map.of("CI", "true", "KO_SERVER_SOCKET", server.socket().toString()),
+            Map.of("KO_SERVER_SOCKET", notADirectory.resolve("ko.sock").toString()));
+    for (Map<String, String> vars : cases) {
+      ProcessBuilder pb =
+          new ProcessBuilder(server.client().toString(), "build", "--no-such-flag")
+              .directory(tmp.toFile());
+      pb.environment().clear();
+      pb.environment().put("PATH", System.getenv("PATH"));
+      pb.environment().put("HOME", tmp.toString());
+      pb.environment().putAll(vars);
+      Process p = pb.start();
+      String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor()).as(vars + "\n" + err).isEqualTo(2); // picocli's usage error, cold
+      assertThat(err).as(vars.toString()).contains("Unknown option: '--no-such-flag'");
+      assertThat(server.socket()).as("no server started for " + vars).doesNotExist();
+    }
   }
 
   private static void waitForLog(KoServer server, long mark, String text) throws Exception {
