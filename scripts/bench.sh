@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Speed figures for ko-jvm's cold path, measured in one run on this machine (timings here are
-# noisy: compare the medians and ratios printed together, never figures from different runs).
+# Speed figures for ko-jvm's cold path and its warm path (the build server), measured in one run
+# on this machine (timings here are noisy: compare the medians and ratios printed together, never
+# figures from different runs).
 #
 #   scripts/bench.sh [RUNS]        (default 7 measured rounds, after 2 warm-up rounds)
 #
@@ -18,6 +19,9 @@
 #   kodata 200 MB     an app with 200 MB of random bytes in kodata: unchanged, and changed (the
 #                     layer's throughput from files to pushed blob), beside sha256sum and gzip -1
 #   version           ko version against java -version
+#   warm ...          the same ko commands through the build server (KO_SERVER=1, a server of the
+#                     bench's own); the cold ones run with KO_SERVER=0. After the rounds, warm
+#                     no-op builds until the server has served 50 builds, then its resident memory.
 set -euo pipefail
 
 runs=${1:-7}
@@ -25,6 +29,7 @@ root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 work=$(mktemp -d /tmp/ko-bench.XXXXXX)
 bed="$work/testbed"
 cleanup() {
+  [[ -S "$work/server/ko.sock" ]] && "${warm[@]}" server stop >/dev/null 2>&1
   "$root/scripts/testbed.sh" stop "$bed" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -41,7 +46,11 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >&2
 fi
 ko="$root/bin/ko"
-"$ko" version >/dev/null # packages the distribution when it is missing or stale
+KO_SERVER=0 "$ko" version >/dev/null # packages the distribution when it is missing or stale
+cold=(env KO_SERVER=0 "$ko")
+mkdir -m 700 "$work/server"
+warm=(env KO_SERVER=1 KO_SERVER_SOCKET="$work/server/ko.sock" "$ko")
+warm_builds=0
 # shellcheck disable=SC1090
 set -a && . "$("$root/scripts/testbed.sh" start "$bed")" && set +a
 export KO_DEFAULTBASEIMAGE=$TESTBED_BASE KOCACHE="$work/kocache" CGO_ENABLED=0
@@ -121,11 +130,14 @@ round() {
   stamp "$example/cmd/hello"
   time_it "go build" "$example" go build -trimpath -o "$work/out" ./cmd/hello
   stamp "$example/cmd/hello"
-  time_it "ko build" "$example" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/hello
+  time_it "ko build" "$example" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "${cold[@]}" build ./cmd/hello
+  stamp "$example/cmd/hello"
+  time_it "warm ko build" "$example" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "${warm[@]}" build ./cmd/hello
+  warm_builds=$((warm_builds + 1))
   stamp "$example/cmd/hello"
   time_it "2 go builds" "$example" two_go_builds
   stamp "$example/cmd/hello"
-  time_it "ko build x2" "$example" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench2" "$ko" build \
+  time_it "ko build x2" "$example" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench2" "${cold[@]}" build \
     --platform=linux/amd64,linux/arm64 ./cmd/hello
   stamp "$example/cmd/hello"
   time_it "peer pipeline" "$example" peer_pipeline
@@ -134,27 +146,33 @@ round() {
     stamp "$dir"
     time_it "go build $p" "$dir" "${gopath_env[@]}" go build -trimpath -o "$work/out-$p" .
     stamp "$dir"
-    time_it "ko build $p" "$dir" "${gopath_env[@]}" KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build .
+    time_it "ko build $p" "$dir" "${gopath_env[@]}" KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "${cold[@]}" build .
+    stamp "$dir"
+    time_it "warm ko build $p" "$dir" "${gopath_env[@]}" KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "${warm[@]}" build .
+    warm_builds=$((warm_builds + 1))
   done
   # No-op: the example as the last ko build left it.
-  (cd "$example" && KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/hello >/dev/null 2>&1)
+  (cd "$example" && KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "${cold[@]}" build ./cmd/hello >/dev/null 2>&1)
   time_it "no-op go build" "$example" go build -trimpath -o "$work/out" ./cmd/hello
   local mark
   mark=$(log_mark)
-  time_it "no-op ko build" "$example" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/hello
+  time_it "no-op ko build" "$example" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "${cold[@]}" build ./cmd/hello
   sleep 0.2 # the registry writes its log line after the reply
   noop_requests=$(requests_since "$mark" | sort | uniq -c | sed 's/^ */    /')
+  time_it "warm no-op ko build" "$example" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "${warm[@]}" build ./cmd/hello
+  warm_builds=$((warm_builds + 1))
   # 200 MB of kodata: unchanged (both apps no-op), then changed (a new first MiB, still random).
-  (cd "$small" && KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/small >/dev/null 2>&1)
-  (cd "$big" && KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/big >/dev/null 2>&1)
-  time_it "no-op small app" "$small" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/small
-  time_it "no-op 200 MB kodata" "$big" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/big
+  (cd "$small" && KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "${cold[@]}" build ./cmd/small >/dev/null 2>&1)
+  (cd "$big" && KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "${cold[@]}" build ./cmd/big >/dev/null 2>&1)
+  time_it "no-op small app" "$small" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "${cold[@]}" build ./cmd/small
+  time_it "no-op 200 MB kodata" "$big" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "${cold[@]}" build ./cmd/big
   head -c 1M /dev/urandom | dd of="$big/cmd/big/kodata/big.bin" conv=notrunc status=none
-  time_it "changed 200 MB kodata" "$big" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "$ko" build ./cmd/big
+  time_it "changed 200 MB kodata" "$big" env KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "${cold[@]}" build ./cmd/big
   time_it "sha256sum 200 MB" "$big" sha256sum cmd/big/kodata/big.bin
   time_it "gzip -1 200 MB" "$big" sh -c 'gzip -1 -c cmd/big/kodata/big.bin >/dev/null'
   time_it "java -version" "$work" java -version
-  time_it "ko version" "$work" "$ko" version
+  time_it "ko version" "$work" "${cold[@]}" version
+  time_it "warm ko version" "$work" "${warm[@]}" version
 }
 
 echo "bench: warming up (Go build caches for every platform, base image pulls, class data)" >&2
@@ -163,6 +181,15 @@ round
 for name in "${!times[@]}"; do times[$name]=""; done
 echo "bench: $runs measured rounds" >&2
 for ((i = 0; i < runs; i++)); do round; done
+
+# The server's memory once it has served 50 builds (no-op ones after the rounds' builds).
+while ((warm_builds < 50)); do
+  (cd "$example" && KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "${warm[@]}" build ./cmd/hello >/dev/null 2>&1)
+  warm_builds=$((warm_builds + 1))
+done
+server_pid=$("${warm[@]}" server status | sed -n 's/.*pid \([0-9]*\),.*/\1/p')
+server_rss=$(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$server_pid/status")
+server_hwm=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$server_pid/status")
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2))}'; }
 m() { median <<<"${times[$1]}"; }
@@ -176,7 +203,8 @@ for name in "go build" "ko build" "2 go builds" "ko build x2" "peer pipeline" \
   "go build csv2table" "ko build csv2table" "go build sftp-server" "ko build sftp-server" \
   "go build prom-random" "ko build prom-random" "no-op go build" "no-op ko build" \
   "no-op small app" "no-op 200 MB kodata" "changed 200 MB kodata" "sha256sum 200 MB" "gzip -1 200 MB" \
-  "java -version" "ko version"; do
+  "java -version" "ko version" "warm ko build" "warm ko build csv2table" \
+  "warm ko build sftp-server" "warm ko build prom-random" "warm no-op ko build" "warm ko version"; do
   printf '%-24s %10d   %s\n' "$name" "$(m "$name")" "${times[$name]}"
 done
 
@@ -188,6 +216,9 @@ r_kodata=$(ratio "$(m "no-op 200 MB kodata")" "$(m "no-op small app")")
 layer_ms=$(($(m "changed 200 MB kodata") - $(m "no-op small app")))
 mbps=$(awk -v ms="$layer_ms" 'BEGIN { printf "%.0f", 200 * 1000 / (ms > 0 ? ms : 1) }')
 r_version=$(ratio "$(m "ko version")" "$(m "java -version")")
+w_example=$(ratio "$(m "warm ko build")" "$(m "go build")")
+w_noop=$(ratio "$(m "warm no-op ko build")" "$(m "no-op go build")")
+w_version=$(ratio "$(m "warm ko version")" "$(m "java -version")")
 printf '\n%-58s %-10s %s\n' "target" "measured" ""
 printf '%-58s %-10s %s\n' "example: ko build / go build <= 1.8" "$r_example" "$(check "$r_example" "<=" 1.8)"
 printf '%-58s %-10s %s\n' "example: ko build / peer pipeline <= 0.35" "$r_peer" "$(check "$r_peer" "<=" 0.35)"
@@ -201,3 +232,13 @@ printf '%-58s %-10s %s\n' "200 MB kodata unchanged: / app without it <= 1.2" "$r
 printf '%-58s %-10s %s\n' "200 MB kodata changed: MB/s from files to pushed blob >= 200" "$mbps" "$(check "$mbps" ">=" 200)"
 printf '%-58s %-10s %s\n' "ko version / java -version <= 2.5" "$r_version" "$(check "$r_version" "<=" 2.5)"
 printf '\nrequests of the last no-op ko build (count, method, path):\n%s\n' "$noop_requests"
+printf '\n%-58s %-10s %s\n' "warm target (build server)" "measured" ""
+printf '%-58s %-10s %s\n' "example: warm ko build / go build <= 1.3" "$w_example" "$(check "$w_example" "<=" 1.3)"
+for p in "${programs[@]}"; do
+  d=$(($(m "warm ko build $p") - $(m "go build $p")))
+  printf '%-58s %-10s %s\n' "$p: warm ko build - go build <= 40 ms" "$d" "$(check "$d" "<=" 40)"
+done
+printf '%-58s %-10s %s\n' "no-op: warm ko build / go build <= 1.5" "$w_noop" "$(check "$w_noop" "<=" 1.5)"
+printf '%-58s %-10s %s\n' "warm ko version / java -version <= 1.5" "$w_version" "$(check "$w_version" "<=" 1.5)"
+printf '%-58s %-10s\n' "server resident memory after $warm_builds builds (MB)" "$server_rss"
+printf '%-58s %-10s\n' "server peak resident memory (MB)" "$server_hwm"

@@ -22,9 +22,9 @@ out="$final.new.$$"
 trap 'rm -rf "$out"' EXIT
 mkdir -p "$out/bin" "$out/lib"
 # java.desktop and java.sql: Jackson refers to java.beans and java.sql types; the rest is what the
-# code uses (HTTP client, TLS with EC keys, DNS).
+# code uses (HTTP client, TLS with EC keys, DNS; jdk.net: the build server's peer credentials).
 "$java_home/bin/jlink" \
-  --add-modules java.base,java.net.http,java.logging,java.naming,java.desktop,java.sql,jdk.crypto.ec,jdk.zipfs \
+  --add-modules java.base,java.net.http,java.logging,java.naming,java.desktop,java.sql,jdk.crypto.ec,jdk.zipfs,jdk.net \
   --strip-debug --no-man-pages --no-header-files --compress=1 --generate-cds-archive \
   --output "$out/runtime"
 # The security providers the JDK lists but whose modules this runtime leaves out come off the list.
@@ -63,7 +63,10 @@ cat >"$out/lib/jit.json" <<'DIRECTIVES'
   { match: "*.*", c2: { Exclude: true } }
 ]
 DIRECTIVES
-cat >"$out/bin/ko" <<'LAUNCHER'
+# lib/ko-cold starts a fresh JVM for one command (the cold path); bin/ko is the build server's thin
+# client (src/main/c/ko-client.c), which runs lib/ko-cold itself whenever the server is off
+# (KO_SERVER=0, CI) or unusable. Without gcc, bin/ko is the cold launcher itself.
+cat >"$out/lib/ko-cold" <<'LAUNCHER'
 #!/bin/sh
 # ko-jvm, self-contained: its own runtime and class-data archives (see scripts/package.sh).
 home=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -106,7 +109,29 @@ fi
 exec "$home/runtime/bin/java" $flags ${archive:+-XX:SharedArchiveFile="$archive"} \
   -Xlog:disable -Xlog:all=warning:stderr ${KO_JVM_OPTS:-} -jar "$home/lib/ko.jar" "$@"
 LAUNCHER
-chmod +x "$out/bin/ko"
+chmod +x "$out/lib/ko-cold"
+# The build server (dev.ko.server): C2 compiles everything, as a long-lived process should; the
+# heap is capped (KO_SERVER_MAX_HEAP, default 1g) and given back after a burst of builds.
+cat >"$out/lib/ko-server" <<'LAUNCHER'
+#!/bin/sh
+home=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+archive=
+if [ -f "$home/lib/ko.jsa" ] && [ "$(cat "$home/lib/ko.jsa.home" 2>/dev/null)" = "$home" ]; then
+  archive=$home/lib/ko.jsa
+fi
+# shellcheck disable=SC2086
+exec "$home/runtime/bin/java" -XX:+UseSerialGC -Xmx"${KO_SERVER_MAX_HEAP:-1g}" \
+  -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -Xshare:auto ${archive:+-XX:SharedArchiveFile="$archive"} \
+  -Xlog:disable -Xlog:all=warning:stderr ${KO_SERVER_JVM_OPTS:-} \
+  -cp "$home/lib/ko.jar" dev.ko.server.ServerMain "$@"
+LAUNCHER
+chmod +x "$out/lib/ko-server"
+if command -v gcc >/dev/null 2>&1; then
+  gcc -O2 -Wall -o "$out/bin/ko" "$root/src/main/c/ko-client.c"
+else
+  echo "package: no gcc, so no build server client: bin/ko runs cold" >&2
+  cp "$out/lib/ko-cold" "$out/bin/ko"
+fi
 rm -rf "$final.old"
 if [[ -e "$final" ]]; then mv "$final" "$final.old"; fi
 mv "$out" "$final"

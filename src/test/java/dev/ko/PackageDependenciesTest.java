@@ -48,6 +48,7 @@ class PackageDependenciesTest {
       resolve    -> build publish registry oci name
       config     -> buildcache build publish registry sbom sign oci name
       cli        -> *
+      server     -> cli config build
       """;
 
   private static final Set<String> BOTTOM = Set.of("errors", "log", "concurrent", "process", "io");

@@ -1,13 +1,11 @@
 package dev.ko.build;
 
+import dev.ko.io.FileLocks;
 import dev.ko.oci.Platform;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,8 +65,7 @@ public final class EarlyGo implements AutoCloseable {
     final String pattern;
     final Path out;
     final CompletableFuture<Void> built = new CompletableFuture<>();
-    FileChannel lockFile;
-    FileLock lock;
+    FileLocks.Held lock;
     boolean taken;
 
     Binary(Path dir, Map<String, String> env, List<String> flags, String pattern, Path out) {
@@ -143,12 +140,7 @@ public final class EarlyGo implements AutoCloseable {
   private static void build(GoToolchain go, Binary b) {
     try {
       Files.createDirectories(b.out.getParent());
-      synchronized (b) {
-        b.lockFile =
-            FileChannel.open(
-                b.out.resolveSibling(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      }
-      FileLock lock = b.lockFile.lock();
+      FileLocks.Held lock = FileLocks.lock(b.out.resolveSibling(".lock"));
       synchronized (b) {
         b.lock = lock;
       }
@@ -300,16 +292,12 @@ public final class EarlyGo implements AutoCloseable {
     synchronized (b) {
       try {
         if (b.lock != null) {
-          b.lock.release();
-        }
-        if (b.lockFile != null) {
-          b.lockFile.close();
+          b.lock.close();
         }
       } catch (IOException e) {
         // the process is ending or the file is gone: nothing to release any more
       } finally {
         b.lock = null;
-        b.lockFile = null;
       }
     }
   }

@@ -2,14 +2,13 @@ package dev.ko.build;
 
 import dev.ko.concurrent.Slots;
 import dev.ko.concurrent.TaskGroup;
+import dev.ko.io.FileLocks;
 import dev.ko.log.Log;
 import dev.ko.oci.Platform;
 import dev.ko.sbom.SbomAttacher;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -83,15 +82,14 @@ final class GoCompiler {
             }
           }
           Files.createDirectories(outDir);
-          try (FileChannel lockFile =
-              FileChannel.open(
-                  outDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            // Held until lockFile closes: closing a channel releases the locks taken through it.
-            lockFile.lock();
+          FileLocks.Held lock = FileLocks.lock(outDir.resolve(".lock"));
+          try {
             Path out = outDir.resolve("out");
             goBuild(importPath, platform, dir, env, flags, out);
             permits.get(1).release(); // the go build slot; the output stays ours while we layer it
             return layer(out, appName, platform, capabilities, tasks);
+          } finally {
+            lock.close();
           }
         });
   }

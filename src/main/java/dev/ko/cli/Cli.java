@@ -67,7 +67,27 @@ public final class Cli {
       PrintStream err,
       boolean processStdio,
       EarlyGo early) {
-    KoCommand root = new KoCommand(env, workingDirectory, in, out, err, processStdio, early);
+    return run(args, env, workingDirectory, in, out, err, processStdio, early, Warm.NONE);
+  }
+
+  /**
+   * As above, in a process that serves many invocations (the build server): {@code warm} is what it
+   * keeps between them. Everything else comes from this invocation's arguments, environment and
+   * working directory, as in a fresh process.
+   */
+  public static int run(
+      String[] args,
+      Env env,
+      Path workingDirectory,
+      InputStream in,
+      PrintStream out,
+      PrintStream err,
+      boolean processStdio,
+      EarlyGo early,
+      Warm warm) {
+    KoCommand root =
+        new KoCommand(
+            env.in(workingDirectory), workingDirectory, in, out, err, processStdio, early, warm);
     Callable<Integer> quick = QuickCommandLine.parse(args, root);
     if (quick != null) {
       int code;

@@ -48,6 +48,7 @@ final class KoCommand implements Callable<Integer> {
   private final PrintStream err;
   private final boolean processStdio;
   private final EarlyGo early;
+  private final Warm warm;
   private final long startNanos = System.nanoTime();
 
   KoCommand(
@@ -57,8 +58,10 @@ final class KoCommand implements Callable<Integer> {
       PrintStream out,
       PrintStream err,
       boolean processStdio,
-      EarlyGo early) {
+      EarlyGo early,
+      Warm warm) {
     this.env = env;
+    this.warm = warm;
     this.workingDirectory = workingDirectory;
     this.in = in;
     this.out = out;
@@ -104,7 +107,7 @@ final class KoCommand implements Callable<Integer> {
   }
 
   Wiring wiring() {
-    return new Wiring(env, workingDirectory, log(), early);
+    return new Wiring(env, workingDirectory, log(), early, warm);
   }
 
   /** The log on stderr, in ko's format; debug lines only with -v. */

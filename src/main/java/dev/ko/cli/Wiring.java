@@ -33,8 +33,6 @@ import dev.ko.registry.GitHubKeychain;
 import dev.ko.registry.HttpTransport;
 import dev.ko.registry.Keychain;
 import dev.ko.registry.RegistryClient;
-import dev.ko.registry.TrustRoots;
-import dev.ko.registry.TrustStores;
 import dev.ko.sign.KeySigner;
 import dev.ko.sign.Signer;
 import java.io.IOException;
@@ -65,14 +63,16 @@ final class Wiring implements AutoCloseable {
   private final Path workingDirectory;
   private final Log log;
   private final EarlyGo early;
+  private final Warm warm;
   private ExecutorService executor;
   private TaskGroup tasks;
   private int jobs = Runtime.getRuntime().availableProcessors();
   private Path tempDirectory;
   private RegistryClient registryClient;
 
-  Wiring(Env env, Path workingDirectory, Log log, EarlyGo early) {
+  Wiring(Env env, Path workingDirectory, Log log, EarlyGo early, Warm warm) {
     this.env = env;
+    this.warm = warm;
     this.early = early;
     this.workingDirectory = workingDirectory;
     this.log = log;
@@ -118,9 +118,7 @@ final class Wiring implements AutoCloseable {
 
   synchronized RegistryClient registryClient() {
     if (registryClient == null) {
-      TrustRoots roots = EnvironmentOptions.trustRoots(env);
-      HttpTransport transport =
-          new HttpTransport(() -> TrustStores.verified(roots), TrustStores::unverified);
+      HttpTransport transport = warm.transport(EnvironmentOptions.trustRoots(env));
       registryClient =
           new RegistryClient(
               transport,
@@ -260,10 +258,14 @@ final class Wiring implements AutoCloseable {
       deleteTempDirectory();
       return;
     }
+    // A cancelled run (the build server interrupts the thread of a request whose client went away
+    // or got Ctrl-C) still waits for its tasks, so nothing runs on once the command has returned:
+    // the interrupt is set aside for these waits and restored after them.
+    boolean interrupted = Thread.interrupted();
     try {
       tasks.cancel().get(TERMINATION_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      interrupted = true;
     } catch (ExecutionException | TimeoutException e) {
       log.debug("some tasks did not stop within " + TERMINATION_WAIT.toSeconds() + " s");
     }
@@ -273,9 +275,12 @@ final class Wiring implements AutoCloseable {
         log.debug("some tasks did not stop within " + TERMINATION_WAIT.toSeconds() + " s");
       }
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      interrupted = true;
     }
     deleteTempDirectory();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void deleteTempDirectory() {

@@ -161,6 +161,9 @@ public final class EarlyStart {
     if (patterns.isEmpty()) {
       patterns.add(".");
     }
+    // `ko build ./a ./a` builds ./a once: so does the early start (a second early build of the
+    // same output would only wait for the first and build again).
+    patterns = new ArrayList<>(new java.util.LinkedHashSet<>(patterns));
     if (jobs < 1 || patterns.size() > jobs) {
       return Optional.empty(); // more builds than may run at once: leave the order to the builder
     }

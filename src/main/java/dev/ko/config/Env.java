@@ -14,14 +14,35 @@ import java.util.TreeMap;
  */
 public final class Env {
   private final Map<String, String> vars;
+  private final Path directory;
 
+  /** Relative paths in the variables resolve against the JVM's working directory. */
   public Env(Map<String, String> vars) {
+    this(vars, Path.of("").toAbsolutePath());
+  }
+
+  private Env(Map<String, String> vars, Path directory) {
     this.vars = Map.copyOf(vars);
+    this.directory = directory;
   }
 
   /** The real environment; the one place the program reads it. */
   public static Env system() {
     return new Env(System.getenv());
+  }
+
+  /**
+   * The same variables, with relative paths in them ({@code DOCKER_CONFIG=.docker}) resolving
+   * against {@code workingDirectory}: an invocation's own, which a long-lived process serving many
+   * (the build server) cannot make its own.
+   */
+  public Env in(Path workingDirectory) {
+    return new Env(vars, workingDirectory.toAbsolutePath());
+  }
+
+  /** A path from a variable's value, relative ones against the invocation's working directory. */
+  public Path path(String value, String... more) {
+    return directory.resolve(Path.of(value, more));
   }
 
   public String get(String name) {
@@ -44,7 +65,7 @@ public final class Env {
 
   public Path home() {
     String home = get("HOME");
-    return Path.of(home.isEmpty() ? System.getProperty("user.home") : home);
+    return home.isEmpty() ? Path.of(System.getProperty("user.home")) : path(home);
   }
 
   /** The local time zone, from {@code TZ} when set, as Go's {@code time.Local}. */
@@ -58,9 +79,9 @@ public final class Env {
    */
   public Path cacheDirectory() {
     if (isSet("KOCACHE")) {
-      return Path.of(get("KOCACHE"));
+      return path(get("KOCACHE"));
     }
     String xdg = get("XDG_CACHE_HOME");
-    return (xdg.isEmpty() ? home().resolve(".cache") : Path.of(xdg)).resolve("ko-jvm");
+    return (xdg.isEmpty() ? home().resolve(".cache") : path(xdg)).resolve("ko-jvm");
   }
 }

@@ -37,14 +37,14 @@ public final class EnvironmentOptions {
   public static TrustRoots trustRoots(Env env) {
     Optional<Path> file =
         env.isSet("SSL_CERT_FILE")
-            ? Optional.of(Path.of(env.get("SSL_CERT_FILE")))
+            ? Optional.of(env.path(env.get("SSL_CERT_FILE")))
             : Optional.empty();
     Optional<List<Path>> directories = Optional.empty();
     if (env.isSet("SSL_CERT_DIR")) {
       List<Path> dirs = new ArrayList<>();
       for (String d : env.get("SSL_CERT_DIR").split(":", -1)) {
         if (!d.isEmpty()) {
-          dirs.add(Path.of(d));
+          dirs.add(env.path(d));
         }
       }
       directories = Optional.of(dirs);
@@ -62,18 +62,18 @@ public final class EnvironmentOptions {
     Path home = env.home();
     Path dockerConfig =
         env.isSet("DOCKER_CONFIG")
-            ? Path.of(env.get("DOCKER_CONFIG"), "config.json")
+            ? env.path(env.get("DOCKER_CONFIG"), "config.json")
             : home.resolve(".docker").resolve("config.json");
     List<Path> authFiles = new ArrayList<>();
     if (env.isSet("REGISTRY_AUTH_FILE")) {
-      authFiles.add(Path.of(env.get("REGISTRY_AUTH_FILE")));
+      authFiles.add(env.path(env.get("REGISTRY_AUTH_FILE")));
     }
     if (env.isSet("XDG_RUNTIME_DIR")) {
-      authFiles.add(Path.of(env.get("XDG_RUNTIME_DIR"), "containers", "auth.json"));
+      authFiles.add(env.path(env.get("XDG_RUNTIME_DIR"), "containers", "auth.json"));
     }
     Path xdgConfig =
         env.isSet("XDG_CONFIG_HOME")
-            ? Path.of(env.get("XDG_CONFIG_HOME"))
+            ? env.path(env.get("XDG_CONFIG_HOME"))
             : home.resolve(".config");
     authFiles.add(xdgConfig.resolve("containers").resolve("auth.json"));
     return new KeychainSources(dockerConfig, authFiles, env.asMap());
@@ -128,9 +128,13 @@ public final class EnvironmentOptions {
     return new GoTarget(env.lookup("GOOS"), env.lookup("GOARCH"), env.lookup("GOARM"));
   }
 
-  /** {@code KO_DATA_PATH_ALLOWED_ROOT}; empty when unset. */
+  /**
+   * {@code KO_DATA_PATH_ALLOWED_ROOT}, a relative value made absolute against the invocation's
+   * working directory; empty when unset.
+   */
   static String kodataAllowedRoot(Env env) {
-    return env.get("KO_DATA_PATH_ALLOWED_ROOT");
+    String root = env.get("KO_DATA_PATH_ALLOWED_ROOT");
+    return root.isEmpty() ? root : env.path(root).toString();
   }
 
   /** Refuses a {@code GOFLAGS} that sets {@code -toolexec}. */

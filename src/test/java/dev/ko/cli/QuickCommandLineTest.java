@@ -29,7 +29,8 @@ class QuickCommandLineTest {
         none,
         none,
         false,
-        EarlyGo.NONE);
+        EarlyGo.NONE,
+        Warm.NONE);
   }
 
   /** What a parsed command holds, for comparing the two parsers. */

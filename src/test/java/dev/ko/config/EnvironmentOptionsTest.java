@@ -13,6 +13,27 @@ import org.junit.jupiter.api.io.TempDir;
 class EnvironmentOptionsTest {
   @TempDir Path dir;
 
+  /** The build server cannot change its directory: relative paths resolve against the request's. */
+  @Test
+  void relativePathsInVariablesResolveAgainstTheInvocationsDirectory() {
+    Path work = dir.resolve("work");
+    Env env =
+        new Env(
+                Map.of(
+                    "HOME", "h",
+                    "DOCKER_CONFIG", "../d",
+                    "SSL_CERT_FILE", "ca.pem",
+                    "KOCACHE", "cache",
+                    "KO_DATA_PATH_ALLOWED_ROOT", "."))
+            .in(work);
+    assertThat(EnvironmentOptions.keychainSources(env).dockerConfig().normalize())
+        .isEqualTo(dir.resolve("d/config.json"));
+    assertThat(EnvironmentOptions.trustRoots(env).certFile()).contains(work.resolve("ca.pem"));
+    assertThat(env.cacheDirectory()).isEqualTo(work.resolve("cache"));
+    assertThat(env.home()).isEqualTo(work.resolve("h"));
+    assertThat(Path.of(EnvironmentOptions.kodataAllowedRoot(env)).normalize()).isEqualTo(work);
+  }
+
   @Test
   void keychainSourcesFollowDockerAndPodman() {
     Path home = dir.resolve("home");

@@ -11,7 +11,11 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Runs the ko CLI in-process with a chosen environment and working directory. */
+/**
+ * Runs the ko CLI in-process with a chosen environment and working directory; or, with the system
+ * property {@code ko.test.server=true}, through the real client and build server ({@link
+ * KoServer#shared}), so that every CLI test runs both ways.
+ */
 public final class KoRunner {
   private final Map<String, String> env;
   private final Path workingDirectory;
@@ -58,6 +62,14 @@ public final class KoRunner {
 
   /** Runs with this standard input (one that blocks, say, as an embedding caller's pipe may). */
   public Result run(InputStream in, String... args) {
+    if (Boolean.getBoolean("ko.test.server")) {
+      return throughServer(in, args);
+    }
+    return inProcess(in, args);
+  }
+
+  /** In this JVM, whatever the system property says. */
+  public Result inProcess(InputStream in, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit;
@@ -67,5 +79,18 @@ public final class KoRunner {
     }
     return new Result(
         exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Through the real client and the shared server. The in-process runner prints UTF-8, so the
+   * client gets a UTF-8 locale when the environment names none (a fresh JVM prints in the locale's
+   * codeset, and so does the server).
+   */
+  public Result throughServer(InputStream in, String... args) {
+    Map<String, String> withLocale = new HashMap<>(env);
+    if (!env.containsKey("LC_ALL") && !env.containsKey("LC_CTYPE") && !env.containsKey("LANG")) {
+      withLocale.put("LC_ALL", "C.UTF-8");
+    }
+    return KoServer.shared().run(workingDirectory, withLocale, in, args);
   }
 }
