@@ -51,28 +51,14 @@ public final class Cli {
       PrintStream out,
       PrintStream err,
       boolean processStdio) {
-    return run(args, env, workingDirectory, in, out, err, processStdio, EarlyGo.NONE);
+    return run(args, env, workingDirectory, in, out, err, processStdio, EarlyGo.NONE, Warm.NONE);
   }
 
   /**
    * As above, with go commands started before the command line was parsed (config.EarlyStart), for
-   * the builder to use where they are exactly what it would run.
-   */
-  public static int run(
-      String[] args,
-      Env env,
-      Path workingDirectory,
-      InputStream in,
-      PrintStream out,
-      PrintStream err,
-      boolean processStdio,
-      EarlyGo early) {
-    return run(args, env, workingDirectory, in, out, err, processStdio, early, Warm.NONE);
-  }
-
-  /**
-   * As above, in a process that serves many invocations (the build server): {@code warm} is what it
-   * keeps between them. Everything else comes from this invocation's arguments, environment and
+   * the builder to use where they are exactly what it would run, and, in a process that serves many
+   * invocations (the build server), what it keeps between them ({@code warm}; {@link Warm#NONE} in
+   * a fresh process). Everything else comes from this invocation's arguments, environment and
    * working directory, as in a fresh process.
    */
   public static int run(

@@ -29,7 +29,9 @@ public final class Main {
         .addShutdownHook(
             new Thread(
                 () -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroy)));
-    int code = Cli.run(args, env, workingDirectory, System.in, System.out, System.err, true, early);
+    int code =
+        Cli.run(
+            args, env, workingDirectory, System.in, System.out, System.err, true, early, Warm.NONE);
     early.close();
     stopHttpClientSelectors();
     System.exit(code);

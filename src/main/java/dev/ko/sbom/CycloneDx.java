@@ -42,18 +42,7 @@ public final class CycloneDx {
    */
   public static byte[] image(String toolVersion, GoBuildInfo info, Image image) {
     Digest digest = image.digest();
-    Component subject =
-        new Component(
-            ref(digest),
-            "container",
-            digest.toString(),
-            "",
-            Purl.oci(
-                "image",
-                digest,
-                List.of(new Purl.Qualifier("mediaType", image.manifest().mediaType().value()))),
-            digest.hex(),
-            "");
+    Component subject = subject("image", digest, image.manifest().mediaType());
     List<Component> components = new ArrayList<>();
     List<Dependency> dependencies = new ArrayList<>();
     Set<String> refs = new HashSet<>(Set.of(subject.ref()));
@@ -103,21 +92,22 @@ public final class CycloneDx {
         dependencies);
   }
 
+  /** The BOM's subject: the image or index itself, by digest, with its {@code pkg:oci} purl. */
+  private static Component subject(String kind, Digest digest, MediaType mediaType) {
+    return new Component(
+        ref(digest),
+        "container",
+        digest.toString(),
+        "",
+        Purl.oci(kind, digest, List.of(new Purl.Qualifier("mediaType", mediaType.value()))),
+        digest.hex(),
+        "");
+  }
+
   /** The SBOM of an index: each child image is a component; the date is the first child's. */
   public static byte[] index(String toolVersion, ImageIndex index) throws IOException {
     Digest digest = index.digest();
-    Component subject =
-        new Component(
-            ref(digest),
-            "container",
-            digest.toString(),
-            "",
-            Purl.oci(
-                "index",
-                digest,
-                List.of(new Purl.Qualifier("mediaType", index.mediaType().value()))),
-            digest.hex(),
-            "");
+    Component subject = subject("index", digest, index.mediaType());
     List<Component> components = new ArrayList<>();
     List<String> children = new ArrayList<>();
     GoTime created = null;

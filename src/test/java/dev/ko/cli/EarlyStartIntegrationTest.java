@@ -52,7 +52,8 @@ class EarlyStartIntegrationTest {
     try (started;
         PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream r = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      exit = Cli.run(args, e, module, InputStream.nullInputStream(), o, r, false, started);
+      exit =
+          Cli.run(args, e, module, InputStream.nullInputStream(), o, r, false, started, Warm.NONE);
     }
     return new Run(
         exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
@@ -94,7 +95,8 @@ class EarlyStartIntegrationTest {
               o,
               r,
               false,
-              started);
+              started,
+              Warm.NONE);
     }
     String stderr = err.toString(StandardCharsets.UTF_8);
     assertThat(exit).as(stderr).isZero();
