@@ -65,6 +65,15 @@ public final class PublishFlags {
   String signKey = "";
 
   @Option(
+      names = "--referrers",
+      paramLabel = "MODE",
+      description =
+          "How SBOMs and signatures are attached: cosign-tags (sha256-<hex>.sbom/.sig, the"
+              + " default), or as OCI 1.1 referrers: auto (the registry's referrers API, else the"
+              + " sha256-<hex> referrers tag), api or tag (also KO_REFERRERS, .ko.yaml referrers).")
+  String referrers = "";
+
+  @Option(
       names = "--cache-repo",
       paramLabel = "REPO",
       description =
@@ -118,6 +127,7 @@ public final class PublishFlags {
         baseImportPaths,
         bare,
         signKey,
-        cacheRepo);
+        cacheRepo,
+        referrers);
   }
 }

@@ -143,6 +143,7 @@ final class QuickCommandLine {
     string(o, seen, v -> p.imageRefs = v, "--image-refs");
     string(o, seen, v -> p.signKey = v, "--sign-key");
     string(o, seen, v -> p.cacheRepo = v, "--cache-repo");
+    string(o, seen, v -> p.referrers = v, "--referrers");
     bool(o, seen, v -> p.preserveImportPaths = v, "-P", "--preserve-import-paths");
     bool(o, seen, v -> p.baseImportPaths = v, "-B", "--base-import-paths");
     bool(o, seen, v -> p.bare = v, "--bare");

@@ -230,6 +230,7 @@ final class Wiring implements AutoCloseable {
         push.attachmentRepository(),
         push.maxUploads(),
         signer(push),
+        push.referrers(),
         log);
   }
 

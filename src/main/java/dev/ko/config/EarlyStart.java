@@ -33,6 +33,7 @@ public final class EarlyStart {
           "--tarball",
           "--sbom",
           "--sbom-dir",
+          "--referrers",
           "--image-label",
           "--image-annotation",
           "--image-user",

@@ -53,6 +53,8 @@ public final class Flags {
    * @param signKey {@code --sign-key}: a PKCS#8 PEM EC P-256 key to sign pushed images with; empty
    *     for none
    * @param cacheRepo {@code --cache-repo}: the shared build cache's repository; empty for none
+   * @param referrers {@code --referrers}: {@code auto}, {@code api}, {@code tag} or {@code
+   *     cosign-tags}; empty when not given
    */
   public record Publish(
       List<String> tags,
@@ -67,11 +69,25 @@ public final class Flags {
       boolean baseImportPaths,
       boolean bare,
       String signKey,
-      String cacheRepo) {
+      String cacheRepo,
+      String referrers) {
     /** No publish flag given. */
     public static final Publish DEFAULTS =
         new Publish(
-            List.of("latest"), false, true, false, false, "", "", "", false, false, false, "", "");
+            List.of("latest"),
+            false,
+            true,
+            false,
+            false,
+            "",
+            "",
+            "",
+            false,
+            false,
+            false,
+            "",
+            "",
+            "");
 
     public Publish {
       tags = List.copyOf(tags);

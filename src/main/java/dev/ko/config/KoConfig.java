@@ -20,6 +20,9 @@ import java.util.Map;
  * @param builds the {@code builds} entries, in file order
  * @param cacheRepo {@code cacheRepo}, ko-jvm's own key: the shared build cache's repository; empty
  *     if unset ({@code KO_CACHE_REPO} and {@code --cache-repo} are applied later, as they win)
+ * @param referrers {@code referrers}, ko-jvm's own key: how attachments are placed ({@code
+ *     --referrers}); empty if unset ({@code KO_REFERRERS} and the flag are applied later, as they
+ *     win)
  * @param origins where each set top-level key came from ({@code file:line} or the variable name),
  *     for error messages
  */
@@ -33,6 +36,7 @@ public record KoConfig(
     List<String> defaultLdflags,
     List<Build> builds,
     String cacheRepo,
+    String referrers,
     Map<String, String> origins) {
 
   public static final String DEFAULT_BASE_IMAGE = "defaultBaseImage";
@@ -43,6 +47,7 @@ public record KoConfig(
   public static final String DEFAULT_LDFLAGS = "defaultLdflags";
   public static final String BUILDS = "builds";
   public static final String CACHE_REPO = "cacheRepo";
+  public static final String REFERRERS = "referrers";
 
   /** The top-level keys ko knows, in ko's spelling (matching is case-insensitive). */
   static final List<String> KEYS =
@@ -54,7 +59,8 @@ public record KoConfig(
           DEFAULT_FLAGS,
           DEFAULT_LDFLAGS,
           BUILDS,
-          CACHE_REPO);
+          CACHE_REPO,
+          REFERRERS);
 
   public KoConfig {
     defaultBaseImage = defaultBaseImage == null ? "" : defaultBaseImage;
@@ -65,6 +71,7 @@ public record KoConfig(
     defaultLdflags = List.copyOf(defaultLdflags);
     builds = List.copyOf(builds);
     cacheRepo = cacheRepo == null ? "" : cacheRepo;
+    referrers = referrers == null ? "" : referrers;
     origins = Map.copyOf(origins);
   }
 

@@ -39,6 +39,7 @@ final class KoConfigReader {
     Map<String, List<String>> lists = new LinkedHashMap<>();
     List<KoConfig.Build> builds = List.of();
     String cacheRepo = "";
+    String referrers = "";
     Map<String, String> origins = new LinkedHashMap<>();
     if (file != null) {
       KoYamlParser.Values values = new KoYamlParser(file, log).read();
@@ -47,6 +48,7 @@ final class KoConfigReader {
       lists.putAll(values.lists());
       builds = values.builds();
       cacheRepo = values.cacheRepo();
+      referrers = values.referrers();
       origins.putAll(values.origins());
     }
 
@@ -83,6 +85,7 @@ final class KoConfigReader {
             lists.getOrDefault(KoConfig.DEFAULT_LDFLAGS, List.of()),
             builds,
             cacheRepo,
+            referrers,
             origins);
     validateReferences(config);
     return config;

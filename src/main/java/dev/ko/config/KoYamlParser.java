@@ -50,6 +50,7 @@ final class KoYamlParser {
       Map<String, List<String>> lists,
       List<KoConfig.Build> builds,
       String cacheRepo,
+      String referrers,
       Map<String, String> origins) {}
 
   private static final List<String> BUILD_KEYS =
@@ -69,6 +70,7 @@ final class KoYamlParser {
   Values read() {
     String defaultBaseImage = "";
     String cacheRepo = "";
+    String referrers = "";
     Map<String, String> overrides = new LinkedHashMap<>();
     Map<String, List<String>> lists = new LinkedHashMap<>();
     List<KoConfig.Build> builds = new ArrayList<>();
@@ -94,11 +96,12 @@ final class KoYamlParser {
           case KoConfig.BASE_IMAGE_OVERRIDES -> overrides.putAll(stringMap(entry.value, key));
           case KoConfig.BUILDS -> builds.addAll(builds(entry.value));
           case KoConfig.CACHE_REPO -> cacheRepo = string(entry.value, key);
+          case KoConfig.REFERRERS -> referrers = string(entry.value, key);
           default -> lists.put(key, stringList(entry.value, key, Split.FIELDS));
         }
       }
     }
-    return new Values(defaultBaseImage, overrides, lists, builds, cacheRepo, origins);
+    return new Values(defaultBaseImage, overrides, lists, builds, cacheRepo, referrers, origins);
   }
 
   private Node parse() {

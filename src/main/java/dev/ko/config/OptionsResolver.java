@@ -5,6 +5,7 @@ import dev.ko.buildcache.BuildCacheOptions;
 import dev.ko.log.Log;
 import dev.ko.name.Repository;
 import dev.ko.publish.PublishOptions;
+import dev.ko.publish.Referrers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -46,8 +47,28 @@ public final class OptionsResolver {
     KoConfig config = KoConfig.load(workingDirectory, env, log);
     BuildOptions b =
         build.resolve(buildFlags, config, publishFlags.insecureRegistry(), tempDirectory);
-    PublishOptions p = publish.resolve(publishFlags, b.jobs());
+    PublishOptions p = publish.resolve(publishFlags, b.jobs(), referrers(publishFlags, config));
     return new Options(b, p, cache(publishFlags, config));
+  }
+
+  /**
+   * How attachments are placed: {@code --referrers}, else {@code KO_REFERRERS}, else {@code
+   * .ko.yaml}'s {@code referrers}, else cosign's tags (as ko).
+   *
+   * @throws IllegalArgumentException for an unknown mode, naming where it came from
+   */
+  private Referrers referrers(Flags.Publish flags, KoConfig config) {
+    if (!flags.referrers().isEmpty()) {
+      return Referrers.parse(flags.referrers(), "--referrers");
+    }
+    String variable = KoConfig.variable(KoConfig.REFERRERS);
+    if (env.isSet(variable)) {
+      return Referrers.parse(env.get(variable), variable);
+    }
+    if (!config.referrers().isEmpty()) {
+      return Referrers.parse(config.referrers(), config.where(KoConfig.REFERRERS));
+    }
+    return Referrers.COSIGN_TAGS;
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.ko.name.Tag;
 import dev.ko.oci.Platform;
 import dev.ko.publish.Namer;
 import dev.ko.publish.PublishOptions;
+import dev.ko.publish.Referrers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +39,9 @@ final class PublishOptionsResolver {
    * The options for the publish flags.
    *
    * @param jobs the resolved {@code -j}, which also bounds uploads
+   * @param referrers the resolved {@code --referrers}
    */
-  PublishOptions resolve(Flags.Publish flags, int jobs) {
+  PublishOptions resolve(Flags.Publish flags, int jobs, Referrers referrers) {
     String repo = EnvironmentOptions.dockerRepo(env);
     Namer namer = Namer.select(flags.preserveImportPaths(), flags.baseImportPaths(), flags.bare());
     if (flags.bare() && flags.baseImportPaths()) {
@@ -102,7 +104,8 @@ final class PublishOptionsResolver {
                   EnvironmentOptions.cosignRepository(env, flags.insecureRegistry()),
                   jobs,
                   signKey(flags.signKey()),
-                  signKeyPassword()));
+                  signKeyPassword(),
+                  referrers));
     }
     return new PublishOptions(
         repo,

@@ -15,14 +15,17 @@ import java.util.TreeMap;
 /**
  * A file attached to an image or index the way cosign attaches one (an SBOM, for example): stored
  * as a tiny image of its own, under the tag {@code sha256-<hex of the subject's digest>.<name>} in
- * the subject's repository, so that {@code cosign download <name>} finds it. A value: two are equal
- * when their name, media type and bytes are.
+ * the subject's repository, so that {@code cosign download <name>} finds it; or, as an OCI 1.1
+ * referrer, as a manifest whose {@code subject} names the image ({@link #referrer}). A value: two
+ * are equal when their name, media type, bytes and annotations are.
  */
 public final class Attachment {
   private final String name;
   private final MediaType mediaType;
   private final byte[] content;
   private final SortedMap<String, String> layerAnnotations;
+  private final MediaType artifactType;
+  private final SortedMap<String, String> referrerAnnotations;
 
   /**
    * An attachment of a copy of {@code content}.
@@ -40,10 +43,49 @@ public final class Attachment {
    */
   public Attachment(
       String name, MediaType mediaType, byte[] content, Map<String, String> layerAnnotations) {
+    this(name, mediaType, content, layerAnnotations, mediaType, Map.of());
+  }
+
+  private Attachment(
+      String name,
+      MediaType mediaType,
+      byte[] content,
+      Map<String, String> layerAnnotations,
+      MediaType artifactType,
+      Map<String, String> referrerAnnotations) {
     this.name = name;
     this.mediaType = mediaType;
     this.content = content.clone();
     this.layerAnnotations = new TreeMap<>(layerAnnotations);
+    this.artifactType = artifactType;
+    this.referrerAnnotations = new TreeMap<>(referrerAnnotations);
+  }
+
+  /**
+   * This attachment with {@code type} as the {@code artifactType} of its referrer manifest (the
+   * default is the file's media type, which suits SBOMs; cosign's signatures have a type of their
+   * own). The cosign-tag image does not change.
+   */
+  public Attachment withArtifactType(MediaType type) {
+    return new Attachment(name, mediaType, content, layerAnnotations, type, referrerAnnotations);
+  }
+
+  /**
+   * This attachment with {@code annotations} on its referrer manifest (none by default), which the
+   * referrers list repeats. The cosign-tag image does not change.
+   */
+  public Attachment withReferrerAnnotations(Map<String, String> annotations) {
+    return new Attachment(name, mediaType, content, layerAnnotations, artifactType, annotations);
+  }
+
+  /** The {@code artifactType} of the referrer manifest. */
+  public MediaType artifactType() {
+    return artifactType;
+  }
+
+  /** The annotations of the referrer manifest. */
+  public SortedMap<String, String> referrerAnnotations() {
+    return new TreeMap<>(referrerAnnotations);
   }
 
   /** The annotations of the file's layer descriptor (none for SBOMs). */
@@ -70,12 +112,20 @@ public final class Attachment {
         && Objects.equals(name, a.name)
         && Objects.equals(mediaType, a.mediaType)
         && Arrays.equals(content, a.content)
-        && layerAnnotations.equals(a.layerAnnotations);
+        && layerAnnotations.equals(a.layerAnnotations)
+        && artifactType.equals(a.artifactType)
+        && referrerAnnotations.equals(a.referrerAnnotations);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, mediaType, Arrays.hashCode(content), layerAnnotations);
+    return Objects.hash(
+        name,
+        mediaType,
+        Arrays.hashCode(content),
+        layerAnnotations,
+        artifactType,
+        referrerAnnotations);
   }
 
   @Override
@@ -100,6 +150,19 @@ public final class Attachment {
    */
   public Image image() {
     return fileImage(new FileLayer(mediaType, content, Digest.of(content), layerAnnotations));
+  }
+
+  /**
+   * The file as an OCI 1.1 referrer of {@code subject}: an image manifest with {@link
+   * #artifactType()}, the empty config ({@code application/vnd.oci.empty.v1+json}, {@code {}}), the
+   * file as its one layer (with the same annotations as in the cosign image) and {@code subject}.
+   */
+  public Referrer referrer(Descriptor subject) {
+    return Referrer.of(
+        artifactType,
+        new FileLayer(mediaType, content, Digest.of(content), layerAnnotations),
+        Descriptor.of(subject.mediaType(), subject.size(), subject.digest()),
+        referrerAnnotations);
   }
 
   static Image fileImage(Layer layer) {

@@ -10,6 +10,13 @@ public record MediaType(String value) {
       new MediaType("application/vnd.oci.image.config.v1+json");
   public static final MediaType OCI_LAYER =
       new MediaType("application/vnd.oci.image.layer.v1.tar+gzip");
+
+  /**
+   * The OCI empty descriptor's type: the two-byte config {@code {}} of an artifact that has no
+   * config of its own (image-spec 1.1).
+   */
+  public static final MediaType OCI_EMPTY = new MediaType("application/vnd.oci.empty.v1+json");
+
   public static final MediaType DOCKER_MANIFEST =
       new MediaType("application/vnd.docker.distribution.manifest.v2+json");
   public static final MediaType DOCKER_MANIFEST_LIST =

@@ -92,6 +92,7 @@ public record PublishOptions(
    *     KO_SIGN_KEY}); none for unsigned
    * @param signKeyPassword the password of an encrypted key: {@code COSIGN_PASSWORD}, else the
    *     first line of the file {@code KO_SIGN_KEY_PASSWORD_FILE} names; never a flag
+   * @param referrers how attachments are placed ({@code --referrers})
    */
   public record Push(
       Registry registry,
@@ -99,11 +100,20 @@ public record PublishOptions(
       Optional<Repository> attachmentRepository,
       int maxUploads,
       Optional<Path> signKey,
-      String signKeyPassword) {
+      String signKeyPassword,
+      Referrers referrers) {
     @Override
     public String toString() {
       // The password stays out of logs and error messages.
-      return "Push[" + registry + ", insecure=" + insecure + ", signKey=" + signKey + "]";
+      return "Push["
+          + registry
+          + ", insecure="
+          + insecure
+          + ", signKey="
+          + signKey
+          + ", referrers="
+          + referrers
+          + "]";
     }
   }
 }

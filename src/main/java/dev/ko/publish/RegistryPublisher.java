@@ -9,8 +9,12 @@ import dev.ko.name.Tag;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.Attachment;
 import dev.ko.oci.Descriptor;
+import dev.ko.oci.Digest;
 import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
+import dev.ko.oci.MediaType;
+import dev.ko.oci.Referrer;
+import dev.ko.oci.ReferrersIndex;
 import dev.ko.registry.Pusher;
 import dev.ko.registry.RegistryClient;
 import dev.ko.sign.CosignSignature;
@@ -31,7 +35,12 @@ import java.util.concurrent.CompletableFuture;
  * points at the same manifest; base layers on the same registry are mounted in one request; our
  * layers are checked with HEAD and uploaded only when missing; blobs go up in parallel (at most
  * {@code maxUploads} at once across every publish), each once, before the manifests that name them;
- * children before their index. Attachments (SBOMs) are stored under cosign's tag for their subject.
+ * children before their index. Attachments (SBOMs, signatures) are stored under cosign's tag for
+ * their subject, or, with {@link Referrers#oci()} modes, as OCI 1.1 referrers: manifests with a
+ * {@code subject}, pushed by digest and listed by the registry's referrers API or, where the
+ * registry has none, in the referrers tag's index ({@code sha256-<hex>}), which this publisher
+ * reads, extends and writes back. Either way the placement is the same for every kind of
+ * attachment.
  *
  * <p>Tags move last, and only when everything else is in place: first every blob (the image's and
  * its attachments'), then child manifests and the image manifest by digest, then the attachments'
@@ -53,6 +62,7 @@ public final class RegistryPublisher implements Publisher {
   private final Optional<Repository> attachmentRepository;
   private final Slots uploadSlots;
   private final Optional<Signer> signer;
+  private final Referrers referrers;
   private final Log log;
 
   /**
@@ -70,6 +80,33 @@ public final class RegistryPublisher implements Publisher {
       Optional<Repository> attachmentRepository,
       int maxUploads,
       Optional<Signer> signer,
+      Log log) {
+    this(
+        client,
+        base,
+        namer,
+        tags,
+        tagOnly,
+        insecure,
+        attachmentRepository,
+        maxUploads,
+        signer,
+        Referrers.COSIGN_TAGS,
+        log);
+  }
+
+  /** As above, with attachments placed as {@code referrers} says ({@code --referrers}). */
+  public RegistryPublisher(
+      RegistryClient client,
+      String base,
+      Namer namer,
+      List<String> tags,
+      boolean tagOnly,
+      boolean insecure,
+      Optional<Repository> attachmentRepository,
+      int maxUploads,
+      Optional<Signer> signer,
+      Referrers referrers,
       Log log) {
     if (tags.isEmpty()) {
       throw new IllegalArgumentException("at least one tag is needed to push");
@@ -92,6 +129,7 @@ public final class RegistryPublisher implements Publisher {
     this.attachmentRepository = attachmentRepository;
     this.uploadSlots = new Slots(Math.max(MIN_UPLOADS, maxUploads));
     this.signer = signer;
+    this.referrers = referrers;
     this.log = log;
   }
 
@@ -116,19 +154,22 @@ public final class RegistryPublisher implements Publisher {
     RepositoryUploads uploads = new RepositoryUploads(pusher, repo, tasks, uploadSlots, log);
     CompletableFuture<Boolean> imageCheck =
         tasks.fork(() -> isPresent(pusher, repo, first.tag(), artifact));
-    CompletableFuture<List<PendingAttachment>> pending = attachments(artifact, uploads, tasks);
+    CompletableFuture<List<Pending>> pending =
+        referrers.oci()
+            ? referrerAttachments(artifact, uploads, tasks)
+            : attachments(artifact, uploads, tasks);
     return TaskGroup.all(List.of(imageCheck, pending))
         .thenCompose(
             checked -> {
               boolean present = imageCheck.join();
-              List<PendingAttachment> attachments = pending.join();
+              List<Pending> attachments = pending.join();
               // 1. Every blob, the image's and the attachments', all at once.
               List<CompletableFuture<Void>> blobs = new ArrayList<>();
               if (!present) {
                 blobs.add(pushBlobs(uploads, artifact));
               }
-              for (PendingAttachment a : attachments) {
-                blobs.add(a.uploads.pushImage(a.image));
+              for (Pending a : attachments) {
+                blobs.add(a.pushBlobs());
               }
               // 2. Child manifests by digest; the image's own by digest too when attachments will
               // name it before any tag does.
@@ -139,9 +180,14 @@ public final class RegistryPublisher implements Publisher {
                           present
                               ? CompletableFuture.completedFuture(null)
                               : pushManifestsByDigest(uploads, artifact, !attachments.isEmpty()));
-              // 3. The attachments' tags, now that their subjects exist.
+              // 3. The attachments' tags (or referrer manifests), now that their subjects exist.
               CompletableFuture<List<Void>> attachmentTags =
-                  manifests.thenCompose(done -> TaskGroup.all(tagAttachments(attachments, tasks)));
+                  manifests.thenCompose(
+                      done ->
+                          TaskGroup.all(
+                              referrers.oci()
+                                  ? placeReferrers(attachments, tasks)
+                                  : tagAttachments(attachments, tasks)));
               // 4. The image's tags, the first one first.
               return tasks.then(
                   attachmentTags, done -> tagImage(pusher, uploads, targets, present, artifact));
@@ -171,10 +217,10 @@ public final class RegistryPublisher implements Publisher {
     return artifact.withAttachments(attachments);
   }
 
-  private List<CompletableFuture<Void>> tagAttachments(
-      List<PendingAttachment> attachments, TaskGroup tasks) {
+  private List<CompletableFuture<Void>> tagAttachments(List<Pending> attachments, TaskGroup tasks) {
     List<CompletableFuture<Void>> out = new ArrayList<>();
-    for (PendingAttachment a : attachments) {
+    for (Pending pending : attachments) {
+      PendingAttachment a = (PendingAttachment) pending;
       out.add(
           tasks.fork(
               () -> {
@@ -232,31 +278,155 @@ public final class RegistryPublisher implements Publisher {
     return false;
   }
 
-  /** An attachment (of the artifact or of one of its children) still to be stored under its tag. */
-  private record PendingAttachment(
-      String name, String tag, Image image, RepositoryUploads uploads) {}
+  /** An attachment (of the artifact or of one of its children) still to be placed. */
+  private sealed interface Pending permits PendingAttachment, PendingReferrer {
+    /** Its blobs, pushed with the image's. */
+    CompletableFuture<Void> pushBlobs();
+  }
+
+  /** An attachment still to be stored under its cosign tag. */
+  private record PendingAttachment(String name, String tag, Image image, RepositoryUploads uploads)
+      implements Pending {
+    @Override
+    public CompletableFuture<Void> pushBlobs() {
+      return uploads.pushImage(image);
+    }
+  }
+
+  /** An attachment still to be pushed as a referrer of {@code referrer.subject()}. */
+  private record PendingReferrer(String name, Referrer referrer, RepositoryUploads uploads)
+      implements Pending {
+    @Override
+    public CompletableFuture<Void> pushBlobs() {
+      return uploads.pushBlobs(referrer.layers(), Referrer.EMPTY.digest(), referrer.rawConfig());
+    }
+  }
+
+  /** The artifact and, for an index, its children: everything attachments may describe. */
+  private static List<Artifact> subjects(Artifact artifact) throws IOException {
+    List<Artifact> subjects = new ArrayList<>(List.of(artifact));
+    if (artifact instanceof ImageIndex index) {
+      for (Descriptor d : index.indexManifest().manifests()) {
+        subjects.add(index.child(d));
+      }
+    }
+    return subjects;
+  }
+
+  /** Where attachments go: {@code COSIGN_REPOSITORY}'s uploads, else the image's own. */
+  private RepositoryUploads attachmentUploads(RepositoryUploads imageUploads, TaskGroup tasks) {
+    Repository repo = attachmentRepository.orElse(imageUploads.repo);
+    return repo.equals(imageUploads.repo)
+        ? imageUploads
+        : new RepositoryUploads(client.pusher(repo, List.of()), repo, tasks, uploadSlots, log);
+  }
+
+  /**
+   * The attachments of the artifact and of its children as OCI 1.1 referrers, each of its subject.
+   * None is left out: a referrer is put again even when the registry has it, since the answer says
+   * whether the registry lists it (and the referrers tag may lack it after an interrupted push).
+   */
+  private CompletableFuture<List<Pending>> referrerAttachments(
+      Artifact artifact, RepositoryUploads imageUploads, TaskGroup tasks) {
+    List<Pending> out = new ArrayList<>();
+    try {
+      RepositoryUploads uploads = attachmentUploads(imageUploads, tasks);
+      for (Artifact subject : subjects(artifact)) {
+        Descriptor described = Descriptor.of(subject.mediaType(), subject.size(), subject.digest());
+        for (Attachment attachment : subject.attachments()) {
+          out.add(new PendingReferrer(attachment.name(), attachment.referrer(described), uploads));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return CompletableFuture.completedFuture(out);
+  }
+
+  /**
+   * Pushes the referrers by digest, one task per subject (its referrers tag is read and written by
+   * that task alone), and lists those the registry does not list itself in the subject's referrers
+   * tag, as the distribution spec's fallback says.
+   */
+  private List<CompletableFuture<Void>> placeReferrers(List<Pending> attachments, TaskGroup tasks) {
+    Map<Digest, List<PendingReferrer>> bySubject = new LinkedHashMap<>();
+    for (Pending p : attachments) {
+      PendingReferrer r = (PendingReferrer) p;
+      bySubject.computeIfAbsent(r.referrer.subject().digest(), d -> new ArrayList<>()).add(r);
+    }
+    List<CompletableFuture<Void>> out = new ArrayList<>();
+    bySubject.forEach(
+        (subject, list) ->
+            out.add(
+                tasks.fork(
+                    () -> {
+                      placeReferrers(subject, list);
+                      return null;
+                    })));
+    return out;
+  }
+
+  private void placeReferrers(Digest subject, List<PendingReferrer> list) throws IOException {
+    RepositoryUploads uploads = list.get(0).uploads;
+    List<Descriptor> unlisted = new ArrayList<>();
+    for (PendingReferrer r : list) {
+      Referrer referrer = r.referrer;
+      Optional<String> answer =
+          uploads.pusher.putReferrer(
+              referrer.digest(), referrer.mediaType(), referrer.rawManifest());
+      boolean listed = answer.isPresent() && answer.get().equals(subject.toString());
+      String what = r.name.toUpperCase(Locale.ROOT) + " " + uploads.repo + "@" + referrer.digest();
+      if (referrers == Referrers.API && !listed) {
+        throw new IOException(
+            "pushing "
+                + what
+                + ": the registry answered without OCI-Subject: "
+                + subject
+                + ", so it has no OCI referrers API (--referrers=api); use --referrers=auto or"
+                + " tag");
+      }
+      log.info("Published " + what + " (referrer of " + subject + ")");
+      if (referrers == Referrers.TAG || !listed) {
+        unlisted.add(referrer.descriptor());
+      }
+    }
+    if (unlisted.isEmpty()) {
+      return;
+    }
+    String tag = ReferrersIndex.tag(subject);
+    Optional<RegistryClient.Fetched> existing = uploads.pusher.findManifest(tag);
+    Optional<byte[]> updated;
+    try {
+      updated =
+          ReferrersIndex.adding(
+              existing.map(RegistryClient.Fetched::mediaType),
+              existing.map(RegistryClient.Fetched::bytes),
+              unlisted);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(
+          "referrers tag " + uploads.repo + ":" + tag + ": " + e.getMessage() + "; left as it is",
+          e);
+    }
+    if (updated.isPresent()) {
+      uploads.pusher.putManifest(tag, MediaType.OCI_INDEX, updated.get());
+      log.info("Published referrers index " + uploads.repo + ":" + tag);
+    }
+  }
 
   /**
    * The attachments of the artifact and of its children, as cosign stores them: each a small image
    * tagged {@code sha256-<subject hex>.<kind>}; those already under their tag are left out.
    */
-  private CompletableFuture<List<PendingAttachment>> attachments(
+  private CompletableFuture<List<Pending>> attachments(
       Artifact artifact, RepositoryUploads imageUploads, TaskGroup tasks) {
-    List<Artifact> subjects = new ArrayList<>(List.of(artifact));
+    List<Artifact> subjects;
     try {
-      if (artifact instanceof ImageIndex index) {
-        for (Descriptor d : index.indexManifest().manifests()) {
-          subjects.add(index.child(d));
-        }
-      }
+      subjects = subjects(artifact);
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);
     }
-    Repository repo = attachmentRepository.orElse(imageUploads.repo);
-    RepositoryUploads uploads =
-        repo.equals(imageUploads.repo)
-            ? imageUploads
-            : new RepositoryUploads(client.pusher(repo, List.of()), repo, tasks, uploadSlots, log);
+    RepositoryUploads uploads = attachmentUploads(imageUploads, tasks);
+    Repository repo = uploads.repo;
     List<CompletableFuture<Boolean>> checks = new ArrayList<>();
     List<PendingAttachment> all = new ArrayList<>();
     Map<String, Boolean> seen = new LinkedHashMap<>();
@@ -274,7 +444,7 @@ public final class RegistryPublisher implements Publisher {
     return TaskGroup.all(checks)
         .thenApply(
             present -> {
-              List<PendingAttachment> out = new ArrayList<>();
+              List<Pending> out = new ArrayList<>();
               for (int i = 0; i < all.size(); i++) {
                 if (!present.get(i)) {
                   out.add(all.get(i));

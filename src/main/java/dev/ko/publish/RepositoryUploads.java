@@ -44,16 +44,19 @@ final class RepositoryUploads {
   }
 
   CompletableFuture<Void> pushImage(Image image) {
+    return pushBlobs(image.layers(), image.configDescriptor().digest(), image.rawConfig());
+  }
+
+  /** The blobs of a manifest: its layers (foreign ones skipped) and its config. */
+  CompletableFuture<Void> pushBlobs(List<Layer> layers, Digest configDigest, byte[] config) {
     List<CompletableFuture<Void>> pending = new ArrayList<>();
-    for (Layer layer : image.layers()) {
+    for (Layer layer : layers) {
       if (!layer.mediaType().isDistributable()) {
         log.info("skipping foreign layer " + layer.digest() + " (" + layer.mediaType() + ")");
         continue;
       }
       pending.add(blob(layer.digest(), () -> pushLayer(layer)));
     }
-    byte[] config = image.rawConfig();
-    Digest configDigest = image.configDescriptor().digest();
     pending.add(blob(configDigest, () -> pushBytes(configDigest, config)));
     return TaskGroup.all(pending).thenApply(done -> null);
   }

@@ -58,4 +58,21 @@ public final class Pusher {
   public void putManifest(String identifier, MediaType mediaType, byte[] bytes) throws IOException {
     client.putManifest(access, target(), identifier, mediaType, bytes);
   }
+
+  /**
+   * Puts a manifest that has a {@code subject} (an OCI 1.1 referrer) under its digest.
+   *
+   * @return the subject digest the registry named in its {@code OCI-Subject} answer, which says it
+   *     has the referrers API and lists the manifest there; empty if it said nothing (then the
+   *     client keeps the referrers tag itself)
+   */
+  public Optional<String> putReferrer(Digest digest, MediaType mediaType, byte[] bytes)
+      throws IOException {
+    return client.putManifest(access, target(), digest.toString(), mediaType, bytes);
+  }
+
+  /** The manifest under a tag or digest as the registry sends it, or empty if it has none (404). */
+  public Optional<RegistryClient.Fetched> findManifest(String identifier) throws IOException {
+    return client.findManifest(access, target(), identifier);
+  }
 }

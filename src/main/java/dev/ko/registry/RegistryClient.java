@@ -307,6 +307,19 @@ public final class RegistryClient {
     return fetched;
   }
 
+  /** See {@link Pusher#findManifest}. */
+  Optional<Fetched> findManifest(Access access, Repository repo, String identifier)
+      throws IOException {
+    try {
+      return Optional.of(getManifest(access, repo, identifier));
+    } catch (RegistryException e) {
+      if (e.status() == 404) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
   /** See {@link Pusher#headManifest}. */
   Optional<Descriptor> headManifest(Access access, Repository repo, String identifier)
       throws IOException {
@@ -417,8 +430,12 @@ public final class RegistryClient {
    * See {@link Pusher#putManifest}. Tried again as a sequence after a temporary failure: first a
    * {@code HEAD} asks whether the registry has the manifest under {@code identifier} after all (a
    * reply may be lost after the registry stored it), which is success; else the PUT is sent again.
+   *
+   * @return the registry's {@code OCI-Subject} header, which a registry with the referrers API
+   *     sends for a manifest with a {@code subject}; empty when it sent none (or when only the
+   *     {@code HEAD} after a lost reply showed that the manifest is there)
    */
-  void putManifest(
+  Optional<String> putManifest(
       Access access, Repository repo, String identifier, MediaType mediaType, byte[] bytes)
       throws IOException {
     Request request =
@@ -432,15 +449,16 @@ public final class RegistryClient {
     RetryPolicy.Schedule schedule = retry.schedule();
     while (true) {
       try {
-        send(transport, request, BodyHandlers.ofByteArray(), Set.of(200, 201, 202));
-        return;
+        HttpResponse<byte[]> r =
+            send(transport, request, BodyHandlers.ofByteArray(), Set.of(200, 201, 202));
+        return r.headers().firstValue("OCI-Subject").map(String::strip);
       } catch (IOException e) {
         if (!Failures.isTemporary(e)) {
           throw e;
         }
         if (holds(access, repo, identifier, expected)) {
           log.debug(what + ": the registry has it after: " + e.getMessage());
-          return;
+          return Optional.empty();
         }
         schedule.retry(what, e, log);
       }

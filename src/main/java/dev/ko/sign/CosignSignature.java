@@ -13,6 +13,10 @@ import java.util.Map;
  * tagged {@code sha256-<hex>.sig}, the base64 signature in the layer's annotation.
  */
 public final class CosignSignature {
+  /** The {@code artifactType} of a signature pushed as an OCI 1.1 referrer, as cosign's. */
+  public static final MediaType ARTIFACT_TYPE =
+      new MediaType("application/vnd.dev.cosign.artifact.sig.v1+json");
+
   public static final MediaType PAYLOAD_TYPE =
       new MediaType("application/vnd.dev.cosign.simplesigning.v1+json");
   public static final String ANNOTATION = "dev.cosignproject.cosign/signature";
@@ -39,7 +43,8 @@ public final class CosignSignature {
       throws IOException {
     byte[] payload = payload(repository, digest);
     String signature = Base64.getEncoder().encodeToString(signer.sign(payload));
-    return new Attachment(ATTACHMENT, PAYLOAD_TYPE, payload, Map.of(ANNOTATION, signature));
+    return new Attachment(ATTACHMENT, PAYLOAD_TYPE, payload, Map.of(ANNOTATION, signature))
+        .withArtifactType(ARTIFACT_TYPE);
   }
 
   private static String jsonEscape(String s) {

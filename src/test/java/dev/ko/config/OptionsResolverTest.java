@@ -77,7 +77,8 @@ class OptionsResolverTest {
         d.baseImportPaths(),
         d.bare(),
         d.signKey(),
-        d.cacheRepo());
+        d.cacheRepo(),
+        d.referrers());
   }
 
   // ------------------------------------------------------------ precedence
