@@ -172,6 +172,104 @@ class BuildCacheIntegrationTest {
     assertThat(bad.goCommands()).doesNotContain("build");
   }
 
+  @Test
+  void aResolveSplitAcrossThreeRunnersBuildsEachImageOnceInTotal() throws Exception {
+    cacheRepo = bed.registry() + "/buildcache-fleet-" + System.nanoTime();
+    String target = bed.registry() + "/fleet-" + System.nanoTime();
+    List<String> services = new ArrayList<>();
+    Map<String, String> files = new HashMap<>();
+    files.put("go.mod", "module example.com/fleet\n\ngo 1.19\n");
+    files.put("lib/lib.go", "package lib\n\nfunc Name(s string) string { return \"svc \" + s }\n");
+    for (int i = 1; i <= 12; i++) {
+      String svc = String.format("svc%02d", i);
+      services.add(svc);
+      files.put(
+          "cmd/" + svc + "/main.go",
+          "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/fleet/lib\"\n)\n\n"
+              + "func main() { fmt.Println(lib.Name(\""
+              + svc
+              + "\")) }\n");
+    }
+    StringBuilder release = new StringBuilder();
+    for (String svc : services) {
+      release
+          .append("---\nkind: Pod\nmetadata: {name: ")
+          .append(svc)
+          .append("}\nspec:\n  containers:\n  - image: ko://example.com/fleet/cmd/")
+          .append(svc)
+          .append("\n");
+    }
+    // The same import path twice: looked up once.
+    release.append(
+        "---\nkind: Pod\nspec:\n  containers:\n  - image: ko://example.com/fleet/cmd/svc01\n");
+    files.put("config/release.yaml", release.toString());
+
+    // Three runners, each building its share (4 of the 12) into the cache.
+    Map<String, String> digests = new HashMap<>();
+    List<String> compiled = new ArrayList<>();
+    for (int r = 0; r < 3; r++) {
+      Machine runner = new Machine("runner" + r, files);
+      runner.env.put("KO_DOCKER_REPO", target);
+      List<String> args = new ArrayList<>(List.of("build", "-v"));
+      for (String svc : services.subList(4 * r, 4 * r + 4)) {
+        args.add("./cmd/" + svc);
+      }
+      KoRunner.Result built = runner.run(args.toArray(String[]::new));
+      assertThat(built.exit()).as(built.describe()).isZero();
+      assertThat(outcomes(built.stderr(), "miss")).as(built.describe()).isEqualTo(4);
+      assertThat(outcomes(built.stderr(), "hit")).as(built.describe()).isZero();
+      digests.putAll(servicesAndDigests(built.stdout()));
+      compiled.addAll(runner.goBuilds());
+    }
+    assertThat(digests).hasSize(12);
+    List<String> importPaths = services.stream().map(s -> "example.com/fleet/cmd/" + s).toList();
+    assertThat(compiled)
+        .as("go builds of the three runners")
+        .containsExactlyInAnyOrderElementsOf(importPaths);
+
+    // The final job on a fourth machine: every image a hit, no go build, the runners' digests.
+    Machine last = new Machine("resolver", files);
+    last.env.put("KO_DOCKER_REPO", target);
+    KoRunner.Result resolved = last.run("resolve", "-v", "-f", "config/release.yaml");
+    assertThat(resolved.exit()).as(resolved.describe()).isZero();
+    assertThat(last.goCommands()).as("the resolver's go commands").doesNotContain("build");
+    assertThat(outcomes(resolved.stderr(), "hit")).as(resolved.describe()).isEqualTo(12);
+    assertThat(outcomes(resolved.stderr(), "miss")).as(resolved.describe()).isZero();
+    Map<String, String> resolvedDigests = servicesAndDigests(resolved.stdout());
+    assertThat(resolvedDigests).isEqualTo(digests);
+    assertThat(resolved.stdout()).doesNotContain("ko://");
+    // skopeo reads each image the resolver names back from the target, by its digest.
+    for (Matcher m =
+            Pattern.compile("image: (\\S+@sha256:[0-9a-f]{64})").matcher(resolved.stdout());
+        m.find(); ) {
+      String raw = bed.skopeoInspect(m.group(1), "--raw");
+      assertThat("sha256:" + sha256(raw.getBytes(StandardCharsets.UTF_8)))
+          .isEqualTo(m.group(1).substring(m.group(1).indexOf('@') + 1));
+    }
+  }
+
+  private static int outcomes(String stderr, String outcome) {
+    Matcher m = KEY.matcher(stderr);
+    int n = 0;
+    while (m.find()) {
+      if (m.group(1).equals(outcome)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** svcNN to the digest of each reference in the text (ko's naming: svcNN-md5@digest). */
+  private static Map<String, String> servicesAndDigests(String text) {
+    Map<String, String> out = new HashMap<>();
+    Matcher m = Pattern.compile("/(svc\\d\\d)-[0-9a-f]{32}@(sha256:[0-9a-f]{64})").matcher(text);
+    while (m.find()) {
+      String previous = out.put(m.group(1), m.group(2));
+      assertThat(previous == null || previous.equals(m.group(2))).as(text).isTrue();
+    }
+    return out;
+  }
+
   private static void assertMiss(Run changed, Run base) {
     assertThat(changed.outcome()).as(changed.r().describe()).isEqualTo("miss");
     assertThat(changed.key()).isNotEqualTo(base.key());
@@ -218,12 +316,26 @@ class BuildCacheIntegrationTest {
     String fakeGoVersion = "";
 
     Machine(String name) throws IOException {
+      this(
+          name,
+          Map.of(
+              "go.mod",
+              "module example.com/cached\n\ngo 1.19\n",
+              "greet/greet.go",
+              GREET,
+              "cmd/app/main.go",
+              MAIN,
+              "cmd/app/kodata/hello.txt",
+              "Hello from kodata\n"));
+    }
+
+    /** A machine whose checkout holds these files (relative path to content). */
+    Machine(String name, Map<String, String> files) throws IOException {
       root = tmp.resolve("machine-" + name);
       module = root.resolve("checkout/src/cached");
-      ConfigModule.write(module, "go.mod", "module example.com/cached\n\ngo 1.19\n");
-      ConfigModule.write(module, "greet/greet.go", GREET);
-      ConfigModule.write(module, "cmd/app/main.go", MAIN);
-      ConfigModule.write(module, "cmd/app/kodata/hello.txt", "Hello from kodata\n");
+      for (Map.Entry<String, String> f : files.entrySet()) {
+        ConfigModule.write(module, f.getKey(), f.getValue());
+      }
       goLog = root.resolve("go.log");
       for (String d : List.of("home", "kocache", "gocache")) {
         Files.createDirectories(root.resolve(d));
@@ -249,7 +361,7 @@ class BuildCacheIntegrationTest {
                   + fakeGoVersion
                   + "\"/'; exit $?; fi\n";
       Files.writeString(
-          go, "#!/bin/sh\necho \"$1\" >> " + goLog + "\n" + fake + "exec go \"$@\"\n");
+          go, "#!/bin/sh\necho \"$*\" >> " + goLog + "\n" + fake + "exec go \"$@\"\n");
       Files.setPosixFilePermissions(go, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
@@ -257,12 +369,36 @@ class BuildCacheIntegrationTest {
       List<String> args = new ArrayList<>(List.of("build", "-v"));
       args.addAll(List.of(flags));
       args.add("./cmd/app");
-      KoRunner.Result r = KoRunner.in(module, env).run(args.toArray(String[]::new));
+      KoRunner.Result r = run(args.toArray(String[]::new));
       Matcher m = KEY.matcher(r.stderr());
       return m.find() ? new Run(r, m.group(1), m.group(2)) : new Run(r, "none", null);
     }
 
+    KoRunner.Result run(String... args) {
+      return KoRunner.in(module, env).run(args);
+    }
+
+    /** The go subcommand of each go run, in order. */
     List<String> goCommands() throws IOException {
+      List<String> out = new ArrayList<>();
+      for (String line : goLines()) {
+        out.add(line.split(" ", 2)[0]);
+      }
+      return out;
+    }
+
+    /** The import path of each {@code go build} (its last argument), in order. */
+    List<String> goBuilds() throws IOException {
+      List<String> out = new ArrayList<>();
+      for (String line : goLines()) {
+        if (line.startsWith("build ")) {
+          out.add(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return out;
+    }
+
+    private List<String> goLines() throws IOException {
       return Files.exists(goLog) ? Files.readAllLines(goLog) : List.of();
     }
   }
