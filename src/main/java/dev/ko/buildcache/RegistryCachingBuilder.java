@@ -94,31 +94,42 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
           if (k.isEmpty()) {
             return inner.build(reference, tasks);
           }
-          Optional<Artifact> hit = lookUp(k.get());
-          if (hit.isPresent()) {
+          Lookup found = lookUp(k.get());
+          if (found.hit().isPresent()) {
             log.debug("cache hit " + k.get());
-            return CompletableFuture.completedFuture(hit.get());
+            return CompletableFuture.completedFuture(found.hit().get());
           }
           log.debug("cache miss " + k.get());
           return tasks.thenCompose(
-              inner.build(reference, tasks), built -> record(built, reference, k.get(), tasks));
+              inner.build(reference, tasks),
+              built -> record(built, reference, k.get(), found.broken(), tasks));
         });
   }
 
+  /**
+   * What the cache holds under a key: a whole entry, nothing, or an entry that cannot be used (and
+   * is then recorded again with every blob checked).
+   */
+  private record Lookup(Optional<Artifact> hit, boolean broken) {
+    static final Lookup ABSENT = new Lookup(Optional.empty(), false);
+    static final Lookup BROKEN = new Lookup(Optional.empty(), true);
+  }
+
   /** The entry under the key, if there is a whole one. */
-  private Optional<Artifact> lookUp(String key) {
+  private Lookup lookUp(String key) {
     String tag = TAG_PREFIX + key;
     try {
       Pusher check = client.pusher(repository, List.of());
       if (check.headManifest(tag).isEmpty()) {
-        return Optional.empty();
+        return Lookup.ABSENT;
       }
       Optional<Artifact> entry = complete(check, client.pull(repository.tag(tag)));
       if (entry.isEmpty()) {
         log.info(
             "warning: build cache: entry " + repository + ":" + tag + " has no SBOM, building");
+        return Lookup.BROKEN;
       }
-      return entry;
+      return new Lookup(entry, false);
     } catch (IOException | RuntimeException e) {
       log.info(
           "warning: build cache: entry "
@@ -127,7 +138,7 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
               + tag
               + " cannot be used, building: "
               + message(e));
-      return Optional.empty();
+      return Lookup.BROKEN;
     }
   }
 
@@ -157,8 +168,16 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
     return attachment(check, artifact.digest(), "sbom").map(artifact::withAttachment);
   }
 
-  /** Fails unless every blob the image names is in the cache repository. */
+  /**
+   * Fails unless the image's config describes its layers (one diffID each) and every blob the image
+   * names is in the cache repository.
+   */
   private static void requireBlobs(Pusher check, Image image) throws IOException {
+    int diffIds = image.configFile().diffIds().size();
+    if (diffIds != image.layers().size()) {
+      throw new IOException(
+          "its config names " + diffIds + " layers, its manifest " + image.layers().size());
+    }
     List<Digest> blobs = new ArrayList<>();
     blobs.add(image.configDescriptor().digest());
     for (Layer l : image.layers()) {
@@ -197,8 +216,8 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
    * build is used all the same.
    */
   private CompletableFuture<Artifact> record(
-      Artifact built, String reference, String key, TaskGroup tasks) {
-    RegistryPublisher publisher =
+      Artifact built, String reference, String key, boolean broken, TaskGroup tasks) {
+    RegistryPublisher recorder =
         new RegistryPublisher(
             client,
             repository.name(),
@@ -210,6 +229,8 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
             RegistryPublisher.MIN_UPLOADS,
             Optional.empty(), // cache entries are not signed: the target's publisher signs
             log);
+    // A broken entry may name this very manifest with its blobs gone: check each one again.
+    RegistryPublisher publisher = broken ? recorder.checkingEveryBlob() : recorder;
     return publisher
         .publish(built, reference, tasks)
         .handle(

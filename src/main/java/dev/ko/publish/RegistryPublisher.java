@@ -54,6 +54,7 @@ public final class RegistryPublisher implements Publisher {
   private final Slots uploadSlots;
   private final Optional<Signer> signer;
   private final Log log;
+  private final boolean trustTags;
 
   /**
    * @param attachmentRepository where attachments go instead of the image's own repository ({@code
@@ -93,6 +94,30 @@ public final class RegistryPublisher implements Publisher {
     this.uploadSlots = new Slots(Math.max(MIN_UPLOADS, maxUploads));
     this.signer = signer;
     this.log = log;
+    this.trustTags = true;
+  }
+
+  private RegistryPublisher(RegistryPublisher p, boolean trustTags) {
+    this.client = p.client;
+    this.base = p.base;
+    this.namer = p.namer;
+    this.tags = p.tags;
+    this.tagOnly = p.tagOnly;
+    this.insecure = p.insecure;
+    this.attachmentRepository = p.attachmentRepository;
+    this.uploadSlots = p.uploadSlots;
+    this.signer = p.signer;
+    this.log = p.log;
+    this.trustTags = trustTags;
+  }
+
+  /**
+   * The same publisher, except that a tag already naming the manifest does not skip its blobs: each
+   * is checked and pushed when missing, as for a new image. For a repository known to have lost
+   * blobs (a build cache entry found broken).
+   */
+  public RegistryPublisher checkingEveryBlob() {
+    return new RegistryPublisher(this, false);
   }
 
   @Override
@@ -115,7 +140,7 @@ public final class RegistryPublisher implements Publisher {
     Repository repo = first.repository();
     RepositoryUploads uploads = new RepositoryUploads(pusher, repo, tasks, uploadSlots, log);
     CompletableFuture<Boolean> imageCheck =
-        tasks.fork(() -> isPresent(pusher, repo, first.tag(), artifact));
+        tasks.fork(() -> trustTags && isPresent(pusher, repo, first.tag(), artifact));
     CompletableFuture<List<PendingAttachment>> pending = attachments(artifact, uploads, tasks);
     return TaskGroup.all(List.of(imageCheck, pending))
         .thenCompose(
@@ -268,7 +293,7 @@ public final class RegistryPublisher implements Publisher {
         }
         Image image = attachment.image();
         all.add(new PendingAttachment(attachment.name(), tag, image, uploads));
-        checks.add(tasks.fork(() -> isPresent(uploads.pusher, repo, tag, image)));
+        checks.add(tasks.fork(() -> trustTags && isPresent(uploads.pusher, repo, tag, image)));
       }
     }
     return TaskGroup.all(checks)

@@ -2,7 +2,11 @@ package dev.ko.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ko.testing.KoRunner;
+import dev.ko.testing.Proc;
 import dev.ko.testing.TestBed;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class BuildCacheIntegrationTest {
   private static final Pattern KEY = Pattern.compile("cache (hit|miss) ([0-9a-f]{64})");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final TestBed bed = TestBed.plain();
 
@@ -248,6 +254,151 @@ class BuildCacheIntegrationTest {
     }
   }
 
+  @Test
+  void aCorruptEntryIsAWarningAndABuildNeverAnImageWithMissingBlobs() throws Exception {
+    cacheRepo = bed.registry() + "/buildcache-corrupt-" + System.nanoTime();
+    String repo = cacheRepo.substring(cacheRepo.indexOf('/') + 1);
+    Run first = new Machine("corrupt-a").build();
+    assertThat(first.outcome()).as(first.r().describe()).isEqualTo("miss");
+    String tag = "kojvm-" + first.key();
+    String entry = bed.skopeoInspect(cacheRepo + ":" + tag, "--raw");
+    JsonNode manifest = JSON.readTree(entry);
+    String binaryLayer =
+        manifest.path("layers").path(manifest.path("layers").size() - 1).path("digest").asText();
+
+    // 1. The binary layer is gone from the cache repository (deleted as a registry's GC would).
+    curl("-X", "DELETE", "/v2/" + repo + "/blobs/" + binaryLayer);
+    assertCorruptEntryRebuilt("gone", first, "blob " + binaryLayer + " is gone");
+
+    // 2. The entry's config is no image config: not JSON.
+    ObjectNode garbage = manifest.deepCopy();
+    String notJson = putBlob(repo, "not a config".getBytes(StandardCharsets.UTF_8));
+    ((ObjectNode) garbage.path("config")).put("digest", notJson).put("size", 12);
+    putManifest(repo, tag, garbage);
+    assertCorruptEntryRebuilt("garbage", first, "cannot be used");
+
+    // 3. The config is JSON but describes no layers: served, it would be an image that cannot run.
+    ObjectNode noLayers = manifest.deepCopy();
+    byte[] emptyConfig =
+        "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
+            .getBytes(StandardCharsets.UTF_8);
+    ((ObjectNode) noLayers.path("config"))
+        .put("digest", putBlob(repo, emptyConfig))
+        .put("size", emptyConfig.length);
+    putManifest(repo, tag, noLayers);
+    assertCorruptEntryRebuilt("nolayers", first, "its config names 0 layers");
+  }
+
+  @Test
+  void anUnreachableOrUnauthorisedCacheIsAWarningAndABuild() throws Exception {
+    Run fresh = new Machine("uncached").buildWithoutCache();
+    String digest = digestOf(fresh.r().stdout());
+
+    // Nothing listens on port 1: refused at once, not retried for long.
+    cacheRepo = "127.0.0.1:1/buildcache";
+    Machine off = new Machine("unreachable");
+    long start = System.nanoTime();
+    Run refused = off.build();
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertBuiltAnyway(refused, off, digest);
+    assertThat(millis).as("a refused cache costs no retry budget").isLessThan(30_000);
+
+    // A registry that wants credentials this machine does not have.
+    TestBed auth = TestBed.basicAuth();
+    cacheRepo = auth.registry() + "/buildcache";
+    Machine denied = new Machine("unauthorised");
+    Run unauthorised = denied.build();
+    assertBuiltAnyway(unauthorised, denied, digest);
+    assertThat(unauthorised.r().stderr()).contains("401");
+  }
+
+  private void assertBuiltAnyway(Run run, Machine m, String digest) throws IOException {
+    assertThat(run.r().exit()).as(run.r().describe()).isZero();
+    assertThat(run.r().stderr()).as(run.r().describe()).contains("warning: build cache:");
+    assertThat(m.goCommands()).contains("build");
+    assertThat(digestOf(run.r().stdout())).isEqualTo(digest);
+    assertThat(bed.runImage(run.r().stdout().strip(), m.root.resolve("run")).stdout())
+        .isEqualTo("hello 1\n");
+  }
+
+  /**
+   * A machine that finds the corrupt entry: a warning, a go build, the digest a fresh build gives,
+   * and an image whose every blob skopeo and umoci read back and whose binary runs.
+   */
+  private void assertCorruptEntryRebuilt(String name, Run first, String why) throws IOException {
+    Machine m = new Machine("corrupt-" + name);
+    Run run = m.build();
+    assertThat(run.outcome()).as(run.r().describe()).isEqualTo("miss");
+    assertThat(run.key()).isEqualTo(first.key());
+    assertThat(run.r().stderr())
+        .as(run.r().describe())
+        .contains("warning: build cache: entry " + cacheRepo + ":kojvm-" + first.key())
+        .contains(why);
+    assertThat(m.goCommands()).contains("build");
+    assertThat(digestOf(run.r().stdout())).isEqualTo(digestOf(first.r().stdout()));
+    assertThat(bed.runImage(run.r().stdout().strip(), m.root.resolve("run")).stdout())
+        .isEqualTo("hello 1\n");
+    // The miss recorded the entry again: the next machine hits.
+    Machine next = new Machine("corrupt-" + name + "-next");
+    Run hit = next.build();
+    assertThat(hit.outcome()).as(hit.r().describe()).isEqualTo("hit");
+    assertThat(digestOf(hit.r().stdout())).isEqualTo(digestOf(first.r().stdout()));
+  }
+
+  /** Uploads a blob to the test registry with curl; its digest. */
+  private String putBlob(String repo, byte[] bytes) throws Exception {
+    String digest = "sha256:" + sha256(bytes);
+    Path file = tmp.resolve("blob-" + digest.substring(7));
+    Files.write(file, bytes);
+    String location =
+        curl("-X", "POST", "-D", "-", "-o", "/dev/null", "/v2/" + repo + "/blobs/uploads/")
+            .lines()
+            .filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("location:"))
+            .findFirst()
+            .orElseThrow()
+            .substring(9)
+            .strip();
+    String url = location + (location.contains("?") ? "&" : "?") + "digest=" + digest;
+    curlUrl(
+        "-X",
+        "PUT",
+        "--data-binary",
+        "@" + file,
+        "-H",
+        "Content-Type: application/octet-stream",
+        url);
+    return digest;
+  }
+
+  private void putManifest(String repo, String tag, JsonNode manifest) throws Exception {
+    Path file = tmp.resolve("manifest-" + System.nanoTime() + ".json");
+    Files.write(file, JSON.writeValueAsBytes(manifest));
+    curl(
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: " + manifest.path("mediaType").asText(),
+        "--data-binary",
+        "@" + file,
+        "/v2/" + repo + "/manifests/" + tag);
+  }
+
+  private String curl(String... argsAndPath) throws IOException {
+    String[] args = argsAndPath.clone();
+    args[args.length - 1] = "http://" + bed.registry() + args[args.length - 1];
+    return curlUrl(args);
+  }
+
+  private String curlUrl(String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("curl", "-sSf"));
+    cmd.addAll(List.of(args));
+    Proc.Result r = Proc.run(tmp, Map.of(), cmd);
+    if (r.exit() != 0) {
+      throw new IOException(String.join(" ", cmd) + ": " + r.stderr());
+    }
+    return r.stdout();
+  }
+
   private static int outcomes(String stderr, String outcome) {
     Matcher m = KEY.matcher(stderr);
     int n = 0;
@@ -372,6 +523,15 @@ class BuildCacheIntegrationTest {
       KoRunner.Result r = run(args.toArray(String[]::new));
       Matcher m = KEY.matcher(r.stderr());
       return m.find() ? new Run(r, m.group(1), m.group(2)) : new Run(r, "none", null);
+    }
+
+    /** The same build with no cache repository anywhere. */
+    Run buildWithoutCache() throws IOException {
+      env.remove("KO_CACHE_REPO");
+      Run r = build();
+      assertThat(r.r().exit()).as(r.r().describe()).isZero();
+      assertThat(r.outcome()).isEqualTo("none");
+      return r;
     }
 
     KoRunner.Result run(String... args) {
