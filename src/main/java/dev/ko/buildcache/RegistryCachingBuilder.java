@@ -45,7 +45,14 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
     CompletableFuture<String> key(String reference, TaskGroup tasks);
   }
 
+  /** Writes what a build leaves beside its artifact (the {@code --sbom-dir} files) for a hit. */
+  @FunctionalInterface
+  public interface SideFiles {
+    void write(String reference, Artifact artifact) throws IOException;
+  }
+
   private final KeySource keys;
+  private final SideFiles sideFiles;
   private final RegistryClient client;
   private final Repository repository;
   private final boolean insecure;
@@ -58,6 +65,7 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
   public RegistryCachingBuilder(
       Builder inner,
       KeySource keys,
+      SideFiles sideFiles,
       RegistryClient client,
       Repository repository,
       boolean insecure,
@@ -65,6 +73,7 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
       Log log) {
     super(inner);
     this.keys = keys;
+    this.sideFiles = sideFiles;
     this.client = client;
     this.repository = repository;
     this.insecure = insecure;
@@ -97,7 +106,12 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
           Lookup found = lookUp(k.get());
           if (found.hit().isPresent()) {
             log.debug("cache hit " + k.get());
-            return CompletableFuture.completedFuture(found.hit().get());
+            Artifact hit = found.hit().get();
+            return tasks.fork(
+                () -> {
+                  sideFiles.write(reference, hit);
+                  return hit;
+                });
           }
           log.debug("cache miss " + k.get());
           return tasks.thenCompose(

@@ -1,11 +1,13 @@
 package dev.ko.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ko.testing.KoRunner;
+import dev.ko.testing.Podman;
 import dev.ko.testing.Proc;
 import dev.ko.testing.TestBed;
 import java.io.IOException;
@@ -310,6 +312,113 @@ class BuildCacheIntegrationTest {
     Run unauthorised = denied.build();
     assertBuiltAnyway(unauthorised, denied, digest);
     assertThat(unauthorised.r().stderr()).contains("401");
+  }
+
+  @Test
+  void aHitGivesTheLayoutTarballAndSbomDirTheBytesOfAFreshBuild() throws Exception {
+    cacheRepo = bed.registry() + "/buildcache-outputs-" + System.nanoTime();
+    String platforms = "--platform=linux/amd64,linux/arm64";
+    Machine a = new Machine("out-a");
+    Machine b = new Machine("out-hit");
+    Machine c = new Machine("out-fresh");
+    c.env.remove("KO_CACHE_REPO");
+    for (Machine m : List.of(a, b, c)) {
+      m.env.put("KO_DEFAULTBASEIMAGE", bed.get("TESTBED_BASE"));
+      m.env.put("KO_DOCKER_REPO", bed.registry() + "/cache-outputs");
+    }
+    assertThat(a.build(platforms).outcome()).isEqualTo("miss");
+
+    Map<String, Map<String, String>> outputs = new HashMap<>();
+    for (Machine m : List.of(b, c)) {
+      KoRunner.Result r =
+          m.run(
+              "build",
+              "-v",
+              platforms,
+              "--push=false",
+              "--oci-layout-path=out/layout",
+              "--tarball=out/image.tar",
+              "--sbom-dir=out/sbom",
+              "./cmd/app");
+      assertThat(r.exit()).as(r.describe()).isZero();
+      outputs.put(m == b ? "hit" : "fresh", filesUnder(m.module.resolve("out")));
+      if (m == b) {
+        assertThat(outcomes(r.stderr(), "hit")).as(r.describe()).isEqualTo(1);
+        assertThat(b.goCommands()).as("the hit's go commands").doesNotContain("build");
+      } else {
+        assertThat(c.goCommands()).contains("build");
+      }
+    }
+    Map<String, String> hit = outputs.get("hit");
+    assertThat(hit.keySet())
+        .contains(
+            "sbom/app-linux-amd64.spdx.json",
+            "sbom/app-linux-arm64-v8.spdx.json",
+            "sbom/app-index.spdx.json",
+            "image.tar",
+            "layout/index.json");
+    assertThat(hit).as("every file, by sha256").isEqualTo(outputs.get("fresh"));
+    // skopeo reads both images of the hit's tarball, and the layout.
+    Path out = b.module.resolve("out");
+    List<String> arches = new ArrayList<>();
+    for (String index : List.of("@0", "@1")) {
+      Proc.Result tar =
+          Proc.run(
+              tmp,
+              Map.of(),
+              List.of(
+                  "skopeo", "inspect", "docker-archive:" + out.resolve("image.tar") + ":" + index));
+      assertThat(tar.exit()).as(tar.stderr()).isZero();
+      arches.add(JSON.readTree(tar.stdout()).path("Architecture").asText());
+    }
+    assertThat(arches).containsExactlyInAnyOrder("amd64", "arm64");
+    Proc.Result layout =
+        Proc.run(
+            tmp, Map.of(), List.of("skopeo", "inspect", "--raw", "oci:" + out.resolve("layout")));
+    assertThat(layout.exit()).as(layout.stderr()).isZero();
+  }
+
+  @Test
+  void aHitLoadsIntoKoLocalAsAFreshBuildDoes() throws Exception {
+    assumeTrue(Podman.available(), "podman is not installed");
+    cacheRepo = bed.registry() + "/buildcache-local-" + System.nanoTime();
+    Run first = new Machine("local-a").build();
+    assertThat(first.outcome()).as(first.r().describe()).isEqualTo("miss");
+    String config =
+        JSON.readTree(bed.skopeoInspect(first.r().stdout().strip(), "--raw"))
+            .path("config")
+            .path("digest")
+            .asText();
+    try (Podman podman = Podman.in(tmp.resolve("podman"))) {
+      String dockerHost = podman.startService();
+      Machine b = new Machine("local-hit");
+      Machine c = new Machine("local-fresh");
+      c.env.remove("KO_CACHE_REPO");
+      List<String> refs = new ArrayList<>();
+      for (Machine m : List.of(b, c)) {
+        m.env.put("KO_DOCKER_REPO", "ko.local");
+        m.env.put("DOCKER_HOST", dockerHost);
+        Run r = m.build();
+        assertThat(r.r().exit()).as(r.r().describe()).isZero();
+        refs.add(r.r().stdout().strip());
+      }
+      assertThat(b.goCommands()).as("the hit's go commands").doesNotContain("build");
+      assertThat(refs.get(0)).isEqualTo(refs.get(1));
+      Proc.Result id = podman.run("image", "inspect", "--format", "{{.Id}}", refs.get(0));
+      assertThat("sha256:" + id.stdout().strip()).as(id.stderr()).isEqualTo(config);
+      assertThat(podman.run("run", "--rm", refs.get(0)).stdout()).isEqualTo("hello 1\n");
+    }
+  }
+
+  /** Each regular file under {@code dir} (relative path) to the sha256 of its bytes. */
+  private static Map<String, String> filesUnder(Path dir) throws Exception {
+    Map<String, String> out = new java.util.TreeMap<>();
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.filter(Files::isRegularFile).toList()) {
+        out.put(dir.relativize(p).toString(), sha256(Files.readAllBytes(p)));
+      }
+    }
+    return out;
   }
 
   private void assertBuiltAnyway(Run run, Machine m, String digest) throws IOException {
