@@ -7,6 +7,7 @@ import dev.ko.log.Log;
 import dev.ko.name.Repository;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.Attachment;
+import dev.ko.oci.BuiltImage;
 import dev.ko.oci.BuiltIndex;
 import dev.ko.oci.Descriptor;
 import dev.ko.oci.Digest;
@@ -251,11 +252,36 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
             (ref, e) -> {
               if (e != null) {
                 log.info("warning: build cache: could not record " + key + ": " + message(e));
-              } else {
-                log.debug("build cache: recorded " + key + " as " + ref);
+                return built;
               }
-              return built;
+              log.debug("build cache: recorded " + key + " as " + ref);
+              try {
+                return mountable(built);
+              } catch (IOException | RuntimeException notMountable) {
+                return built;
+              }
             });
+  }
+
+  /**
+   * The recorded artifact, the same bytes, with each layer that came from no repository (the
+   * build's own) mountable from the cache repository, where it now is.
+   */
+  private Artifact mountable(Artifact built) throws IOException {
+    if (built instanceof ImageIndex index) {
+      Map<Digest, Artifact> children = new HashMap<>();
+      for (Descriptor d : index.indexManifest().manifests()) {
+        children.put(d.digest(), mountable(index.child(d)));
+      }
+      return new BuiltIndex(index.manifestContent(), children, index.attachments());
+    }
+    Image image = (Image) built;
+    List<Layer> layers = new ArrayList<>();
+    for (Layer l : image.layers()) {
+      layers.add(l.source().isPresent() ? l : new RecordedLayer(l, repository));
+    }
+    return new BuiltImage(
+        image.manifestContent(), image.configContent(), layers, image.attachments());
   }
 
   private static String message(Throwable e) {

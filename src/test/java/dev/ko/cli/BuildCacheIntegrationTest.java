@@ -69,6 +69,45 @@ class BuildCacheIntegrationTest {
   }
 
   @Test
+  void aMissUploadsItsOwnLayersOnceAndMountsThemIntoTheTarget() throws Exception {
+    cacheRepo = bed.registry() + "/buildcache-mount-" + System.nanoTime();
+    Machine a = new Machine("mount");
+    long mark = bed.logMark();
+    Run first = a.build();
+    assertThat(first.outcome()).as(first.r().describe()).isEqualTo("miss");
+    String ref = first.r().stdout().strip();
+    String target = ref.substring(ref.indexOf('/') + 1, ref.indexOf('@'));
+    String cache = cacheRepo.substring(cacheRepo.indexOf('/') + 1);
+    JsonNode layers = JSON.readTree(bed.skopeoInspect(ref, "--raw")).path("layers");
+    JsonNode base =
+        JSON.readTree(bed.skopeoInspect(bed.get("TESTBED_BASE_SINGLE"), "--raw")).path("layers");
+    List<String> own = new ArrayList<>();
+    for (int i = base.size(); i < layers.size(); i++) {
+      own.add(layers.path(i).path("digest").asText());
+    }
+    assertThat(own).as("the kodata and binary layers").hasSize(2);
+    List<String> requests =
+        bed.requestsSince(mark).stream().map(r -> r.replace("%3A", ":")).toList();
+    for (String digest : own) {
+      // Uploaded once, into the cache repository ...
+      assertThat(
+              requests.stream().filter(r -> r.startsWith("PUT ") && r.contains("digest=" + digest)))
+          .as("uploads of " + digest + " in " + requests)
+          .hasSize(1)
+          .allMatch(r -> r.startsWith("PUT /v2/" + cache + "/blobs/uploads/"));
+      // ... and mounted from there into the target.
+      assertThat(requests)
+          .as("the mount of " + digest)
+          .anyMatch(
+              r ->
+                  r.startsWith("POST /v2/" + target + "/blobs/uploads/")
+                      && r.contains("mount=" + digest)
+                      && r.contains("from=" + cache.replace("/", "%2F")));
+    }
+    assertThat(bed.runImage(ref, a.root.resolve("run")).stdout()).isEqualTo("hello 1\n");
+  }
+
+  @Test
   void changingAnyOneInputIsAMiss() throws Exception {
     cacheRepo = bed.registry() + "/buildcache-keys-" + System.nanoTime();
     Machine a = new Machine("a");
