@@ -72,6 +72,7 @@ class BuildCacheIntegrationTest {
   void aMissUploadsItsOwnLayersOnceAndMountsThemIntoTheTarget() throws Exception {
     cacheRepo = bed.registry() + "/buildcache-mount-" + System.nanoTime();
     Machine a = new Machine("mount");
+    a.env.put("KO_DOCKER_REPO", bed.registry() + "/cache-mount-" + System.nanoTime());
     long mark = bed.logMark();
     Run first = a.build();
     assertThat(first.outcome()).as(first.r().describe()).isEqualTo("miss");
@@ -265,6 +266,7 @@ class BuildCacheIntegrationTest {
       assertThat(built.exit()).as(built.describe()).isZero();
       assertThat(outcomes(built.stderr(), "miss")).as(built.describe()).isEqualTo(4);
       assertThat(outcomes(built.stderr(), "hit")).as(built.describe()).isZero();
+      assertThat(built.stderr()).as(built.describe()).doesNotContain("warning: build cache");
       digests.putAll(servicesAndDigests(built.stdout()));
       compiled.addAll(runner.goBuilds());
     }
@@ -279,9 +281,12 @@ class BuildCacheIntegrationTest {
     last.env.put("KO_DOCKER_REPO", target);
     KoRunner.Result resolved = last.run("resolve", "-v", "-f", "config/release.yaml");
     assertThat(resolved.exit()).as(resolved.describe()).isZero();
-    assertThat(last.goCommands()).as("the resolver's go commands").doesNotContain("build");
+    assertThat(resolved.stderr()).as(resolved.describe()).doesNotContain("warning: build cache");
     assertThat(outcomes(resolved.stderr(), "hit")).as(resolved.describe()).isEqualTo(12);
     assertThat(outcomes(resolved.stderr(), "miss")).as(resolved.describe()).isZero();
+    assertThat(last.goCommands())
+        .as("the resolver's go commands; " + resolved.describe())
+        .doesNotContain("build");
     Map<String, String> resolvedDigests = servicesAndDigests(resolved.stdout());
     assertThat(resolvedDigests).isEqualTo(digests);
     assertThat(resolved.stdout()).doesNotContain("ko://");
