@@ -33,8 +33,10 @@ import java.util.concurrent.CompletableFuture;
  * image (or index) itself, pushed to the cache repository under the tag {@code kojvm-<key>}, with
  * its SBOM as cosign's {@code sha256-<digest>.sbom} tag beside it: a hit is that manifest pulled
  * back byte for byte (so the digest is the one a fresh build gives), its layers read from or
- * mounted out of the cache repository. Whatever goes wrong with the cache (unreachable, refused,
- * corrupt, blobs gone) is a warning and a build: the cache never fails a build.
+ * mounted out of the cache repository. A miss is built, recorded, and handed on with its own layers
+ * mountable from the cache repository, so the target gets them without a second upload. Whatever
+ * goes wrong with the cache (unreachable, refused, corrupt, blobs gone) is a warning and a build:
+ * the cache never fails a build, and a broken entry is recorded again with every blob checked.
  */
 public final class RegistryCachingBuilder extends ForwardingBuilder {
   /** Tag prefix of entries; with the 64 hex digits of the key, 70 characters (tags allow 128). */
