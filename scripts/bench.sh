@@ -22,9 +22,15 @@
 #   warm ...          the same ko commands through the build server (KO_SERVER=1, a server of the
 #                     bench's own); the cold ones run with KO_SERVER=0. After the rounds, warm
 #                     no-op builds until the server has served 50 builds, then its resident memory.
+#   build cache       sftp-server (third-party dependencies) on a fresh "machine" (own GOPATH copy,
+#                     HOME, KOCACHE and GOCACHE, all empty) with a fresh --cache-repo: cold, a miss
+#                     that builds and records; then a second fresh machine with the same cache
+#                     repository: a hit, no go build. BENCH_ONLY=cache runs only this section.
 set -euo pipefail
 
 runs=${1:-7}
+only=${BENCH_ONLY:-}
+[[ -z "$only" || "$only" == cache ]] || { echo "bench: BENCH_ONLY must be cache or unset" >&2; exit 2; }
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 work=$(mktemp -d /tmp/ko-bench.XXXXXX)
 bed="$work/testbed"
@@ -175,21 +181,53 @@ round() {
   time_it "warm ko version" "$work" "${warm[@]}" version
 }
 
-echo "bench: warming up (Go build caches for every platform, base image pulls, class data)" >&2
-round
-round
-for name in "${!times[@]}"; do times[$name]=""; done
-echo "bench: $runs measured rounds" >&2
-for ((i = 0; i < runs; i++)); do round; done
+# Two fresh machines sharing one new cache repository: A builds cold (a miss, recorded), B hits.
+cache_round() {
+  local repo="$TESTBED_REGISTRY/bench-cache-$(ms_now)" machine m
+  for machine in a b; do
+    m="$work/cache-machine-$machine"
+    rm -rf "$m"
+    mkdir -p "$m/home" "$m/kocache" "$m/gocache"
+    cp -r "$gopath" "$m/gopath" # another checkout path
+    time_it "cache $machine" "$m/gopath/src/example.com/sftp-server" env HOME="$m/home" \
+      KOCACHE="$m/kocache" GOCACHE="$m/gocache" GO111MODULE=off GOPATH="$m/gopath:/usr/share/gocode" \
+      KO_CACHE_REPO="$repo" KO_DOCKER_REPO="$TESTBED_REGISTRY/bench-cache" "${cold[@]}" build -v .
+    local want=miss
+    [[ $machine == b ]] && want=hit
+    grep -q "cache $want " "$work/last.err" || {
+      echo "bench: build cache: machine $machine was no cache $want:" >&2
+      cat "$work/last.err" >&2
+      exit 1
+    }
+    if [[ $machine == b ]] && grep -q "^.* Building " "$work/last.err"; then
+      echo "bench: build cache: the hit built" >&2
+      exit 1
+    fi
+  done
+  rm -rf "$work"/cache-machine-*
+}
 
-# The server's memory once it has served 50 builds (no-op ones after the rounds' builds).
-while ((warm_builds < 50)); do
-  (cd "$example" && KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "${warm[@]}" build ./cmd/hello >/dev/null 2>&1)
-  warm_builds=$((warm_builds + 1))
-done
-server_pid=$("${warm[@]}" server status | sed -n 's/.*pid \([0-9]*\),.*/\1/p')
-server_rss=$(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$server_pid/status")
-server_hwm=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$server_pid/status")
+if [[ -z "$only" ]]; then
+  echo "bench: warming up (Go build caches for every platform, base image pulls, class data)" >&2
+  round
+  round
+  for name in "${!times[@]}"; do times[$name]=""; done
+  echo "bench: $runs measured rounds" >&2
+  for ((i = 0; i < runs; i++)); do round; done
+
+  # The server's memory once it has served 50 builds (no-op ones after the rounds' builds).
+  while ((warm_builds < 50)); do
+    (cd "$example" && KO_DOCKER_REPO="$TESTBED_REGISTRY/bench" "${warm[@]}" build ./cmd/hello >/dev/null 2>&1)
+    warm_builds=$((warm_builds + 1))
+  done
+  server_pid=$("${warm[@]}" server status | sed -n 's/.*pid \([0-9]*\),.*/\1/p')
+  server_rss=$(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$server_pid/status")
+  server_hwm=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$server_pid/status")
+fi
+# Cold builds are long (the standard library compiles too): fewer rounds than the others.
+cache_runs=$(((runs + 1) / 2))
+echo "bench: build cache, $cache_runs rounds of two fresh machines" >&2
+for ((i = 0; i < cache_runs; i++)); do cache_round; done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2))}'; }
 m() { median <<<"${times[$1]}"; }
@@ -197,6 +235,19 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 check() { # value op limit
   awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN { ok = (op == "<=") ? v <= l : v >= l; printf "%s", ok ? "met" : "MISSED" }'
 }
+
+cache_report() {
+  local r_cache
+  r_cache=$(ratio "$(m "cache b")" "$(m "cache a")")
+  printf '\n%-44s %10s   %s\n' "build cache (sftp-server, fresh machines)" "median ms" "all runs (ms)"
+  printf '%-44s %10d   %s\n' "machine A: cold, a miss (builds, records)" "$(m "cache a")" "${times[cache a]}"
+  printf '%-44s %10d   %s\n' "machine B: a hit (no go build)" "$(m "cache b")" "${times[cache b]}"
+  printf '%-58s %-10s %s\n' "build cache: hit / cold <= 0.2" "$r_cache" "$(check "$r_cache" "<=" 0.2)"
+}
+if [[ "$only" == cache ]]; then
+  cache_report
+  exit 0
+fi
 
 printf '\n%-24s %10s   %s\n' "command" "median ms" "all runs (ms)"
 for name in "go build" "ko build" "2 go builds" "ko build x2" "peer pipeline" \
@@ -242,3 +293,4 @@ printf '%-58s %-10s %s\n' "no-op: warm ko build / go build <= 1.5" "$w_noop" "$(
 printf '%-58s %-10s %s\n' "warm ko version / java -version <= 1.5" "$w_version" "$(check "$w_version" "<=" 1.5)"
 printf '%-58s %-10s\n' "server resident memory after $warm_builds builds (MB)" "$server_rss"
 printf '%-58s %-10s\n' "server peak resident memory (MB)" "$server_hwm"
+cache_report

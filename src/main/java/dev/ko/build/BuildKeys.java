@@ -35,7 +35,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class BuildKeys {
   /** Bumped whenever what goes into the key, or how, changes. */
-  static final String SCHEME = "ko-jvm build cache key v1";
+  static final String SCHEME = "ko-jvm build cache key v2";
 
   /** File lists of {@code go list -json} that the go command reads to build a package. */
   private static final List<String> FILE_LISTS =
@@ -154,7 +154,14 @@ final class BuildKeys {
     c.put("options.annotations", options.annotations().toString());
     c.put("options.user", options.user());
     c.put("options.platforms", options.platforms().toString());
-    c.put("options.sbom", options.sbom().toString());
+    // Not the --sbom-dir directory: where copies of the SBOMs are written changes no image.
+    c.put(
+        "options.sbom",
+        options.sbom().enabled()
+            + " "
+            + options.sbom().format()
+            + " "
+            + options.sbom().toolVersion());
     c.put("options.kodataAllowedRoot", options.kodataAllowedRoot().isEmpty() ? "" : "set");
     Path dir = packages.directoryFor(importPath);
     for (Platform platform : platforms(base)) {
@@ -175,17 +182,7 @@ final class BuildKeys {
         }
       }
     } else {
-      Platform p = ((Image) base.artifact()).configFile().platform();
-      out.add(
-          p == null
-              ? Platform.LINUX_AMD64
-              : new Platform(
-                  p.os().isEmpty() ? "linux" : p.os(),
-                  p.architecture().isEmpty() ? "amd64" : p.architecture(),
-                  p.variant(),
-                  p.osVersion(),
-                  p.osFeatures(),
-                  List.of()));
+      out.add(Platforms.ofBaseConfig(((Image) base.artifact()).configFile().platform()));
     }
     return out;
   }

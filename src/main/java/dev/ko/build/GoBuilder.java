@@ -37,6 +37,7 @@ public final class GoBuilder implements Builder {
   private final ImageAssembly assembly;
   private final KodataLayerCache kodataCache;
   private final BuildKeys keys;
+  private final SbomAttacher sboms;
 
   /**
    * The builder for resolved options: starts fetching the default base image, then matches the
@@ -75,7 +76,7 @@ public final class GoBuilder implements Builder {
     this.bases = bases;
     this.log = log;
     this.matcher = new PlatformMatcher(options.platforms());
-    SbomAttacher sboms = new SbomAttacher(options.sbom(), options.workingDirectory(), log);
+    this.sboms = new SbomAttacher(options.sbom(), options.workingDirectory(), log);
     this.packages = new GoPackages(options, early.listingsFirst(go), log);
     this.compiler = new GoCompiler(options, go, packages, sboms, early, log);
     this.assembly = new ImageAssembly(options, sboms);
@@ -97,6 +98,23 @@ public final class GoBuilder implements Builder {
     return tasks.thenCompose(
         tasks.fork(() -> packages.get(importPath)),
         pkg -> keys.key(reference, importPath, version, tasks));
+  }
+
+  /**
+   * Writes what a build of {@code reference} leaves beside the artifact, for {@code artifact} taken
+   * from a build cache instead: the {@code --sbom-dir} files, from the SBOMs attached to it (the
+   * platform of a single image read from its config, as a build reads its base's).
+   */
+  public void writeSideFiles(String reference, Artifact artifact) throws IOException {
+    String importPath =
+        reference.startsWith(STRICT_SCHEME)
+            ? reference.substring(STRICT_SCHEME.length())
+            : reference;
+    Platform single =
+        artifact instanceof Image image
+            ? Platforms.ofBaseConfig(image.configFile().platform())
+            : null;
+    sboms.writeFiles(artifact, AppLayers.appName(importPath), single);
   }
 
   @Override
@@ -197,17 +215,7 @@ public final class GoBuilder implements Builder {
     }
 
     private CompletableFuture<Image> fromImage(Base base, Image image) {
-      Platform platform = image.configFile().platform();
-      Platform effective =
-          platform == null
-              ? Platform.LINUX_AMD64
-              : new Platform(
-                  platform.os().isEmpty() ? "linux" : platform.os(),
-                  platform.architecture().isEmpty() ? "amd64" : platform.architecture(),
-                  platform.variant(),
-                  platform.osVersion(),
-                  platform.osFeatures(),
-                  List.of());
+      Platform effective = Platforms.ofBaseConfig(image.configFile().platform());
       if (!matcher.isAll() && !matcher.matches(effective)) {
         throw new IllegalArgumentException(
             "base image platform \""

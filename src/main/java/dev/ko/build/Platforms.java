@@ -82,6 +82,22 @@ public final class Platforms {
    * before the base is known. {@code arm} without a variant does not: the base's {@code arm/v7}
    * needs {@code GOARM=7}, its {@code arm/v6} {@code GOARM=6}.
    */
+  /**
+   * The platform an image is built for from a base that is a single image: its config's, linux and
+   * amd64 where the config leaves them out (features and variants of the config kept, as ko).
+   */
+  static Platform ofBaseConfig(Platform p) {
+    return p == null
+        ? Platform.LINUX_AMD64
+        : new Platform(
+            p.os().isEmpty() ? "linux" : p.os(),
+            p.architecture().isEmpty() ? "amd64" : p.architecture(),
+            p.variant(),
+            p.osVersion(),
+            p.osFeatures(),
+            List.of());
+  }
+
   static boolean decidesGoEnvironment(Platform p) {
     return !(p.architecture().equals("arm") && p.variant().isEmpty());
   }

@@ -7,6 +7,7 @@ import dev.ko.log.Log;
 import dev.ko.name.Repository;
 import dev.ko.oci.Artifact;
 import dev.ko.oci.Attachment;
+import dev.ko.oci.BuiltImage;
 import dev.ko.oci.BuiltIndex;
 import dev.ko.oci.Descriptor;
 import dev.ko.oci.Digest;
@@ -32,8 +33,10 @@ import java.util.concurrent.CompletableFuture;
  * image (or index) itself, pushed to the cache repository under the tag {@code kojvm-<key>}, with
  * its SBOM as cosign's {@code sha256-<digest>.sbom} tag beside it: a hit is that manifest pulled
  * back byte for byte (so the digest is the one a fresh build gives), its layers read from or
- * mounted out of the cache repository. Whatever goes wrong with the cache (unreachable, refused,
- * corrupt, blobs gone) is a warning and a build: the cache never fails a build.
+ * mounted out of the cache repository. A miss is built, recorded, and handed on with its own layers
+ * mountable from the cache repository, so the target gets them without a second upload. Whatever
+ * goes wrong with the cache (unreachable, refused, corrupt, blobs gone) is a warning and a build:
+ * the cache never fails a build, and a broken entry is recorded again with every blob checked.
  */
 public final class RegistryCachingBuilder extends ForwardingBuilder {
   /** Tag prefix of entries; with the 64 hex digits of the key, 70 characters (tags allow 128). */
@@ -45,7 +48,14 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
     CompletableFuture<String> key(String reference, TaskGroup tasks);
   }
 
+  /** Writes what a build leaves beside its artifact (the {@code --sbom-dir} files) for a hit. */
+  @FunctionalInterface
+  public interface SideFiles {
+    void write(String reference, Artifact artifact) throws IOException;
+  }
+
   private final KeySource keys;
+  private final SideFiles sideFiles;
   private final RegistryClient client;
   private final Repository repository;
   private final boolean insecure;
@@ -58,6 +68,7 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
   public RegistryCachingBuilder(
       Builder inner,
       KeySource keys,
+      SideFiles sideFiles,
       RegistryClient client,
       Repository repository,
       boolean insecure,
@@ -65,6 +76,7 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
       Log log) {
     super(inner);
     this.keys = keys;
+    this.sideFiles = sideFiles;
     this.client = client;
     this.repository = repository;
     this.insecure = insecure;
@@ -94,31 +106,47 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
           if (k.isEmpty()) {
             return inner.build(reference, tasks);
           }
-          Optional<Artifact> hit = lookUp(k.get());
-          if (hit.isPresent()) {
+          Lookup found = lookUp(k.get());
+          if (found.hit().isPresent()) {
             log.debug("cache hit " + k.get());
-            return CompletableFuture.completedFuture(hit.get());
+            Artifact hit = found.hit().get();
+            return tasks.fork(
+                () -> {
+                  sideFiles.write(reference, hit);
+                  return hit;
+                });
           }
           log.debug("cache miss " + k.get());
           return tasks.thenCompose(
-              inner.build(reference, tasks), built -> record(built, reference, k.get(), tasks));
+              inner.build(reference, tasks),
+              built -> record(built, reference, k.get(), found.broken(), tasks));
         });
   }
 
+  /**
+   * What the cache holds under a key: a whole entry, nothing, or an entry that cannot be used (and
+   * is then recorded again with every blob checked).
+   */
+  private record Lookup(Optional<Artifact> hit, boolean broken) {
+    static final Lookup ABSENT = new Lookup(Optional.empty(), false);
+    static final Lookup BROKEN = new Lookup(Optional.empty(), true);
+  }
+
   /** The entry under the key, if there is a whole one. */
-  private Optional<Artifact> lookUp(String key) {
+  private Lookup lookUp(String key) {
     String tag = TAG_PREFIX + key;
     try {
       Pusher check = client.pusher(repository, List.of());
       if (check.headManifest(tag).isEmpty()) {
-        return Optional.empty();
+        return Lookup.ABSENT;
       }
       Optional<Artifact> entry = complete(check, client.pull(repository.tag(tag)));
       if (entry.isEmpty()) {
         log.info(
             "warning: build cache: entry " + repository + ":" + tag + " has no SBOM, building");
+        return Lookup.BROKEN;
       }
-      return entry;
+      return new Lookup(entry, false);
     } catch (IOException | RuntimeException e) {
       log.info(
           "warning: build cache: entry "
@@ -127,7 +155,7 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
               + tag
               + " cannot be used, building: "
               + message(e));
-      return Optional.empty();
+      return Lookup.BROKEN;
     }
   }
 
@@ -157,8 +185,16 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
     return attachment(check, artifact.digest(), "sbom").map(artifact::withAttachment);
   }
 
-  /** Fails unless every blob the image names is in the cache repository. */
+  /**
+   * Fails unless the image's config describes its layers (one diffID each) and every blob the image
+   * names is in the cache repository.
+   */
   private static void requireBlobs(Pusher check, Image image) throws IOException {
+    int diffIds = image.configFile().diffIds().size();
+    if (diffIds != image.layers().size()) {
+      throw new IOException(
+          "its config names " + diffIds + " layers, its manifest " + image.layers().size());
+    }
     List<Digest> blobs = new ArrayList<>();
     blobs.add(image.configDescriptor().digest());
     for (Layer l : image.layers()) {
@@ -197,8 +233,8 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
    * build is used all the same.
    */
   private CompletableFuture<Artifact> record(
-      Artifact built, String reference, String key, TaskGroup tasks) {
-    RegistryPublisher publisher =
+      Artifact built, String reference, String key, boolean broken, TaskGroup tasks) {
+    RegistryPublisher recorder =
         new RegistryPublisher(
             client,
             repository.name(),
@@ -210,17 +246,44 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
             RegistryPublisher.MIN_UPLOADS,
             Optional.empty(), // cache entries are not signed: the target's publisher signs
             log);
+    // A broken entry may name this very manifest with its blobs gone: check each one again.
+    RegistryPublisher publisher = broken ? recorder.checkingEveryBlob() : recorder;
     return publisher
         .publish(built, reference, tasks)
         .handle(
             (ref, e) -> {
               if (e != null) {
                 log.info("warning: build cache: could not record " + key + ": " + message(e));
-              } else {
-                log.debug("build cache: recorded " + key + " as " + ref);
+                return built;
               }
-              return built;
+              log.debug("build cache: recorded " + key + " as " + ref);
+              try {
+                return mountable(built);
+              } catch (IOException | RuntimeException notMountable) {
+                return built;
+              }
             });
+  }
+
+  /**
+   * The recorded artifact, the same bytes, with each layer that came from no repository (the
+   * build's own) mountable from the cache repository, where it now is.
+   */
+  private Artifact mountable(Artifact built) throws IOException {
+    if (built instanceof ImageIndex index) {
+      Map<Digest, Artifact> children = new HashMap<>();
+      for (Descriptor d : index.indexManifest().manifests()) {
+        children.put(d.digest(), mountable(index.child(d)));
+      }
+      return new BuiltIndex(index.manifestContent(), children, index.attachments());
+    }
+    Image image = (Image) built;
+    List<Layer> layers = new ArrayList<>();
+    for (Layer l : image.layers()) {
+      layers.add(l.source().isPresent() ? l : new RecordedLayer(l, repository));
+    }
+    return new BuiltImage(
+        image.manifestContent(), image.configContent(), layers, image.attachments());
   }
 
   private static String message(Throwable e) {

@@ -154,6 +154,7 @@ final class Wiring implements AutoCloseable {
           new RegistryCachingBuilder(
               go,
               (reference, t) -> go.cacheKey(reference, version, t),
+              go::writeSideFiles,
               registryClient(),
               all.cache().repository().get(),
               all.cache().insecure(),

@@ -64,6 +64,7 @@ public final class RegistryPublisher implements Publisher {
   private final Optional<Signer> signer;
   private final Referrers referrers;
   private final Log log;
+  private final boolean trustTags;
 
   /**
    * @param attachmentRepository where attachments go instead of the image's own repository ({@code
@@ -131,6 +132,31 @@ public final class RegistryPublisher implements Publisher {
     this.signer = signer;
     this.referrers = referrers;
     this.log = log;
+    this.trustTags = true;
+  }
+
+  private RegistryPublisher(RegistryPublisher p, boolean trustTags) {
+    this.client = p.client;
+    this.base = p.base;
+    this.namer = p.namer;
+    this.tags = p.tags;
+    this.tagOnly = p.tagOnly;
+    this.insecure = p.insecure;
+    this.attachmentRepository = p.attachmentRepository;
+    this.uploadSlots = p.uploadSlots;
+    this.signer = p.signer;
+    this.referrers = p.referrers;
+    this.log = p.log;
+    this.trustTags = trustTags;
+  }
+
+  /**
+   * The same publisher, except that a tag already naming the manifest does not skip its blobs: each
+   * is checked and pushed when missing, as for a new image. For a repository known to have lost
+   * blobs (a build cache entry found broken).
+   */
+  public RegistryPublisher checkingEveryBlob() {
+    return new RegistryPublisher(this, false);
   }
 
   @Override
@@ -153,7 +179,7 @@ public final class RegistryPublisher implements Publisher {
     Repository repo = first.repository();
     RepositoryUploads uploads = new RepositoryUploads(pusher, repo, tasks, uploadSlots, log);
     CompletableFuture<Boolean> imageCheck =
-        tasks.fork(() -> isPresent(pusher, repo, first.tag(), artifact));
+        tasks.fork(() -> trustTags && isPresent(pusher, repo, first.tag(), artifact));
     CompletableFuture<List<Pending>> pending =
         referrers.oci()
             ? referrerAttachments(artifact, uploads, tasks)
@@ -438,7 +464,7 @@ public final class RegistryPublisher implements Publisher {
         }
         Image image = attachment.image();
         all.add(new PendingAttachment(attachment.name(), tag, image, uploads));
-        checks.add(tasks.fork(() -> isPresent(uploads.pusher, repo, tag, image)));
+        checks.add(tasks.fork(() -> trustTags && isPresent(uploads.pusher, repo, tag, image)));
       }
     }
     return TaskGroup.all(checks)

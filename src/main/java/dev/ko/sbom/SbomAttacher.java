@@ -1,7 +1,9 @@
 package dev.ko.sbom;
 
 import dev.ko.log.Log;
+import dev.ko.oci.Artifact;
 import dev.ko.oci.Attachment;
+import dev.ko.oci.Descriptor;
 import dev.ko.oci.GoPath;
 import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
@@ -62,7 +64,7 @@ public final class SbomAttacher {
         cyclonedx()
             ? CycloneDx.image(options.toolVersion(), info, image)
             : Spdx.image(options.toolVersion(), info, image);
-    writeFile(appName + "-" + platform.toString().replace('/', '-').replace(':', '-'), sbom);
+    writeFile(appName + "-" + stem(platform), sbom);
     return image.withAttachment(new Attachment(ATTACHMENT, mediaType(), sbom));
   }
 
@@ -80,6 +82,44 @@ public final class SbomAttacher {
             : Spdx.index(options.toolVersion(), index);
     writeFile(appName + "-index", sbom);
     return index.withAttachment(new Attachment(ATTACHMENT, mediaType(), sbom));
+  }
+
+  /**
+   * Writes the {@code --sbom-dir} files a build of {@code artifact} writes, from the SBOMs attached
+   * to it (an artifact taken from a build cache rather than built); nothing when SBOMs are off or
+   * no directory is set.
+   *
+   * @param imagePlatform the platform a single image was built for; ignored for an index, whose
+   *     descriptors name their children's
+   * @throws IOException when an SBOM is not attached, or a file cannot be written
+   */
+  public void writeFiles(Artifact artifact, String appName, Platform imagePlatform)
+      throws IOException {
+    if (!options.enabled() || options.directory().isEmpty()) {
+      return;
+    }
+    if (artifact instanceof ImageIndex index) {
+      for (Descriptor d : index.indexManifest().manifests()) {
+        Platform p = d.platform() == null ? Platform.LINUX_AMD64 : d.platform();
+        writeFile(appName + "-" + stem(p), attached(index.child(d)));
+      }
+      writeFile(appName + "-index", attached(index));
+    } else {
+      writeFile(appName + "-" + stem(imagePlatform), attached(artifact));
+    }
+  }
+
+  private static String stem(Platform platform) {
+    return platform.toString().replace('/', '-').replace(':', '-');
+  }
+
+  private static byte[] attached(Artifact artifact) throws IOException {
+    for (Attachment a : artifact.attachments()) {
+      if (a.name().equals(ATTACHMENT)) {
+        return a.content();
+      }
+    }
+    throw new IOException("no SBOM attached to " + artifact.digest());
   }
 
   private boolean cyclonedx() {

@@ -1,8 +1,14 @@
 package dev.ko.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ko.testing.KoRunner;
+import dev.ko.testing.Podman;
+import dev.ko.testing.Proc;
 import dev.ko.testing.TestBed;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class BuildCacheIntegrationTest {
   private static final Pattern KEY = Pattern.compile("cache (hit|miss) ([0-9a-f]{64})");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final TestBed bed = TestBed.plain();
 
@@ -58,6 +66,46 @@ class BuildCacheIntegrationTest {
     assertThat("sha256:" + sha256(raw.getBytes(StandardCharsets.UTF_8))).isEqualTo(digestB);
     String config = bed.skopeoInspect(second.r().stdout().strip(), "--config");
     assertThat(config).contains("/ko-app/app");
+  }
+
+  @Test
+  void aMissUploadsItsOwnLayersOnceAndMountsThemIntoTheTarget() throws Exception {
+    cacheRepo = bed.registry() + "/buildcache-mount-" + System.nanoTime();
+    Machine a = new Machine("mount");
+    a.env.put("KO_DOCKER_REPO", bed.registry() + "/cache-mount-" + System.nanoTime());
+    long mark = bed.logMark();
+    Run first = a.build();
+    assertThat(first.outcome()).as(first.r().describe()).isEqualTo("miss");
+    String ref = first.r().stdout().strip();
+    String target = ref.substring(ref.indexOf('/') + 1, ref.indexOf('@'));
+    String cache = cacheRepo.substring(cacheRepo.indexOf('/') + 1);
+    JsonNode layers = JSON.readTree(bed.skopeoInspect(ref, "--raw")).path("layers");
+    JsonNode base =
+        JSON.readTree(bed.skopeoInspect(bed.get("TESTBED_BASE_SINGLE"), "--raw")).path("layers");
+    List<String> own = new ArrayList<>();
+    for (int i = base.size(); i < layers.size(); i++) {
+      own.add(layers.path(i).path("digest").asText());
+    }
+    assertThat(own).as("the kodata and binary layers").hasSize(2);
+    List<String> requests =
+        bed.requestsSince(mark).stream().map(r -> r.replace("%3A", ":")).toList();
+    for (String digest : own) {
+      // Uploaded once, into the cache repository ...
+      assertThat(
+              requests.stream().filter(r -> r.startsWith("PUT ") && r.contains("digest=" + digest)))
+          .as("uploads of " + digest + " in " + requests)
+          .hasSize(1)
+          .allMatch(r -> r.startsWith("PUT /v2/" + cache + "/blobs/uploads/"));
+      // ... and mounted from there into the target.
+      assertThat(requests)
+          .as("the mount of " + digest)
+          .anyMatch(
+              r ->
+                  r.startsWith("POST /v2/" + target + "/blobs/uploads/")
+                      && r.contains("mount=" + digest)
+                      && r.contains("from=" + cache.replace("/", "%2F")));
+    }
+    assertThat(bed.runImage(ref, a.root.resolve("run")).stdout()).isEqualTo("hello 1\n");
   }
 
   @Test
@@ -172,6 +220,360 @@ class BuildCacheIntegrationTest {
     assertThat(bad.goCommands()).doesNotContain("build");
   }
 
+  @Test
+  void aResolveSplitAcrossThreeRunnersBuildsEachImageOnceInTotal() throws Exception {
+    cacheRepo = bed.registry() + "/buildcache-fleet-" + System.nanoTime();
+    String target = bed.registry() + "/fleet-" + System.nanoTime();
+    List<String> services = new ArrayList<>();
+    Map<String, String> files = new HashMap<>();
+    files.put("go.mod", "module example.com/fleet\n\ngo 1.19\n");
+    files.put("lib/lib.go", "package lib\n\nfunc Name(s string) string { return \"svc \" + s }\n");
+    for (int i = 1; i <= 12; i++) {
+      String svc = String.format("svc%02d", i);
+      services.add(svc);
+      files.put(
+          "cmd/" + svc + "/main.go",
+          "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/fleet/lib\"\n)\n\n"
+              + "func main() { fmt.Println(lib.Name(\""
+              + svc
+              + "\")) }\n");
+    }
+    StringBuilder release = new StringBuilder();
+    for (String svc : services) {
+      release
+          .append("---\nkind: Pod\nmetadata: {name: ")
+          .append(svc)
+          .append("}\nspec:\n  containers:\n  - image: ko://example.com/fleet/cmd/")
+          .append(svc)
+          .append("\n");
+    }
+    // The same import path twice: looked up once.
+    release.append(
+        "---\nkind: Pod\nspec:\n  containers:\n  - image: ko://example.com/fleet/cmd/svc01\n");
+    files.put("config/release.yaml", release.toString());
+
+    // Three runners, each building its share (4 of the 12) into the cache.
+    Map<String, String> digests = new HashMap<>();
+    List<String> compiled = new ArrayList<>();
+    for (int r = 0; r < 3; r++) {
+      Machine runner = new Machine("runner" + r, files);
+      runner.env.put("KO_DOCKER_REPO", target);
+      List<String> args = new ArrayList<>(List.of("build", "-v"));
+      for (String svc : services.subList(4 * r, 4 * r + 4)) {
+        args.add("./cmd/" + svc);
+      }
+      KoRunner.Result built = runner.run(args.toArray(String[]::new));
+      assertThat(built.exit()).as(built.describe()).isZero();
+      assertThat(outcomes(built.stderr(), "miss")).as(built.describe()).isEqualTo(4);
+      assertThat(outcomes(built.stderr(), "hit")).as(built.describe()).isZero();
+      assertThat(built.stderr()).as(built.describe()).doesNotContain("warning: build cache");
+      digests.putAll(servicesAndDigests(built.stdout()));
+      compiled.addAll(runner.goBuilds());
+    }
+    assertThat(digests).hasSize(12);
+    List<String> importPaths = services.stream().map(s -> "example.com/fleet/cmd/" + s).toList();
+    assertThat(compiled)
+        .as("go builds of the three runners")
+        .containsExactlyInAnyOrderElementsOf(importPaths);
+
+    // The final job on a fourth machine: every image a hit, no go build, the runners' digests.
+    Machine last = new Machine("resolver", files);
+    last.env.put("KO_DOCKER_REPO", target);
+    KoRunner.Result resolved = last.run("resolve", "-v", "-f", "config/release.yaml");
+    assertThat(resolved.exit()).as(resolved.describe()).isZero();
+    assertThat(resolved.stderr()).as(resolved.describe()).doesNotContain("warning: build cache");
+    assertThat(outcomes(resolved.stderr(), "hit")).as(resolved.describe()).isEqualTo(12);
+    assertThat(outcomes(resolved.stderr(), "miss")).as(resolved.describe()).isZero();
+    assertThat(last.goCommands())
+        .as("the resolver's go commands; " + resolved.describe())
+        .doesNotContain("build");
+    Map<String, String> resolvedDigests = servicesAndDigests(resolved.stdout());
+    assertThat(resolvedDigests).isEqualTo(digests);
+    assertThat(resolved.stdout()).doesNotContain("ko://");
+    // skopeo reads each image the resolver names back from the target, by its digest.
+    for (Matcher m =
+            Pattern.compile("image: (\\S+@sha256:[0-9a-f]{64})").matcher(resolved.stdout());
+        m.find(); ) {
+      String raw = bed.skopeoInspect(m.group(1), "--raw");
+      assertThat("sha256:" + sha256(raw.getBytes(StandardCharsets.UTF_8)))
+          .isEqualTo(m.group(1).substring(m.group(1).indexOf('@') + 1));
+    }
+  }
+
+  @Test
+  void aCorruptEntryIsAWarningAndABuildNeverAnImageWithMissingBlobs() throws Exception {
+    cacheRepo = bed.registry() + "/buildcache-corrupt-" + System.nanoTime();
+    String repo = cacheRepo.substring(cacheRepo.indexOf('/') + 1);
+    Run first = new Machine("corrupt-a").build();
+    assertThat(first.outcome()).as(first.r().describe()).isEqualTo("miss");
+    String tag = "kojvm-" + first.key();
+    String entry = bed.skopeoInspect(cacheRepo + ":" + tag, "--raw");
+    JsonNode manifest = JSON.readTree(entry);
+    String binaryLayer =
+        manifest.path("layers").path(manifest.path("layers").size() - 1).path("digest").asText();
+
+    // 1. The binary layer is gone from the cache repository (deleted as a registry's GC would).
+    curl("-X", "DELETE", "/v2/" + repo + "/blobs/" + binaryLayer);
+    assertCorruptEntryRebuilt("gone", first, "blob " + binaryLayer + " is gone");
+
+    // 2. The entry's config is no image config: not JSON.
+    ObjectNode garbage = manifest.deepCopy();
+    String notJson = putBlob(repo, "not a config".getBytes(StandardCharsets.UTF_8));
+    ((ObjectNode) garbage.path("config")).put("digest", notJson).put("size", 12);
+    putManifest(repo, tag, garbage);
+    assertCorruptEntryRebuilt("garbage", first, "cannot be used");
+
+    // 3. The config is JSON but describes no layers: served, it would be an image that cannot run.
+    ObjectNode noLayers = manifest.deepCopy();
+    byte[] emptyConfig =
+        "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
+            .getBytes(StandardCharsets.UTF_8);
+    ((ObjectNode) noLayers.path("config"))
+        .put("digest", putBlob(repo, emptyConfig))
+        .put("size", emptyConfig.length);
+    putManifest(repo, tag, noLayers);
+    assertCorruptEntryRebuilt("nolayers", first, "its config names 0 layers");
+  }
+
+  @Test
+  void anUnreachableOrUnauthorisedCacheIsAWarningAndABuild() throws Exception {
+    Run fresh = new Machine("uncached").buildWithoutCache();
+    String digest = digestOf(fresh.r().stdout());
+
+    // Nothing listens on port 1: refused at once, not retried for long.
+    cacheRepo = "127.0.0.1:1/buildcache";
+    Machine off = new Machine("unreachable");
+    long start = System.nanoTime();
+    Run refused = off.build();
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertBuiltAnyway(refused, off, digest);
+    assertThat(millis).as("a refused cache costs no retry budget").isLessThan(30_000);
+
+    // A registry that wants credentials this machine does not have.
+    TestBed auth = TestBed.basicAuth();
+    cacheRepo = auth.registry() + "/buildcache";
+    Machine denied = new Machine("unauthorised");
+    Run unauthorised = denied.build();
+    assertBuiltAnyway(unauthorised, denied, digest);
+    assertThat(unauthorised.r().stderr()).contains("401");
+  }
+
+  @Test
+  void aHitGivesTheLayoutTarballAndSbomDirTheBytesOfAFreshBuild() throws Exception {
+    cacheRepo = bed.registry() + "/buildcache-outputs-" + System.nanoTime();
+    String platforms = "--platform=linux/amd64,linux/arm64";
+    Machine a = new Machine("out-a");
+    Machine b = new Machine("out-hit");
+    Machine c = new Machine("out-fresh");
+    c.env.remove("KO_CACHE_REPO");
+    for (Machine m : List.of(a, b, c)) {
+      m.env.put("KO_DEFAULTBASEIMAGE", bed.get("TESTBED_BASE"));
+      m.env.put("KO_DOCKER_REPO", bed.registry() + "/cache-outputs");
+    }
+    assertThat(a.build(platforms).outcome()).isEqualTo("miss");
+
+    Map<String, Map<String, String>> outputs = new HashMap<>();
+    for (Machine m : List.of(b, c)) {
+      KoRunner.Result r =
+          m.run(
+              "build",
+              "-v",
+              platforms,
+              "--push=false",
+              "--oci-layout-path=out/layout",
+              "--tarball=out/image.tar",
+              "--sbom-dir=out/sbom",
+              "./cmd/app");
+      assertThat(r.exit()).as(r.describe()).isZero();
+      outputs.put(m == b ? "hit" : "fresh", filesUnder(m.module.resolve("out")));
+      if (m == b) {
+        assertThat(outcomes(r.stderr(), "hit")).as(r.describe()).isEqualTo(1);
+        assertThat(b.goCommands()).as("the hit's go commands").doesNotContain("build");
+      } else {
+        assertThat(c.goCommands()).contains("build");
+      }
+    }
+    Map<String, String> hit = outputs.get("hit");
+    assertThat(hit.keySet())
+        .contains(
+            "sbom/app-linux-amd64.spdx.json",
+            "sbom/app-linux-arm64-v8.spdx.json",
+            "sbom/app-index.spdx.json",
+            "image.tar",
+            "layout/index.json");
+    assertThat(hit).as("every file, by sha256").isEqualTo(outputs.get("fresh"));
+    // skopeo reads both images of the hit's tarball, and the layout.
+    Path out = b.module.resolve("out");
+    List<String> arches = new ArrayList<>();
+    for (String index : List.of("@0", "@1")) {
+      Proc.Result tar =
+          Proc.run(
+              tmp,
+              Map.of(),
+              List.of(
+                  "skopeo", "inspect", "docker-archive:" + out.resolve("image.tar") + ":" + index));
+      assertThat(tar.exit()).as(tar.stderr()).isZero();
+      arches.add(JSON.readTree(tar.stdout()).path("Architecture").asText());
+    }
+    assertThat(arches).containsExactlyInAnyOrder("amd64", "arm64");
+    Proc.Result layout =
+        Proc.run(
+            tmp, Map.of(), List.of("skopeo", "inspect", "--raw", "oci:" + out.resolve("layout")));
+    assertThat(layout.exit()).as(layout.stderr()).isZero();
+  }
+
+  @Test
+  void aHitLoadsIntoKoLocalAsAFreshBuildDoes() throws Exception {
+    assumeTrue(Podman.available(), "podman is not installed");
+    cacheRepo = bed.registry() + "/buildcache-local-" + System.nanoTime();
+    Run first = new Machine("local-a").build();
+    assertThat(first.outcome()).as(first.r().describe()).isEqualTo("miss");
+    String config =
+        JSON.readTree(bed.skopeoInspect(first.r().stdout().strip(), "--raw"))
+            .path("config")
+            .path("digest")
+            .asText();
+    try (Podman podman = Podman.in(tmp.resolve("podman"))) {
+      String dockerHost = podman.startService();
+      Machine b = new Machine("local-hit");
+      Machine c = new Machine("local-fresh");
+      c.env.remove("KO_CACHE_REPO");
+      List<String> refs = new ArrayList<>();
+      for (Machine m : List.of(b, c)) {
+        m.env.put("KO_DOCKER_REPO", "ko.local");
+        m.env.put("DOCKER_HOST", dockerHost);
+        Run r = m.build();
+        assertThat(r.r().exit()).as(r.r().describe()).isZero();
+        refs.add(r.r().stdout().strip());
+      }
+      assertThat(b.goCommands()).as("the hit's go commands").doesNotContain("build");
+      assertThat(refs.get(0)).isEqualTo(refs.get(1));
+      Proc.Result id = podman.run("image", "inspect", "--format", "{{.Id}}", refs.get(0));
+      assertThat("sha256:" + id.stdout().strip()).as(id.stderr()).isEqualTo(config);
+      assertThat(podman.run("run", "--rm", refs.get(0)).stdout()).isEqualTo("hello 1\n");
+    }
+  }
+
+  /** Each regular file under {@code dir} (relative path) to the sha256 of its bytes. */
+  private static Map<String, String> filesUnder(Path dir) throws Exception {
+    Map<String, String> out = new java.util.TreeMap<>();
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.filter(Files::isRegularFile).toList()) {
+        out.put(dir.relativize(p).toString(), sha256(Files.readAllBytes(p)));
+      }
+    }
+    return out;
+  }
+
+  private void assertBuiltAnyway(Run run, Machine m, String digest) throws IOException {
+    assertThat(run.r().exit()).as(run.r().describe()).isZero();
+    assertThat(run.r().stderr()).as(run.r().describe()).contains("warning: build cache:");
+    assertThat(m.goCommands()).contains("build");
+    assertThat(digestOf(run.r().stdout())).isEqualTo(digest);
+    assertThat(bed.runImage(run.r().stdout().strip(), m.root.resolve("run")).stdout())
+        .isEqualTo("hello 1\n");
+  }
+
+  /**
+   * A machine that finds the corrupt entry: a warning, a go build, the digest a fresh build gives,
+   * and an image whose every blob skopeo and umoci read back and whose binary runs.
+   */
+  private void assertCorruptEntryRebuilt(String name, Run first, String why) throws IOException {
+    Machine m = new Machine("corrupt-" + name);
+    Run run = m.build();
+    assertThat(run.outcome()).as(run.r().describe()).isEqualTo("miss");
+    assertThat(run.key()).isEqualTo(first.key());
+    assertThat(run.r().stderr())
+        .as(run.r().describe())
+        .contains("warning: build cache: entry " + cacheRepo + ":kojvm-" + first.key())
+        .contains(why);
+    assertThat(m.goCommands()).contains("build");
+    assertThat(digestOf(run.r().stdout())).isEqualTo(digestOf(first.r().stdout()));
+    assertThat(bed.runImage(run.r().stdout().strip(), m.root.resolve("run")).stdout())
+        .isEqualTo("hello 1\n");
+    // The miss recorded the entry again: the next machine hits.
+    Machine next = new Machine("corrupt-" + name + "-next");
+    Run hit = next.build();
+    assertThat(hit.outcome()).as(hit.r().describe()).isEqualTo("hit");
+    assertThat(digestOf(hit.r().stdout())).isEqualTo(digestOf(first.r().stdout()));
+  }
+
+  /** Uploads a blob to the test registry with curl; its digest. */
+  private String putBlob(String repo, byte[] bytes) throws Exception {
+    String digest = "sha256:" + sha256(bytes);
+    Path file = tmp.resolve("blob-" + digest.substring(7));
+    Files.write(file, bytes);
+    String location =
+        curl("-X", "POST", "-D", "-", "-o", "/dev/null", "/v2/" + repo + "/blobs/uploads/")
+            .lines()
+            .filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("location:"))
+            .findFirst()
+            .orElseThrow()
+            .substring(9)
+            .strip();
+    String url = location + (location.contains("?") ? "&" : "?") + "digest=" + digest;
+    curlUrl(
+        "-X",
+        "PUT",
+        "--data-binary",
+        "@" + file,
+        "-H",
+        "Content-Type: application/octet-stream",
+        url);
+    return digest;
+  }
+
+  private void putManifest(String repo, String tag, JsonNode manifest) throws Exception {
+    Path file = tmp.resolve("manifest-" + System.nanoTime() + ".json");
+    Files.write(file, JSON.writeValueAsBytes(manifest));
+    curl(
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: " + manifest.path("mediaType").asText(),
+        "--data-binary",
+        "@" + file,
+        "/v2/" + repo + "/manifests/" + tag);
+  }
+
+  private String curl(String... argsAndPath) throws IOException {
+    String[] args = argsAndPath.clone();
+    args[args.length - 1] = "http://" + bed.registry() + args[args.length - 1];
+    return curlUrl(args);
+  }
+
+  private String curlUrl(String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("curl", "-sSf"));
+    cmd.addAll(List.of(args));
+    Proc.Result r = Proc.run(tmp, Map.of(), cmd);
+    if (r.exit() != 0) {
+      throw new IOException(String.join(" ", cmd) + ": " + r.stderr());
+    }
+    return r.stdout();
+  }
+
+  private static int outcomes(String stderr, String outcome) {
+    Matcher m = KEY.matcher(stderr);
+    int n = 0;
+    while (m.find()) {
+      if (m.group(1).equals(outcome)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** svcNN to the digest of each reference in the text (ko's naming: svcNN-md5@digest). */
+  private static Map<String, String> servicesAndDigests(String text) {
+    Map<String, String> out = new HashMap<>();
+    Matcher m = Pattern.compile("/(svc\\d\\d)-[0-9a-f]{32}@(sha256:[0-9a-f]{64})").matcher(text);
+    while (m.find()) {
+      String previous = out.put(m.group(1), m.group(2));
+      assertThat(previous == null || previous.equals(m.group(2))).as(text).isTrue();
+    }
+    return out;
+  }
+
   private static void assertMiss(Run changed, Run base) {
     assertThat(changed.outcome()).as(changed.r().describe()).isEqualTo("miss");
     assertThat(changed.key()).isNotEqualTo(base.key());
@@ -218,12 +620,26 @@ class BuildCacheIntegrationTest {
     String fakeGoVersion = "";
 
     Machine(String name) throws IOException {
+      this(
+          name,
+          Map.of(
+              "go.mod",
+              "module example.com/cached\n\ngo 1.19\n",
+              "greet/greet.go",
+              GREET,
+              "cmd/app/main.go",
+              MAIN,
+              "cmd/app/kodata/hello.txt",
+              "Hello from kodata\n"));
+    }
+
+    /** A machine whose checkout holds these files (relative path to content). */
+    Machine(String name, Map<String, String> files) throws IOException {
       root = tmp.resolve("machine-" + name);
       module = root.resolve("checkout/src/cached");
-      ConfigModule.write(module, "go.mod", "module example.com/cached\n\ngo 1.19\n");
-      ConfigModule.write(module, "greet/greet.go", GREET);
-      ConfigModule.write(module, "cmd/app/main.go", MAIN);
-      ConfigModule.write(module, "cmd/app/kodata/hello.txt", "Hello from kodata\n");
+      for (Map.Entry<String, String> f : files.entrySet()) {
+        ConfigModule.write(module, f.getKey(), f.getValue());
+      }
       goLog = root.resolve("go.log");
       for (String d : List.of("home", "kocache", "gocache")) {
         Files.createDirectories(root.resolve(d));
@@ -249,7 +665,7 @@ class BuildCacheIntegrationTest {
                   + fakeGoVersion
                   + "\"/'; exit $?; fi\n";
       Files.writeString(
-          go, "#!/bin/sh\necho \"$1\" >> " + goLog + "\n" + fake + "exec go \"$@\"\n");
+          go, "#!/bin/sh\necho \"$*\" >> " + goLog + "\n" + fake + "exec go \"$@\"\n");
       Files.setPosixFilePermissions(go, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
@@ -257,12 +673,45 @@ class BuildCacheIntegrationTest {
       List<String> args = new ArrayList<>(List.of("build", "-v"));
       args.addAll(List.of(flags));
       args.add("./cmd/app");
-      KoRunner.Result r = KoRunner.in(module, env).run(args.toArray(String[]::new));
+      KoRunner.Result r = run(args.toArray(String[]::new));
       Matcher m = KEY.matcher(r.stderr());
       return m.find() ? new Run(r, m.group(1), m.group(2)) : new Run(r, "none", null);
     }
 
+    /** The same build with no cache repository anywhere. */
+    Run buildWithoutCache() throws IOException {
+      env.remove("KO_CACHE_REPO");
+      Run r = build();
+      assertThat(r.r().exit()).as(r.r().describe()).isZero();
+      assertThat(r.outcome()).isEqualTo("none");
+      return r;
+    }
+
+    KoRunner.Result run(String... args) {
+      return KoRunner.in(module, env).run(args);
+    }
+
+    /** The go subcommand of each go run, in order. */
     List<String> goCommands() throws IOException {
+      List<String> out = new ArrayList<>();
+      for (String line : goLines()) {
+        out.add(line.split(" ", 2)[0]);
+      }
+      return out;
+    }
+
+    /** The import path of each {@code go build} (its last argument), in order. */
+    List<String> goBuilds() throws IOException {
+      List<String> out = new ArrayList<>();
+      for (String line : goLines()) {
+        if (line.startsWith("build ")) {
+          out.add(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return out;
+    }
+
+    private List<String> goLines() throws IOException {
       return Files.exists(goLog) ? Files.readAllLines(goLog) : List.of();
     }
   }
