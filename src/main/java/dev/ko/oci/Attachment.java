@@ -23,6 +23,37 @@ public final class Attachment {
   private final MediaType mediaType;
   private final byte[] content;
   private final SortedMap<String, String> layerAnnotations;
+  private final List<Part> more;
+
+  /**
+   * One more file of an attachment that holds several (cosign's {@code att} image has one layer per
+   * attestation), with its layer media type and annotations.
+   */
+  @SuppressWarnings("ArrayRecordComponent")
+  public record Part(MediaType mediaType, byte[] content, Map<String, String> annotations) {
+    public Part {
+      content = content.clone();
+      annotations = Map.copyOf(annotations);
+    }
+
+    @Override
+    public byte[] content() {
+      return content.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Part p
+          && mediaType.equals(p.mediaType)
+          && Arrays.equals(content, p.content)
+          && annotations.equals(p.annotations);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(mediaType, Arrays.hashCode(content), annotations);
+    }
+  }
 
   /**
    * An attachment of a copy of {@code content}.
@@ -44,6 +75,32 @@ public final class Attachment {
     this.mediaType = mediaType;
     this.content = content.clone();
     this.layerAnnotations = new TreeMap<>(layerAnnotations);
+    this.more = List.of();
+  }
+
+  /**
+   * An attachment of several files, one layer each, in order (at least one).
+   *
+   * @throws IllegalArgumentException when {@code parts} is empty
+   */
+  public Attachment(String name, List<Part> parts) {
+    if (parts.isEmpty()) {
+      throw new IllegalArgumentException("attachment \"" + name + "\" has no files");
+    }
+    Part first = parts.get(0);
+    this.name = name;
+    this.mediaType = first.mediaType();
+    this.content = first.content();
+    this.layerAnnotations = new TreeMap<>(first.annotations());
+    this.more = List.copyOf(parts.subList(1, parts.size()));
+  }
+
+  /** Every file of the attachment, the first one ({@link #content()}) first. */
+  public List<Part> parts() {
+    List<Part> out = new ArrayList<>();
+    out.add(new Part(mediaType, content, layerAnnotations));
+    out.addAll(more);
+    return out;
   }
 
   /** The annotations of the file's layer descriptor (none for SBOMs). */
@@ -70,12 +127,13 @@ public final class Attachment {
         && Objects.equals(name, a.name)
         && Objects.equals(mediaType, a.mediaType)
         && Arrays.equals(content, a.content)
-        && layerAnnotations.equals(a.layerAnnotations);
+        && layerAnnotations.equals(a.layerAnnotations)
+        && more.equals(a.more);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, mediaType, Arrays.hashCode(content), layerAnnotations);
+    return Objects.hash(name, mediaType, Arrays.hashCode(content), layerAnnotations, more);
   }
 
   @Override
@@ -99,7 +157,13 @@ public final class Attachment {
    * with an empty-platform config and the file as one uncompressed layer (digest = diffID).
    */
   public Image image() {
-    return fileImage(new FileLayer(mediaType, content, Digest.of(content), layerAnnotations));
+    List<Layer> layers = new ArrayList<>();
+    for (Part p : parts()) {
+      byte[] bytes = p.content();
+      layers.add(
+          new FileLayer(p.mediaType(), bytes, Digest.of(bytes), new TreeMap<>(p.annotations())));
+    }
+    return layers.size() == 1 ? fileImage(layers.get(0)) : filesImage(layers);
   }
 
   static Image fileImage(Layer layer) {
@@ -127,6 +191,42 @@ public final class Attachment {
             null,
             null);
     return BuiltImage.of(manifest, config, List.of(layer));
+  }
+
+  /** As {@link #fileImage}, with one layer (and one empty history entry) per file. */
+  private static Image filesImage(List<Layer> layers) {
+    List<History> history = new ArrayList<>();
+    List<Digest> diffIds = new ArrayList<>();
+    List<Descriptor> descriptors = new ArrayList<>();
+    for (Layer layer : layers) {
+      history.add(new History("", GoTime.ZERO, "", "", false));
+      diffIds.add(layer.diffId());
+      descriptors.add(layer.descriptor());
+    }
+    ConfigFile config =
+        new ConfigFile(
+            "",
+            "",
+            "",
+            GoTime.ZERO,
+            "",
+            history,
+            "",
+            "layers",
+            diffIds,
+            ContainerConfig.EMPTY,
+            "",
+            "",
+            List.of());
+    Manifest manifest =
+        new Manifest(
+            2,
+            MediaType.OCI_MANIFEST,
+            Descriptor.of(MediaType.OCI_CONFIG, 0, diffIds.get(0)),
+            descriptors,
+            null,
+            null);
+    return BuiltImage.of(manifest, config, layers);
   }
 
   /**
