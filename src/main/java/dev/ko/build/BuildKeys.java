@@ -155,6 +155,9 @@ final class BuildKeys {
     c.put("options.user", options.user());
     c.put("options.platforms", options.platforms().toString());
     c.put("options.sbom", options.sbom().toString());
+    if (!options.supplyChain().equals(SupplyChain.NONE)) {
+      c.put("options.supplyChain", options.supplyChain().toString());
+    }
     c.put("options.kodataAllowedRoot", options.kodataAllowedRoot().isEmpty() ? "" : "set");
     Path dir = packages.directoryFor(importPath);
     for (Platform platform : platforms(base)) {

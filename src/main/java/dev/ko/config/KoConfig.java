@@ -33,7 +33,8 @@ public record KoConfig(
     List<String> defaultLdflags,
     List<Build> builds,
     String cacheRepo,
-    Map<String, String> origins) {
+    Map<String, String> origins,
+    Map<String, String> supplyChain) {
 
   public static final String DEFAULT_BASE_IMAGE = "defaultBaseImage";
   public static final String BASE_IMAGE_OVERRIDES = "baseImageOverrides";
@@ -43,6 +44,12 @@ public record KoConfig(
   public static final String DEFAULT_LDFLAGS = "defaultLdflags";
   public static final String BUILDS = "builds";
   public static final String CACHE_REPO = "cacheRepo";
+  public static final String SIGN_KEY = "signKey";
+  public static final String PROVENANCE = "provenance";
+  public static final String SOURCE_ANNOTATIONS = "sourceAnnotations";
+
+  /** ko-jvm's own scalar keys of the supply chain, kept as written ({@link #supplyChain}). */
+  static final List<String> SUPPLY_CHAIN_KEYS = List.of(SIGN_KEY, PROVENANCE, SOURCE_ANNOTATIONS);
 
   /** The top-level keys ko knows, in ko's spelling (matching is case-insensitive). */
   static final List<String> KEYS =
@@ -54,7 +61,10 @@ public record KoConfig(
           DEFAULT_FLAGS,
           DEFAULT_LDFLAGS,
           BUILDS,
-          CACHE_REPO);
+          CACHE_REPO,
+          SIGN_KEY,
+          PROVENANCE,
+          SOURCE_ANNOTATIONS);
 
   public KoConfig {
     defaultBaseImage = defaultBaseImage == null ? "" : defaultBaseImage;
@@ -66,6 +76,38 @@ public record KoConfig(
     builds = List.copyOf(builds);
     cacheRepo = cacheRepo == null ? "" : cacheRepo;
     origins = Map.copyOf(origins);
+    supplyChain = supplyChain == null ? Map.of() : Map.copyOf(supplyChain);
+  }
+
+  /** A configuration without the supply chain keys. */
+  public KoConfig(
+      Path file,
+      String defaultBaseImage,
+      Map<String, String> baseImageOverrides,
+      List<String> defaultPlatforms,
+      List<String> defaultEnv,
+      List<String> defaultFlags,
+      List<String> defaultLdflags,
+      List<Build> builds,
+      String cacheRepo,
+      Map<String, String> origins) {
+    this(
+        file,
+        defaultBaseImage,
+        baseImageOverrides,
+        defaultPlatforms,
+        defaultEnv,
+        defaultFlags,
+        defaultLdflags,
+        builds,
+        cacheRepo,
+        origins,
+        Map.of());
+  }
+
+  /** A supply chain key's value as written ({@code signKey}, ...); empty when not set. */
+  public String supplyChain(String key) {
+    return supplyChain.getOrDefault(key, "");
   }
 
   /**

@@ -39,6 +39,7 @@ final class KoConfigReader {
     Map<String, List<String>> lists = new LinkedHashMap<>();
     List<KoConfig.Build> builds = List.of();
     String cacheRepo = "";
+    Map<String, String> supplyChain = new LinkedHashMap<>();
     Map<String, String> origins = new LinkedHashMap<>();
     if (file != null) {
       KoYamlParser.Values values = new KoYamlParser(file, log).read();
@@ -47,6 +48,7 @@ final class KoConfigReader {
       lists.putAll(values.lists());
       builds = values.builds();
       cacheRepo = values.cacheRepo();
+      supplyChain.putAll(values.supplyChain());
       origins.putAll(values.origins());
     }
 
@@ -83,7 +85,8 @@ final class KoConfigReader {
             lists.getOrDefault(KoConfig.DEFAULT_LDFLAGS, List.of()),
             builds,
             cacheRepo,
-            origins);
+            origins,
+            supplyChain);
     validateReferences(config);
     return config;
   }

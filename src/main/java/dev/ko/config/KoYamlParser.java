@@ -50,7 +50,8 @@ final class KoYamlParser {
       Map<String, List<String>> lists,
       List<KoConfig.Build> builds,
       String cacheRepo,
-      Map<String, String> origins) {}
+      Map<String, String> origins,
+      Map<String, String> supplyChain) {}
 
   private static final List<String> BUILD_KEYS =
       List.of("id", "dir", "main", "env", "flags", "ldflags", "linux_capabilities");
@@ -69,6 +70,7 @@ final class KoYamlParser {
   Values read() {
     String defaultBaseImage = "";
     String cacheRepo = "";
+    Map<String, String> supplyChain = new LinkedHashMap<>();
     Map<String, String> overrides = new LinkedHashMap<>();
     Map<String, List<String>> lists = new LinkedHashMap<>();
     List<KoConfig.Build> builds = new ArrayList<>();
@@ -94,11 +96,13 @@ final class KoYamlParser {
           case KoConfig.BASE_IMAGE_OVERRIDES -> overrides.putAll(stringMap(entry.value, key));
           case KoConfig.BUILDS -> builds.addAll(builds(entry.value));
           case KoConfig.CACHE_REPO -> cacheRepo = string(entry.value, key);
+          case KoConfig.SIGN_KEY, KoConfig.PROVENANCE, KoConfig.SOURCE_ANNOTATIONS ->
+              supplyChain.put(key, string(entry.value, key));
           default -> lists.put(key, stringList(entry.value, key, Split.FIELDS));
         }
       }
     }
-    return new Values(defaultBaseImage, overrides, lists, builds, cacheRepo, origins);
+    return new Values(defaultBaseImage, overrides, lists, builds, cacheRepo, origins, supplyChain);
   }
 
   private Node parse() {

@@ -46,7 +46,7 @@ public final class OptionsResolver {
     KoConfig config = KoConfig.load(workingDirectory, env, log);
     BuildOptions b =
         build.resolve(buildFlags, config, publishFlags.insecureRegistry(), tempDirectory);
-    PublishOptions p = publish.resolve(publishFlags, b.jobs());
+    PublishOptions p = publish.resolve(publishFlags, b.jobs(), config);
     return new Options(b, p, cache(publishFlags, config));
   }
 
