@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ko.testing.GitRepo;
 import dev.ko.testing.JsonSchemas;
 import dev.ko.testing.KoRunner;
 import dev.ko.testing.Proc;
+import dev.ko.testing.Repo;
 import dev.ko.testing.TestBed;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,10 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Attestations on the real registry: {@code --provenance} and {@code --sign-key} push cosign's
- * {@code sha256-<hex>.att} images, which skopeo reads and curl fetches; openssl verifies each DSSE
- * signature over the PAE bytes with the public key, the statements and SLSA predicates validate
- * against their schemas; {@code --source-annotations} and {@code .ko.yaml}'s keys; and nothing of
- * it without the flags.
+ * {@code sha256-<hex>.att} images, which skopeo reads and curl fetches; openssl (over PAE bytes
+ * built here) and sigstore-js's {@code @sigstore/core} (with its own PAE) verify each DSSE
+ * signature with the public key, the statements and SLSA predicates validate against their schemas;
+ * {@code --source-annotations} and {@code .ko.yaml}'s keys; and nothing of it without the flags.
  */
 @Tag("integration")
 class AttestationIntegrationTest {
@@ -117,6 +119,33 @@ class AttestationIntegrationTest {
             d.toString()));
   }
 
+  /**
+   * sigstore-js's verdict ({@code @sigstore/core}, installed by {@code scripts/testbed.sh install}
+   * into the test bed's cache) on an envelope, with its own PAE and signature check.
+   */
+  private Proc.Result sigstoreJs(byte[] envelope, Path pub) throws IOException {
+    Path modules = null;
+    List<Path> candidates = new ArrayList<>();
+    if (System.getenv("KO_TESTBED_CACHE") != null) {
+      candidates.add(Path.of(System.getenv("KO_TESTBED_CACHE"), "npm/node_modules"));
+    }
+    candidates.add(Path.of("/var/cache/ko-testbed/npm/node_modules"));
+    candidates.add(Path.of(System.getProperty("user.home"), ".cache/ko-testbed/npm/node_modules"));
+    for (Path c : candidates) {
+      if (modules == null && Files.isRegularFile(c.resolve("@sigstore/core/package.json"))) {
+        modules = c;
+      }
+    }
+    assertThat(modules).as("@sigstore/core: run scripts/testbed.sh install").isNotNull();
+    Path file = Files.createTempFile(tmp, "envelope", ".json");
+    Files.write(file, envelope);
+    Path script = Repo.root().resolve("src/test/resources/sigstore-dsse-verify.js");
+    return Proc.run(
+        tmp,
+        Map.of(),
+        List.of("node", script.toString(), modules.toString(), file.toString(), pub.toString()));
+  }
+
   private static byte[] pae(byte[] payload) {
     String type = "application/vnd.in-toto+json";
     byte[] head =
@@ -191,6 +220,16 @@ class AttestationIntegrationTest {
             .isNotZero();
         assertThat(verify(tmp.resolve("other.pub"), pae(payload), sig).exit())
             .as("another key")
+            .isNotZero();
+
+        Proc.Result js = sigstoreJs(envelopeBytes, tmp.resolve("cosign.pub"));
+        assertThat(js.stdout()).as(js.stderr()).isEqualTo("verified\n");
+        assertThat(sigstoreJs(envelopeBytes, tmp.resolve("other.pub")).stdout())
+            .isEqualTo("refused\n");
+        ObjectNode forged = (ObjectNode) JSON.readTree(envelopeBytes);
+        forged.put("payload", Base64.getEncoder().encodeToString(tampered));
+        assertThat(sigstoreJs(JSON.writeValueAsBytes(forged), tmp.resolve("cosign.pub")).exit())
+            .as("sigstore-js, a tampered payload")
             .isNotZero();
 
         assertThat(JsonSchemas.inTotoStatementV1(payload)).isEmpty();
