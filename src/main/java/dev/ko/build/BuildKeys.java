@@ -3,6 +3,7 @@ package dev.ko.build;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ko.attest.GitSource;
 import dev.ko.build.BaseImages.Base;
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.oci.Descriptor;
@@ -165,6 +166,12 @@ final class BuildKeys {
     }
     kodata(c, importPath);
     vcs(c, dir);
+    if (options.supplyChain().sourceAnnotations()) {
+      // The source annotation names the remote, which neither the commit nor the status holds.
+      c.put(
+          "vcs.remote",
+          GitSource.read(dir, options.environment()).map(GitSource::remote).orElse("none"));
+    }
     return c.hex();
   }
 
