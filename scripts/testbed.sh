@@ -127,6 +127,26 @@ cmd_install() {
     log "all packages present"
   fi
   enable_binfmt
+  install_npm_verifiers
+}
+
+# sigstore-js's @sigstore/core (DSSE pre-authentication encoding, signature
+# verification): an independent DSSE verifier for AttestationIntegrationTest,
+# installed from npm into the cache (no other package; it has no dependencies).
+readonly SIGSTORE_CORE=@sigstore/core@4.0.1
+install_npm_verifiers() {
+  local dir
+  dir="$(cache_root)/npm"
+  if [[ -f ${dir}/node_modules/@sigstore/core/package.json ]]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null; then
+    warn "npm not found; ${SIGSTORE_CORE} (a DSSE verifier for the tests) is not installed"
+    return 0
+  fi
+  log "installing ${SIGSTORE_CORE} into ${dir}"
+  mkdir -p "${dir}"
+  npm install --prefix "${dir}" --no-audit --no-fund --loglevel=error "${SIGSTORE_CORE}" >&2
 }
 
 # Foreign binaries (the arm64 image, run by run-image.sh) need binfmt_misc with

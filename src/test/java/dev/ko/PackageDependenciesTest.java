@@ -42,11 +42,12 @@ class PackageDependenciesTest {
       registry   -> oci name
       sbom       -> oci name
       sign       -> oci name
-      build      -> registry oci name sbom
-      publish    -> sign registry oci name
+      attest     -> sign sbom oci name
+      build      -> attest registry oci name sbom
+      publish    -> attest sign registry oci name
       buildcache -> build publish registry oci name
       resolve    -> build publish registry oci name
-      config     -> buildcache build publish registry sbom sign oci name
+      config     -> buildcache build publish registry sbom sign attest oci name
       cli        -> *
       server     -> cli config build
       """;

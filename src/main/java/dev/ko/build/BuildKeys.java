@@ -3,6 +3,7 @@ package dev.ko.build;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ko.attest.GitSource;
 import dev.ko.build.BaseImages.Base;
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.oci.Descriptor;
@@ -162,6 +163,9 @@ final class BuildKeys {
             + options.sbom().format()
             + " "
             + options.sbom().toolVersion());
+    if (!options.supplyChain().equals(SupplyChain.NONE)) {
+      c.put("options.supplyChain", options.supplyChain().toString());
+    }
     c.put("options.kodataAllowedRoot", options.kodataAllowedRoot().isEmpty() ? "" : "set");
     Path dir = packages.directoryFor(importPath);
     for (Platform platform : platforms(base)) {
@@ -169,6 +173,12 @@ final class BuildKeys {
     }
     kodata(c, importPath);
     vcs(c, dir);
+    if (options.supplyChain().sourceAnnotations()) {
+      // The source annotation names the remote, which neither the commit nor the status holds.
+      c.put(
+          "vcs.remote",
+          GitSource.read(dir, options.environment()).map(GitSource::remote).orElse("none"));
+    }
     return c.hex();
   }
 

@@ -34,6 +34,7 @@ import java.util.TreeMap;
  * @param origins where {@code defaultEnv}, {@code defaultFlags}, {@code defaultLdflags} and {@code
  *     ldflags} came from ({@code file:line}, a variable, {@code --ldflags}), for error messages
  * @param sbom whether SBOMs are made and where they are written; none unless asked for
+ * @param supplyChain provenance and source annotations; none unless asked for
  */
 public record BuildOptions(
     Path workingDirectory,
@@ -61,7 +62,8 @@ public record BuildOptions(
     Path cacheDirectory,
     Path tempDirectory,
     Map<String, String> origins,
-    SbomOptions sbom) {
+    SbomOptions sbom,
+    SupplyChain supplyChain) {
 
   public static final String DEFAULT_BASE_IMAGE = "gcr.io/distroless/static:nonroot";
 
@@ -85,9 +87,68 @@ public record BuildOptions(
     kodataAllowedRoot = kodataAllowedRoot == null ? "" : kodataAllowedRoot;
     origins = Map.copyOf(origins);
     sbom = sbom == null ? SbomOptions.NONE : sbom;
+    supplyChain = supplyChain == null ? SupplyChain.NONE : supplyChain;
     if (jobs < 1) {
       throw new IllegalArgumentException("jobs must be at least 1, got " + jobs);
     }
+  }
+
+  /** Options without provenance or source annotations. */
+  public BuildOptions(
+      Path workingDirectory,
+      String defaultBaseImage,
+      Map<String, String> baseImageOverrides,
+      List<String> platforms,
+      Map<String, String> environment,
+      List<String> defaultEnv,
+      List<String> defaultFlags,
+      List<String> defaultLdflags,
+      List<String> ldflags,
+      List<BuildConfig> buildConfigs,
+      GoTime creationTime,
+      GoTime kodataCreationTime,
+      ZoneId zone,
+      SortedMap<String, String> labels,
+      SortedMap<String, String> annotations,
+      String user,
+      int jobs,
+      boolean disableOptimizations,
+      boolean trimpath,
+      boolean insecureRegistry,
+      String goCommand,
+      String kodataAllowedRoot,
+      Path cacheDirectory,
+      Path tempDirectory,
+      Map<String, String> origins,
+      SbomOptions sbom) {
+    this(
+        workingDirectory,
+        defaultBaseImage,
+        baseImageOverrides,
+        platforms,
+        environment,
+        defaultEnv,
+        defaultFlags,
+        defaultLdflags,
+        ldflags,
+        buildConfigs,
+        creationTime,
+        kodataCreationTime,
+        zone,
+        labels,
+        annotations,
+        user,
+        jobs,
+        disableOptimizations,
+        trimpath,
+        insecureRegistry,
+        goCommand,
+        kodataAllowedRoot,
+        cacheDirectory,
+        tempDirectory,
+        origins,
+        sbom,
+        SupplyChain.NONE);
   }
 
   @Override
@@ -133,6 +194,7 @@ public record BuildOptions(
         cacheDirectory,
         tempDirectory,
         origins,
-        sbom);
+        sbom,
+        supplyChain);
   }
 }

@@ -1,5 +1,6 @@
 package dev.ko.build;
 
+import dev.ko.attest.GitSource;
 import dev.ko.build.BaseImages.Base;
 import dev.ko.concurrent.Futures;
 import dev.ko.concurrent.TaskGroup;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -184,6 +186,7 @@ public final class GoBuilder implements Builder {
     private final ConcurrentMap<String, CompletableFuture<LayerFile>> kodataLayers =
         new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Binary> binaries = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Path, Optional<GitSource>> sources = new ConcurrentHashMap<>();
 
     Build(String reference, String importPath, GoPackage pkg, BuildConfig config, TaskGroup tasks) {
       this.reference = reference;
@@ -254,16 +257,28 @@ public final class GoBuilder implements Builder {
                 + ")");
       }
       List<CompletableFuture<Image>> images = new ArrayList<>();
+      List<CompletableFuture<Compiled>> binaries = new ArrayList<>();
       for (Descriptor d : matched) {
         CompletableFuture<Image> child = tasks.fork(() -> childImage(index, d));
         images.add(image(base, child, d.digest(), platformOf(d)));
+        binaries.add(use(platformOf(d)));
       }
       if (matched.size() == 1) {
         return images.get(0).thenApply(Artifact.class::cast);
       }
       // The first failure ends the build at once; the caller stops the other platforms.
       return tasks.then(
-          TaskGroup.all(images), built -> assembly.index(appName, base, index, matched, built));
+          TaskGroup.all(images),
+          built ->
+              assembly.index(
+                  reference,
+                  appName,
+                  base,
+                  index,
+                  matched,
+                  built,
+                  binaries.stream().map(CompletableFuture::join).toList(),
+                  source()));
     }
 
     /** One platform's image, once its base, kodata layer and binary are ready. */
@@ -284,7 +299,17 @@ public final class GoBuilder implements Builder {
                   baseDigest,
                   platform,
                   kodata.join(),
-                  binary.join()));
+                  binary.join(),
+                  source()));
+    }
+
+    /** The package's git source, read once, and only for provenance or source annotations. */
+    private Optional<GitSource> source() {
+      SupplyChain s = options.supplyChain();
+      if (!s.provenance() && !s.sourceAnnotations()) {
+        return Optional.empty();
+      }
+      return sources.computeIfAbsent(pkg.dir(), d -> GitSource.read(d, options.environment()));
     }
 
     /**

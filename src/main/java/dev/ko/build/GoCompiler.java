@@ -9,6 +9,7 @@ import dev.ko.sbom.SbomAttacher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,16 +68,18 @@ final class GoCompiler {
     return tasks.fork(
         List.of(output, goBuilds),
         permits -> {
+          Instant started = Instant.now();
           BuildConfig config = packages.config(importPath);
           Map<String, String> env = BuildSettings.environment(options, config, platform);
           List<String> flags = packages.goBuildFlags(importPath, env);
+          Invocation invocation = new Invocation(flags, importPath, env, started);
           Path dir = packages.directoryFor(importPath);
           Optional<EarlyGo.Taken> built = early.take(dir, env, flags, importPath);
           if (built.isPresent()) {
             permits.get(1).release(); // built already: no go build slot needed
             log.debug("go build " + importPath + " for " + platform + " done (started early)");
             try {
-              return layer(built.get().out(), appName, platform, capabilities, tasks);
+              return layer(built.get().out(), appName, platform, capabilities, tasks, invocation);
             } finally {
               built.get().release();
             }
@@ -87,7 +90,7 @@ final class GoCompiler {
             Path out = outDir.resolve("out");
             goBuild(importPath, platform, dir, env, flags, out);
             permits.get(1).release(); // the go build slot; the output stays ours while we layer it
-            return layer(out, appName, platform, capabilities, tasks);
+            return layer(out, appName, platform, capabilities, tasks, invocation);
           } finally {
             lock.close();
           }
@@ -96,7 +99,12 @@ final class GoCompiler {
 
   /** The binary's layer (and SBOM text), from the cache while the binary is unchanged. */
   private Compiled layer(
-      Path out, String appName, Platform platform, byte[] capabilities, TaskGroup tasks)
+      Path out,
+      String appName,
+      Platform platform,
+      byte[] capabilities,
+      TaskGroup tasks,
+      Invocation invocation)
       throws IOException {
     boolean windows = platform.os().equals("windows");
     String appPath = ImageAssembly.appPath(appName, windows);
@@ -106,13 +114,26 @@ final class GoCompiler {
             appName,
             windows,
             capabilities,
-            sboms.enabled()
+            sboms.enabled() || options.supplyChain().provenance()
                 ? () -> SbomAttacher.inImagePath(versionM(out), out.toString(), appPath)
                 : null,
             tasks);
     log.debug("binary layer " + entry.layer().digest() + " ready");
-    return new Compiled(entry.layer(), entry.versionM());
+    List<String> goBuild = new ArrayList<>(List.of("build"));
+    goBuild.addAll(invocation.flags());
+    goBuild.add(invocation.importPath());
+    return new Compiled(
+        entry.layer(),
+        entry.versionM(),
+        goBuild,
+        invocation.env(),
+        invocation.started(),
+        Instant.now());
   }
+
+  /** What {@code go build} was run with, for the provenance. */
+  private record Invocation(
+      List<String> flags, String importPath, Map<String, String> env, Instant started) {}
 
   private void goBuild(
       String importPath,

@@ -1,5 +1,7 @@
 package dev.ko.build;
 
+import dev.ko.attest.GitSource;
+import dev.ko.attest.Provenance;
 import dev.ko.build.BaseImages.Base;
 import dev.ko.oci.Annotations;
 import dev.ko.oci.BuiltIndex;
@@ -16,11 +18,15 @@ import dev.ko.oci.LayerFile;
 import dev.ko.oci.MediaType;
 import dev.ko.oci.Mutate;
 import dev.ko.oci.Platform;
+import dev.ko.sbom.GoBuildInfo;
 import dev.ko.sbom.SbomAttacher;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * ko's image from a base and its two layers (kodata, then the binary), and ko's index over such
@@ -29,6 +35,8 @@ import java.util.SortedMap;
  */
 final class ImageAssembly {
   static final String AUTHOR = "github.com/ko-build/ko";
+  static final String SOURCE = "org.opencontainers.image.source";
+  static final String REVISION = "org.opencontainers.image.revision";
 
   private final BuildOptions options;
   private final SbomAttacher sboms;
@@ -47,6 +55,7 @@ final class ImageAssembly {
    * One platform's image.
    *
    * @param reference the {@code ko://} reference, as the history entries name it
+   * @param source the package's git source, read only for provenance or source annotations
    */
   Image image(
       String reference,
@@ -56,7 +65,8 @@ final class ImageAssembly {
       Digest baseDigest,
       Platform platform,
       LayerFile kodata,
-      Compiled binary)
+      Compiled binary,
+      Optional<GitSource> source)
       throws IOException {
     boolean windows = platform.os().equals("windows");
     MediaType layerType =
@@ -87,15 +97,59 @@ final class ImageAssembly {
     SortedMap<String, String> annotations = options.annotations();
     annotations.put(Annotations.BASE_NAME, base.reference().name());
     annotations.put(Annotations.BASE_DIGEST, baseDigest.toString());
+    sourceAnnotations(annotations, source);
     String appPath = appPath(appName, windows);
     Image image =
         Mutate.append(baseImage, additions, cfg -> configure(cfg, appPath, windows), annotations);
-    return sboms.attach(image, binary.versionM(), appName, platform);
+    Image withSbom = sboms.attach(image, binary.versionM(), appName, platform);
+    if (!options.supplyChain().provenance()) {
+      return withSbom;
+    }
+    byte[] predicate =
+        Provenance.image(
+            new Provenance.Build(
+                options.supplyChain().toolVersion(),
+                reference,
+                platform.toString(),
+                binary.goBuild(),
+                binary.environment(),
+                GoBuildInfo.fromVersionM(binary.versionM()).goVersion(),
+                appPath,
+                source,
+                base.reference().name(),
+                baseDigest,
+                GoBuildInfo.fromVersionM(binary.versionM()).deps(),
+                started(binary.started()),
+                started(binary.finished())));
+    return withSbom.withAttachment(Provenance.attachment(predicate));
+  }
+
+  /** {@code at}, or the creation time ({@code SOURCE_DATE_EPOCH}) when one is set. */
+  private Instant started(Instant at) {
+    return options.creationTime() == null ? at : options.creationTime().time().toInstant();
+  }
+
+  /** The OCI source and revision annotations, when asked for and git knows them. */
+  private void sourceAnnotations(SortedMap<String, String> annotations, Optional<GitSource> git) {
+    if (!options.supplyChain().sourceAnnotations() || git.isEmpty()) {
+      return;
+    }
+    if (!git.get().remote().isEmpty()) {
+      annotations.put(SOURCE, git.get().remote());
+    }
+    annotations.put(REVISION, git.get().commit());
   }
 
   /** The index over one image per matched base descriptor, in the base's order. */
   ImageIndex index(
-      String appName, Base base, ImageIndex baseIndex, List<Descriptor> matched, List<Image> images)
+      String reference,
+      String appName,
+      Base base,
+      ImageIndex baseIndex,
+      List<Descriptor> matched,
+      List<Image> images,
+      List<Compiled> binaries,
+      Optional<GitSource> source)
       throws IOException {
     List<Descriptor> descriptors = new ArrayList<>();
     for (int i = 0; i < matched.size(); i++) {
@@ -115,10 +169,37 @@ final class ImageAssembly {
     SortedMap<String, String> annotations = options.annotations();
     annotations.put(Annotations.BASE_NAME, base.reference().name());
     annotations.put(Annotations.BASE_DIGEST, baseIndex.digest().toString());
-    return sboms.attach(
-        BuiltIndex.of(
-            new IndexManifest(2, baseIndex.mediaType(), descriptors, annotations, null), images),
-        appName);
+    sourceAnnotations(annotations, source);
+    ImageIndex index =
+        sboms.attach(
+            BuiltIndex.of(
+                new IndexManifest(2, baseIndex.mediaType(), descriptors, annotations, null),
+                images),
+            appName);
+    if (!options.supplyChain().provenance()) {
+      return index;
+    }
+    SortedMap<String, Digest> byPlatform = new TreeMap<>();
+    Instant started = null;
+    Instant finished = null;
+    for (int i = 0; i < images.size(); i++) {
+      Descriptor d = descriptors.get(i);
+      byPlatform.put(d.platform() == null ? "unknown/" + i : d.platform().toString(), d.digest());
+      Compiled c = binaries.get(i);
+      started = started == null || c.started().isBefore(started) ? c.started() : started;
+      finished = finished == null || c.finished().isAfter(finished) ? c.finished() : finished;
+    }
+    byte[] predicate =
+        Provenance.index(
+            options.supplyChain().toolVersion(),
+            reference,
+            source,
+            base.reference().name(),
+            baseIndex.digest(),
+            byPlatform,
+            started(started),
+            started(finished));
+    return index.withAttachment(Provenance.attachment(predicate));
   }
 
   private ConfigFile configure(ConfigFile cfg, String appPath, boolean windows) {

@@ -81,6 +81,26 @@ public final class BuildFlags {
               + " port 40000.")
   boolean debug;
 
+  @Option(
+      names = "--provenance",
+      arity = "0..1",
+      fallbackValue = "true",
+      description =
+          "Attach SLSA provenance v1 to pushed images and indexes as in-toto attestations (signed"
+              + " with --sign-key when given; default false, or KO_PROVENANCE / .ko.yaml"
+              + " provenance)")
+  Boolean provenance;
+
+  @Option(
+      names = "--source-annotations",
+      arity = "0..1",
+      fallbackValue = "true",
+      description =
+          "Annotate images and indexes with org.opencontainers.image.source and .revision from"
+              + " git (changes the digest; default false, or KO_SOURCEANNOTATIONS / .ko.yaml"
+              + " sourceAnnotations)")
+  Boolean sourceAnnotations;
+
   /** The flags as given, for the config package to interpret. */
   Flags.Build values() {
     return new Flags.Build(
@@ -93,6 +113,8 @@ public final class BuildFlags {
         imageLabels,
         imageAnnotations,
         imageUser,
-        debug);
+        debug,
+        provenance,
+        sourceAnnotations);
   }
 }

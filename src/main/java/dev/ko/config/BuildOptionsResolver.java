@@ -5,6 +5,7 @@ import dev.ko.build.BuildConfigs;
 import dev.ko.build.BuildOptions;
 import dev.ko.build.PlatformMatcher;
 import dev.ko.build.Platforms;
+import dev.ko.build.SupplyChain;
 import dev.ko.oci.GoTime;
 import dev.ko.sbom.SbomOptions;
 import java.io.IOException;
@@ -102,7 +103,44 @@ final class BuildOptionsResolver {
         cacheDirectory,
         tempDirectory,
         origins,
-        sbom);
+        sbom,
+        supplyChain(flags, config));
+  }
+
+  /**
+   * {@code --provenance} and {@code --source-annotations}, else {@code KO_PROVENANCE} and {@code
+   * KO_SOURCEANNOTATIONS}, else {@code .ko.yaml}'s {@code provenance} and {@code
+   * sourceAnnotations}; off by default.
+   */
+  private SupplyChain supplyChain(Flags.Build flags, KoConfig config) {
+    return new SupplyChain(
+        bool(flags.provenance(), "--provenance", KoConfig.PROVENANCE, config),
+        bool(
+            flags.sourceAnnotations(), "--source-annotations", KoConfig.SOURCE_ANNOTATIONS, config),
+        toolVersion);
+  }
+
+  private boolean bool(Boolean flag, String flagName, String key, KoConfig config) {
+    if (flag != null) {
+      return flag;
+    }
+    String variable = KoConfig.variable(key);
+    String value;
+    String origin;
+    if (env.isSet(variable)) {
+      value = env.get(variable);
+      origin = variable;
+    } else {
+      value = config.supplyChain(key);
+      origin = config.where(key);
+    }
+    return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+      case "", "false", "0" -> false;
+      case "true", "1" -> true;
+      default ->
+          throw new IllegalArgumentException(
+              origin + " \"" + value + "\": want true or false (as " + flagName + ")");
+    };
   }
 
   private static List<BuildConfig> buildConfigs(KoConfig config) {

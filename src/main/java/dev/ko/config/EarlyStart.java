@@ -54,7 +54,9 @@ public final class EarlyStart {
           "--preserve-import-paths",
           "-B",
           "--base-import-paths",
-          "--bare");
+          "--bare",
+          "--provenance",
+          "--source-annotations");
 
   /** What a config file must not mention for the default go command to be the one run. */
   private static final List<String> CONFIG_KEYS =

@@ -30,10 +30,39 @@ public final class Flags {
       List<String> imageLabels,
       List<String> imageAnnotations,
       String imageUser,
-      boolean debug) {
+      boolean debug,
+      Boolean provenance,
+      Boolean sourceAnnotations) {
     /** No build flag given. */
     public static final Build DEFAULTS =
         new Build(0, false, List.of(), "spdx", "", List.of(), List.of(), List.of(), "", false);
+
+    /** Without {@code --provenance} and {@code --source-annotations} (null: not given). */
+    public Build(
+        int jobs,
+        boolean disableOptimizations,
+        List<String> ldflags,
+        String sbom,
+        String sbomDir,
+        List<String> platforms,
+        List<String> imageLabels,
+        List<String> imageAnnotations,
+        String imageUser,
+        boolean debug) {
+      this(
+          jobs,
+          disableOptimizations,
+          ldflags,
+          sbom,
+          sbomDir,
+          platforms,
+          imageLabels,
+          imageAnnotations,
+          imageUser,
+          debug,
+          null,
+          null);
+    }
 
     public Build {
       ldflags = List.copyOf(ldflags);

@@ -37,7 +37,8 @@ public record KoConfig(
     List<Build> builds,
     String cacheRepo,
     String referrers,
-    Map<String, String> origins) {
+    Map<String, String> origins,
+    Map<String, String> supplyChain) {
 
   public static final String DEFAULT_BASE_IMAGE = "defaultBaseImage";
   public static final String BASE_IMAGE_OVERRIDES = "baseImageOverrides";
@@ -48,6 +49,12 @@ public record KoConfig(
   public static final String BUILDS = "builds";
   public static final String CACHE_REPO = "cacheRepo";
   public static final String REFERRERS = "referrers";
+  public static final String SIGN_KEY = "signKey";
+  public static final String PROVENANCE = "provenance";
+  public static final String SOURCE_ANNOTATIONS = "sourceAnnotations";
+
+  /** ko-jvm's own scalar keys of the supply chain, kept as written ({@link #supplyChain}). */
+  static final List<String> SUPPLY_CHAIN_KEYS = List.of(SIGN_KEY, PROVENANCE, SOURCE_ANNOTATIONS);
 
   /** The top-level keys ko knows, in ko's spelling (matching is case-insensitive). */
   static final List<String> KEYS =
@@ -60,7 +67,10 @@ public record KoConfig(
           DEFAULT_LDFLAGS,
           BUILDS,
           CACHE_REPO,
-          REFERRERS);
+          REFERRERS,
+          SIGN_KEY,
+          PROVENANCE,
+          SOURCE_ANNOTATIONS);
 
   public KoConfig {
     defaultBaseImage = defaultBaseImage == null ? "" : defaultBaseImage;
@@ -73,6 +83,12 @@ public record KoConfig(
     cacheRepo = cacheRepo == null ? "" : cacheRepo;
     referrers = referrers == null ? "" : referrers;
     origins = Map.copyOf(origins);
+    supplyChain = supplyChain == null ? Map.of() : Map.copyOf(supplyChain);
+  }
+
+  /** A supply chain key's value as written ({@code signKey}, ...); empty when not set. */
+  public String supplyChain(String key) {
+    return supplyChain.getOrDefault(key, "");
   }
 
   /**

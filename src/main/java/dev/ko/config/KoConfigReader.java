@@ -40,6 +40,7 @@ final class KoConfigReader {
     List<KoConfig.Build> builds = List.of();
     String cacheRepo = "";
     String referrers = "";
+    Map<String, String> supplyChain = new LinkedHashMap<>();
     Map<String, String> origins = new LinkedHashMap<>();
     if (file != null) {
       KoYamlParser.Values values = new KoYamlParser(file, log).read();
@@ -49,6 +50,7 @@ final class KoConfigReader {
       builds = values.builds();
       cacheRepo = values.cacheRepo();
       referrers = values.referrers();
+      supplyChain.putAll(values.supplyChain());
       origins.putAll(values.origins());
     }
 
@@ -86,7 +88,8 @@ final class KoConfigReader {
             builds,
             cacheRepo,
             referrers,
-            origins);
+            origins,
+            supplyChain);
     validateReferences(config);
     return config;
   }

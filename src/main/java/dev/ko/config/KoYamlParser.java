@@ -51,7 +51,8 @@ final class KoYamlParser {
       List<KoConfig.Build> builds,
       String cacheRepo,
       String referrers,
-      Map<String, String> origins) {}
+      Map<String, String> origins,
+      Map<String, String> supplyChain) {}
 
   private static final List<String> BUILD_KEYS =
       List.of("id", "dir", "main", "env", "flags", "ldflags", "linux_capabilities");
@@ -71,6 +72,7 @@ final class KoYamlParser {
     String defaultBaseImage = "";
     String cacheRepo = "";
     String referrers = "";
+    Map<String, String> supplyChain = new LinkedHashMap<>();
     Map<String, String> overrides = new LinkedHashMap<>();
     Map<String, List<String>> lists = new LinkedHashMap<>();
     List<KoConfig.Build> builds = new ArrayList<>();
@@ -97,11 +99,14 @@ final class KoYamlParser {
           case KoConfig.BUILDS -> builds.addAll(builds(entry.value));
           case KoConfig.CACHE_REPO -> cacheRepo = string(entry.value, key);
           case KoConfig.REFERRERS -> referrers = string(entry.value, key);
+          case KoConfig.SIGN_KEY, KoConfig.PROVENANCE, KoConfig.SOURCE_ANNOTATIONS ->
+              supplyChain.put(key, string(entry.value, key));
           default -> lists.put(key, stringList(entry.value, key, Split.FIELDS));
         }
       }
     }
-    return new Values(defaultBaseImage, overrides, lists, builds, cacheRepo, referrers, origins);
+    return new Values(
+        defaultBaseImage, overrides, lists, builds, cacheRepo, referrers, origins, supplyChain);
   }
 
   private Node parse() {

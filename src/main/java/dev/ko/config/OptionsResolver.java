@@ -47,7 +47,8 @@ public final class OptionsResolver {
     KoConfig config = KoConfig.load(workingDirectory, env, log);
     BuildOptions b =
         build.resolve(buildFlags, config, publishFlags.insecureRegistry(), tempDirectory);
-    PublishOptions p = publish.resolve(publishFlags, b.jobs(), referrers(publishFlags, config));
+    PublishOptions p =
+        publish.resolve(publishFlags, b.jobs(), referrers(publishFlags, config), config);
     return new Options(b, p, cache(publishFlags, config));
   }
 

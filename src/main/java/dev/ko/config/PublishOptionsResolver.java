@@ -42,6 +42,11 @@ final class PublishOptionsResolver {
    * @param referrers the resolved {@code --referrers}
    */
   PublishOptions resolve(Flags.Publish flags, int jobs, Referrers referrers) {
+    return resolve(flags, jobs, referrers, null);
+  }
+
+  /** As above, with {@code .ko.yaml}'s {@code signKey} when {@code config} is given. */
+  PublishOptions resolve(Flags.Publish flags, int jobs, Referrers referrers, KoConfig config) {
     String repo = EnvironmentOptions.dockerRepo(env);
     Namer namer = Namer.select(flags.preserveImportPaths(), flags.baseImportPaths(), flags.bare());
     if (flags.bare() && flags.baseImportPaths()) {
@@ -103,7 +108,7 @@ final class PublishOptionsResolver {
                   flags.insecureRegistry(),
                   EnvironmentOptions.cosignRepository(env, flags.insecureRegistry()),
                   jobs,
-                  signKey(flags.signKey()),
+                  signKey(flags.signKey(), config),
                   signKeyPassword(),
                   referrers));
     }
@@ -118,17 +123,32 @@ final class PublishOptionsResolver {
   }
 
   /**
-   * {@code --sign-key}, else {@code KO_SIGN_KEY}, resolved against the working directory; a file
-   * that is not there is refused before anything is built.
+   * {@code --sign-key}, else {@code KO_SIGN_KEY} (both resolved against the working directory),
+   * else {@code .ko.yaml}'s {@code signKey} (resolved against the file's directory); a file that is
+   * not there is refused before anything is built, naming where the value came from.
    */
-  private Optional<Path> signKey(String flag) {
-    String value = flag.isEmpty() ? env.get("KO_SIGN_KEY") : flag;
-    if (value.isEmpty()) {
+  private Optional<Path> signKey(String flag, KoConfig config) {
+    String value;
+    String origin;
+    Path base = workingDirectory;
+    if (!flag.isEmpty()) {
+      value = flag;
+      origin = "--sign-key";
+    } else if (env.isSet("KO_SIGN_KEY")) {
+      value = env.get("KO_SIGN_KEY");
+      origin = "KO_SIGN_KEY";
+    } else if (config != null && !config.supplyChain(KoConfig.SIGN_KEY).isBlank()) {
+      value = config.supplyChain(KoConfig.SIGN_KEY).strip();
+      origin = config.where(KoConfig.SIGN_KEY);
+      if (config.file() != null && config.file().toAbsolutePath().getParent() != null) {
+        base = config.file().toAbsolutePath().getParent();
+      }
+    } else {
       return Optional.empty();
     }
-    Path file = workingDirectory.resolve(value);
+    Path file = base.resolve(value);
     if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("--sign-key " + value + ": no such file");
+      throw new IllegalArgumentException(origin + " " + value + ": no such file");
     }
     return Optional.of(file);
   }

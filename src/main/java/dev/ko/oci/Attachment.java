@@ -26,6 +26,37 @@ public final class Attachment {
   private final SortedMap<String, String> layerAnnotations;
   private final MediaType artifactType;
   private final SortedMap<String, String> referrerAnnotations;
+  private final List<Part> more;
+
+  /**
+   * One more file of an attachment that holds several (cosign's {@code att} image has one layer per
+   * attestation), with its layer media type and annotations.
+   */
+  @SuppressWarnings("ArrayRecordComponent")
+  public record Part(MediaType mediaType, byte[] content, Map<String, String> annotations) {
+    public Part {
+      content = content.clone();
+      annotations = Map.copyOf(annotations);
+    }
+
+    @Override
+    public byte[] content() {
+      return content.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Part p
+          && mediaType.equals(p.mediaType)
+          && Arrays.equals(content, p.content)
+          && annotations.equals(p.annotations);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(mediaType, Arrays.hashCode(content), annotations);
+    }
+  }
 
   /**
    * An attachment of a copy of {@code content}.
@@ -57,6 +88,18 @@ public final class Attachment {
     this.mediaType = mediaType;
     this.content = content.clone();
     this.layerAnnotations = new TreeMap<>(layerAnnotations);
+    this.more = List.of();
+    this.artifactType = artifactType;
+    this.referrerAnnotations = new TreeMap<>(referrerAnnotations);
+  }
+
+  private Attachment(
+      Attachment a, MediaType artifactType, Map<String, String> referrerAnnotations) {
+    this.name = a.name;
+    this.mediaType = a.mediaType;
+    this.content = a.content;
+    this.layerAnnotations = a.layerAnnotations;
+    this.more = a.more;
     this.artifactType = artifactType;
     this.referrerAnnotations = new TreeMap<>(referrerAnnotations);
   }
@@ -67,7 +110,7 @@ public final class Attachment {
    * own). The cosign-tag image does not change.
    */
   public Attachment withArtifactType(MediaType type) {
-    return new Attachment(name, mediaType, content, layerAnnotations, type, referrerAnnotations);
+    return new Attachment(this, type, referrerAnnotations);
   }
 
   /**
@@ -75,7 +118,7 @@ public final class Attachment {
    * referrers list repeats. The cosign-tag image does not change.
    */
   public Attachment withReferrerAnnotations(Map<String, String> annotations) {
-    return new Attachment(name, mediaType, content, layerAnnotations, artifactType, annotations);
+    return new Attachment(this, artifactType, annotations);
   }
 
   /** The {@code artifactType} of the referrer manifest. */
@@ -86,6 +129,34 @@ public final class Attachment {
   /** The annotations of the referrer manifest. */
   public SortedMap<String, String> referrerAnnotations() {
     return new TreeMap<>(referrerAnnotations);
+  }
+
+  /**
+   * An attachment of several files, one layer each, in order (at least one); its referrer's {@code
+   * artifactType} is the first file's media type.
+   *
+   * @throws IllegalArgumentException when {@code parts} is empty
+   */
+  public Attachment(String name, List<Part> parts) {
+    if (parts.isEmpty()) {
+      throw new IllegalArgumentException("attachment \"" + name + "\" has no files");
+    }
+    Part first = parts.get(0);
+    this.name = name;
+    this.mediaType = first.mediaType();
+    this.content = first.content();
+    this.layerAnnotations = new TreeMap<>(first.annotations());
+    this.more = List.copyOf(parts.subList(1, parts.size()));
+    this.artifactType = first.mediaType();
+    this.referrerAnnotations = new TreeMap<>();
+  }
+
+  /** Every file of the attachment, the first one ({@link #content()}) first. */
+  public List<Part> parts() {
+    List<Part> out = new ArrayList<>();
+    out.add(new Part(mediaType, content, layerAnnotations));
+    out.addAll(more);
+    return out;
   }
 
   /** The annotations of the file's layer descriptor (none for SBOMs). */
@@ -113,6 +184,7 @@ public final class Attachment {
         && Objects.equals(mediaType, a.mediaType)
         && Arrays.equals(content, a.content)
         && layerAnnotations.equals(a.layerAnnotations)
+        && more.equals(a.more)
         && artifactType.equals(a.artifactType)
         && referrerAnnotations.equals(a.referrerAnnotations);
   }
@@ -124,6 +196,7 @@ public final class Attachment {
         mediaType,
         Arrays.hashCode(content),
         layerAnnotations,
+        more,
         artifactType,
         referrerAnnotations);
   }
@@ -149,18 +222,30 @@ public final class Attachment {
    * with an empty-platform config and the file as one uncompressed layer (digest = diffID).
    */
   public Image image() {
-    return fileImage(new FileLayer(mediaType, content, Digest.of(content), layerAnnotations));
+    List<Layer> layers = fileLayers();
+    return layers.size() == 1 ? fileImage(layers.get(0)) : filesImage(layers);
+  }
+
+  /** One uncompressed layer per file (digest = diffID), with its annotations. */
+  private List<Layer> fileLayers() {
+    List<Layer> layers = new ArrayList<>();
+    for (Part p : parts()) {
+      byte[] bytes = p.content();
+      layers.add(
+          new FileLayer(p.mediaType(), bytes, Digest.of(bytes), new TreeMap<>(p.annotations())));
+    }
+    return layers;
   }
 
   /**
    * The file as an OCI 1.1 referrer of {@code subject}: an image manifest with {@link
    * #artifactType()}, the empty config ({@code application/vnd.oci.empty.v1+json}, {@code {}}), the
-   * file as its one layer (with the same annotations as in the cosign image) and {@code subject}.
+   * files as its layers (with the same annotations as in the cosign image) and {@code subject}.
    */
   public Referrer referrer(Descriptor subject) {
     return Referrer.of(
         artifactType,
-        new FileLayer(mediaType, content, Digest.of(content), layerAnnotations),
+        fileLayers(),
         Descriptor.of(subject.mediaType(), subject.size(), subject.digest()),
         referrerAnnotations);
   }
@@ -190,6 +275,42 @@ public final class Attachment {
             null,
             null);
     return BuiltImage.of(manifest, config, List.of(layer));
+  }
+
+  /** As {@link #fileImage}, with one layer (and one empty history entry) per file. */
+  private static Image filesImage(List<Layer> layers) {
+    List<History> history = new ArrayList<>();
+    List<Digest> diffIds = new ArrayList<>();
+    List<Descriptor> descriptors = new ArrayList<>();
+    for (Layer layer : layers) {
+      history.add(new History("", GoTime.ZERO, "", "", false));
+      diffIds.add(layer.diffId());
+      descriptors.add(layer.descriptor());
+    }
+    ConfigFile config =
+        new ConfigFile(
+            "",
+            "",
+            "",
+            GoTime.ZERO,
+            "",
+            history,
+            "",
+            "layers",
+            diffIds,
+            ContainerConfig.EMPTY,
+            "",
+            "",
+            List.of());
+    Manifest manifest =
+        new Manifest(
+            2,
+            MediaType.OCI_MANIFEST,
+            Descriptor.of(MediaType.OCI_CONFIG, 0, diffIds.get(0)),
+            descriptors,
+            null,
+            null);
+    return BuiltImage.of(manifest, config, layers);
   }
 
   /**

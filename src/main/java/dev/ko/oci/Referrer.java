@@ -40,17 +40,21 @@ public final class Referrer {
   }
 
   /**
-   * The referrer of {@code subject} that carries {@code layer}.
+   * The referrer of {@code subject} that carries {@code layers} (one file each; an attestation
+   * attachment may have several).
    *
    * @throws IllegalArgumentException for an empty artifact type (the referrers list could not tell
    *     it from a config type then)
    */
   public static Referrer of(
-      MediaType artifactType, Layer layer, Descriptor subject, Map<String, String> annotations) {
+      MediaType artifactType,
+      List<Layer> layers,
+      Descriptor subject,
+      Map<String, String> annotations) {
     if (artifactType.value().isEmpty()) {
       throw new IllegalArgumentException("a referrer needs an artifactType");
     }
-    return new Referrer(artifactType, List.of(layer), subject, new TreeMap<>(annotations));
+    return new Referrer(artifactType, layers, subject, new TreeMap<>(annotations));
   }
 
   private byte[] toJson() {

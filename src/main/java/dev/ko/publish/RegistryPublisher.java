@@ -1,5 +1,6 @@
 package dev.ko.publish;
 
+import dev.ko.attest.Attestor;
 import dev.ko.concurrent.Slots;
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
@@ -232,9 +233,11 @@ public final class RegistryPublisher implements Publisher {
   /**
    * The artifact with its cosign signature attached when a signer is set: signing needs only the
    * digest and the repository, both known before anything is pushed, and the signature then travels
-   * like the SBOM (pushed after its subject, under {@code sha256-<hex>.sig}).
+   * like the SBOM (pushed after its subject, under {@code sha256-<hex>.sig}). Attestations ({@code
+   * sha256-<hex>.att}) are made here too, for the same reason ({@link Attestor}).
    */
   private Artifact signed(Artifact artifact, Repository repo) throws IOException {
+    artifact = new Attestor(signer).attest(artifact, repo.toString());
     if (signer.isEmpty()) {
       return artifact;
     }

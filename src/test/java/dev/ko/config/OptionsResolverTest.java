@@ -93,6 +93,82 @@ class OptionsResolverTest {
     assertThat(build(platformFlag("linux/ppc64le")).platforms()).containsExactly("linux/ppc64le");
   }
 
+  private static Flags.Build supplyChainFlags(Boolean provenance, Boolean sourceAnnotations) {
+    Flags.Build d = Flags.Build.DEFAULTS;
+    return new Flags.Build(
+        d.jobs(),
+        d.disableOptimizations(),
+        d.ldflags(),
+        d.sbom(),
+        d.sbomDir(),
+        d.platforms(),
+        d.imageLabels(),
+        d.imageAnnotations(),
+        d.imageUser(),
+        d.debug(),
+        provenance,
+        sourceAnnotations);
+  }
+
+  @Test
+  void provenanceAndSourceAnnotationsFlagBeatsEnvBeatsFileAndAreOffByDefault() throws Exception {
+    assertThat(build(Flags.Build.DEFAULTS).supplyChain())
+        .isEqualTo(new dev.ko.build.SupplyChain(false, false, "v-test"));
+    koYaml("provenance: true\nsourceAnnotations: true\n");
+    assertThat(build(Flags.Build.DEFAULTS).supplyChain())
+        .isEqualTo(new dev.ko.build.SupplyChain(true, true, "v-test"));
+    env.put("KO_PROVENANCE", "false");
+    assertThat(build(Flags.Build.DEFAULTS).supplyChain().provenance()).isFalse();
+    assertThat(build(supplyChainFlags(true, false)).supplyChain())
+        .isEqualTo(new dev.ko.build.SupplyChain(true, false, "v-test"));
+    env.put("KO_SOURCEANNOTATIONS", "yes");
+    assertThatThrownBy(() -> build(Flags.Build.DEFAULTS))
+        .hasMessage("KO_SOURCEANNOTATIONS \"yes\": want true or false (as --source-annotations)");
+  }
+
+  private static java.util.Optional<Path> signKey(Options o) {
+    return ((PublishOptions.Outputs) o.publish().destination()).push().orElseThrow().signKey();
+  }
+
+  private static Flags.Publish signKeyFlag(String file) {
+    Flags.Publish d = Flags.Publish.DEFAULTS;
+    return new Flags.Publish(
+        d.tags(),
+        d.tagOnly(),
+        d.push(),
+        d.local(),
+        d.insecureRegistry(),
+        d.ociLayoutPath(),
+        d.tarball(),
+        d.imageRefs(),
+        d.preserveImportPaths(),
+        d.baseImportPaths(),
+        d.bare(),
+        file,
+        d.cacheRepo(),
+        d.referrers());
+  }
+
+  @Test
+  void signKeyFlagBeatsEnvBeatsFileResolvedAgainstTheFilesDirectory() throws Exception {
+    Path conf = Files.createDirectories(dir.resolve("conf"));
+    Files.writeString(conf.resolve("file.pem"), "x");
+    Files.writeString(dir.resolve("env.pem"), "x");
+    Files.writeString(dir.resolve("flag.pem"), "x");
+    Files.writeString(conf.resolve(".ko.yaml"), "signKey: file.pem\n");
+    env.put("KO_CONFIG_PATH", conf.resolve(".ko.yaml").toString());
+    env.put("KO_DOCKER_REPO", "registry.example.com/team");
+    assertThat(signKey(resolve())).contains(conf.resolve("file.pem"));
+    env.put("KO_SIGN_KEY", "env.pem");
+    assertThat(signKey(resolve())).contains(dir.resolve("env.pem"));
+    Flags.Publish withFlag = signKeyFlag("flag.pem");
+    assertThat(signKey(resolve(Flags.Build.DEFAULTS, withFlag))).contains(dir.resolve("flag.pem"));
+    env.remove("KO_SIGN_KEY");
+    Files.writeString(conf.resolve(".ko.yaml"), "\nsignKey: gone.pem\n");
+    assertThatThrownBy(this::resolve)
+        .hasMessage(conf.resolve(".ko.yaml") + ":2: signKey gone.pem: no such file");
+  }
+
   @Test
   void withNoPlatformAnywhereGoosAndGoarchDecide() throws Exception {
     env.put("GOOS", "linux");

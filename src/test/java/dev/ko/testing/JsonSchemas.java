@@ -19,7 +19,10 @@ import java.util.Map;
 public final class JsonSchemas {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Map<String, String> PREFIXES =
-      Map.of("http://cyclonedx.org/schema/", "classpath:schemas/cyclonedx/");
+      Map.of(
+          "http://cyclonedx.org/schema/", "classpath:schemas/cyclonedx/",
+          "https://in-toto.io/schemas/", "classpath:schemas/intoto/",
+          "https://slsa.dev/schemas/", "classpath:schemas/intoto/");
 
   private JsonSchemas() {}
 
@@ -27,6 +30,22 @@ public final class JsonSchemas {
   public static List<String> cycloneDx16(byte[] document) throws IOException {
     return problems(
         SpecVersion.VersionFlag.V7, "http://cyclonedx.org/schema/bom-1.6.schema.json", document);
+  }
+
+  /** The in-toto Statement v1 schema (written from the specification, see its SOURCE.md). */
+  public static List<String> inTotoStatementV1(byte[] document) throws IOException {
+    return problems(
+        SpecVersion.VersionFlag.V7,
+        "https://in-toto.io/schemas/statement-v1.schema.json",
+        document);
+  }
+
+  /** The SLSA provenance v1 predicate schema (written from the specification). */
+  public static List<String> slsaProvenanceV1(byte[] predicate) throws IOException {
+    return problems(
+        SpecVersion.VersionFlag.V7,
+        "https://slsa.dev/schemas/provenance-v1.schema.json",
+        predicate);
   }
 
   /** The problems the schema at {@code id} (mapped to a resource) finds; empty when valid. */
