@@ -1,9 +1,9 @@
 package dev.ko.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.http.HttpClient;
+import java.net.Proxy;
+import java.net.URL;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -45,7 +45,8 @@ final class ClassWarmup {
   static void run() {
     try {
       SSLContext tls = SSLContext.getDefault();
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).sslContext(tls).build();
+      // A fresh process talks to registries through HttpURLConnection (see HttpTransport).
+      new URL("http://127.0.0.1/v2/").openConnection(Proxy.NO_PROXY);
       new ObjectMapper().readTree("{\"a\":[1,\"b\",{\"c\":true}]}");
       // A client hello, never sent: the handshake and key-exchange code every registry ping
       // needs (ko tries HTTPS even for local registries) is then loaded and initialised.

@@ -186,8 +186,11 @@ public final class RegistryClient {
     // Bottom to top. Every idempotent request is retried on its own, pings and token requests
     // included; the TLS probe of a registry that may speak plain HTTP is not (it is expected to
     // fail). Upload sequences and manifest PUTs are retried whole, by their callers.
-    Transport wire =
-        new LoggingTransport(new JdkTransport(transport, userAgent, network.silence()), log);
+    Transport exchange =
+        transport.engine() == HttpTransport.Engine.URL_CONNECTION
+            ? new UrlConnectionTransport(transport, userAgent, network.silence())
+            : new JdkTransport(transport, userAgent, network.silence());
+    Transport wire = new LoggingTransport(exchange, log);
     Transport retrying = new RetryTransport(wire, retry, log);
     this.pings =
         new PingTransport(
