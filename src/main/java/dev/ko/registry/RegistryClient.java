@@ -194,10 +194,19 @@ public final class RegistryClient {
     Transport retrying = new RetryTransport(wire, retry, log);
     this.pings =
         new PingTransport(
-            new AuthTransport(retrying, keychain, clock), retrying, wire, tlsProbeTimeout);
+            new AuthTransport(retrying, keychain, clock), retrying, wire, tlsProbeTimeout, cache);
     this.transport = pings;
     this.following = new RedirectTransport(pings, locations);
     this.uploads = new BlobUploads(pings, locations, retry, log);
+  }
+
+  /**
+   * Whether an earlier run found {@code registry} answering over plain HTTP only, in the cache
+   * under {@code cacheDirectory} (see {@link PingTransport}): for start-up choices that cannot wait
+   * for a ping.
+   */
+  public static boolean remembersPlainHttp(Path cacheDirectory, Registry registry) {
+    return new ContentCache(cacheDirectory).speaksPlainHttp(registry);
   }
 
   /**
