@@ -1,9 +1,12 @@
 package dev.ko.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.http.HttpClient;
+import dev.ko.config.Env;
+import dev.ko.name.Registry;
+import dev.ko.registry.RegistryClient;
+import java.net.Proxy;
+import java.net.URL;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -34,19 +37,53 @@ final class ClassWarmup {
     return false;
   }
 
-  /** Warms up on a thread of its own. */
-  static void start() {
-    Thread t = new Thread(ClassWarmup::run, "ko-class-warmup");
+  /**
+   * Warms up on a thread of its own; TLS only when some registry may need it: not when the
+   * registries that {@code KO_DOCKER_REPO} and {@code KO_DEFAULTBASEIMAGE} name both answered over
+   * plain HTTP only in an earlier run (a local registry), as their pings then skip the TLS probe.
+   */
+  static void start(Env env) {
+    boolean tls =
+        !(remembersPlainHttp(env, "KO_DOCKER_REPO")
+            && remembersPlainHttp(env, "KO_DEFAULTBASEIMAGE"));
+    Thread t = new Thread(() -> run(tls), "ko-class-warmup");
     t.setDaemon(true);
     t.start();
   }
 
-  /** Warms up on this thread. */
-  static void run() {
+  private static boolean remembersPlainHttp(Env env, String variable) {
+    String name = env.get(variable);
+    if (name.isEmpty()) {
+      return false;
+    }
+    // Docker's rule: the first component names a registry when it looks like a host.
+    int slash = name.indexOf('/');
+    String first = slash < 0 ? "" : name.substring(0, slash);
+    if (!(first.contains(".") || first.contains(":") || first.equals("localhost"))) {
+      return false; // Docker Hub, over HTTPS
+    }
     try {
-      SSLContext tls = SSLContext.getDefault();
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).sslContext(tls).build();
+      Registry registry = Registry.parse(first);
+      return RegistryClient.remembersPlainHttp(env.cacheDirectory().resolve("registry"), registry);
+    } catch (RuntimeException e) {
+      return false; // not a registry name (ko.local, a typo): reported where it is used
+    }
+  }
+
+  /** Warms up on this thread, TLS included. */
+  static void run() {
+    run(true);
+  }
+
+  private static void run(boolean withTls) {
+    try {
+      // A fresh process talks to registries through HttpURLConnection (see HttpTransport).
+      new URL("http://127.0.0.1/v2/").openConnection(Proxy.NO_PROXY);
       new ObjectMapper().readTree("{\"a\":[1,\"b\",{\"c\":true}]}");
+      if (!withTls) {
+        return;
+      }
+      SSLContext tls = SSLContext.getDefault();
       // A client hello, never sent: the handshake and key-exchange code every registry ping
       // needs (ko tries HTTPS even for local registries) is then loaded and initialised.
       SSLEngine engine = tls.createSSLEngine("localhost", 443);

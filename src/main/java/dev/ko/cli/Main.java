@@ -22,7 +22,7 @@ public final class Main {
     EarlyGo early =
         EarlyStart.plan(args, env, workingDirectory).map(EarlyGo::start).orElse(EarlyGo.NONE);
     if (ClassWarmup.wantedFor(args)) {
-      ClassWarmup.start();
+      ClassWarmup.start(env);
     }
     // Ctrl-C (or any exit) stops the go builds we started rather than leaving them running.
     Runtime.getRuntime()

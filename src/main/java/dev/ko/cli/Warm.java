@@ -58,8 +58,14 @@ public final class Warm {
     }
   }
 
-  private static HttpTransport newTransport(TrustRoots roots) {
-    return new HttpTransport(() -> TrustStores.verified(roots), TrustStores::unverified);
+  /**
+   * A fresh process sends with the blocking client, which starts fast; a server with the JDK's
+   * asynchronous one, which it keeps warm (and whose exchanges a cancelled request interrupts).
+   */
+  private HttpTransport newTransport(TrustRoots roots) {
+    HttpTransport.Engine engine =
+        capacity == 0 ? HttpTransport.Engine.URL_CONNECTION : HttpTransport.Engine.JDK_CLIENT;
+    return new HttpTransport(engine, () -> TrustStores.verified(roots), TrustStores::unverified);
   }
 
   /** The roots and what their files looked like. */

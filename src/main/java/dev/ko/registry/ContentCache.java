@@ -1,9 +1,13 @@
 package dev.ko.registry;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.ko.io.AtomicFile;
+import dev.ko.name.Registry;
 import dev.ko.oci.Digest;
 import dev.ko.oci.MediaType;
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,5 +104,35 @@ final class ContentCache {
     } catch (IOException e) {
       // as above
     }
+  }
+
+  /**
+   * Whether {@code registry}, one that may speak plain HTTP, answered over plain HTTP (and not over
+   * HTTPS) in an earlier run: its ping then goes straight to HTTP, without the TLS probe. A memo,
+   * not a setting: the ping over HTTP checks it, and a registry that no longer answers so is probed
+   * both ways again ({@link PingTransport}).
+   */
+  boolean speaksPlainHttp(Registry registry) {
+    return root != null && Files.exists(plainHttpFile(registry));
+  }
+
+  /** Records whether {@code registry} answered over plain HTTP only; failing to is harmless. */
+  void rememberPlainHttp(Registry registry, boolean plain) {
+    if (root == null) {
+      return;
+    }
+    try {
+      if (plain) {
+        AtomicFile.write(plainHttpFile(registry), AtomicFile.SHARED, new byte[0]);
+      } else {
+        Files.deleteIfExists(plainHttpFile(registry));
+      }
+    } catch (IOException e) {
+      // a read-only cache: the next run probes again
+    }
+  }
+
+  private Path plainHttpFile(Registry registry) {
+    return root.resolve("plain-http").resolve(URLEncoder.encode(registry.host(), UTF_8));
   }
 }

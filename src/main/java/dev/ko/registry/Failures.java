@@ -108,7 +108,10 @@ final class Failures {
   /** The JDK's words for a connection closed before any reply came. */
   private static boolean isNoReply(Throwable t) {
     String m = t.getMessage();
-    return m != null && m.contains("header parser received no bytes");
+    // The JDK client's words, then HttpURLConnection's.
+    return m != null
+        && (m.contains("header parser received no bytes")
+            || m.contains("Unexpected end of file from server"));
   }
 
   /** The JDK's words for a reply whose body ended before its length. */

@@ -58,7 +58,11 @@ final class JdkTransport implements Transport {
       if (request.body() instanceof Request.Streamed body) {
         return sendStreamed(client, b, request.method(), body, handler, limit);
       }
-      b.method(request.method(), ((Request.InMemory) request.body()).publisher().get());
+      b.method(
+          request.method(),
+          request.body() == Request.NO_BODY
+              ? BodyPublishers.noBody()
+              : BodyPublishers.ofByteArray(((Request.InMemory) request.body()).bytes()));
       try {
         return client.send(b.build(), handler);
       } catch (HttpConnectTimeoutException e) {

@@ -34,6 +34,7 @@ final class PingTransport implements Transport {
   private final Transport probe;
   private final Transport tlsProbe;
   private final Duration tlsProbeTimeout;
+  private final ContentCache memo;
   private final ConcurrentMap<Registry, CompletableFuture<Ping>> pings = new ConcurrentHashMap<>();
 
   /**
@@ -45,10 +46,23 @@ final class PingTransport implements Transport {
    *     one)
    */
   PingTransport(Transport next, Transport probe, Transport tlsProbe, Duration tlsProbeTimeout) {
+    this(next, probe, tlsProbe, tlsProbeTimeout, ContentCache.NONE);
+  }
+
+  /**
+   * @param memo where a registry that answered over plain HTTP only is remembered between runs
+   */
+  PingTransport(
+      Transport next,
+      Transport probe,
+      Transport tlsProbe,
+      Duration tlsProbeTimeout,
+      ContentCache memo) {
     this.next = next;
     this.probe = probe;
     this.tlsProbe = tlsProbe;
     this.tlsProbeTimeout = tlsProbeTimeout;
+    this.memo = memo;
   }
 
   @Override
@@ -76,32 +90,48 @@ final class PingTransport implements Transport {
           if (registry.scheme().equals("https")) {
             return pingWith(probe, "https", registry, Request.TIMEOUT);
           }
-          // The plain ping on a thread of its own (one per such registry and run): a leaf that
-          // waits for nothing but its reply.
-          CompletableFuture<Ping> plain = new CompletableFuture<>();
-          Thread t =
-              new Thread(
-                  () -> {
-                    try {
-                      plain.complete(pingWith(probe, "http", registry, Request.TIMEOUT));
-                    } catch (IOException | RuntimeException e) {
-                      plain.completeExceptionally(e);
-                    }
-                  },
-                  "ko-ping-http");
-          t.setDaemon(true);
-          t.start();
-          try {
-            return pingWith(tlsProbe, "https", registry, tlsProbeTimeout);
-          } catch (IOException overTls) {
+          if (memo.speaksPlainHttp(registry)) {
+            // Answered over plain HTTP only last time: the TLS probe would fail again, at the
+            // cost of a TLS handshake. Anything but an answer now probes both ways again.
             try {
-              return Futures.join(plain);
-            } catch (IOException plainFailure) {
-              // A certificate problem says more than "an HTTP request to an HTTPS server".
-              throw Failures.isCertificateProblem(overTls) ? overTls : plainFailure;
+              return pingWith(tlsProbe, "http", registry, tlsProbeTimeout);
+            } catch (IOException changed) {
+              memo.rememberPlainHttp(registry, false);
             }
           }
+          Ping found = probeBothWays(registry);
+          memo.rememberPlainHttp(registry, found.scheme().equals("http"));
+          return found;
         });
+  }
+
+  /** HTTPS and plain HTTP at once; HTTPS wins when it answers. */
+  private Ping probeBothWays(Registry registry) throws IOException {
+    // The plain ping on a thread of its own (one per such registry and run): a leaf that
+    // waits for nothing but its reply.
+    CompletableFuture<Ping> plain = new CompletableFuture<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                plain.complete(pingWith(probe, "http", registry, Request.TIMEOUT));
+              } catch (IOException | RuntimeException e) {
+                plain.completeExceptionally(e);
+              }
+            },
+            "ko-ping-http");
+    t.setDaemon(true);
+    t.start();
+    try {
+      return pingWith(tlsProbe, "https", registry, tlsProbeTimeout);
+    } catch (IOException overTls) {
+      try {
+        return Futures.join(plain);
+      } catch (IOException plainFailure) {
+        // A certificate problem says more than "an HTTP request to an HTTPS server".
+        throw Failures.isCertificateProblem(overTls) ? overTls : plainFailure;
+      }
+    }
   }
 
   private static Ping pingWith(Transport via, String scheme, Registry registry, Duration timeout)

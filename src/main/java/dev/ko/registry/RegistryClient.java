@@ -186,15 +186,27 @@ public final class RegistryClient {
     // Bottom to top. Every idempotent request is retried on its own, pings and token requests
     // included; the TLS probe of a registry that may speak plain HTTP is not (it is expected to
     // fail). Upload sequences and manifest PUTs are retried whole, by their callers.
-    Transport wire =
-        new LoggingTransport(new JdkTransport(transport, userAgent, network.silence()), log);
+    Transport exchange =
+        transport.engine() == HttpTransport.Engine.URL_CONNECTION
+            ? new UrlConnectionTransport(transport, userAgent, network.silence())
+            : new JdkTransport(transport, userAgent, network.silence());
+    Transport wire = new LoggingTransport(exchange, log);
     Transport retrying = new RetryTransport(wire, retry, log);
     this.pings =
         new PingTransport(
-            new AuthTransport(retrying, keychain, clock), retrying, wire, tlsProbeTimeout);
+            new AuthTransport(retrying, keychain, clock), retrying, wire, tlsProbeTimeout, cache);
     this.transport = pings;
     this.following = new RedirectTransport(pings, locations);
     this.uploads = new BlobUploads(pings, locations, retry, log);
+  }
+
+  /**
+   * Whether an earlier run found {@code registry} answering over plain HTTP only, in the cache
+   * under {@code cacheDirectory} (see {@link PingTransport}): for start-up choices that cannot wait
+   * for a ping.
+   */
+  public static boolean remembersPlainHttp(Path cacheDirectory, Registry registry) {
+    return new ContentCache(cacheDirectory).speaksPlainHttp(registry);
   }
 
   /**

@@ -2,13 +2,10 @@ package dev.ko.registry;
 
 import dev.ko.name.Registry;
 import java.net.URI;
-import java.net.http.HttpRequest.BodyPublisher;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * A request as the registry layer describes it; each decorator passes on a copy with what it adds.
@@ -45,8 +42,19 @@ record Request(
   /** What a request sends. */
   sealed interface Body {}
 
-  /** Bytes in memory (a manifest, a form), made into a fresh publisher for each sending. */
-  record InMemory(Supplier<BodyPublisher> publisher) implements Body {}
+  /** Bytes in memory (a manifest, a form), sent as they are on each sending; never changed. */
+  static final class InMemory implements Body {
+    private final byte[] bytes;
+
+    InMemory(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    /** The bytes themselves, not a copy: read them, never change them. */
+    byte[] bytes() {
+      return bytes;
+    }
+  }
 
   /**
    * A blob read from its source while it is sent, by the sending thread (see {@link StreamedBody});
@@ -54,7 +62,8 @@ record Request(
    */
   record Streamed(RegistryClient.BlobSource source, long size) implements Body {}
 
-  static final Body NO_BODY = new InMemory(BodyPublishers::noBody);
+  /** No body at all (not even an empty one) for the JDK client; zero bytes for the others. */
+  static final Body NO_BODY = new InMemory(new byte[0]);
 
   Request {
     headers = Map.copyOf(headers);
@@ -91,7 +100,7 @@ record Request(
   }
 
   Request withBody(byte[] bytes) {
-    return withBody(new InMemory(() -> BodyPublishers.ofByteArray(bytes)));
+    return withBody(new InMemory(bytes.clone()));
   }
 
   Request withBody(Body b) {

@@ -114,7 +114,11 @@ class UploadConcurrencyTest {
   @Test
   void atMostMaxOfFourAndJobsUploadsAtOnce() throws Exception {
     String registry = startStub();
-    HttpTransport transport = new HttpTransport(TrustStores::unverified, TrustStores::unverified);
+    HttpTransport transport =
+        new HttpTransport(
+            HttpTransport.Engine.valueOf(System.getProperty("ko.test.engine", "URL_CONNECTION")),
+            TrustStores::unverified,
+            TrustStores::unverified);
     // One client for both publishes: its TLS probe of the plain stub (which never answers one) is
     // paid once.
     RegistryClient client =

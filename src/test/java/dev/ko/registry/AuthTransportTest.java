@@ -181,10 +181,12 @@ class AuthTransportTest {
                       BodyHandlers.ofByteArray());
                 }));
       }
-      // Every sender is waiting (one for the token server, held at the gate; the rest for it).
+      // Every sender is waiting: one for the token server, held at the gate (parked, or in a
+      // socket read, which a blocking client shows as RUNNABLE), the rest for that one.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (senders.size() < parallel
-          || senders.stream().anyMatch(t -> t.getState() == Thread.State.RUNNABLE)) {
+          || registry.lines().stream().noneMatch(l -> l.startsWith("GET /token"))
+          || senders.stream().filter(t -> t.getState() == Thread.State.RUNNABLE).count() > 1) {
         assertThat(System.nanoTime()).as("senders waiting").isLessThan(deadline);
         java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
       }

@@ -31,7 +31,8 @@ class ContentCacheIntegrationTest {
 
   private RegistryClient client() {
     return new RegistryClient(
-        new HttpTransport(RegistryClientTest::defaultTls, RegistryClientTest::defaultTls),
+        new HttpTransport(
+            Wire.engine(), RegistryClientTest::defaultTls, RegistryClientTest::defaultTls),
         Keychain.ANONYMOUS,
         "ko-test",
         Log.NONE,

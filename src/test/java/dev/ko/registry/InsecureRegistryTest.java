@@ -81,6 +81,7 @@ class InsecureRegistryTest {
   private static RegistryClient client() {
     HttpTransport transport =
         new HttpTransport(
+            Wire.engine(),
             () -> TrustStores.verified(new TrustRoots(Optional.of(certPem), Optional.empty())),
             TrustStores::unverified);
     return new RegistryClient(

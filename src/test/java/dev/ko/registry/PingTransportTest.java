@@ -8,6 +8,7 @@ import dev.ko.registry.StubRegistry.Response;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link PingTransport}: one ping per registry, HTTPS tried first for a local registry, the scheme
@@ -80,6 +82,61 @@ class PingTransportTest {
                       new Ping("http", Challenge.parse("Basic realm=\"stub\"").orElseThrow()));
               assertThat(r.toRegistry()).isTrue();
             });
+  }
+
+  @Test
+  void aRegistryThatAnsweredOverPlainHttpOnlyIsPingedOverHttpAloneInTheNextRun(@TempDir Path dir)
+      throws Exception {
+    stub = new StubRegistry(r -> Response.of(200));
+    Registry registry = Registry.parse(stub.host());
+    ContentCache memo = new ContentCache(dir);
+    Request request = Request.of(registry, "GET", URI.create("/v2/foo/tags/list"));
+    Wire.Recording firstTls = new Wire.Recording(Wire.plain());
+    new PingTransport(Wire.plain(), Wire.plain(), firstTls, Duration.ofMillis(300), memo)
+        .send(request, BodyHandlers.ofByteArray());
+    assertThat(firstTls.requests).extracting(r -> r.uri().getScheme()).containsExactly("https");
+    assertThat(memo.speaksPlainHttp(registry)).isTrue();
+
+    Wire.Recording nextTls = new Wire.Recording(Wire.plain());
+    Wire.Recording nextPlain = new Wire.Recording(Wire.plain());
+    Wire.Recording next = new Wire.Recording(Wire.plain());
+    new PingTransport(next, nextPlain, nextTls, Duration.ofMillis(300), memo)
+        .send(request, BodyHandlers.ofByteArray());
+
+    assertThat(nextTls.requests)
+        .as("no TLS probe, one plain ping")
+        .extracting(r -> r.uri().toString())
+        .containsExactly("http://" + stub.host() + "/v2/");
+    assertThat(nextPlain.requests).isEmpty();
+    assertThat(next.requests.get(0).ping()).contains(new Ping("http", Challenge.NONE));
+  }
+
+  @Test
+  void aRememberedPlainRegistryThatDoesNotAnswerSoIsProbedBothWaysAgain(@TempDir Path dir)
+      throws Exception {
+    AtomicInteger pings = new AtomicInteger();
+    stub =
+        new StubRegistry(
+            r ->
+                r.pathAndQuery().equals("/v2/") && pings.incrementAndGet() == 1
+                    ? Response.of(400)
+                    : Response.of(200));
+    Registry registry = Registry.parse(stub.host());
+    ContentCache memo = new ContentCache(dir);
+    memo.rememberPlainHttp(registry, true);
+    Wire.Recording tls = new Wire.Recording(Wire.plain());
+
+    new PingTransport(Wire.plain(), Wire.plain(), tls, Duration.ofMillis(300), memo)
+        .send(
+            Request.of(registry, "GET", URI.create("/v2/foo/tags/list")),
+            BodyHandlers.ofByteArray());
+
+    assertThat(tls.requests)
+        .extracting(r -> r.uri().getScheme())
+        .as("the remembered plain ping (refused), then the HTTPS probe")
+        .containsExactly("http", "https");
+    assertThat(stub.lines()).filteredOn(l -> l.equals("GET /v2/")).hasSize(2);
+    assertThat(memo.speaksPlainHttp(registry)).as("plain again, so remembered again").isTrue();
   }
 
   @Test

@@ -64,7 +64,8 @@ class RegistryClientTest {
 
   static RegistryClient client(Keychain keychain, Log log, InternalHosts.Resolver resolver) {
     HttpTransport transport =
-        new HttpTransport(RegistryClientTest::defaultTls, RegistryClientTest::defaultTls);
+        new HttpTransport(
+            Wire.engine(), RegistryClientTest::defaultTls, RegistryClientTest::defaultTls);
     return new RegistryClient(
         transport,
         keychain,

@@ -65,6 +65,7 @@ class RegistryIntegrationTest {
             + "}}");
     HttpTransport transport =
         new HttpTransport(
+            Wire.engine(),
             () ->
                 TrustStores.verified(
                     new TrustRoots(Optional.of(Path.of(tls.get("TESTBED_CA"))), Optional.empty())),

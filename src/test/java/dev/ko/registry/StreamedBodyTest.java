@@ -94,7 +94,11 @@ class StreamedBodyTest {
   void uploadsFedFromDownloadsOfTheSameOneThreadClientAllComplete() throws Exception {
     Transport wire =
         new JdkTransport(
-            new HttpTransport(RegistryClientTest::defaultTls, RegistryClientTest::defaultTls, 1),
+            new HttpTransport(
+                HttpTransport.Engine.JDK_CLIENT,
+                RegistryClientTest::defaultTls,
+                RegistryClientTest::defaultTls,
+                1),
             "ko-test",
             Duration.ofSeconds(30));
     Registry registry = Registry.parse("127.0.0.1:" + server.getAddress().getPort());

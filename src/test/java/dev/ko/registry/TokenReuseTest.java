@@ -128,7 +128,7 @@ class TokenReuseTest {
   @Test
   void oneTokenPerScopeSetUntilItExpires() throws Exception {
     HttpTransport transport =
-        new HttpTransport(TokenReuseTest::trustingTheStub, TrustStores::unverified);
+        new HttpTransport(Wire.engine(), TokenReuseTest::trustingTheStub, TrustStores::unverified);
     RegistryClient client =
         new RegistryClient(
             transport,

@@ -14,12 +14,25 @@ final class Wire {
   private Wire() {}
 
   static HttpTransport clients() {
-    return new HttpTransport(RegistryClientTest::defaultTls, RegistryClientTest::defaultTls);
+    return new HttpTransport(
+        Wire.engine(), RegistryClientTest::defaultTls, RegistryClientTest::defaultTls);
   }
 
-  /** The JDK exchange alone. */
+  /**
+   * The client the registry tests run on: {@code -Dko.test.engine}, by default the one a fresh
+   * process uses (the build also runs this package's tests on the other).
+   */
+  static HttpTransport.Engine engine() {
+    return HttpTransport.Engine.valueOf(System.getProperty("ko.test.engine", "URL_CONNECTION"));
+  }
+
+  /** The exchange alone, on {@link #engine}. */
   static Transport plain() {
-    return new JdkTransport(clients(), "ko-test", Duration.ofSeconds(30));
+    HttpTransport clients = clients();
+    Duration silence = Duration.ofSeconds(30);
+    return engine() == HttpTransport.Engine.URL_CONNECTION
+        ? new UrlConnectionTransport(clients, "ko-test", silence)
+        : new JdkTransport(clients, "ko-test", silence);
   }
 
   /** The JDK exchange with its debug lines. */
