@@ -201,7 +201,7 @@ class BuildCacheIntegrationTest {
         .containsExactlyInAnyOrder("amd64", "arm64");
 
     // B changes a file only arm64 builds (note_arm64.go): amd64 comes from the cache.
-    Run second = b.build(platforms);
+    Run second = b.build(platforms, "--sbom-dir=out/sbom");
     assertThat(second.outcome()).as(second.r().describe()).isEqualTo("miss");
     assertThat(b.goBuilds()).as("machine B's go builds").hasSize(1);
     assertThat(b.goArches()).as("machine B's go builds").containsExactly("arm64");
@@ -214,11 +214,17 @@ class BuildCacheIntegrationTest {
         .isNotEqualTo(digestOf(first.r().stdout()));
 
     // An uncached fresh build of the changed source gives the same index, byte for byte.
-    Run uncached = fresh.build(platforms);
+    Run uncached = fresh.build(platforms, "--sbom-dir=out/sbom");
     assertThat(uncached.r().exit()).as(uncached.r().describe()).isZero();
     assertThat(uncached.outcome()).isEqualTo("none");
     assertThat(fresh.goBuilds()).hasSize(2);
     assertThat(digestOf(uncached.r().stdout())).isEqualTo(digest);
+    Map<String, String> sboms = filesUnder(b.module.resolve("out/sbom"));
+    assertThat(sboms)
+        .as("--sbom-dir of the reused amd64 image, the rebuilt arm64 one and the index")
+        .containsKeys(
+            "app-linux-amd64.spdx.json", "app-linux-arm64-v8.spdx.json", "app-index.spdx.json")
+        .isEqualTo(filesUnder(fresh.module.resolve("out/sbom")));
     String indexA = bed.skopeoInspect(first.r().stdout().strip(), "--raw");
     String indexB = bed.skopeoInspect(second.r().stdout().strip(), "--raw");
     assertThat("sha256:" + sha256(indexB.getBytes(StandardCharsets.UTF_8))).isEqualTo(digest);
