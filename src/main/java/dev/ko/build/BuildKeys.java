@@ -22,10 +22,13 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * The build cache key of an import path: a sha256 over a versioned, canonical list of every input
@@ -36,7 +39,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class BuildKeys {
   /** Bumped whenever what goes into the key, or how, changes. */
-  static final String SCHEME = "ko-jvm build cache key v2";
+  static final String SCHEME = "ko-jvm build cache key v3";
 
   /** File lists of {@code go list -json} that the go command reads to build a package. */
   private static final List<String> FILE_LISTS =
@@ -133,13 +136,48 @@ final class BuildKeys {
     this.matcher = matcher;
   }
 
-  /** The key (64 hex digits) of the image {@code reference} would build to. */
-  CompletableFuture<String> key(
-      String reference, String importPath, String version, TaskGroup tasks) {
-    return tasks.then(bases.get(importPath), base -> compute(reference, importPath, version, base));
+  /**
+   * The keys of a build: the whole artifact's, and each platform image's by {@link #childKey}. A
+   * platform image's key is over every input shared by all platforms (base, options, kodata, vcs)
+   * and its own platform's (Go environment, flags, {@code go list -deps} files); the whole key is
+   * over the shared inputs and every platform key.
+   */
+  record Keys(String whole, Map<String, String> platforms) {
+    /** The key of the image built on the base child {@code baseChild} for {@code platform}. */
+    Optional<String> platform(Digest baseChild, Platform platform) {
+      return Optional.ofNullable(platforms.get(childKey(baseChild, platform)));
+    }
   }
 
-  private String compute(String reference, String importPath, String version, Base base)
+  private final ConcurrentMap<String, CompletableFuture<Keys>> computed = new ConcurrentHashMap<>();
+
+  /** The keys of the image {@code reference} would build to, computed once per reference. */
+  CompletableFuture<Keys> key(
+      String reference, String importPath, String version, TaskGroup tasks) {
+    return computed.computeIfAbsent(
+        version + " " + reference,
+        k ->
+            tasks.then(
+                bases.get(importPath), base -> compute(reference, importPath, version, base)));
+  }
+
+  /**
+   * The keys of {@code reference} when some caller has computed them already and they could be
+   * computed; empty otherwise (no build cache, or a key that failed).
+   */
+  Optional<Keys> known(String reference, String version) {
+    CompletableFuture<Keys> f = computed.get(version + " " + reference);
+    if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+      return Optional.empty();
+    }
+    return Optional.of(f.join());
+  }
+
+  private static String childKey(Digest baseChild, Platform platform) {
+    return baseChild + " " + platform;
+  }
+
+  private Keys compute(String reference, String importPath, String version, Base base)
       throws IOException {
     Canonical c = new Canonical();
     c.put("scheme", SCHEME);
@@ -167,11 +205,8 @@ final class BuildKeys {
       c.put("options.supplyChain", options.supplyChain().toString());
     }
     c.put("options.kodataAllowedRoot", options.kodataAllowedRoot().isEmpty() ? "" : "set");
-    Path dir = packages.directoryFor(importPath);
-    for (Platform platform : platforms(base)) {
-      platform(c, importPath, config, dir, platform);
-    }
     kodata(c, importPath);
+    Path dir = packages.directoryFor(importPath);
     vcs(c, dir);
     if (options.supplyChain().sourceAnnotations()) {
       // The source annotation names the remote, which neither the commit nor the status holds.
@@ -179,20 +214,37 @@ final class BuildKeys {
           "vcs.remote",
           GitSource.read(dir, options.environment()).map(GitSource::remote).orElse("none"));
     }
-    return c.hex();
+    Canonical whole = c.copy();
+    whole.put("entry", "artifact");
+    Map<String, String> platformKeys = new TreeMap<>();
+    for (Map.Entry<Digest, Platform> child : platforms(base)) {
+      Canonical p = c.copy();
+      p.put("entry", "platform image");
+      p.put("base.child", child.getKey().toString());
+      platform(p, importPath, config, dir, child.getValue());
+      String key = p.hex();
+      platformKeys.put(childKey(child.getKey(), child.getValue()), key);
+      whole.put("platform " + childKey(child.getKey(), child.getValue()), key);
+    }
+    return new Keys(whole.hex(), Map.copyOf(platformKeys));
   }
 
-  /** The platforms the image will be built for: the base's, filtered as the builder does. */
-  private List<Platform> platforms(Base base) throws IOException {
-    List<Platform> out = new ArrayList<>();
+  /**
+   * The base images the image will be built on, by digest, each with its platform: the base's,
+   * filtered as the builder does.
+   */
+  private List<Map.Entry<Digest, Platform>> platforms(Base base) throws IOException {
+    List<Map.Entry<Digest, Platform>> out = new ArrayList<>();
     if (base.artifact() instanceof ImageIndex index) {
       for (Descriptor d : index.indexManifest().manifests()) {
         if (matcher.matches(d.platform())) {
-          out.add(d.platform() == null ? Platform.LINUX_AMD64 : d.platform());
+          out.add(
+              Map.entry(d.digest(), d.platform() == null ? Platform.LINUX_AMD64 : d.platform()));
         }
       }
     } else {
-      out.add(Platforms.ofBaseConfig(((Image) base.artifact()).configFile().platform()));
+      Image image = (Image) base.artifact();
+      out.add(Map.entry(image.digest(), Platforms.ofBaseConfig(image.configFile().platform())));
     }
     return out;
   }
@@ -330,6 +382,19 @@ final class BuildKeys {
       try {
         sha = MessageDigest.getInstance("SHA-256");
       } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    private Canonical(MessageDigest sha) {
+      this.sha = sha;
+    }
+
+    /** A canonical list that goes on from what this one holds so far. */
+    Canonical copy() {
+      try {
+        return new Canonical((MessageDigest) sha.clone());
+      } catch (CloneNotSupportedException e) {
         throw new IllegalStateException(e);
       }
     }

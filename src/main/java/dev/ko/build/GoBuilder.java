@@ -40,6 +40,8 @@ public final class GoBuilder implements Builder {
   private final KodataLayerCache kodataCache;
   private final BuildKeys keys;
   private final SbomAttacher sboms;
+  private final PlatformCache platformCache;
+  private final String keyVersion;
 
   /**
    * The builder for resolved options: starts fetching the default base image, then matches the
@@ -57,12 +59,31 @@ public final class GoBuilder implements Builder {
       EarlyGo early,
       Log log)
       throws IOException {
+    return start(options, go, fetcher, tasks, early, PlatformCache.NONE, "", log);
+  }
+
+  /**
+   * As above, each image of a multi-platform build looked up in {@code platformCache} under its
+   * platform's key first (keys of ko-jvm version {@code keyVersion}), when {@link #cacheKey} has
+   * computed the build's keys.
+   */
+  public static GoBuilder start(
+      BuildOptions options,
+      GoToolchain go,
+      BaseImages.Fetcher fetcher,
+      TaskGroup tasks,
+      EarlyGo early,
+      PlatformCache platformCache,
+      String keyVersion,
+      Log log)
+      throws IOException {
     BaseImages bases = new BaseImages(fetcher, options, tasks, log);
     bases.prefetchDefault();
     List<BuildConfig> matched =
         BuildConfigs.resolve(
             options.workingDirectory(), options.buildConfigs(), go, options.environment());
-    return new GoBuilder(options.withBuildConfigs(matched), go, bases, early, log);
+    return new GoBuilder(
+        options.withBuildConfigs(matched), go, bases, early, platformCache, keyVersion, log);
   }
 
   /**
@@ -74,7 +95,20 @@ public final class GoBuilder implements Builder {
 
   /** As above, using what {@code early} started when it is exactly what the build needs. */
   public GoBuilder(BuildOptions options, GoToolchain go, BaseImages bases, EarlyGo early, Log log) {
+    this(options, go, bases, early, PlatformCache.NONE, "", log);
+  }
+
+  private GoBuilder(
+      BuildOptions options,
+      GoToolchain go,
+      BaseImages bases,
+      EarlyGo early,
+      PlatformCache platformCache,
+      String keyVersion,
+      Log log) {
     this.options = options;
+    this.platformCache = platformCache;
+    this.keyVersion = keyVersion;
     this.bases = bases;
     this.log = log;
     this.matcher = new PlatformMatcher(options.platforms());
@@ -99,7 +133,7 @@ public final class GoBuilder implements Builder {
             : reference;
     return tasks.thenCompose(
         tasks.fork(() -> packages.get(importPath)),
-        pkg -> keys.key(reference, importPath, version, tasks));
+        pkg -> keys.key(reference, importPath, version, tasks).thenApply(BuildKeys.Keys::whole));
   }
 
   /**
@@ -170,7 +204,11 @@ public final class GoBuilder implements Builder {
               if (config != null) {
                 log.info("Using build config " + config.id() + " for " + importPath);
               }
-              return new Build(reference, importPath, pkg, config, group).start();
+              Optional<BuildKeys.Keys> known =
+                  platformCache == PlatformCache.NONE
+                      ? Optional.empty()
+                      : keys.known(reference, keyVersion);
+              return new Build(reference, importPath, pkg, config, known, group).start();
             });
     return TaskGroup.succeedAfter(artifact, group::cancel);
   }
@@ -187,9 +225,17 @@ public final class GoBuilder implements Builder {
         new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Binary> binaries = new ConcurrentHashMap<>();
     private final ConcurrentMap<Path, Optional<GitSource>> sources = new ConcurrentHashMap<>();
+    private final Optional<BuildKeys.Keys> cacheKeys;
 
-    Build(String reference, String importPath, GoPackage pkg, BuildConfig config, TaskGroup tasks) {
+    Build(
+        String reference,
+        String importPath,
+        GoPackage pkg,
+        BuildConfig config,
+        Optional<BuildKeys.Keys> cacheKeys,
+        TaskGroup tasks) {
       this.reference = reference;
+      this.cacheKeys = cacheKeys;
       this.importPath = importPath;
       this.pkg = pkg;
       this.capabilities =
@@ -205,8 +251,9 @@ public final class GoBuilder implements Builder {
       // base decides their Go environment (linux/arm: the base's arm/v7 needs GOARM=7); a base
       // platform that needs another Go environment gets its own build later.
       var unused = kodata(false); // kept in kodataLayers; the images that use it see a failure
+      // With platform keys, a platform may come from the cache: nothing is compiled on speculation.
       for (Platform wanted : matcher.concretePlatforms()) {
-        if (Platforms.decidesGoEnvironment(wanted)) {
+        if (cacheKeys.isEmpty() && Platforms.decidesGoEnvironment(wanted)) {
           binary(wanted);
         }
       }
@@ -260,8 +307,40 @@ public final class GoBuilder implements Builder {
       List<CompletableFuture<Compiled>> binaries = new ArrayList<>();
       for (Descriptor d : matched) {
         CompletableFuture<Image> child = tasks.fork(() -> childImage(index, d));
-        images.add(image(base, child, d.digest(), platformOf(d)));
-        binaries.add(use(platformOf(d)));
+        Platform platform = platformOf(d);
+        // With provenance every platform is built: the index's provenance needs each go build
+        // (a cache hit carries none, see the README).
+        boolean provenance = options.supplyChain().provenance();
+        Optional<String> key =
+            matched.size() > 1 && !provenance
+                ? cacheKeys.flatMap(k -> k.platform(d.digest(), platform))
+                : Optional.empty();
+        if (key.isPresent()) {
+          AtomicBoolean built = new AtomicBoolean();
+          images.add(
+              tasks.then(
+                  platformCache.image(
+                      reference,
+                      platform,
+                      key.get(),
+                      () -> {
+                        built.set(true);
+                        return image(base, child, d.digest(), platform);
+                      },
+                      tasks),
+                  image -> {
+                    if (!built.get()) {
+                      // A hit's --sbom-dir file, which a build writes as it attaches the SBOM.
+                      sboms.writeFiles(image, appName, platform);
+                    }
+                    return image;
+                  }));
+        } else {
+          images.add(image(base, child, d.digest(), platform));
+        }
+        if (provenance) {
+          binaries.add(use(platform));
+        }
       }
       if (matched.size() == 1) {
         return images.get(0).thenApply(Artifact.class::cast);

@@ -6,25 +6,8 @@ import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
 import dev.ko.name.Repository;
 import dev.ko.oci.Artifact;
-import dev.ko.oci.Attachment;
-import dev.ko.oci.BuiltImage;
-import dev.ko.oci.BuiltIndex;
-import dev.ko.oci.Descriptor;
-import dev.ko.oci.Digest;
-import dev.ko.oci.Image;
-import dev.ko.oci.ImageIndex;
-import dev.ko.oci.Layer;
-import dev.ko.publish.Namer;
-import dev.ko.publish.RegistryPublisher;
-import dev.ko.registry.Pusher;
 import dev.ko.registry.RegistryClient;
-import dev.ko.registry.RegistryException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -56,10 +39,7 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
 
   private final KeySource keys;
   private final SideFiles sideFiles;
-  private final RegistryClient client;
-  private final Repository repository;
-  private final boolean insecure;
-  private final boolean sbom;
+  private final CacheEntries entries;
   private final Log log;
 
   /**
@@ -77,10 +57,7 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
     super(inner);
     this.keys = keys;
     this.sideFiles = sideFiles;
-    this.client = client;
-    this.repository = repository;
-    this.insecure = insecure;
-    this.sbom = sbom;
+    this.entries = new CacheEntries(client, repository, insecure, sbom, log);
     this.log = log;
   }
 
@@ -95,7 +72,7 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
                         "warning: build cache: no key for "
                             + reference
                             + ", building without the cache: "
-                            + message(e));
+                            + CacheEntries.message(e));
                     return Optional.empty();
                   }
                   return Optional.of(k);
@@ -106,7 +83,7 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
           if (k.isEmpty()) {
             return inner.build(reference, tasks);
           }
-          Lookup found = lookUp(k.get());
+          CacheEntries.Lookup found = entries.lookUp(k.get());
           if (found.hit().isPresent()) {
             log.debug("cache hit " + k.get());
             Artifact hit = found.hit().get();
@@ -119,183 +96,7 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
           log.debug("cache miss " + k.get());
           return tasks.thenCompose(
               inner.build(reference, tasks),
-              built -> record(built, reference, k.get(), found.broken(), tasks));
+              built -> entries.record(built, reference, k.get(), found.broken(), tasks));
         });
-  }
-
-  /**
-   * What the cache holds under a key: a whole entry, nothing, or an entry that cannot be used (and
-   * is then recorded again with every blob checked).
-   */
-  private record Lookup(Optional<Artifact> hit, boolean broken) {
-    static final Lookup ABSENT = new Lookup(Optional.empty(), false);
-    static final Lookup BROKEN = new Lookup(Optional.empty(), true);
-  }
-
-  /** The entry under the key, if there is a whole one. */
-  private Lookup lookUp(String key) {
-    String tag = TAG_PREFIX + key;
-    try {
-      Pusher check = client.pusher(repository, List.of());
-      if (check.headManifest(tag).isEmpty()) {
-        return Lookup.ABSENT;
-      }
-      Optional<Artifact> entry = complete(check, client.pull(repository.tag(tag)));
-      if (entry.isEmpty()) {
-        log.info(
-            "warning: build cache: entry " + repository + ":" + tag + " has no SBOM, building");
-        return Lookup.BROKEN;
-      }
-      return new Lookup(entry, false);
-    } catch (IOException | RuntimeException e) {
-      log.info(
-          "warning: build cache: entry "
-              + repository
-              + ":"
-              + tag
-              + " cannot be used, building: "
-              + message(e));
-      return Lookup.BROKEN;
-    }
-  }
-
-  /**
-   * The entry as a fresh build gives it: for an index, each platform's image with its own SBOM and
-   * the index with its SBOM, when the build makes SBOMs. Empty when an SBOM is missing.
-   *
-   * @throws IOException when a blob the entry names is gone or an SBOM is corrupt
-   */
-  private Optional<Artifact> complete(Pusher check, Artifact artifact) throws IOException {
-    if (artifact instanceof ImageIndex index) {
-      Map<Digest, Artifact> children = new HashMap<>();
-      for (Descriptor d : index.indexManifest().manifests()) {
-        Optional<Artifact> child = complete(check, index.child(d));
-        if (child.isEmpty()) {
-          return Optional.empty();
-        }
-        children.put(d.digest(), child.get());
-      }
-      artifact = new BuiltIndex(index.manifestContent(), children, List.of());
-    } else {
-      requireBlobs(check, (Image) artifact);
-    }
-    if (!sbom) {
-      return Optional.of(artifact);
-    }
-    return attachment(check, artifact.digest(), "sbom").map(artifact::withAttachment);
-  }
-
-  /**
-   * Fails unless the image's config describes its layers (one diffID each) and every blob the image
-   * names is in the cache repository.
-   */
-  private static void requireBlobs(Pusher check, Image image) throws IOException {
-    int diffIds = image.configFile().diffIds().size();
-    if (diffIds != image.layers().size()) {
-      throw new IOException(
-          "its config names " + diffIds + " layers, its manifest " + image.layers().size());
-    }
-    List<Digest> blobs = new ArrayList<>();
-    blobs.add(image.configDescriptor().digest());
-    for (Layer l : image.layers()) {
-      blobs.add(l.digest());
-    }
-    for (Digest d : blobs) {
-      if (!check.blobExists(d)) {
-        throw new IOException("blob " + d + " is gone");
-      }
-    }
-  }
-
-  private Optional<Attachment> attachment(Pusher check, Digest subject, String name)
-      throws IOException {
-    String tag = subject.algorithm() + "-" + subject.hex() + "." + name;
-    if (check.headManifest(tag).isEmpty()) {
-      return Optional.empty();
-    }
-    Artifact a = client.pull(repository.tag(tag));
-    if (!(a instanceof Image file) || file.layers().size() != 1) {
-      throw new IOException(tag + " is not a one-file attachment");
-    }
-    Layer layer = file.layers().get(0);
-    byte[] bytes;
-    try (InputStream in = layer.compressed()) {
-      bytes = in.readAllBytes();
-    }
-    if (!Digest.of(bytes).equals(layer.digest())) {
-      throw new IOException(tag + ": the file does not match its digest");
-    }
-    return Optional.of(new Attachment(name, layer.mediaType(), bytes));
-  }
-
-  /**
-   * Pushes the fresh build to the cache repository under its key; a failure is a warning, and the
-   * build is used all the same.
-   */
-  private CompletableFuture<Artifact> record(
-      Artifact built, String reference, String key, boolean broken, TaskGroup tasks) {
-    RegistryPublisher recorder =
-        new RegistryPublisher(
-            client,
-            repository.name(),
-            Namer.bare(),
-            List.of(TAG_PREFIX + key),
-            false,
-            insecure,
-            Optional.empty(),
-            RegistryPublisher.MIN_UPLOADS,
-            Optional.empty(), // cache entries are not signed: the target's publisher signs
-            log);
-    // A broken entry may name this very manifest with its blobs gone: check each one again.
-    RegistryPublisher publisher = broken ? recorder.checkingEveryBlob() : recorder;
-    return publisher
-        .publish(built, reference, tasks)
-        .handle(
-            (ref, e) -> {
-              if (e != null) {
-                log.info("warning: build cache: could not record " + key + ": " + message(e));
-                return built;
-              }
-              log.debug("build cache: recorded " + key + " as " + ref);
-              try {
-                return mountable(built);
-              } catch (IOException | RuntimeException notMountable) {
-                return built;
-              }
-            });
-  }
-
-  /**
-   * The recorded artifact, the same bytes, with each layer that came from no repository (the
-   * build's own) mountable from the cache repository, where it now is.
-   */
-  private Artifact mountable(Artifact built) throws IOException {
-    if (built instanceof ImageIndex index) {
-      Map<Digest, Artifact> children = new HashMap<>();
-      for (Descriptor d : index.indexManifest().manifests()) {
-        children.put(d.digest(), mountable(index.child(d)));
-      }
-      return new BuiltIndex(index.manifestContent(), children, index.attachments());
-    }
-    Image image = (Image) built;
-    List<Layer> layers = new ArrayList<>();
-    for (Layer l : image.layers()) {
-      layers.add(l.source().isPresent() ? l : new RecordedLayer(l, repository));
-    }
-    return new BuiltImage(
-        image.manifestContent(), image.configContent(), layers, image.attachments());
-  }
-
-  private static String message(Throwable e) {
-    Throwable t = e;
-    while ((t instanceof java.util.concurrent.CompletionException
-            || t instanceof java.util.concurrent.ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    if (t instanceof RegistryException) {
-      return t.getMessage();
-    }
-    return t.getMessage() != null ? t.getMessage() : t.toString();
   }
 }

@@ -5,8 +5,10 @@ import dev.ko.build.Builder;
 import dev.ko.build.CachingBuilder;
 import dev.ko.build.EarlyGo;
 import dev.ko.build.GoBuilder;
+import dev.ko.build.PlatformCache;
 import dev.ko.build.ProcessGoToolchain;
 import dev.ko.buildcache.RegistryCachingBuilder;
+import dev.ko.buildcache.RegistryPlatformCache;
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.concurrent.Workers;
 import dev.ko.config.Env;
@@ -139,6 +141,16 @@ final class Wiring implements AutoCloseable {
    */
   Builder builder(Options all) throws IOException {
     BuildOptions options = all.build();
+    String version = Version.get();
+    PlatformCache platformCache =
+        all.cache().repository().isPresent()
+            ? new RegistryPlatformCache(
+                registryClient(),
+                all.cache().repository().get(),
+                all.cache().insecure(),
+                options.sbom().enabled(),
+                log)
+            : PlatformCache.NONE;
     GoBuilder go =
         GoBuilder.start(
             options,
@@ -146,10 +158,11 @@ final class Wiring implements AutoCloseable {
             ref -> registryClient().pull(ref),
             tasks(),
             early,
+            platformCache,
+            version,
             log);
     Builder builder = go;
     if (all.cache().repository().isPresent()) {
-      String version = Version.get();
       builder =
           new RegistryCachingBuilder(
               go,

@@ -183,6 +183,97 @@ class BuildCacheIntegrationTest {
   }
 
   @Test
+  void aChangeOnlyOnePlatformReadsRebuildsOnlyThatPlatform() throws Exception {
+    cacheRepo = bed.registry() + "/buildcache-perplatform-" + System.nanoTime();
+    String platforms = "--platform=linux/amd64,linux/arm64";
+    Machine a = new Machine("pa", noteFiles("arm64 v1"));
+    Machine b = new Machine("pb", noteFiles("arm64 v2"));
+    Machine fresh = new Machine("pfresh", noteFiles("arm64 v2"));
+    Machine d = new Machine("pd", noteFiles("arm64 v2"));
+    fresh.env.remove("KO_CACHE_REPO");
+    for (Machine m : List.of(a, b, fresh, d)) {
+      m.env.put("KO_DEFAULTBASEIMAGE", bed.get("TESTBED_BASE"));
+    }
+    Run first = a.build(platforms);
+    assertThat(first.outcome()).as(first.r().describe()).isEqualTo("miss");
+    assertThat(a.goArches())
+        .as("machine A's go builds")
+        .containsExactlyInAnyOrder("amd64", "arm64");
+
+    // B changes a file only arm64 builds (note_arm64.go): amd64 comes from the cache.
+    Run second = b.build(platforms, "--sbom-dir=out/sbom");
+    assertThat(second.outcome()).as(second.r().describe()).isEqualTo("miss");
+    assertThat(b.goBuilds()).as("machine B's go builds").hasSize(1);
+    assertThat(b.goArches()).as("machine B's go builds").containsExactly("arm64");
+    assertThat(second.r().stderr())
+        .containsPattern("cache hit [0-9a-f]{64} for linux/amd64")
+        .containsPattern("cache miss [0-9a-f]{64} for linux/arm64");
+    String digest = digestOf(second.r().stdout());
+    assertThat(digest)
+        .as("the change reaches the image")
+        .isNotEqualTo(digestOf(first.r().stdout()));
+
+    // An uncached fresh build of the changed source gives the same index, byte for byte.
+    Run uncached = fresh.build(platforms, "--sbom-dir=out/sbom");
+    assertThat(uncached.r().exit()).as(uncached.r().describe()).isZero();
+    assertThat(uncached.outcome()).isEqualTo("none");
+    assertThat(fresh.goBuilds()).hasSize(2);
+    assertThat(digestOf(uncached.r().stdout())).isEqualTo(digest);
+    Map<String, String> sboms = filesUnder(b.module.resolve("out/sbom"));
+    assertThat(sboms)
+        .as("--sbom-dir of the reused amd64 image, the rebuilt arm64 one and the index")
+        .containsKeys(
+            "app-linux-amd64.spdx.json", "app-linux-arm64-v8.spdx.json", "app-index.spdx.json")
+        .isEqualTo(filesUnder(fresh.module.resolve("out/sbom")));
+    String indexA = bed.skopeoInspect(first.r().stdout().strip(), "--raw");
+    String indexB = bed.skopeoInspect(second.r().stdout().strip(), "--raw");
+    assertThat("sha256:" + sha256(indexB.getBytes(StandardCharsets.UTF_8))).isEqualTo(digest);
+    assertThat(childDigest(indexB, "amd64"))
+        .as("amd64, reused")
+        .isEqualTo(childDigest(indexA, "amd64"));
+    assertThat(childDigest(indexB, "arm64"))
+        .as("arm64, rebuilt")
+        .isNotEqualTo(childDigest(indexA, "arm64"));
+    String ref = second.r().stdout().strip();
+    String repo = ref.substring(0, ref.indexOf('@'));
+    for (String s : List.of(digest, childDigest(indexB, "amd64"), childDigest(indexB, "arm64"))) {
+      String sbomTag = repo + ":" + s.replace(':', '-') + ".sbom";
+      assertThat(bed.skopeoInspect(sbomTag, "--raw")).as(sbomTag).contains("spdx");
+    }
+
+    // The same source on another fresh machine: all from the cache, no go build.
+    Run third = d.build(platforms);
+    assertThat(third.outcome()).as(third.r().describe()).isEqualTo("hit");
+    assertThat(d.goCommands()).as("machine D's go commands").doesNotContain("build");
+    assertThat(digestOf(third.r().stdout())).isEqualTo(digest);
+  }
+
+  /** The digest of the index's image for an architecture. */
+  private static String childDigest(String index, String architecture) throws IOException {
+    for (JsonNode m : JSON.readTree(index).path("manifests")) {
+      if (m.path("platform").path("architecture").asText().equals(architecture)) {
+        return m.path("digest").asText();
+      }
+    }
+    throw new AssertionError("no " + architecture + " image in " + index);
+  }
+
+  /** The module, with a note that only arm64 builds compile in (a file named *_arm64.go). */
+  private static Map<String, String> noteFiles(String arm64Note) {
+    return Map.of(
+        "go.mod",
+        "module example.com/cached\n\ngo 1.19\n",
+        "greet/greet.go",
+        "package greet\n\nvar note = \"\"\n\nfunc Greeting() string { return \"hello\" + note }\n",
+        "greet/note_arm64.go",
+        "package greet\n\nfunc init() { note = \" " + arm64Note + "\" }\n",
+        "cmd/app/main.go",
+        MAIN,
+        "cmd/app/kodata/hello.txt",
+        "Hello from kodata\n");
+  }
+
+  @Test
   void cacheRepoFlagBeatsVariableBeatsKoYaml() throws Exception {
     cacheRepo = bed.registry() + "/buildcache-where-" + System.nanoTime();
     String elsewhere = bed.registry() + "/buildcache-elsewhere-" + System.nanoTime();
@@ -665,7 +756,15 @@ class BuildCacheIntegrationTest {
                   + fakeGoVersion
                   + "\"/'; exit $?; fi\n";
       Files.writeString(
-          go, "#!/bin/sh\necho \"$*\" >> " + goLog + "\n" + fake + "exec go \"$@\"\n");
+          go,
+          "#!/bin/sh\necho \"$*\" >> "
+              + goLog
+              + "\n"
+              + "if [ \"$1\" = build ]; then echo \"$GOARCH\" >> "
+              + goLog.resolveSibling("goarch.log")
+              + "; fi\n"
+              + fake
+              + "exec go \"$@\"\n");
       Files.setPosixFilePermissions(go, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
@@ -709,6 +808,12 @@ class BuildCacheIntegrationTest {
         }
       }
       return out;
+    }
+
+    /** The GOARCH of each {@code go build}, in order. */
+    List<String> goArches() throws IOException {
+      Path log = goLog.resolveSibling("goarch.log");
+      return Files.exists(log) ? Files.readAllLines(log) : List.of();
     }
 
     private List<String> goLines() throws IOException {
