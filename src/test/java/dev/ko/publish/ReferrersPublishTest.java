@@ -50,7 +50,10 @@ class ReferrersPublishTest {
     executor = Executors.newFixedThreadPool(8);
     client =
         new RegistryClient(
-            new HttpTransport(TrustStores::unverified, TrustStores::unverified),
+            new HttpTransport(
+                HttpTransport.Engine.URL_CONNECTION,
+                TrustStores::unverified,
+                TrustStores::unverified),
             Keychain.ANONYMOUS,
             "ko-test",
             Log.NONE,
