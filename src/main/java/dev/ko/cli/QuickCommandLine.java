@@ -172,6 +172,8 @@ final class QuickCommandLine {
     list(o, b.imageAnnotations, seen, "--image-annotation");
     string(o, seen, v -> b.imageUser = v, "--image-user");
     bool(o, seen, v -> b.debug = v, "--debug");
+    bool(o, seen, v -> b.provenance = v, "--provenance");
+    bool(o, seen, v -> b.sourceAnnotations = v, "--source-annotations");
   }
 
   private static void filenameOptions(Map<String, Opt> o, FilenameFlags f, Set<String> seen) {

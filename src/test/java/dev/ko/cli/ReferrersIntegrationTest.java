@@ -179,7 +179,13 @@ class ReferrersIntegrationTest {
             .getBytes(StandardCharsets.UTF_8)
             .length;
     List<JsonNode> top = referrers(repo, digest, indexSize);
-    assertThat(top).hasSize(2);
+    assertThat(top).as("the SBOM, its attestation (a key is given) and the signature").hasSize(3);
+    JsonNode attestation = ofType(top, "application/vnd.dsse.envelope.v1+json");
+    assertThat(
+            attestation
+                .at("/layers/0/annotations/dev.cosignproject.cosign~1predicateType")
+                .asText())
+        .isEqualTo("https://spdx.dev/Document");
     JsonNode sbom = ofType(top, "text/spdx+json");
     JsonNode spdx = JSON.readTree(bed.blob(repo, sbom.at("/layers/0/digest").asText()));
     assertThat(spdx.at("/spdxVersion").asText()).isEqualTo("SPDX-2.3");
@@ -213,25 +219,28 @@ class ReferrersIntegrationTest {
     for (JsonNode child : index.at("/manifests")) {
       List<JsonNode> list =
           referrers(repo, child.at("/digest").asText(), child.at("/size").asLong());
-      assertThat(list).as("each platform's SBOM").hasSize(1);
-      assertThat(list.get(0).at("/artifactType").asText()).isEqualTo("text/spdx+json");
+      assertThat(list)
+          .as("each platform's SBOM and its attestation")
+          .extracting(m -> m.at("/artifactType").asText())
+          .containsExactlyInAnyOrder("text/spdx+json", "application/vnd.dsse.envelope.v1+json");
     }
 
     // Again: the same digest; the referrers tag keeps every entry it had, lists the (same) SBOM
-    // once, and gains only the new signature (ECDSA signatures differ each time, as cosign's do).
+    // once, and gains only the new signature and SBOM attestation (ECDSA signatures differ each
+    // time, as cosign's do).
     List<String> before = entryDigests(raw(repo, tagOf(digest)));
     KoRunner.Result again = KoRunner.in(app, env("it-ref")).run(args.toArray(String[]::new));
     assertThat(again.exit()).as(again.describe()).isZero();
     assertThat(again.stdout().strip()).isEqualTo(ref);
     List<String> after = entryDigests(raw(repo, tagOf(digest)));
-    assertThat(after).doesNotHaveDuplicates().hasSize(3).startsWith(before.toArray(String[]::new));
+    assertThat(after).doesNotHaveDuplicates().hasSize(5).startsWith(before.toArray(String[]::new));
     List<JsonNode> now = referrers(repo, digest, indexSize);
     assertThat(now.stream().filter(m -> m.at("/artifactType").asText().equals("text/spdx+json")))
         .hasSize(1);
     for (JsonNode child : index.at("/manifests")) {
       assertThat(entryDigests(raw(repo, tagOf(child.at("/digest").asText()))))
-          .as("the platform's SBOM is the same, so its list is unchanged")
-          .hasSize(1);
+          .as("the platform's SBOM is the same, listed once; one more (newly signed) attestation")
+          .hasSize(3);
     }
   }
 
