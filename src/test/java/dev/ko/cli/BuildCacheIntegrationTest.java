@@ -131,6 +131,11 @@ class BuildCacheIntegrationTest {
     ConfigModule.write(kodata.module, "cmd/app/kodata/hello.txt", "changed\n");
     assertMiss(kodata.build(), base);
 
+    // GOARM (go reads it whatever the architecture; the key does too, the cautious way).
+    Machine goarm = new Machine("goarm");
+    goarm.env.put("GOARM", "6");
+    assertMiss(goarm.build(), base);
+
     // The base image digest: the same tag moved to another image.
     Machine other = new Machine("otherbase");
     other.env.put("KO_DEFAULTBASEIMAGE", bed.get("TESTBED_BASE_DOCKER"));
