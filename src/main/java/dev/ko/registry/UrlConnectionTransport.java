@@ -153,7 +153,8 @@ final class UrlConnectionTransport implements Transport {
     ScheduledFuture<?> watch =
         WATCHDOG.scheduleWithFixedDelay(
             () -> {
-              if (progress.idleNanos() > limit.toNanos() && progress.stall()) {
+              if (progress.idleNanos() > limit.toNanos()) {
+                progress.stall();
                 c.disconnect();
               }
             },
@@ -195,9 +196,8 @@ final class UrlConnectionTransport implements Transport {
       return System.nanoTime() - last;
     }
 
-    synchronized boolean stall() {
+    synchronized void stall() {
       stalled = true;
-      return true;
     }
 
     synchronized boolean stalled() {
