@@ -18,6 +18,9 @@ import java.util.Set;
  * again as a whole after a temporary failure.
  */
 final class BlobUploads {
+  /** How many refused upload sessions one upload replaces before it gives up. */
+  static final int MAX_SESSION_RENEWALS = 3;
+
   private final Transport transport;
   private final Locations locations;
   private final RetryPolicy retry;
@@ -53,6 +56,7 @@ final class BlobUploads {
       throws IOException {
     RetryPolicy.Schedule schedule = retry.fromFirstFailure();
     String what = "uploading " + digest + " to " + repo;
+    int sessionsRenewed = 0;
     while (true) {
       try {
         Optional<URI> location =
@@ -62,7 +66,19 @@ final class BlobUploads {
         if (location.isEmpty()) {
           return RegistryClient.Upload.MOUNTED;
         }
-        putBlob(access, repo.registry(), location.get(), digest, size, source);
+        try {
+          putBlob(access, repo.registry(), location.get(), digest, size, source);
+        } catch (RegistryException e) {
+          if (sessionsRenewed == MAX_SESSION_RENEWALS || !isDeadSession(e)) {
+            throw e;
+          }
+          // The session the POST named is not one the registry knows: its reply may have been
+          // cut inside the Location header, which HttpURLConnection takes for a whole one. A few
+          // times from a new session; then the answer is the registry's word.
+          sessionsRenewed++;
+          log.debug(what + ": a new upload session after: " + e.getMessage());
+          continue;
+        }
         return RegistryClient.Upload.PUSHED;
       } catch (IOException e) {
         if (!Failures.isTemporary(e)) {
@@ -88,6 +104,16 @@ final class BlobUploads {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /** An upload session the registry does not know (any more), or whose state it refuses. */
+  private static boolean isDeadSession(RegistryException e) {
+    return (e.status() == 400 || e.status() == 404)
+        && e.errors().stream()
+            .anyMatch(
+                x ->
+                    x.code().equals("BLOB_UPLOAD_INVALID")
+                        || x.code().equals("BLOB_UPLOAD_UNKNOWN"));
   }
 
   /** Asks the registry to mount a blob; empty when mounted, else the upload it opened instead. */

@@ -117,6 +117,59 @@ class UploadBlobTest {
     assertThat(opened).hasSize(2).allMatch(s -> s.closed);
   }
 
+  /** A registry whose PUTs are answered {@code BLOB_UPLOAD_INVALID} while {@code invalid} says. */
+  private StubRegistry refusingSessions(java.util.function.IntPredicate invalid)
+      throws IOException {
+    AtomicInteger sessions = new AtomicInteger();
+    AtomicInteger puts = new AtomicInteger();
+    return new StubRegistry(
+        r -> {
+          if (r.pathAndQuery().equals("/v2/")) {
+            return Response.of(200);
+          }
+          if (r.method().equals("POST")) {
+            return new Response(
+                202,
+                Map.of("Location", "/v2/foo/bar/blobs/uploads/u" + sessions.incrementAndGet()),
+                new byte[0]);
+          }
+          if (r.method().equals("PUT") && invalid.test(puts.incrementAndGet())) {
+            return Response.json(
+                400,
+                "{\"errors\":[{\"code\":\"BLOB_UPLOAD_INVALID\",\"message\":\"blob upload"
+                    + " invalid\"}]}",
+                Map.of());
+          }
+          return Response.of(201);
+        });
+  }
+
+  @Test
+  void aSessionTheRegistryRefusesIsRenewed() throws Exception {
+    stub = refusingSessions(put -> put == 1);
+
+    assertThat(upload(() -> new TrackedStream(false))).isEqualTo(RegistryClient.Upload.PUSHED);
+
+    assertThat(stub.lines())
+        .containsExactly(
+            "GET /v2/",
+            "POST /v2/foo/bar/blobs/uploads/",
+            "PUT /v2/foo/bar/blobs/uploads/u1?" + PUT_QUERY,
+            "POST /v2/foo/bar/blobs/uploads/",
+            "PUT /v2/foo/bar/blobs/uploads/u2?" + PUT_QUERY);
+  }
+
+  @Test
+  void aSessionRefusedAgainAndAgainIsTheRegistrysWord() throws Exception {
+    stub = refusingSessions(put -> true);
+
+    assertThatThrownBy(() -> upload(() -> new TrackedStream(false)))
+        .hasMessageContaining("BLOB_UPLOAD_INVALID");
+    assertThat(stub.lines())
+        .filteredOn(l -> l.startsWith("PUT "))
+        .hasSize(BlobUploads.MAX_SESSION_RENEWALS + 1);
+  }
+
   @Test
   void aSourceThatBreaksMidUploadIsClosedAndReopenedForANewSession() throws Exception {
     stub = registry(put -> 201);
