@@ -93,64 +93,6 @@ public record BuildOptions(
     }
   }
 
-  /** Options without provenance or source annotations. */
-  public BuildOptions(
-      Path workingDirectory,
-      String defaultBaseImage,
-      Map<String, String> baseImageOverrides,
-      List<String> platforms,
-      Map<String, String> environment,
-      List<String> defaultEnv,
-      List<String> defaultFlags,
-      List<String> defaultLdflags,
-      List<String> ldflags,
-      List<BuildConfig> buildConfigs,
-      GoTime creationTime,
-      GoTime kodataCreationTime,
-      ZoneId zone,
-      SortedMap<String, String> labels,
-      SortedMap<String, String> annotations,
-      String user,
-      int jobs,
-      boolean disableOptimizations,
-      boolean trimpath,
-      boolean insecureRegistry,
-      String goCommand,
-      String kodataAllowedRoot,
-      Path cacheDirectory,
-      Path tempDirectory,
-      Map<String, String> origins,
-      SbomOptions sbom) {
-    this(
-        workingDirectory,
-        defaultBaseImage,
-        baseImageOverrides,
-        platforms,
-        environment,
-        defaultEnv,
-        defaultFlags,
-        defaultLdflags,
-        ldflags,
-        buildConfigs,
-        creationTime,
-        kodataCreationTime,
-        zone,
-        labels,
-        annotations,
-        user,
-        jobs,
-        disableOptimizations,
-        trimpath,
-        insecureRegistry,
-        goCommand,
-        kodataAllowedRoot,
-        cacheDirectory,
-        tempDirectory,
-        origins,
-        sbom,
-        SupplyChain.NONE);
-  }
-
   @Override
   public SortedMap<String, String> labels() {
     return new TreeMap<>(labels);

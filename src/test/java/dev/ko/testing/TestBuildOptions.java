@@ -2,6 +2,7 @@ package dev.ko.testing;
 
 import dev.ko.build.BuildConfig;
 import dev.ko.build.BuildOptions;
+import dev.ko.build.SupplyChain;
 import dev.ko.oci.GoTime;
 import dev.ko.sbom.SbomOptions;
 import java.nio.file.Path;
@@ -193,7 +194,8 @@ public final class TestBuildOptions {
           cacheDirectory,
           tempDirectory,
           origins,
-          sbom);
+          sbom,
+          SupplyChain.NONE);
     }
   }
 }
