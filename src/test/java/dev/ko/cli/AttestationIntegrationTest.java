@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ko.testing.GitRepo;
 import dev.ko.testing.JsonSchemas;
 import dev.ko.testing.KoRunner;
+import dev.ko.testing.OpensslKeys;
 import dev.ko.testing.Proc;
 import dev.ko.testing.Repo;
 import dev.ko.testing.TestBed;
@@ -72,32 +73,9 @@ class AttestationIntegrationTest {
     return repo + "-" + run + "/app-" + md5(IMPORT_PATH);
   }
 
+  /** A P-256 key pair made by openssl: {@code <name>.pem} (PKCS#8) and {@code <name>.pub}. */
   private Path keyPair(String name) throws IOException {
-    Path key = tmp.resolve(name + ".pem");
-    check(
-        "openssl",
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-out",
-        key.toString());
-    check(
-        "openssl",
-        "pkey",
-        "-in",
-        key.toString(),
-        "-pubout",
-        "-out",
-        tmp.resolve(name + ".pub").toString());
-    return key;
-  }
-
-  private Proc.Result check(String... cmd) throws IOException {
-    Proc.Result r = Proc.run(tmp, Map.of(), List.of(cmd));
-    assertThat(r.exit()).as(String.join(" ", cmd) + ": " + r.stderr()).isZero();
-    return r;
+    return OpensslKeys.pair(tmp, name);
   }
 
   private Proc.Result verify(Path pub, byte[] data, byte[] signature) throws IOException {

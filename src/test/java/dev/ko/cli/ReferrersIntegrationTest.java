@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ko.testing.KoRunner;
+import dev.ko.testing.OpensslKeys;
 import dev.ko.testing.Proc;
 import dev.ko.testing.TestBed;
 import java.io.IOException;
@@ -120,24 +121,7 @@ class ReferrersIntegrationTest {
 
   @Test
   void autoOnARegistryWithoutTheApiListsSbomsAndSignaturesUnderTheReferrersTag() throws Exception {
-    Path key = tmp.resolve("cosign.pem");
-    check(
-        "openssl",
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-out",
-        key.toString());
-    check(
-        "openssl",
-        "pkey",
-        "-in",
-        key.toString(),
-        "-pubout",
-        "-out",
-        tmp.resolve("cosign.pub").toString());
+    Path key = OpensslKeys.pair(tmp, "cosign");
     Path app = module(tmp.resolve("src"));
     List<String> args =
         List.of(

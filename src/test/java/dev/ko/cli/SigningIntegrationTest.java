@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ko.testing.KoRunner;
+import dev.ko.testing.OpensslKeys;
 import dev.ko.testing.Proc;
 import dev.ko.testing.TestBed;
 import java.io.IOException;
@@ -66,25 +67,7 @@ class SigningIntegrationTest {
 
   /** A P-256 key pair made by openssl: {@code <name>.pem} (PKCS#8) and {@code <name>.pub}. */
   private Path keyPair(String name) throws IOException {
-    Path key = tmp.resolve(name + ".pem");
-    check(
-        "openssl",
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-out",
-        key.toString());
-    check(
-        "openssl",
-        "pkey",
-        "-in",
-        key.toString(),
-        "-pubout",
-        "-out",
-        tmp.resolve(name + ".pub").toString());
-    return key;
+    return OpensslKeys.pair(tmp, name);
   }
 
   private Proc.Result check(String... cmd) throws IOException {
