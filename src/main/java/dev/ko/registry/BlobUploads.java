@@ -106,14 +106,15 @@ final class BlobUploads {
     }
   }
 
-  /** An upload session the registry does not know (any more), or whose state it refuses. */
+  /**
+   * An upload session the registry does not know (any more), or whose state it refuses. Any 404 to
+   * an upload location counts: the distribution spec's word for it is "the upload is unknown ...
+   * and must be restarted", and its error body may be the part of the reply that was lost.
+   */
   private static boolean isDeadSession(RegistryException e) {
-    return (e.status() == 400 || e.status() == 404)
-        && e.errors().stream()
-            .anyMatch(
-                x ->
-                    x.code().equals("BLOB_UPLOAD_INVALID")
-                        || x.code().equals("BLOB_UPLOAD_UNKNOWN"));
+    return e.status() == 404
+        || (e.status() == 400
+            && e.errors().stream().anyMatch(x -> x.code().equals("BLOB_UPLOAD_INVALID")));
   }
 
   /** Asks the registry to mount a blob; empty when mounted, else the upload it opened instead. */

@@ -120,6 +120,18 @@ class UploadBlobTest {
   /** A registry whose PUTs are answered {@code BLOB_UPLOAD_INVALID} while {@code invalid} says. */
   private StubRegistry refusingSessions(java.util.function.IntPredicate invalid)
       throws IOException {
+    return refusingSessions(
+        invalid,
+        Response.json(
+            400,
+            "{\"errors\":[{\"code\":\"BLOB_UPLOAD_INVALID\",\"message\":\"blob upload"
+                + " invalid\"}]}",
+            Map.of()));
+  }
+
+  /** A registry whose PUTs are answered {@code refusal} while {@code invalid} says. */
+  private StubRegistry refusingSessions(java.util.function.IntPredicate invalid, Response refusal)
+      throws IOException {
     AtomicInteger sessions = new AtomicInteger();
     AtomicInteger puts = new AtomicInteger();
     return new StubRegistry(
@@ -134,11 +146,7 @@ class UploadBlobTest {
                 new byte[0]);
           }
           if (r.method().equals("PUT") && invalid.test(puts.incrementAndGet())) {
-            return Response.json(
-                400,
-                "{\"errors\":[{\"code\":\"BLOB_UPLOAD_INVALID\",\"message\":\"blob upload"
-                    + " invalid\"}]}",
-                Map.of());
+            return refusal;
           }
           return Response.of(201);
         });
@@ -156,6 +164,20 @@ class UploadBlobTest {
             "POST /v2/foo/bar/blobs/uploads/",
             "PUT /v2/foo/bar/blobs/uploads/u1?" + PUT_QUERY,
             "POST /v2/foo/bar/blobs/uploads/",
+            "PUT /v2/foo/bar/blobs/uploads/u2?" + PUT_QUERY);
+  }
+
+  @Test
+  void aSessionAnswered404WithoutAnErrorBodyIsRenewed() throws Exception {
+    // What the client sees when the 404's reply (BLOB_UPLOAD_UNKNOWN) is cut inside its headers.
+    stub = refusingSessions(put -> put == 1, Response.of(404));
+
+    assertThat(upload(() -> new TrackedStream(false))).isEqualTo(RegistryClient.Upload.PUSHED);
+
+    assertThat(stub.lines())
+        .filteredOn(l -> l.startsWith("PUT "))
+        .containsExactly(
+            "PUT /v2/foo/bar/blobs/uploads/u1?" + PUT_QUERY,
             "PUT /v2/foo/bar/blobs/uploads/u2?" + PUT_QUERY);
   }
 
