@@ -70,7 +70,8 @@ final class UrlConnectionTransport implements Transport {
   public <T> HttpResponse<T> send(Request request, HttpResponse.BodyHandler<T> handler)
       throws IOException {
     String shown = request.shown();
-    if (Thread.interrupted()) {
+    // The flag stays set (isInterrupted, not interrupted), so that the caller's waits stop too.
+    if (Thread.currentThread().isInterrupted()) {
       throw new InterruptedIOException(shown + ": interrupted");
     }
     Duration limit = request.timeout().compareTo(silence) < 0 ? request.timeout() : silence;

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link UrlConnectionTransport}'s own rules, which the shared decorator tests do not reach: a
- * registry that stops reading a streamed body, and a challenge to a streamed body.
+ * registry that stops reading a streamed body, a challenge to a streamed body, and an interrupted
+ * sender.
  */
 class UrlConnectionTransportTest {
   private static final Duration SILENCE = Duration.ofMillis(500);
@@ -52,6 +53,25 @@ class UrlConnectionTransportTest {
           .hasMessage(
               "PUT http://" + host + "/v2/x/blobs/u: no progress sending the body for 0.5s");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
+  void anInterruptedThreadSendsNothingAndStaysInterrupted() throws Exception {
+    Request get =
+        Request.of(Registry.parse("127.0.0.1:9"), "GET", URI.create("http://127.0.0.1:9/v2/"));
+    Thread.currentThread().interrupt();
+    try {
+      assertThatThrownBy(
+              () ->
+                  new UrlConnectionTransport(Wire.clients(), "ko-test", SILENCE)
+                      .send(get, BodyHandlers.discarding()))
+          .isInstanceOf(java.io.InterruptedIOException.class)
+          .hasMessage("GET http://127.0.0.1:9/v2/: interrupted");
+      // Cleared, the flag would let the caller's next wait (a retry's sleep) go on.
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    } finally {
+      Thread.interrupted();
     }
   }
 
