@@ -262,6 +262,15 @@ int main(int argc, char **argv) {
   snprintf(home, sizeof home, "%s", exe);
 
   int control = nargs == 2 && strcmp(args[0], "server") == 0;
+  /* Commands that may run again, cold, when the server dies before their result: a push of the
+     same image is the same push, and kubectl apply is idempotent; create, run and delete are not. */
+  int repeatable = 0;
+  for (int i = 0; i < nargs; i++) {
+    if (args[i][0] == '-') continue;
+    repeatable = strcmp(args[i], "build") == 0 || strcmp(args[i], "publish") == 0 ||
+                 strcmp(args[i], "resolve") == 0 || strcmp(args[i], "apply") == 0;
+    break;
+  }
   const char *ko_server = env_or("KO_SERVER", "");
   if (!control) {
     if (strcmp(ko_server, "0") == 0) die_cold();
@@ -433,6 +442,7 @@ int main(int argc, char **argv) {
         break;
       case 'O':
         produced = 1;
+        repeatable = 0; /* a result half given cannot be given again */
         write_all(1, buf, len);
         break;
       case 'E':
@@ -440,7 +450,8 @@ int main(int argc, char **argv) {
         write_all(2, buf, len);
         break;
       case 'N':
-        produced = 1; /* standard input consumed: the run cannot be repeated */
+        produced = 1;
+        repeatable = 0; /* standard input consumed: the run cannot be repeated */
         stdin_max = v < 1 ? 1 : v > 65536 ? 65536 : v;
         if (stdin_eof) {
           send_frame(sock, 'I', NULL, 0);
@@ -457,8 +468,13 @@ int main(int argc, char **argv) {
   }
   /* The connection ended without an exit code. */
   if (got_signal) return 128 + got_signal;
-  if (!produced && !control) {
+  if (!control && (!produced || repeatable)) {
     close(sock);
+    if (produced) {
+      /* Only log lines so far: the same run, cold, finishes the job (what it had pushed stays). */
+      fprintf(stderr, "ko: the build server went away (its log: %s); running again without it\n",
+              logpath);
+    }
     die_cold();
   }
   fprintf(stderr, "ko: the build server went away (its log: %s)\n", logpath);

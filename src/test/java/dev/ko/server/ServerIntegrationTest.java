@@ -278,6 +278,78 @@ class ServerIntegrationTest {
   }
 
   @Test
+  void aServerKilledMidPushGivesWayToAColdRunThatFinishesTheBuild() throws Exception {
+    KoServer server = KoServer.start("crash", Map.of());
+    try {
+      Path module = Repo.copyExample(tmp.resolve("crash"));
+      // A big incompressible kodata file: the push takes long enough to be cut.
+      // New bytes and a new repository on every run, so the push is never a no-op.
+      byte[] noise = new byte[120 << 20];
+      new Random(System.nanoTime()).nextBytes(noise);
+      Files.write(module.resolve("cmd/hello/kodata/big.bin"), noise);
+      String repo = "crashed-" + Long.toHexString(System.nanoTime());
+      KoServer.Client c =
+          server.launch(module, env(repo), none(), "build", "--bare", "-t", "t1", "./cmd/hello");
+      long deadline = System.nanoTime() + 120_000_000_000L;
+      while (!c.stderrSoFar().contains("Publishing") && c.process.isAlive()) {
+        assertThat(System.nanoTime()).as("waiting for the push to start").isLessThan(deadline);
+        Thread.sleep(5);
+      }
+      long pid = server.pid();
+      assertThat(pid).isPositive();
+      Proc.run(tmp, Map.of(), List.of("kill", "-KILL", Long.toString(pid)));
+
+      KoRunner.Result r = c.await();
+      assertThat(r.exit()).as(r.describe()).isZero();
+      assertThat(r.stderr())
+          .contains("ko: the build server went away (its log: ")
+          .contains("); running again without it");
+      String ref = r.stdout().strip();
+      assertThat(ref).startsWith(bed.registry() + "/" + repo + ":t1@sha256:");
+      assertThat(tagDigest(repo, "t1")).isEqualTo(ref.substring(ref.indexOf('@') + 1));
+    } finally {
+      server.stopQuietly();
+    }
+  }
+
+  @Test
+  void aServerKilledAfterItTookStandardInputFailsTheRunWithWhereItsLogIs() throws Exception {
+    KoServer server = KoServer.start("crash-stdin", Map.of());
+    try {
+      Path module = Repo.copyExample(tmp.resolve("crash-stdin"));
+      byte[] noise = new byte[120 << 20];
+      new Random(System.nanoTime()).nextBytes(noise);
+      Files.write(module.resolve("cmd/hello/kodata/big.bin"), noise);
+      byte[] yaml = "image: ko://example.com/hello/cmd/hello\n".getBytes(StandardCharsets.UTF_8);
+      KoServer.Client c =
+          server.launch(
+              module,
+              env("crashed-stdin-" + Long.toHexString(System.nanoTime())),
+              new ByteArrayInputStream(yaml),
+              "resolve",
+              "--bare",
+              "-f",
+              "-");
+      long deadline = System.nanoTime() + 120_000_000_000L;
+      while (!c.stderrSoFar().contains("Publishing") && c.process.isAlive()) {
+        assertThat(System.nanoTime()).as("waiting for the push to start").isLessThan(deadline);
+        Thread.sleep(5);
+      }
+      Proc.run(tmp, Map.of(), List.of("kill", "-KILL", Long.toString(server.pid())));
+
+      // The input is gone with the server: a second run could not read it again.
+      KoRunner.Result r = c.await();
+      assertThat(r.exit()).as(r.describe()).isEqualTo(1);
+      assertThat(r.stdout()).isEmpty();
+      assertThat(r.stderr())
+          .contains("ko: the build server went away (its log: " + server.log() + ")")
+          .doesNotContain("running again without it");
+    } finally {
+      server.stopQuietly();
+    }
+  }
+
+  @Test
   void theClientRunsColdWhenTheServerIsOffOrUnusable() throws Exception {
     KoServer server = KoServer.start("cold", Map.of());
     Path notADirectory = Files.writeString(tmp.resolve("file"), "");
