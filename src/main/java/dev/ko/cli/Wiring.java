@@ -192,7 +192,9 @@ final class Wiring implements AutoCloseable {
           local(
               options,
               new KindNodes(
-                  new ExternalCommand(cluster.provider(), cluster.environment()), cluster.name()));
+                  new ExternalCommand(cluster.provider(), cluster.environment())
+                      .in(workingDirectory),
+                  cluster.name()));
     } else {
       PublishOptions.Outputs outputs = (PublishOptions.Outputs) options.destination();
       List<Publisher> destinations = new ArrayList<>();

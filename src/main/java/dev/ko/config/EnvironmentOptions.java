@@ -76,7 +76,7 @@ public final class EnvironmentOptions {
             ? env.path(env.get("XDG_CONFIG_HOME"))
             : home.resolve(".config");
     authFiles.add(xdgConfig.resolve("containers").resolve("auth.json"));
-    return new KeychainSources(dockerConfig, authFiles, env.asMap());
+    return new KeychainSources(dockerConfig, authFiles, env.asMap(), env.path("."));
   }
 
   /** {@code GITHUB_TOKEN} and {@code GITHUB_ACTOR}, for {@link GitHubKeychain}. */

@@ -7,6 +7,7 @@ import dev.ko.process.ExternalCommand;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,10 +23,16 @@ public final class CredentialHelper {
 
   private final String program;
   private final Map<String, String> env;
+  private final Path directory;
 
-  public CredentialHelper(String name, Map<String, String> env) {
+  /**
+   * @param env the environment the helper runs with
+   * @param directory where it runs: the invocation's working directory, as with a fresh ko
+   */
+  public CredentialHelper(String name, Map<String, String> env, Path directory) {
     this.program = "docker-credential-" + name;
     this.env = Map.copyOf(env);
+    this.directory = directory;
   }
 
   /** The stored credential, or anonymous when the helper has none for this server. */
@@ -86,6 +93,7 @@ public final class CredentialHelper {
   private ExternalCommand.Result run(String action, byte[] input) throws IOException {
     try {
       return new ExternalCommand(program, env)
+          .in(directory)
           .timeout(Duration.ofSeconds(TIMEOUT_SECONDS))
           .run(List.of(action), stdin -> stdin.write(input));
     } catch (InterruptedIOException e) {

@@ -77,7 +77,8 @@ public final class DockerConfigKeychain implements Keychain {
     }
     String helper = DockerConfig.helper(root, key);
     if (!helper.isEmpty()) {
-      return new CredentialHelper(helper, sources.helperEnvironment()).get(key);
+      return new CredentialHelper(helper, sources.helperEnvironment(), sources.helperDirectory())
+          .get(key);
     }
     JsonNode auths = root.path("auths");
     JsonNode entry = registry == null ? auths.get(key) : findAuth(auths, registry);

@@ -43,7 +43,8 @@ public final class DockerLogin {
             : root.putObject("auths");
     String helper = DockerConfig.helper(root, key);
     if (!helper.isEmpty()) {
-      new CredentialHelper(helper, sources.helperEnvironment()).store(key, username, password);
+      new CredentialHelper(helper, sources.helperEnvironment(), sources.helperDirectory())
+          .store(key, username, password);
       auths.putObject(key);
     } else {
       ObjectNode entry = auths.putObject(key);

@@ -25,7 +25,7 @@ class DockerLoginTest {
 
   /** Docker's config file only, no podman files, no environment for helpers. */
   private static KeychainSources sources(Path dockerConfig) {
-    return new KeychainSources(dockerConfig, List.of(), Map.of());
+    return new KeychainSources(dockerConfig, List.of(), Map.of(), dockerConfig.getParent());
   }
 
   @Test

@@ -70,7 +70,7 @@ class KeychainsTest {
             + "}}");
     DockerConfigKeychain keychain =
         new DockerConfigKeychain(
-            new KeychainSources(tmp.resolve("config.json"), List.of(), Map.of()));
+            new KeychainSources(tmp.resolve("config.json"), List.of(), Map.of(), tmp));
 
     assertThat(keychain.resolve(Repository.parse("reg.example.com/team/app")).username())
         .isEqualTo("app-robot");
@@ -109,7 +109,8 @@ class KeychainsTest {
             new KeychainSources(
                 tmp.resolve("config.json"),
                 List.of(),
-                Map.of("PATH", bin + ":/usr/bin:/bin", "CALLS", calls.toString())));
+                Map.of("PATH", bin + ":/usr/bin:/bin", "CALLS", calls.toString()),
+                tmp));
 
     for (String repo :
         new String[] {
@@ -122,5 +123,35 @@ class KeychainsTest {
     assertThat(Files.readAllLines(calls))
         .containsExactly(
             "get reg.example.com/team/app", "get reg.example.com", "get reg.example.com/team/b");
+  }
+
+  @Test
+  void aCredentialHelperRunsInTheInvocationsDirectoryNotTheProcesss() throws Exception {
+    Path bin = Files.createDirectories(tmp.resolve("bin"));
+    Path invocation = Files.createDirectories(tmp.resolve("invocation"));
+    Path seen = tmp.resolve("seen");
+    Path helper = bin.resolve("docker-credential-where");
+    Files.writeString(
+        helper,
+        """
+        #!/bin/sh
+        cat >/dev/null
+        pwd > "$SEEN"
+        echo '{"Username": "team", "Secret": "s3cret"}'
+        """);
+    Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(tmp.resolve("config.json"), "{\"credsStore\": \"where\"}");
+    DockerConfigKeychain keychain =
+        new DockerConfigKeychain(
+            new KeychainSources(
+                tmp.resolve("config.json"),
+                List.of(),
+                Map.of("PATH", bin + ":/usr/bin:/bin", "SEEN", seen.toString()),
+                invocation));
+
+    assertThat(keychain.resolve(Repository.parse("reg.example.com/team/app")))
+        .isEqualTo(Credential.basic("team", "s3cret"));
+    // The build server's own directory is /: a helper run there reads other relative files.
+    assertThat(Files.readString(seen).strip()).isEqualTo(invocation.toRealPath().toString());
   }
 }

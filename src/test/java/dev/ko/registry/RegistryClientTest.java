@@ -682,6 +682,6 @@ class RegistryClientTest {
     }
     Files.writeString(dir.resolve("config.json"), json.append("}}"));
     return new DockerConfigKeychain(
-        new KeychainSources(dir.resolve("config.json"), List.of(), Map.of()));
+        new KeychainSources(dir.resolve("config.json"), List.of(), Map.of(), dir));
   }
 }

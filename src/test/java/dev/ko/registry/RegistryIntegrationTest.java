@@ -74,7 +74,7 @@ class RegistryIntegrationTest {
         new RegistryClient(
             transport,
             new DockerConfigKeychain(
-                new KeychainSources(tmp.resolve("config.json"), List.of(), Map.of())),
+                new KeychainSources(tmp.resolve("config.json"), List.of(), Map.of(), tmp)),
             "ko-test",
             Log.NONE,
             new NetworkSettings(

@@ -86,7 +86,7 @@ class RegistryRedirectsTest {
             + Base64.getEncoder().encodeToString("user:s3cret".getBytes(StandardCharsets.UTF_8))
             + "\"}}}");
     return new DockerConfigKeychain(
-        new KeychainSources(dir.resolve("config.json"), List.of(), Map.of()));
+        new KeychainSources(dir.resolve("config.json"), List.of(), Map.of(), dir));
   }
 
   // ------------------------------------------------------------ credentials stay with the registry
