@@ -361,12 +361,11 @@ class BuildCacheIntegrationTest {
       long mark = bed.logMark();
       KoRunner.Result built = runner.run(args.toArray(String[]::new));
       assertThat(built.exit()).as(built.describe()).isZero();
-      // The four entries (and the four target images) share the base and kodata layers: each is
-      // placed once per repository in the run. Placing one again (a mount, a finished upload)
-      // rewrites the registry's link to it, and a sibling's manifest PUT reading the link then
-      // is refused with DIGEST_INVALID.
+      // The four entries share the base and kodata layers in the one cache repository: each is
+      // placed there once in the run. Placing one again (a mount, a finished upload) rewrites
+      // the registry's link to it, and a sibling's manifest PUT reading the link then is refused
+      // with DIGEST_INVALID.
       assertEachBlobPlacedOnce(bed.requestsSince(mark), cacheRepo);
-      assertEachBlobPlacedOnce(bed.requestsSince(mark), target);
       assertThat(outcomes(built.stderr(), "miss")).as(built.describe()).isEqualTo(4);
       assertThat(outcomes(built.stderr(), "hit")).as(built.describe()).isZero();
       assertThat(built.stderr()).as(built.describe()).doesNotContain("warning: build cache");
