@@ -137,7 +137,8 @@ final class Wiring implements AutoCloseable {
               Version.userAgent(),
               log,
               EnvironmentOptions.network(env),
-              env.cacheDirectory().resolve("registry"));
+              env.cacheDirectory().resolve("registry"),
+              warm.tokens());
     }
     return registryClient;
   }
