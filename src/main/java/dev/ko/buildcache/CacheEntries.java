@@ -12,6 +12,7 @@ import dev.ko.oci.Digest;
 import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
 import dev.ko.oci.Layer;
+import dev.ko.publish.BlobPlacements;
 import dev.ko.publish.Namer;
 import dev.ko.publish.RegistryPublisher;
 import dev.ko.registry.Pusher;
@@ -36,14 +37,25 @@ final class CacheEntries {
   private final Repository repository;
   private final boolean insecure;
   private final boolean sbom;
+  private final BlobPlacements placements;
   private final Log log;
 
+  /**
+   * @param placements the run's blob placements: entries recorded at once share blobs (a base
+   *     layer, the kodata layer), which each must not place again under another's manifest PUT
+   */
   CacheEntries(
-      RegistryClient client, Repository repository, boolean insecure, boolean sbom, Log log) {
+      RegistryClient client,
+      Repository repository,
+      boolean insecure,
+      boolean sbom,
+      BlobPlacements placements,
+      Log log) {
     this.client = client;
     this.repository = repository;
     this.insecure = insecure;
     this.sbom = sbom;
+    this.placements = placements;
     this.log = log;
   }
 
@@ -160,16 +172,17 @@ final class CacheEntries {
       Artifact built, String reference, String key, boolean broken, TaskGroup tasks) {
     RegistryPublisher recorder =
         new RegistryPublisher(
-            client,
-            repository.name(),
-            Namer.bare(),
-            List.of(RegistryCachingBuilder.TAG_PREFIX + key),
-            false,
-            insecure,
-            Optional.empty(),
-            RegistryPublisher.MIN_UPLOADS,
-            Optional.empty(), // cache entries are not signed: the target's publisher signs
-            log);
+                client,
+                repository.name(),
+                Namer.bare(),
+                List.of(RegistryCachingBuilder.TAG_PREFIX + key),
+                false,
+                insecure,
+                Optional.empty(),
+                RegistryPublisher.MIN_UPLOADS,
+                Optional.empty(), // cache entries are not signed: the target's publisher signs
+                log)
+            .placingWith(placements);
     // A broken entry may name this very manifest with its blobs gone: check each one again.
     RegistryPublisher publisher = broken ? recorder.checkingEveryBlob() : recorder;
     return publisher

@@ -6,6 +6,7 @@ import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
 import dev.ko.name.Repository;
 import dev.ko.oci.Artifact;
+import dev.ko.publish.BlobPlacements;
 import dev.ko.registry.RegistryClient;
 import java.io.IOException;
 import java.util.Optional;
@@ -44,6 +45,7 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
 
   /**
    * @param sbom whether images carry an SBOM, which an entry must then have too
+   * @param placements the run's blob placements, shared with its other publishes
    */
   public RegistryCachingBuilder(
       Builder inner,
@@ -53,11 +55,12 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
       Repository repository,
       boolean insecure,
       boolean sbom,
+      BlobPlacements placements,
       Log log) {
     super(inner);
     this.keys = keys;
     this.sideFiles = sideFiles;
-    this.entries = new CacheEntries(client, repository, insecure, sbom, log);
+    this.entries = new CacheEntries(client, repository, insecure, sbom, placements, log);
     this.log = log;
   }
 

@@ -6,6 +6,7 @@ import dev.ko.log.Log;
 import dev.ko.name.Repository;
 import dev.ko.oci.Image;
 import dev.ko.oci.Platform;
+import dev.ko.publish.BlobPlacements;
 import dev.ko.registry.RegistryClient;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -19,9 +20,17 @@ public final class RegistryPlatformCache implements PlatformCache {
   private final CacheEntries entries;
   private final Log log;
 
+  /**
+   * @param placements the run's blob placements, shared with its other publishes
+   */
   public RegistryPlatformCache(
-      RegistryClient client, Repository repository, boolean insecure, boolean sbom, Log log) {
-    this.entries = new CacheEntries(client, repository, insecure, sbom, log);
+      RegistryClient client,
+      Repository repository,
+      boolean insecure,
+      boolean sbom,
+      BlobPlacements placements,
+      Log log) {
+    this.entries = new CacheEntries(client, repository, insecure, sbom, placements, log);
     this.log = log;
   }
 

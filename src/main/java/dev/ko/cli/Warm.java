@@ -1,6 +1,7 @@
 package dev.ko.cli;
 
 import dev.ko.registry.HttpTransport;
+import dev.ko.registry.TokenCache;
 import dev.ko.registry.TrustRoots;
 import dev.ko.registry.TrustStores;
 import java.io.IOException;
@@ -13,9 +14,10 @@ import java.util.List;
 
 /**
  * What a long-lived process (the build server) keeps from one invocation to the next: the HTTP
- * clients, with their open connections and TLS sessions, one per set of trust roots. Nothing an
- * invocation reads from its environment or working directory is kept: options, credentials and
- * tokens are made afresh each time. A fresh process uses {@link #NONE}, which keeps nothing.
+ * clients, with their open connections and TLS sessions, one per set of trust roots, and registry
+ * tokens until they expire, keyed by the credentials they were issued for. Nothing an invocation
+ * reads from its environment or working directory is kept: options and credentials are read afresh
+ * each time. A fresh process uses {@link #NONE}, which keeps nothing.
  */
 public final class Warm {
   /** Keeps nothing: every invocation makes its own clients. */
@@ -26,9 +28,21 @@ public final class Warm {
 
   private final int capacity;
 
+  /** Bearer tokens, kept while valid, by access, token server and credential hash. */
+  private final TokenCache tokens = new TokenCache();
+
   private Warm(int capacity) {
     this.capacity = capacity;
     this.transports = new LinkedHashMap<>(16, 0.75f, true);
+  }
+
+  /**
+   * Where an invocation's registry client keeps Bearer tokens: the server's, shared while they are
+   * valid (a token is found only for the same credentials, so a changed {@code config.json} gets
+   * its own), or, keeping nothing, a new one for each invocation.
+   */
+  TokenCache tokens() {
+    return capacity == 0 ? new TokenCache() : tokens;
   }
 
   /** Keeps the clients of the last few sets of trust roots. */

@@ -17,6 +17,7 @@ import dev.ko.config.Options;
 import dev.ko.config.OptionsResolver;
 import dev.ko.log.Log;
 import dev.ko.process.ExternalCommand;
+import dev.ko.publish.BlobPlacements;
 import dev.ko.publish.CachingPublisher;
 import dev.ko.publish.DockerEngine;
 import dev.ko.publish.KindCluster;
@@ -71,6 +72,12 @@ final class Wiring implements AutoCloseable {
   private int jobs = Runtime.getRuntime().availableProcessors();
   private Path tempDirectory;
   private RegistryClient registryClient;
+
+  /**
+   * The blobs this run has placed in each repository, shared by the target's publisher and the
+   * build cache's entries; made per run (per server request), never kept.
+   */
+  private final BlobPlacements placements = new BlobPlacements();
 
   Wiring(Env env, Path workingDirectory, Log log, EarlyGo early, Warm warm) {
     this.env = env;
@@ -130,7 +137,8 @@ final class Wiring implements AutoCloseable {
               Version.userAgent(),
               log,
               EnvironmentOptions.network(env),
-              env.cacheDirectory().resolve("registry"));
+              env.cacheDirectory().resolve("registry"),
+              warm.tokens());
     }
     return registryClient;
   }
@@ -149,6 +157,7 @@ final class Wiring implements AutoCloseable {
                 all.cache().repository().get(),
                 all.cache().insecure(),
                 options.sbom().enabled(),
+                placements,
                 log)
             : PlatformCache.NONE;
     GoBuilder go =
@@ -172,6 +181,7 @@ final class Wiring implements AutoCloseable {
               all.cache().repository().get(),
               all.cache().insecure(),
               options.sbom().enabled(),
+              placements,
               log);
     }
     return new CachingBuilder(builder);
@@ -237,17 +247,18 @@ final class Wiring implements AutoCloseable {
   private Publisher registryPublisher(PublishOptions options, PublishOptions.Push push) {
     registryClient().warmUp(push.registry(), tasks());
     return new RegistryPublisher(
-        registryClient(),
-        options.repository(),
-        options.namer(),
-        options.tags(),
-        options.tagOnly(),
-        push.insecure(),
-        push.attachmentRepository(),
-        push.maxUploads(),
-        signer(push),
-        push.referrers(),
-        log);
+            registryClient(),
+            options.repository(),
+            options.namer(),
+            options.tags(),
+            options.tagOnly(),
+            push.insecure(),
+            push.attachmentRepository(),
+            push.maxUploads(),
+            signer(push),
+            push.referrers(),
+            log)
+        .placingWith(placements);
   }
 
   /** The signer of {@code --sign-key}, read before anything is built so a bad key fails first. */

@@ -66,6 +66,7 @@ public final class RegistryPublisher implements Publisher {
   private final Referrers referrers;
   private final Log log;
   private final boolean trustTags;
+  private final BlobPlacements placements;
 
   /**
    * @param attachmentRepository where attachments go instead of the image's own repository ({@code
@@ -134,9 +135,10 @@ public final class RegistryPublisher implements Publisher {
     this.referrers = referrers;
     this.log = log;
     this.trustTags = true;
+    this.placements = new BlobPlacements();
   }
 
-  private RegistryPublisher(RegistryPublisher p, boolean trustTags) {
+  private RegistryPublisher(RegistryPublisher p, boolean trustTags, BlobPlacements placements) {
     this.client = p.client;
     this.base = p.base;
     this.namer = p.namer;
@@ -149,6 +151,7 @@ public final class RegistryPublisher implements Publisher {
     this.referrers = p.referrers;
     this.log = p.log;
     this.trustTags = trustTags;
+    this.placements = placements;
   }
 
   /**
@@ -157,7 +160,16 @@ public final class RegistryPublisher implements Publisher {
    * blobs (a build cache entry found broken).
    */
   public RegistryPublisher checkingEveryBlob() {
-    return new RegistryPublisher(this, false);
+    return new RegistryPublisher(this, false, placements);
+  }
+
+  /**
+   * The same publisher, placing blobs through {@code shared}: for the publishers of one run that
+   * push into the same repositories (a build cache's entries), so that none places a blob another
+   * has placed. A publisher on its own already places each blob once over all its publishes.
+   */
+  public RegistryPublisher placingWith(BlobPlacements shared) {
+    return new RegistryPublisher(this, trustTags, shared);
   }
 
   @Override
@@ -178,7 +190,8 @@ public final class RegistryPublisher implements Publisher {
     Tag first = targets.get(0);
     log.info("Publishing " + first);
     Repository repo = first.repository();
-    RepositoryUploads uploads = new RepositoryUploads(pusher, repo, tasks, uploadSlots, log);
+    RepositoryUploads uploads =
+        new RepositoryUploads(pusher, repo, tasks, uploadSlots, placements, log);
     CompletableFuture<Boolean> imageCheck =
         tasks.fork(() -> trustTags && isPresent(pusher, repo, first.tag(), artifact));
     CompletableFuture<List<Pending>> pending =
@@ -347,7 +360,8 @@ public final class RegistryPublisher implements Publisher {
     Repository repo = attachmentRepository.orElse(imageUploads.repo);
     return repo.equals(imageUploads.repo)
         ? imageUploads
-        : new RepositoryUploads(client.pusher(repo, List.of()), repo, tasks, uploadSlots, log);
+        : new RepositoryUploads(
+            client.pusher(repo, List.of()), repo, tasks, uploadSlots, placements, log);
   }
 
   /**

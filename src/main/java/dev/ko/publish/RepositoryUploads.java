@@ -16,26 +16,32 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
- * The blob uploads of one publish to one repository: each digest is sent at most once, however many
- * images share it, and no more than {@code uploadSlots} allows at once.
+ * The blob uploads of one publish to one repository: each digest is placed at most once per run,
+ * however many images and publishes share it ({@link BlobPlacements}), and no more than {@code
+ * uploadSlots} allows at once.
  */
 final class RepositoryUploads {
   final Pusher pusher;
   final Repository repo;
   final TaskGroup group;
   private final Slots uploadSlots;
+  private final BlobPlacements placements;
   private final Log log;
-  private final ConcurrentMap<Digest, CompletableFuture<Void>> blobs = new ConcurrentHashMap<>();
 
-  RepositoryUploads(Pusher pusher, Repository repo, TaskGroup group, Slots uploadSlots, Log log) {
+  RepositoryUploads(
+      Pusher pusher,
+      Repository repo,
+      TaskGroup group,
+      Slots uploadSlots,
+      BlobPlacements placements,
+      Log log) {
     this.pusher = pusher;
     this.repo = repo;
     this.group = group;
     this.uploadSlots = uploadSlots;
+    this.placements = placements;
     this.log = log;
   }
 
@@ -61,11 +67,12 @@ final class RepositoryUploads {
     return TaskGroup.all(pending).thenApply(done -> null);
   }
 
-  /** Each digest once, taking an upload slot before its task is submitted. */
+  /** Each digest once per run, taking an upload slot before its task is submitted. */
   private CompletableFuture<Void> blob(Digest digest, IoAction action) {
-    return blobs.computeIfAbsent(
+    return placements.once(
+        repo,
         digest,
-        d ->
+        () ->
             group.fork(
                 uploadSlots,
                 () -> {

@@ -34,11 +34,12 @@ final class AuthTransport implements Transport {
   /**
    * @param next where requests, and the token server's requests, go
    * @param clock decides when tokens expire
+   * @param tokenCache where Bearer tokens are kept: the run's, or the build server's
    */
-  AuthTransport(Transport next, Keychain keychain, Clock clock) {
+  AuthTransport(Transport next, Keychain keychain, Clock clock, TokenCache tokenCache) {
     this.next = next;
     this.keychain = keychain;
-    this.tokens = new BearerTokens(next, clock);
+    this.tokens = new BearerTokens(next, clock, tokenCache);
   }
 
   @Override
@@ -54,7 +55,7 @@ final class AuthTransport implements Transport {
       return r;
     }
     Responses.discard(r);
-    refresh(access, Responses.challenge(r));
+    refresh(access, challenges.getOrDefault(access.registry(), pinged), Responses.challenge(r));
     r = next.send(authorized(request, access, pinged), handler);
     if (r.statusCode() == 401) {
       throw unauthorized(access, request.method(), request.uri(), r);
@@ -75,9 +76,11 @@ final class AuthTransport implements Transport {
     return request;
   }
 
-  /** After a 401: forget the token and learn from the new challenge. */
-  private void refresh(Access access, Challenge challenge) throws IOException {
-    tokens.forget(access);
+  /** After a 401: forget the token sent (if any) and learn from the new challenge. */
+  private void refresh(Access access, Challenge sent, Challenge challenge) throws IOException {
+    if (sent.isBearer()) {
+      tokens.forget(access, sent, credential(access.repository()));
+    }
     if (challenge.isBearer()) {
       Access wider =
           challenge.param("scope").isEmpty() ? access : access.with(challenge.param("scope"));

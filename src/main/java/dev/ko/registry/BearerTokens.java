@@ -3,6 +3,7 @@ package dev.ko.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ko.concurrent.Futures;
 import dev.ko.oci.GoJson;
+import dev.ko.registry.TokenCache.Token;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -13,50 +14,49 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
  * Bearer tokens from the token server a challenge names, one per {@link Access} (a repository and
- * its scopes), reused until shortly before it expires. Parallel requests for the same access wait
- * for one token request instead of each making their own.
+ * its scopes), token server and credential, reused until shortly before it expires, from the run's
+ * or the build server's {@link TokenCache}. Parallel requests for the same access wait for one
+ * token request instead of each making their own.
  */
 final class BearerTokens {
   private final Transport next;
   private final Clock clock;
-  private final ConcurrentMap<Access, CompletableFuture<Token>> tokens = new ConcurrentHashMap<>();
-
-  private record Token(String value, Instant expires) {
-    boolean validAt(Instant now) {
-      return now.isBefore(expires);
-    }
-  }
+  private final TokenCache cache;
+  private final ConcurrentMap<TokenCache.Key, CompletableFuture<Token>> tokens;
 
   /**
    * @param next where token requests go (retried, as any idempotent request), never with the
    *     registry's token
    * @param clock decides when tokens expire (tests move it forward)
+   * @param cache where tokens are kept: the run's own, or the build server's
    */
-  BearerTokens(Transport next, Clock clock) {
+  BearerTokens(Transport next, Clock clock, TokenCache cache) {
     this.next = next;
     this.clock = clock;
+    this.cache = cache;
+    this.tokens = cache.tokens;
   }
 
-  /** A valid token for the access: the one held, or a new one. */
+  /** A valid token for the access and credential: the one held, or a new one. */
   String token(Access access, Challenge challenge, Credential credential) throws IOException {
-    CompletableFuture<Token> cached = tokens.get(access);
+    TokenCache.Key key = TokenCache.Key.of(access, challenge, credential);
+    CompletableFuture<Token> cached = tokens.get(key);
     if (cached != null
         && cached.isDone()
         && !cached.isCompletedExceptionally()
         && !cached.join().validAt(clock.instant())) {
-      tokens.remove(access, cached);
+      tokens.remove(key, cached);
     }
-    return Futures.once(tokens, access, () -> fetch(access, challenge, credential)).value();
+    return Futures.once(tokens, key, () -> fetch(access, challenge, credential)).value();
   }
 
   /** Drops the token held for the access (the registry refused it). */
-  void forget(Access access) {
-    tokens.remove(access);
+  void forget(Access access, Challenge challenge, Credential credential) {
+    tokens.remove(TokenCache.Key.of(access, challenge, credential));
   }
 
   /**
@@ -65,7 +65,9 @@ final class BearerTokens {
    */
   void renew(Access access, Access scopes, Challenge challenge, Credential credential)
       throws IOException {
-    tokens.put(access, CompletableFuture.completedFuture(fetch(scopes, challenge, credential)));
+    tokens.put(
+        TokenCache.Key.of(access, challenge, credential),
+        CompletableFuture.completedFuture(fetch(scopes, challenge, credential)));
   }
 
   private Token fetch(Access access, Challenge challenge, Credential cred) throws IOException {
@@ -122,6 +124,7 @@ final class BearerTokens {
       throw new IOException("token server " + shown + " answered without a token");
     }
     long expiresIn = reply.path("expires_in").asLong(60);
+    cache.dropExpired(clock.instant());
     // Renew a little early so a token never expires in the middle of an upload.
     return new Token(token, clock.instant().plusSeconds(Math.max(10, expiresIn) - 5));
   }

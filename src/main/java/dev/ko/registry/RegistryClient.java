@@ -106,16 +106,33 @@ public final class RegistryClient {
       Log log,
       NetworkSettings network,
       Path cacheDirectory) {
+    this(transport, keychain, userAgent, log, network, cacheDirectory, new TokenCache());
+  }
+
+  /**
+   * As above, with Bearer tokens kept in {@code tokens}: the build server's, which its requests
+   * share while the tokens are valid (each request's own credentials still choose which).
+   */
+  public RegistryClient(
+      HttpTransport transport,
+      Keychain keychain,
+      String userAgent,
+      Log log,
+      NetworkSettings network,
+      Path cacheDirectory,
+      TokenCache tokens) {
     this(
         transport,
         keychain,
         userAgent,
         log,
         network,
+        RetryPolicy.of(network.retryBudget(), network.firstRetryWait()),
         Clock.systemUTC(),
         PingTransport.TLS_PROBE_TIMEOUT,
         InternalHosts.DNS,
-        new ContentCache(cacheDirectory));
+        new ContentCache(cacheDirectory),
+        tokens);
   }
 
   /**
@@ -179,6 +196,33 @@ public final class RegistryClient {
       Duration tlsProbeTimeout,
       InternalHosts.Resolver resolver,
       ContentCache cache) {
+    this(
+        transport,
+        keychain,
+        userAgent,
+        log,
+        network,
+        retry,
+        clock,
+        tlsProbeTimeout,
+        resolver,
+        cache,
+        new TokenCache());
+  }
+
+  /** With where Bearer tokens are kept (tests share one between clients, as the server does). */
+  RegistryClient(
+      HttpTransport transport,
+      Keychain keychain,
+      String userAgent,
+      Log log,
+      NetworkSettings network,
+      RetryPolicy retry,
+      Clock clock,
+      Duration tlsProbeTimeout,
+      InternalHosts.Resolver resolver,
+      ContentCache cache,
+      TokenCache tokens) {
     this.log = log;
     this.cache = cache;
     this.retry = retry;
@@ -194,7 +238,11 @@ public final class RegistryClient {
     Transport retrying = new RetryTransport(wire, retry, log);
     this.pings =
         new PingTransport(
-            new AuthTransport(retrying, keychain, clock), retrying, wire, tlsProbeTimeout, cache);
+            new AuthTransport(retrying, keychain, clock, tokens),
+            retrying,
+            wire,
+            tlsProbeTimeout,
+            cache);
     this.transport = pings;
     this.following = new RedirectTransport(pings, locations);
     this.uploads = new BlobUploads(pings, locations, retry, log);

@@ -358,8 +358,14 @@ class BuildCacheIntegrationTest {
       for (String svc : services.subList(4 * r, 4 * r + 4)) {
         args.add("./cmd/" + svc);
       }
+      long mark = bed.logMark();
       KoRunner.Result built = runner.run(args.toArray(String[]::new));
       assertThat(built.exit()).as(built.describe()).isZero();
+      // The four entries share the base and kodata layers in the one cache repository: each is
+      // placed there once in the run. Placing one again (a mount, a finished upload) rewrites
+      // the registry's link to it, and a sibling's manifest PUT reading the link then is refused
+      // with DIGEST_INVALID.
+      assertEachBlobPlacedOnce(bed.requestsSince(mark), cacheRepo);
       assertThat(outcomes(built.stderr(), "miss")).as(built.describe()).isEqualTo(4);
       assertThat(outcomes(built.stderr(), "hit")).as(built.describe()).isZero();
       assertThat(built.stderr()).as(built.describe()).doesNotContain("warning: build cache");
@@ -394,6 +400,31 @@ class BuildCacheIntegrationTest {
       assertThat("sha256:" + sha256(raw.getBytes(StandardCharsets.UTF_8)))
           .isEqualTo(m.group(1).substring(m.group(1).indexOf('@') + 1));
     }
+  }
+
+  /** No blob is mounted or uploaded into {@code repository} twice among these requests. */
+  private static void assertEachBlobPlacedOnce(List<String> requests, String repository) {
+    String prefix = "/v2/" + repository.substring(repository.indexOf('/') + 1) + "/blobs/uploads/";
+    Pattern placed = Pattern.compile("[?&](?:mount|digest)=(sha256(?::|%3A)[0-9a-f]{64})");
+    Map<String, List<String>> byDigest = new HashMap<>();
+    for (String r : requests) {
+      String[] methodAndUri = r.split(" ", 2);
+      if (methodAndUri.length < 2 || !methodAndUri[1].replace("\"", "").startsWith(prefix)) {
+        continue;
+      }
+      boolean mount = methodAndUri[0].equals("POST") && r.contains("mount=");
+      boolean upload = methodAndUri[0].equals("PUT");
+      Matcher m = placed.matcher(r);
+      if ((mount || upload) && m.find()) {
+        byDigest.computeIfAbsent(m.group(1).replace("%3A", ":"), d -> new ArrayList<>()).add(r);
+      }
+    }
+    assertThat(byDigest).as("blobs placed into " + repository).isNotEmpty();
+    byDigest.forEach(
+        (digest, placements) ->
+            assertThat(placements)
+                .as("placements of " + digest + " into " + repository)
+                .hasSize(1));
   }
 
   @Test

@@ -100,7 +100,8 @@ class AuthTransportTest {
     StubRegistry storage = stub(r -> Response.of(200));
     Access access = Access.pull(Repository.parse(registry.host() + "/foo/bar"));
     Challenge basic = new Challenge("Basic", Map.of("realm", "stub"));
-    AuthTransport auth = new AuthTransport(Wire.plain(), repo -> USER, Clock.systemUTC());
+    AuthTransport auth =
+        new AuthTransport(Wire.plain(), repo -> USER, Clock.systemUTC(), new TokenCache());
 
     auth.send(request(registry, access, "foo/bar/tags/list", basic), BodyHandlers.ofByteArray());
     auth.send(
@@ -125,7 +126,7 @@ class AuthTransportTest {
   void aBearerTokenServesItsAccessUntilShortlyBeforeItExpires() throws Exception {
     StubRegistry registry = bearerRegistry(new CountDownLatch(0));
     TokenReuseTest.MovableClock clock = new TokenReuseTest.MovableClock();
-    AuthTransport auth = new AuthTransport(Wire.plain(), repo -> USER, clock);
+    AuthTransport auth = new AuthTransport(Wire.plain(), repo -> USER, clock, new TokenCache());
     Repository foo = Repository.parse(registry.host() + "/foo/bar");
     Access push = Access.push(foo, List.of(Repository.parse(registry.host() + "/base/img")));
     Challenge challenge = bearer(registry, null);
@@ -163,7 +164,8 @@ class AuthTransportTest {
   void parallelRequestsForOneAccessWaitForOneTokenRequest() throws Exception {
     CountDownLatch tokenGate = new CountDownLatch(1);
     StubRegistry registry = bearerRegistry(tokenGate);
-    AuthTransport auth = new AuthTransport(Wire.plain(), repo -> USER, Clock.systemUTC());
+    AuthTransport auth =
+        new AuthTransport(Wire.plain(), repo -> USER, Clock.systemUTC(), new TokenCache());
     Access access = Access.pull(Repository.parse(registry.host() + "/foo/bar"));
     Challenge challenge = bearer(registry, null);
     int parallel = 6;
@@ -235,7 +237,8 @@ class AuthTransportTest {
                   : Response.of(201);
             });
     AuthTransport auth =
-        new AuthTransport(Wire.plain(), repo -> Credential.ANONYMOUS, Clock.systemUTC());
+        new AuthTransport(
+            Wire.plain(), repo -> Credential.ANONYMOUS, Clock.systemUTC(), new TokenCache());
     Access pull = Access.pull(Repository.parse(registry.host() + "/foo/bar"));
 
     HttpResponse<byte[]> r =

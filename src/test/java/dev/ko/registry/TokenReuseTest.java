@@ -168,4 +168,66 @@ class TokenReuseTest {
     assertThat(tokenQueries.get(2))
         .isEqualTo("service=svc&scope=repository:distroless/static:pull");
   }
+
+  private RegistryClient client(Credential credential, TokenCache tokens) {
+    HttpTransport transport =
+        new HttpTransport(Wire.engine(), TokenReuseTest::trustingTheStub, TrustStores::unverified);
+    NetworkSettings network =
+        new NetworkSettings(Duration.ofSeconds(1), Duration.ofMillis(1), Duration.ofSeconds(30));
+    return new RegistryClient(
+        transport,
+        r -> credential,
+        "test",
+        Log.NONE,
+        network,
+        RetryPolicy.of(network.retryBudget(), network.firstRetryWait()),
+        clock,
+        Duration.ofSeconds(10),
+        InternalHosts.DNS,
+        ContentCache.NONE,
+        tokens);
+  }
+
+  /** As the build server's requests share its cache: each makes its own client. */
+  @Test
+  void clientsSharingATokenCacheReuseATokenOnlyForTheSameCredentials() throws Exception {
+    TokenCache kept = new TokenCache();
+    Repository target =
+        Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/team/app");
+    Digest d = Digest.of(new byte[0]);
+    Credential alice = Credential.basic("alice", "secret-1");
+
+    assertThat(client(alice, kept).pusher(target, List.of()).blobExists(d)).isFalse();
+    assertThat(issued.get()).isEqualTo(1);
+    assertThat(client(alice, kept).pusher(target, List.of()).blobExists(d)).isFalse();
+    assertThat(issued.get()).as("a second client, same credentials: the kept token").isEqualTo(1);
+
+    // Another password (a changed config.json): a token of its own.
+    assertThat(client(Credential.basic("alice", "secret-2"), kept).pusher(target, List.of()))
+        .satisfies(p -> assertThat(p.blobExists(d)).isFalse());
+    assertThat(issued.get()).as("other credentials, another token").isEqualTo(2);
+
+    // Expired: asked for again, and the expired one dropped.
+    clock.advance(Duration.ofSeconds(60));
+    client(alice, kept).pusher(target, List.of()).blobExists(d);
+    assertThat(issued.get()).isEqualTo(3);
+    assertThat(kept.size()).as("the expired token is dropped").isEqualTo(1);
+
+    // A cache of its own (a fresh process) keeps nothing from the others.
+    client(alice, new TokenCache()).pusher(target, List.of()).blobExists(d);
+    assertThat(issued.get()).isEqualTo(4);
+  }
+
+  @Test
+  void theKeyShowsNoSecret() {
+    Credential c = new Credential("alice", "pw-123456", "idtok-7890", "regtok-abc");
+    String id = TokenCache.identity(c);
+    assertThat(id).hasSize(64).doesNotContain("pw-123456", "idtok", "regtok");
+    assertThat(
+            TokenCache.identity(new Credential("alice", "pw-123456", "idtok-7890", "regtok-abc")))
+        .isEqualTo(id);
+    // Fields do not run into each other.
+    assertThat(TokenCache.identity(Credential.basic("ab", "c")))
+        .isNotEqualTo(TokenCache.identity(Credential.basic("a", "bc")));
+  }
 }

@@ -7,6 +7,7 @@ import dev.ko.testing.KoServer;
 import dev.ko.testing.Proc;
 import dev.ko.testing.Repo;
 import dev.ko.testing.TestBed;
+import dev.ko.testing.TokenServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -221,6 +222,70 @@ class ServerIntegrationTest {
     }
     // The owner is still served.
     assertThat(server.run(tmp, env("x"), none(), "version").exit()).isZero();
+  }
+
+  @Test
+  void registryTokensAreKeptBetweenRequestsForTheSameCredentialsOnly() throws Exception {
+    KoServer server = KoServer.shared();
+    TestBed token = TestBed.tokenAuth();
+    TokenServer tokens = token.tokenServer();
+    Path module = Repo.copyExample(tmp.resolve("tokens"));
+    Path docker = Files.createDirectories(tmp.resolve("docker-tokens"));
+    Map<String, String> env = env("unused");
+    env.put("KO_DOCKER_REPO", token.registry() + "/kept-tokens");
+    env.put("KO_DEFAULTBASEIMAGE", token.base());
+    env.put("DOCKER_CONFIG", docker.toString());
+    String[] build = {"build", "--bare", "./cmd/hello"};
+    String user = token.get("TESTBED_USER");
+
+    int before = tokens.requests().size();
+    writeDockerConfig(docker, token.registry(), user, token.get("TESTBED_PASSWORD"));
+    KoRunner.Result first = server.run(module, env, none(), build);
+    assertThat(first.exit()).as(first.describe()).isZero();
+    List<TokenServer.Request> asked = tokens.requests().subList(before, tokens.requests().size());
+    assertThat(asked).as("the first request's tokens").isNotEmpty();
+    assertThat(asked).allMatch(q -> q.user().equals(user) && q.status() == 200);
+
+    before = tokens.requests().size();
+    KoRunner.Result second = server.run(module, env, none(), build);
+    assertThat(second.exit()).as(second.describe()).isZero();
+    assertThat(second.stdout()).isEqualTo(first.stdout());
+    assertThat(tokens.requests().subList(before, tokens.requests().size()))
+        .as("the second request uses the kept tokens")
+        .isEmpty();
+
+    // Another password in config.json: the kept tokens are not used, a token is asked for (and
+    // refused), and the build fails as a fresh process would.
+    before = tokens.requests().size();
+    writeDockerConfig(docker, token.registry(), user, "wrong");
+    KoRunner.Result refused = server.run(module, env, none(), build);
+    assertThat(refused.exit()).as(refused.describe()).isEqualTo(1);
+    assertThat(tokens.requests().subList(before, tokens.requests().size()))
+        .as("the changed credentials' token requests")
+        .isNotEmpty()
+        .allMatch(q -> q.status() == 401);
+
+    // The right password again: its tokens are still kept.
+    before = tokens.requests().size();
+    writeDockerConfig(docker, token.registry(), user, token.get("TESTBED_PASSWORD"));
+    KoRunner.Result again = server.run(module, env, none(), build);
+    assertThat(again.exit()).as(again.describe()).isZero();
+    assertThat(tokens.requests().subList(before, tokens.requests().size())).isEmpty();
+    // No token is ever printed.
+    for (String t : tokens.issuedTokens()) {
+      assertThat(first.stderr() + second.stderr() + refused.stderr() + again.stderr())
+          .doesNotContain(t);
+    }
+  }
+
+  private static void writeDockerConfig(Path dir, String registry, String user, String password)
+      throws IOException {
+    String basic =
+        Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    Files.writeString(
+        dir.resolve("config.json"),
+        "{\"auths\":{\"" + registry + "\":{\"auth\":\"" + basic + "\"}}}");
   }
 
   @Test
