@@ -12,6 +12,7 @@ import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
 import dev.ko.oci.LayerFile;
 import dev.ko.oci.Platform;
+import dev.ko.sbom.BaseSbom;
 import dev.ko.sbom.SbomAttacher;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,6 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class GoBuilder implements Builder {
   private final BuildOptions options;
   private final BaseImages bases;
+  private final BaseSboms baseSboms;
   private final Log log;
   private final PlatformMatcher matcher;
   private final GoPackages packages;
@@ -77,13 +79,40 @@ public final class GoBuilder implements Builder {
       String keyVersion,
       Log log)
       throws IOException {
+    return start(
+        options, go, fetcher, BaseSboms.Lookup.NONE, tasks, early, platformCache, keyVersion, log);
+  }
+
+  /**
+   * As above, the SBOM of each base image looked up with {@code sbomLookup} (while the build runs)
+   * so that ours can reference it; nothing is looked up when SBOMs are off.
+   */
+  public static GoBuilder start(
+      BuildOptions options,
+      GoToolchain go,
+      BaseImages.Fetcher fetcher,
+      BaseSboms.Lookup sbomLookup,
+      TaskGroup tasks,
+      EarlyGo early,
+      PlatformCache platformCache,
+      String keyVersion,
+      Log log)
+      throws IOException {
     BaseImages bases = new BaseImages(fetcher, options, tasks, log);
     bases.prefetchDefault();
+    BaseSboms baseSboms = new BaseSboms(sbomLookup, options.sbom(), tasks, log);
     List<BuildConfig> matched =
         BuildConfigs.resolve(
             options.workingDirectory(), options.buildConfigs(), go, options.environment());
     return new GoBuilder(
-        options.withBuildConfigs(matched), go, bases, early, platformCache, keyVersion, log);
+        options.withBuildConfigs(matched),
+        go,
+        bases,
+        baseSboms,
+        early,
+        platformCache,
+        keyVersion,
+        log);
   }
 
   /**
@@ -95,13 +124,14 @@ public final class GoBuilder implements Builder {
 
   /** As above, using what {@code early} started when it is exactly what the build needs. */
   public GoBuilder(BuildOptions options, GoToolchain go, BaseImages bases, EarlyGo early, Log log) {
-    this(options, go, bases, early, PlatformCache.NONE, "", log);
+    this(options, go, bases, BaseSboms.NONE, early, PlatformCache.NONE, "", log);
   }
 
   private GoBuilder(
       BuildOptions options,
       GoToolchain go,
       BaseImages bases,
+      BaseSboms baseSboms,
       EarlyGo early,
       PlatformCache platformCache,
       String keyVersion,
@@ -110,6 +140,7 @@ public final class GoBuilder implements Builder {
     this.platformCache = platformCache;
     this.keyVersion = keyVersion;
     this.bases = bases;
+    this.baseSboms = baseSboms;
     this.log = log;
     this.matcher = new PlatformMatcher(options.platforms());
     this.sboms = new SbomAttacher(options.sbom(), options.workingDirectory(), log);
@@ -273,7 +304,12 @@ public final class GoBuilder implements Builder {
                 + "\" does not match desired platforms "
                 + matcher);
       }
-      return image(base, CompletableFuture.completedFuture(image), image.digest(), effective);
+      return image(
+          base,
+          CompletableFuture.completedFuture(image),
+          image.digest(),
+          effective,
+          baseSboms.get(base.reference().repository(), image.digest()));
     }
 
     private CompletableFuture<Artifact> fromIndex(Base base, ImageIndex index) {
@@ -325,7 +361,12 @@ public final class GoBuilder implements Builder {
                       key.get(),
                       () -> {
                         built.set(true);
-                        return image(base, child, d.digest(), platform);
+                        return image(
+                            base,
+                            child,
+                            d.digest(),
+                            platform,
+                            baseSboms.get(base.reference().repository(), d.digest()));
                       },
                       tasks),
                   image -> {
@@ -336,7 +377,13 @@ public final class GoBuilder implements Builder {
                     return image;
                   }));
         } else {
-          images.add(image(base, child, d.digest(), platform));
+          images.add(
+              image(
+                  base,
+                  child,
+                  d.digest(),
+                  platform,
+                  baseSboms.get(base.reference().repository(), d.digest())));
         }
         if (provenance) {
           binaries.add(use(platform));
@@ -345,30 +392,38 @@ public final class GoBuilder implements Builder {
       if (matched.size() == 1) {
         return images.get(0).thenApply(Artifact.class::cast);
       }
+      CompletableFuture<Optional<BaseSbom>> indexSbom =
+          baseSboms.get(base.reference().repository(), index.digest());
+      CompletableFuture<List<Image>> built = TaskGroup.all(images);
       // The first failure ends the build at once; the caller stops the other platforms.
       return tasks.then(
-          TaskGroup.all(images),
-          built ->
+          TaskGroup.all(List.of(built, indexSbom)),
+          ready ->
               assembly.index(
                   reference,
                   appName,
                   base,
                   index,
                   matched,
-                  built,
+                  built.join(),
                   binaries.stream().map(CompletableFuture::join).toList(),
-                  source()));
+                  source(),
+                  indexSbom.join()));
     }
 
     /** One platform's image, once its base, kodata layer and binary are ready. */
     private CompletableFuture<Image> image(
-        Base base, CompletableFuture<Image> baseImage, Digest baseDigest, Platform platform) {
+        Base base,
+        CompletableFuture<Image> baseImage,
+        Digest baseDigest,
+        Platform platform,
+        CompletableFuture<Optional<BaseSbom>> baseSbom) {
       boolean windows = platform.os().equals("windows");
       CompletableFuture<LayerFile> kodata = kodata(windows);
       CompletableFuture<Compiled> binary = use(platform);
       // A failed go build ends the image at once, whether or not the base and kodata are ready.
       return tasks.then(
-          TaskGroup.all(List.of(binary, kodata, baseImage)),
+          TaskGroup.all(List.of(binary, kodata, baseImage, baseSbom)),
           ready ->
               assembly.image(
                   reference,
@@ -379,7 +434,8 @@ public final class GoBuilder implements Builder {
                   platform,
                   kodata.join(),
                   binary.join(),
-                  source()));
+                  source(),
+                  baseSbom.join()));
     }
 
     /** The package's git source, read once, and only for provenance or source annotations. */

@@ -18,6 +18,7 @@ import dev.ko.oci.LayerFile;
 import dev.ko.oci.MediaType;
 import dev.ko.oci.Mutate;
 import dev.ko.oci.Platform;
+import dev.ko.sbom.BaseSbom;
 import dev.ko.sbom.GoBuildInfo;
 import dev.ko.sbom.SbomAttacher;
 import java.io.IOException;
@@ -56,6 +57,7 @@ final class ImageAssembly {
    *
    * @param reference the {@code ko://} reference, as the history entries name it
    * @param source the package's git source, read only for provenance or source annotations
+   * @param baseSbom the base image's SBOM, which the image's SBOM then references
    */
   Image image(
       String reference,
@@ -66,7 +68,8 @@ final class ImageAssembly {
       Platform platform,
       LayerFile kodata,
       Compiled binary,
-      Optional<GitSource> source)
+      Optional<GitSource> source,
+      Optional<BaseSbom> baseSbom)
       throws IOException {
     boolean windows = platform.os().equals("windows");
     MediaType layerType =
@@ -101,7 +104,7 @@ final class ImageAssembly {
     String appPath = appPath(appName, windows);
     Image image =
         Mutate.append(baseImage, additions, cfg -> configure(cfg, appPath, windows), annotations);
-    Image withSbom = sboms.attach(image, binary.versionM(), appName, platform);
+    Image withSbom = sboms.attach(image, binary.versionM(), appName, platform, baseSbom);
     if (!options.supplyChain().provenance()) {
       return withSbom;
     }
@@ -149,7 +152,8 @@ final class ImageAssembly {
       List<Descriptor> matched,
       List<Image> images,
       List<Compiled> binaries,
-      Optional<GitSource> source)
+      Optional<GitSource> source,
+      Optional<BaseSbom> baseSbom)
       throws IOException {
     List<Descriptor> descriptors = new ArrayList<>();
     for (int i = 0; i < matched.size(); i++) {
@@ -175,7 +179,8 @@ final class ImageAssembly {
             BuiltIndex.of(
                 new IndexManifest(2, baseIndex.mediaType(), descriptors, annotations, null),
                 images),
-            appName);
+            appName,
+            baseSbom);
     if (!options.supplyChain().provenance()) {
       return index;
     }

@@ -7,6 +7,7 @@ import dev.ko.build.EarlyGo;
 import dev.ko.build.GoBuilder;
 import dev.ko.build.PlatformCache;
 import dev.ko.build.ProcessGoToolchain;
+import dev.ko.build.RegistryBaseSboms;
 import dev.ko.buildcache.RegistryCachingBuilder;
 import dev.ko.buildcache.RegistryPlatformCache;
 import dev.ko.concurrent.TaskGroup;
@@ -160,11 +161,14 @@ final class Wiring implements AutoCloseable {
                 placements,
                 log)
             : PlatformCache.NONE;
+    boolean referrers = referrers(all.publish());
     GoBuilder go =
         GoBuilder.start(
             options,
             new ProcessGoToolchain(options.goCommand()),
             ref -> registryClient().pull(ref),
+            (repository, digest, types) ->
+                new RegistryBaseSboms(registryClient(), referrers).find(repository, digest, types),
             tasks(),
             early,
             platformCache,
@@ -185,6 +189,15 @@ final class Wiring implements AutoCloseable {
               log);
     }
     return new CachingBuilder(builder);
+  }
+
+  /**
+   * Whether attachments are OCI 1.1 referrers, so that a base image's SBOM is looked for among its
+   * referrers too.
+   */
+  private static boolean referrers(PublishOptions options) {
+    return options.destination() instanceof PublishOptions.Outputs outputs
+        && outputs.push().map(p -> p.referrers().oci()).orElse(false);
   }
 
   /**

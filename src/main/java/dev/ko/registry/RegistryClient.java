@@ -272,6 +272,37 @@ public final class RegistryClient {
   }
 
   /**
+   * The manifest under a tag or digest of {@code repo} as the registry sends it (pull access), or
+   * empty when it has none (404).
+   */
+  public Optional<Fetched> findManifest(Repository repo, String identifier) throws IOException {
+    return findManifest(Access.pull(repo), repo, identifier);
+  }
+
+  /** A whole blob of {@code repo} in memory (pull access), its digest verified. */
+  public byte[] blob(Repository repo, Digest digest) throws IOException {
+    return getBlob(Access.pull(repo), repo, digest);
+  }
+
+  /**
+   * The referrers of {@code subject} in {@code repo} from the OCI 1.1 referrers API ({@code GET
+   * /v2/<name>/referrers/<digest>}), as the image index the registry sends; empty when the registry
+   * has no such API (404).
+   */
+  public Optional<Fetched> referrers(Repository repo, Digest subject) throws IOException {
+    Request request =
+        request(Access.pull(repo), "GET", repo, "/referrers/" + subject)
+            .withHeader("Accept", MediaType.OCI_INDEX.value());
+    HttpResponse<byte[]> r = send(transport, request, BodyHandlers.ofByteArray(), Set.of(200, 404));
+    if (r.statusCode() == 404) {
+      return Optional.empty();
+    }
+    String contentType = r.headers().firstValue("Content-Type").orElse("");
+    return Optional.of(
+        new Fetched(new MediaType(ContentTypes.mediaTypeOf(contentType, r.body())), r.body()));
+  }
+
+  /**
    * The digest a tag names now, when the cache has that manifest; else empty, and the tag is
    * fetched as it is. A registry that does not answer {@code HEAD} well is simply asked again.
    */

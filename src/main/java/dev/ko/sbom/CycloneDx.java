@@ -33,6 +33,9 @@ public final class CycloneDx {
 
   private static final String SPEC_VERSION = "1.6";
 
+  /** How the base SBOM's location is written as a URL: skopeo's and the provenance's scheme. */
+  static final String BASE_SBOM_SCHEME = "docker://";
+
   private CycloneDx() {}
 
   /**
@@ -41,6 +44,15 @@ public final class CycloneDx {
    * @param toolVersion the version of the {@code ko} tool component
    */
   public static byte[] image(String toolVersion, GoBuildInfo info, Image image) {
+    return image(toolVersion, info, image, Optional.empty());
+  }
+
+  /**
+   * As above; when the base has an SBOM (SPDX or CycloneDX), the base's pedigree entry references
+   * it ({@code externalReferences} of type {@code bom}, by digest, with its SHA-256).
+   */
+  public static byte[] image(
+      String toolVersion, GoBuildInfo info, Image image, Optional<BaseSbom> baseSbom) {
     Digest digest = image.digest();
     Component subject = subject("image", digest, image.manifest().mediaType());
     List<Component> components = new ArrayList<>();
@@ -88,6 +100,7 @@ public final class CycloneDx {
         image.configFile().created(),
         subject,
         BaseImage.of(image.manifest().annotations()),
+        baseSbom,
         components,
         dependencies);
   }
@@ -106,6 +119,12 @@ public final class CycloneDx {
 
   /** The SBOM of an index: each child image is a component; the date is the first child's. */
   public static byte[] index(String toolVersion, ImageIndex index) throws IOException {
+    return index(toolVersion, index, Optional.empty());
+  }
+
+  /** As above, referencing the base index's SBOM as {@link #image} does the base image's. */
+  public static byte[] index(String toolVersion, ImageIndex index, Optional<BaseSbom> baseSbom)
+      throws IOException {
     Digest digest = index.digest();
     Component subject = subject("index", digest, index.mediaType());
     List<Component> components = new ArrayList<>();
@@ -151,6 +170,7 @@ public final class CycloneDx {
         created,
         subject,
         BaseImage.of(index.indexManifest().annotations()),
+        baseSbom,
         components,
         dependencies);
   }
@@ -197,6 +217,7 @@ public final class CycloneDx {
       GoTime created,
       Component subject,
       Optional<BaseImage> base,
+      Optional<BaseSbom> baseSbom,
       List<Component> components,
       List<Dependency> dependencies) {
     byte[] json =
@@ -221,11 +242,11 @@ public final class CycloneDx {
               g.writeEndArray();
               g.writeEndObject();
               g.writeFieldName("component");
-              writeComponent(g, subject, base);
+              writeComponent(g, subject, base, baseSbom);
               g.writeEndObject();
               g.writeArrayFieldStart("components");
               for (Component c : components) {
-                writeComponent(g, c, Optional.empty());
+                writeComponent(g, c, Optional.empty(), Optional.empty());
               }
               g.writeEndArray();
               g.writeArrayFieldStart("dependencies");
@@ -247,7 +268,8 @@ public final class CycloneDx {
     return out;
   }
 
-  private static void writeComponent(JsonGenerator g, Component c, Optional<BaseImage> base)
+  private static void writeComponent(
+      JsonGenerator g, Component c, Optional<BaseImage> base, Optional<BaseSbom> baseSbom)
       throws IOException {
     g.writeStartObject();
     g.writeStringField("bom-ref", c.ref());
@@ -278,6 +300,17 @@ public final class CycloneDx {
       g.writeStringField("version", b.reference().toString());
       writeHash(g, b.digest().hex());
       g.writeStringField("purl", b.purl());
+      if (baseSbom.isPresent()) {
+        BaseSbom sbom = baseSbom.get();
+        g.writeArrayFieldStart("externalReferences");
+        g.writeStartObject();
+        g.writeStringField("url", BASE_SBOM_SCHEME + sbom.location());
+        g.writeStringField("comment", "the base image's SBOM (" + sbom.mediaType().value() + ")");
+        g.writeStringField("type", "bom");
+        writeHash(g, sbom.sha256());
+        g.writeEndObject();
+        g.writeEndArray();
+      }
       g.writeEndObject();
       g.writeEndArray();
       g.writeEndObject();

@@ -14,6 +14,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 
 /**
  * Makes the SBOM of each built image and index, writes it to {@code --sbom-dir} when asked and
@@ -56,14 +57,21 @@ public final class SbomAttacher {
    */
   public Image attach(Image image, String versionM, String appName, Platform platform)
       throws IOException {
+    return attach(image, versionM, appName, platform, Optional.empty());
+  }
+
+  /** As above, the SBOM referencing the base image's SBOM when there is one. */
+  public Image attach(
+      Image image, String versionM, String appName, Platform platform, Optional<BaseSbom> baseSbom)
+      throws IOException {
     if (!options.enabled()) {
       return image;
     }
     GoBuildInfo info = GoBuildInfo.fromVersionM(versionM);
     byte[] sbom =
         cyclonedx()
-            ? CycloneDx.image(options.toolVersion(), info, image)
-            : Spdx.image(options.toolVersion(), info, image);
+            ? CycloneDx.image(options.toolVersion(), info, image, baseSbom)
+            : Spdx.image(options.toolVersion(), info, image, baseSbom);
     writeFile(appName + "-" + stem(platform), sbom);
     return image.withAttachment(new Attachment(ATTACHMENT, mediaType(), sbom));
   }
@@ -73,13 +81,19 @@ public final class SbomAttacher {
    * SBOMs attached to them.
    */
   public ImageIndex attach(ImageIndex index, String appName) throws IOException {
+    return attach(index, appName, Optional.empty());
+  }
+
+  /** As above, the SBOM referencing the base index's SBOM when there is one. */
+  public ImageIndex attach(ImageIndex index, String appName, Optional<BaseSbom> baseSbom)
+      throws IOException {
     if (!options.enabled()) {
       return index;
     }
     byte[] sbom =
         cyclonedx()
-            ? CycloneDx.index(options.toolVersion(), index)
-            : Spdx.index(options.toolVersion(), index);
+            ? CycloneDx.index(options.toolVersion(), index, baseSbom)
+            : Spdx.index(options.toolVersion(), index, baseSbom);
     writeFile(appName + "-index", sbom);
     return index.withAttachment(new Attachment(ATTACHMENT, mediaType(), sbom));
   }

@@ -19,6 +19,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -31,6 +32,9 @@ public final class Spdx {
   /** The layer media type of an SPDX attachment (cosign's {@code SPDXJSONMediaType}). */
   public static final MediaType MEDIA_TYPE = new MediaType("text/spdx+json");
 
+  /** The ID under which our SBOM references its base image's SBOM. */
+  public static final String BASE_DOCUMENT = "DocumentRef-base-image";
+
   private static final String NOASSERTION = "NOASSERTION";
 
   private Spdx() {}
@@ -42,6 +46,16 @@ public final class Spdx {
    * @param toolVersion the version in the creator {@code Tool: ko <version>}
    */
   public static byte[] image(String toolVersion, GoBuildInfo info, Image image) {
+    return image(toolVersion, info, image, Optional.empty());
+  }
+
+  /**
+   * As above; when the base has an SPDX SBOM, ours references it as the external document {@value
+   * #BASE_DOCUMENT} and the image descends from what that document describes.
+   */
+  public static byte[] image(
+      String toolVersion, GoBuildInfo info, Image image, Optional<BaseSbom> baseSbom) {
+    Optional<BaseSbom> external = baseSbom.filter(BaseSbom::spdx);
     Digest digest = image.digest();
     String imageId = packageId(digest);
     List<SpdxPackage> packages = new ArrayList<>();
@@ -59,7 +73,7 @@ public final class Spdx {
                 "image",
                 digest,
                 List.of(new Purl.Qualifier("mediaType", image.manifest().mediaType().value())))));
-    addBase(packages, relationships, image.manifest().annotations(), digest);
+    addBase(packages, relationships, image.manifest().annotations(), digest, external);
 
     GoModule main = info.main();
     Set<String> moduleIds = new HashSet<>();
@@ -90,7 +104,8 @@ public final class Spdx {
               h1ToSha256(dep.sum()),
               Purl.golang(dep.path(), dep.version())));
     }
-    return write(toolVersion, image.configFile().created(), digest, packages, relationships);
+    return write(
+        toolVersion, image.configFile().created(), digest, packages, relationships, external);
   }
 
   /**
@@ -98,6 +113,13 @@ public final class Spdx {
    * when the base annotations say which. Its date is the first child's.
    */
   public static byte[] index(String toolVersion, ImageIndex index) throws IOException {
+    return index(toolVersion, index, Optional.empty());
+  }
+
+  /** As above, referencing the base index's SPDX SBOM as {@link #image} does the base image's. */
+  public static byte[] index(String toolVersion, ImageIndex index, Optional<BaseSbom> baseSbom)
+      throws IOException {
+    Optional<BaseSbom> external = baseSbom.filter(BaseSbom::spdx);
     Digest digest = index.digest();
     String indexId = packageId(digest);
     List<SpdxPackage> packages = new ArrayList<>();
@@ -114,7 +136,7 @@ public final class Spdx {
                 "index",
                 digest,
                 List.of(new Purl.Qualifier("mediaType", index.mediaType().value())))));
-    addBase(packages, relationships, index.indexManifest().annotations(), digest);
+    addBase(packages, relationships, index.indexManifest().annotations(), digest, external);
     GoTime created = null;
     for (Descriptor d : index.indexManifest().manifests()) {
       if (!d.mediaType().isImage()) {
@@ -145,20 +167,31 @@ public final class Spdx {
       throw new IllegalArgumentException(
           "unable to extract date, no images found in index " + digest);
     }
-    return write(toolVersion, created, digest, packages, relationships);
+    return write(toolVersion, created, digest, packages, relationships, external);
   }
 
-  /** The base image package and relationship, when both base annotations are present. */
+  /**
+   * The base image package and relationship, when both base annotations are present; and, when the
+   * base has an SBOM, the relationship to what that document describes.
+   */
   private static void addBase(
       List<SpdxPackage> packages,
       List<Relationship> relationships,
       Map<String, String> annotations,
-      Digest subject) {
+      Digest subject,
+      Optional<BaseSbom> external) {
     BaseImage.of(annotations)
         .ifPresent(
             base -> {
               String baseId = packageId(base.digest());
               relationships.add(new Relationship(packageId(subject), "DESCENDANT_OF", baseId));
+              external.ifPresent(
+                  sbom ->
+                      relationships.add(
+                          new Relationship(
+                              packageId(subject),
+                              "DESCENDANT_OF",
+                              BASE_DOCUMENT + ":" + sbom.spdxDescribes())));
               packages.add(
                   new SpdxPackage(
                       baseId,
@@ -251,7 +284,8 @@ public final class Spdx {
       GoTime created,
       Digest subject,
       List<SpdxPackage> packages,
-      List<Relationship> relationships) {
+      List<Relationship> relationships,
+      Optional<BaseSbom> external) {
     byte[] json =
         GoJson.write(
             g -> {
@@ -268,6 +302,19 @@ public final class Spdx {
               g.writeEndObject();
               g.writeStringField("dataLicense", "CC0-1.0");
               g.writeStringField("documentNamespace", "http://spdx.org/spdxdocs/ko/" + subject);
+              if (external.isPresent()) {
+                // SPDX 2.3 section 6.6: the document's namespace and the SHA1 of its bytes.
+                g.writeArrayFieldStart("externalDocumentRefs");
+                g.writeStartObject();
+                g.writeStringField("externalDocumentId", BASE_DOCUMENT);
+                g.writeObjectFieldStart("checksum");
+                g.writeStringField("algorithm", "SHA1");
+                g.writeStringField("checksumValue", external.get().sha1());
+                g.writeEndObject();
+                g.writeStringField("spdxDocument", external.get().spdxNamespace());
+                g.writeEndObject();
+                g.writeEndArray();
+              }
               g.writeArrayFieldStart("documentDescribes");
               g.writeString(packageId(subject));
               g.writeEndArray();

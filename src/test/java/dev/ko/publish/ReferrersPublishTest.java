@@ -268,4 +268,35 @@ class ReferrersPublishTest {
         .asString(StandardCharsets.UTF_8)
         .contains("\"manifests\":[]");
   }
+
+  @Test
+  void aBaseSbomReferrerIsFoundThroughTheReferrersApi() throws Exception {
+    stub.referrersApi(true);
+    byte[] spdx =
+        "{\"documentNamespace\":\"https://example.com/base\",\"documentDescribes\":[\"SPDXRef-Package-x\"]}"
+            .getBytes(UTF_8());
+    Image image =
+        new Attachment("app", new MediaType("application/vnd.oci.image.layer.v1.tar"), spdx)
+            .image()
+            .withAttachment(new Attachment("sbom", new MediaType("text/spdx+json"), spdx));
+    publish("base-api", image, Referrers.API);
+    dev.ko.name.Repository repo = dev.ko.name.Repository.parse(stub.host() + "/base-api", true);
+    java.util.List<MediaType> types =
+        dev.ko.sbom.BaseSbom.mediaTypes(dev.ko.sbom.SbomOptions.Format.SPDX);
+    dev.ko.sbom.BaseSbom found =
+        new dev.ko.build.RegistryBaseSboms(client, true)
+            .find(repo, image.digest(), types)
+            .orElseThrow();
+    assertThat(found.spdxNamespace()).isEqualTo("https://example.com/base");
+    assertThat(found.spdxDescribes()).isEqualTo("SPDXRef-Package-x");
+    assertThat(found.document()).isEqualTo(spdx);
+    assertThat(found.location()).startsWith(stub.host() + "/base-api@sha256:");
+    assertThat(stub.lines())
+        .contains("GET /v2/base-api/referrers/" + image.digest())
+        .noneMatch(
+            l -> l.equals("GET /v2/base-api/manifests/" + ReferrersIndex.tag(image.digest())));
+    // Without referrers only cosign's tag is looked at, which this base does not have.
+    assertThat(new dev.ko.build.RegistryBaseSboms(client, false).find(repo, image.digest(), types))
+        .isEmpty();
+  }
 }
