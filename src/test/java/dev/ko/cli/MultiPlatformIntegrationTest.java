@@ -84,7 +84,9 @@ class MultiPlatformIntegrationTest {
 
   @Test
   void childrenArePushedByDigestBeforeTheIndexAndSharedBlobsOnce() throws Exception {
-    KoRunner ko = ko("mp-order", bed.base());
+    // A repository of this run's own, so the shared blob is new (cold and server executions share a
+    // bed).
+    KoRunner ko = ko("mp-order-" + Long.toHexString(System.nanoTime()), bed.base());
     long mark = bed.logMark();
     String ref = ref(ko.run("build", "--platform=all", "./cmd/hello"));
     List<String> requests = bed.requestsSince(mark);

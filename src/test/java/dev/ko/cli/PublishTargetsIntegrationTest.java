@@ -92,9 +92,11 @@ class PublishTargetsIntegrationTest {
 
   @Test
   void severalTagsPointAtOneDigestAndAnExistingManifestIsNotPushedAgain() throws Exception {
-    Map<String, String> env = env("pt-tags");
-    String name = bed.registry() + "/pt-tags/hello-" + md5(IMPORT_PATH);
-    String repo = "pt-tags/hello-" + md5(IMPORT_PATH);
+    // A namespace of this run's own: the test bed outlives one execution (cold, then the server).
+    String namespace = "pt-tags-" + Long.toHexString(System.nanoTime());
+    Map<String, String> env = env(namespace);
+    String name = bed.registry() + "/" + namespace + "/hello-" + md5(IMPORT_PATH);
+    String repo = namespace + "/hello-" + md5(IMPORT_PATH);
 
     KoRunner.Result r = ko(env, "-t", "v1", "-t", "v2,v1", "--tags", "stable");
     String ref = r.stdout().strip();
