@@ -47,45 +47,15 @@ public final class GoBuilder implements Builder {
 
   /**
    * The builder for resolved options: starts fetching the default base image, then matches the
-   * build configs to their main packages with {@code go list} while it downloads.
+   * build configs to their main packages with {@code go list} while it downloads. Each image of a
+   * multi-platform build is looked up in {@code platformCache} under its platform's key first (keys
+   * of ko-jvm version {@code keyVersion}), when {@link #cacheKey} has computed the build's keys;
+   * the SBOM of each base image is looked up with {@code sbomLookup} (while the build runs) so that
+   * ours can reference it, and nothing is looked up when SBOMs are off.
    *
    * @param fetcher pulls base images
    * @param tasks runs the base image fetches
    * @throws IllegalArgumentException for a build config {@code go list} cannot match
-   */
-  public static GoBuilder start(
-      BuildOptions options,
-      GoToolchain go,
-      BaseImages.Fetcher fetcher,
-      TaskGroup tasks,
-      EarlyGo early,
-      Log log)
-      throws IOException {
-    return start(options, go, fetcher, tasks, early, PlatformCache.NONE, "", log);
-  }
-
-  /**
-   * As above, each image of a multi-platform build looked up in {@code platformCache} under its
-   * platform's key first (keys of ko-jvm version {@code keyVersion}), when {@link #cacheKey} has
-   * computed the build's keys.
-   */
-  public static GoBuilder start(
-      BuildOptions options,
-      GoToolchain go,
-      BaseImages.Fetcher fetcher,
-      TaskGroup tasks,
-      EarlyGo early,
-      PlatformCache platformCache,
-      String keyVersion,
-      Log log)
-      throws IOException {
-    return start(
-        options, go, fetcher, BaseSboms.Lookup.NONE, tasks, early, platformCache, keyVersion, log);
-  }
-
-  /**
-   * As above, the SBOM of each base image looked up with {@code sbomLookup} (while the build runs)
-   * so that ours can reference it; nothing is looked up when SBOMs are off.
    */
   public static GoBuilder start(
       BuildOptions options,

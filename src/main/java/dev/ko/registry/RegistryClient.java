@@ -96,21 +96,9 @@ public final class RegistryClient {
   }
 
   /**
-   * As above, keeping pulled manifests and configs under {@code cacheDirectory} by digest: a base
-   * pinned by digest is then never fetched again, and one named by a tag costs one {@code HEAD}.
-   */
-  public RegistryClient(
-      HttpTransport transport,
-      Keychain keychain,
-      String userAgent,
-      Log log,
-      NetworkSettings network,
-      Path cacheDirectory) {
-    this(transport, keychain, userAgent, log, network, cacheDirectory, new TokenCache());
-  }
-
-  /**
-   * As above, with Bearer tokens kept in {@code tokens}: the build server's, which its requests
+   * As above, keeping pulled manifests and configs under {@code cacheDirectory} by digest (a base
+   * pinned by digest is then never fetched again, and one named by a tag costs one {@code HEAD}),
+   * and Bearer tokens in {@code tokens}: a run's own, or the build server's, which its requests
    * share while the tokens are valid (each request's own credentials still choose which).
    */
   public RegistryClient(
@@ -181,36 +169,14 @@ public final class RegistryClient {
         clock,
         tlsProbeTimeout,
         resolver,
-        cache);
-  }
-
-  /** With the retry policy itself (tests count its waits instead of sleeping them). */
-  RegistryClient(
-      HttpTransport transport,
-      Keychain keychain,
-      String userAgent,
-      Log log,
-      NetworkSettings network,
-      RetryPolicy retry,
-      Clock clock,
-      Duration tlsProbeTimeout,
-      InternalHosts.Resolver resolver,
-      ContentCache cache) {
-    this(
-        transport,
-        keychain,
-        userAgent,
-        log,
-        network,
-        retry,
-        clock,
-        tlsProbeTimeout,
-        resolver,
         cache,
         new TokenCache());
   }
 
-  /** With where Bearer tokens are kept (tests share one between clients, as the server does). */
+  /**
+   * With the retry policy itself (tests count its waits instead of sleeping them) and where Bearer
+   * tokens are kept (tests share one between clients, as the server does).
+   */
   RegistryClient(
       HttpTransport transport,
       Keychain keychain,

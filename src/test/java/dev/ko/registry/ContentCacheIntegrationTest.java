@@ -37,7 +37,8 @@ class ContentCacheIntegrationTest {
         "ko-test",
         Log.NONE,
         new NetworkSettings(Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofSeconds(30)),
-        cache);
+        cache,
+        new TokenCache());
   }
 
   /** The index, each child image and its config: what a build of every platform reads. */

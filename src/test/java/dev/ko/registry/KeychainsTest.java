@@ -87,30 +87,23 @@ class KeychainsTest {
 
   @Test
   void aCredentialHelperIsAskedOncePerKey() throws Exception {
-    Path bin = Files.createDirectories(tmp.resolve("bin"));
     Path calls = tmp.resolve("calls");
-    Path helper = bin.resolve("docker-credential-counting");
-    Files.writeString(
-        helper,
-        """
-        #!/bin/sh
-        server=$(cat)
-        echo "$1 $server" >> "$CALLS"
-        if [ "$server" = reg.example.com ]; then
-          echo '{"Username": "team", "Secret": "s3cret"}'
-        else
-          echo "credentials not found in native keychain"; exit 1
-        fi
-        """);
-    Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Files.writeString(tmp.resolve("config.json"), "{\"credsStore\": \"counting\"}");
     DockerConfigKeychain keychain =
-        new DockerConfigKeychain(
-            new KeychainSources(
-                tmp.resolve("config.json"),
-                List.of(),
-                Map.of("PATH", bin + ":/usr/bin:/bin", "CALLS", calls.toString()),
-                tmp));
+        helperKeychain(
+            "counting",
+            """
+            #!/bin/sh
+            server=$(cat)
+            echo "$1 $server" >> "$CALLS"
+            if [ "$server" = reg.example.com ]; then
+              echo '{"Username": "team", "Secret": "s3cret"}'
+            else
+              echo "credentials not found in native keychain"; exit 1
+            fi
+            """,
+            "CALLS",
+            calls,
+            tmp);
 
     for (String repo :
         new String[] {
@@ -127,31 +120,44 @@ class KeychainsTest {
 
   @Test
   void aCredentialHelperRunsInTheInvocationsDirectoryNotTheProcesss() throws Exception {
-    Path bin = Files.createDirectories(tmp.resolve("bin"));
     Path invocation = Files.createDirectories(tmp.resolve("invocation"));
     Path seen = tmp.resolve("seen");
-    Path helper = bin.resolve("docker-credential-where");
-    Files.writeString(
-        helper,
-        """
-        #!/bin/sh
-        cat >/dev/null
-        pwd > "$SEEN"
-        echo '{"Username": "team", "Secret": "s3cret"}'
-        """);
-    Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Files.writeString(tmp.resolve("config.json"), "{\"credsStore\": \"where\"}");
     DockerConfigKeychain keychain =
-        new DockerConfigKeychain(
-            new KeychainSources(
-                tmp.resolve("config.json"),
-                List.of(),
-                Map.of("PATH", bin + ":/usr/bin:/bin", "SEEN", seen.toString()),
-                invocation));
+        helperKeychain(
+            "where",
+            """
+            #!/bin/sh
+            cat >/dev/null
+            pwd > "$SEEN"
+            echo '{"Username": "team", "Secret": "s3cret"}'
+            """,
+            "SEEN",
+            seen,
+            invocation);
 
     assertThat(keychain.resolve(Repository.parse("reg.example.com/team/app")))
         .isEqualTo(Credential.basic("team", "s3cret"));
     // The build server's own directory is /: a helper run there reads other relative files.
     assertThat(Files.readString(seen).strip()).isEqualTo(invocation.toRealPath().toString());
+  }
+
+  /**
+   * A keychain whose {@code config.json} names {@code credsStore} {@code name}: the helper is
+   * {@code script}, on the helpers' PATH, told {@code file} in the variable {@code variable}, and
+   * run in {@code directory}.
+   */
+  private DockerConfigKeychain helperKeychain(
+      String name, String script, String variable, Path file, Path directory) throws Exception {
+    Path bin = Files.createDirectories(tmp.resolve("bin"));
+    Path helper = bin.resolve("docker-credential-" + name);
+    Files.writeString(helper, script);
+    Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(tmp.resolve("config.json"), "{\"credsStore\": \"" + name + "\"}");
+    return new DockerConfigKeychain(
+        new KeychainSources(
+            tmp.resolve("config.json"),
+            List.of(),
+            Map.of("PATH", bin + ":/usr/bin:/bin", variable, file.toString()),
+            directory));
   }
 }

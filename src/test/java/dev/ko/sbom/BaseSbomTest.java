@@ -38,6 +38,21 @@ class BaseSbomTest {
     return Spdx.image("0.1.0", GoBuildInfo.fromVersionM(SpdxTest.koVersionM()), base);
   }
 
+  /** An index of one child for {@code platform}, whose base index is {@code baseName}. */
+  private static BuiltIndex indexOn(Platform platform, String baseName) {
+    Image child =
+        new SpdxTest.FakeImage(
+            Digest.of(new byte[] {3}), MediaType.OCI_MANIFEST, Map.of(), GoTime.ZERO);
+    return SpdxTest.index(
+        List.of(child),
+        List.of(platform),
+        Map.of(
+            "org.opencontainers.image.base.name",
+            baseName,
+            "org.opencontainers.image.base.digest",
+            "sha256:" + "cd".repeat(32)));
+  }
+
   private static BaseSbom spdxBase() {
     return BaseSbom.of(Spdx.MEDIA_TYPE, baseSpdx(), LOCATION).orElseThrow();
   }
@@ -128,18 +143,8 @@ class BaseSbomTest {
 
   @Test
   void spdxIndexSbomReferencesTheBaseIndexDocument(@TempDir Path dir) throws Exception {
-    Image child =
-        new SpdxTest.FakeImage(
-            Digest.of(new byte[] {3}), MediaType.OCI_MANIFEST, Map.of(), GoTime.ZERO);
     BuiltIndex index =
-        SpdxTest.index(
-            List.of(child),
-            List.of(Platform.of("linux", "arm64", "v8")),
-            Map.of(
-                "org.opencontainers.image.base.name",
-                "cgr.dev/chainguard/static:latest",
-                "org.opencontainers.image.base.digest",
-                "sha256:" + "cd".repeat(32)));
+        indexOn(Platform.of("linux", "arm64", "v8"), "cgr.dev/chainguard/static:latest");
     byte[] with = Spdx.index("v", index, Optional.of(spdxBase()));
     JsonNode doc = JSON.readTree(with);
     assertThat(doc.at("/externalDocumentRefs/0/checksum/checksumValue").asText())
@@ -182,18 +187,8 @@ class BaseSbomTest {
 
   @Test
   void cycloneDxIndexReferencesTheBaseIndexSbom() throws Exception {
-    Image child =
-        new SpdxTest.FakeImage(
-            Digest.of(new byte[] {3}), MediaType.OCI_MANIFEST, Map.of(), GoTime.ZERO);
     BuiltIndex index =
-        SpdxTest.index(
-            List.of(child),
-            List.of(Platform.of("linux", "amd64", "")),
-            Map.of(
-                "org.opencontainers.image.base.name",
-                "registry.local:5000/base/static:nonroot",
-                "org.opencontainers.image.base.digest",
-                "sha256:" + "cd".repeat(32)));
+        indexOn(Platform.of("linux", "amd64", ""), "registry.local:5000/base/static:nonroot");
     byte[] bom = CycloneDx.index("9.9", index, Optional.of(spdxBase()));
     CycloneDxTest.assertValid(bom);
     assertThat(
