@@ -45,7 +45,7 @@ class PackageDependenciesTest {
       attest     -> sign sbom oci name
       build      -> attest registry oci name sbom
       publish    -> attest sign registry oci name
-      buildcache -> build publish registry oci name
+      buildcache -> build publish attest registry oci name
       resolve    -> build publish registry oci name
       config     -> buildcache build publish registry sbom sign attest oci name
       cli        -> *

@@ -33,6 +33,41 @@ public record Statement(
     return new Statement(subjectName, subject, predicateType, JSON.readTree(predicate));
   }
 
+  /**
+   * Reads a statement that {@link #toJson} (or any in-toto Statement v1 writer) wrote about one
+   * subject.
+   *
+   * @throws IOException when the bytes are not such a statement
+   */
+  public static Statement parse(byte[] json) throws IOException {
+    JsonNode root = JSON.readTree(json);
+    JsonNode subject = root == null ? null : root.path("subject").path(0);
+    if (root == null
+        || !TYPE.equals(root.path("_type").asText())
+        || root.path("subject").size() != 1
+        || !subject.path("digest").path("sha256").isTextual()
+        || !root.path("predicateType").isTextual()
+        || !root.path("predicate").isObject()) {
+      throw new IOException("not an in-toto Statement v1 about one sha256 subject");
+    }
+    Digest digest;
+    try {
+      digest = Digest.parse("sha256:" + subject.path("digest").path("sha256").asText());
+    } catch (IllegalArgumentException e) {
+      throw new IOException("an in-toto statement's subject digest: " + e.getMessage(), e);
+    }
+    return new Statement(
+        subject.path("name").asText(),
+        digest,
+        root.path("predicateType").asText(),
+        root.path("predicate"));
+  }
+
+  /** The predicate's JSON bytes, as {@link #toJson} writes them inside the statement. */
+  public byte[] predicateJson() throws IOException {
+    return JSON.writeValueAsBytes(predicate);
+  }
+
   @Override
   public JsonNode predicate() {
     return predicate.deepCopy();

@@ -315,7 +315,8 @@ public final class GoBuilder implements Builder {
         CompletableFuture<Image> child = tasks.fork(() -> childImage(index, d));
         Platform platform = platformOf(d);
         // With provenance every platform is built: the index's provenance needs each go build
-        // (a cache hit carries none, see the README).
+        // of this run (a per-platform entry records no go build; a whole hit brings the provenance
+        // recorded with it).
         boolean provenance = options.supplyChain().provenance();
         Optional<String> key =
             matched.size() > 1 && !provenance

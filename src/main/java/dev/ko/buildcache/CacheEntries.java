@@ -1,5 +1,8 @@
 package dev.ko.buildcache;
 
+import dev.ko.attest.Attestor;
+import dev.ko.attest.Provenance;
+import dev.ko.attest.Statement;
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
 import dev.ko.name.Repository;
@@ -29,32 +32,44 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The entries of a cache repository: an artifact pushed under the tag {@code kojvm-<key>} with its
- * SBOM as cosign's {@code sha256-<digest>.sbom} tag beside it, looked up whole or not at all, and
- * recorded with its own layers mountable from the cache repository.
+ * SBOM as cosign's {@code sha256-<digest>.sbom} tag beside it (and its SLSA provenance as the
+ * unsigned statement of cosign's {@code sha256-<digest>.att} tag), looked up whole or not at all,
+ * and recorded with its own layers mountable from the cache repository. One instance serves the
+ * whole-artifact and the per-platform lookups of a run.
  */
-final class CacheEntries {
+public final class CacheEntries {
   private final RegistryClient client;
   private final Repository repository;
   private final boolean insecure;
-  private final boolean sbom;
+  private final Attached attached;
   private final BlobPlacements placements;
   private final Log log;
 
   /**
+   * What a build attaches to each image and index, which an entry must then carry too.
+   *
+   * @param sbom an SBOM
+   * @param provenance an SLSA provenance predicate ({@code --provenance})
+   */
+  public record Attached(boolean sbom, boolean provenance) {}
+
+  /**
+   * @param repository the cache repository
+   * @param insecure whether it may be reached over plain HTTP or unverified TLS
    * @param placements the run's blob placements: entries recorded at once share blobs (a base
    *     layer, the kodata layer), which each must not place again under another's manifest PUT
    */
-  CacheEntries(
+  public CacheEntries(
       RegistryClient client,
       Repository repository,
       boolean insecure,
-      boolean sbom,
+      Attached attached,
       BlobPlacements placements,
       Log log) {
     this.client = client;
     this.repository = repository;
     this.insecure = insecure;
-    this.sbom = sbom;
+    this.attached = attached;
     this.placements = placements;
     this.log = log;
   }
@@ -76,13 +91,7 @@ final class CacheEntries {
       if (check.headManifest(tag).isEmpty()) {
         return Lookup.ABSENT;
       }
-      Optional<Artifact> entry = complete(check, client.pull(repository.tag(tag)));
-      if (entry.isEmpty()) {
-        log.info(
-            "warning: build cache: entry " + repository + ":" + tag + " has no SBOM, building");
-        return Lookup.BROKEN;
-      }
-      return new Lookup(entry, false);
+      return new Lookup(Optional.of(complete(check, client.pull(repository.tag(tag)))), false);
     } catch (IOException | RuntimeException e) {
       log.info(
           "warning: build cache: entry "
@@ -96,29 +105,30 @@ final class CacheEntries {
   }
 
   /**
-   * The entry as a fresh build gives it: for an index, each platform's image with its own SBOM and
-   * the index with its SBOM, when the build makes SBOMs. Empty when an SBOM is missing.
+   * The entry as a fresh build gives it: for an index, each platform's image with its own
+   * attachments and the index with its own. The attachments are the SBOM, when the build makes
+   * SBOMs, and the provenance predicate, when it makes provenance: the one recorded by the build
+   * the entry reuses, which is the build that made these bytes.
    *
-   * @throws IOException when a blob the entry names is gone or an SBOM is corrupt
+   * @throws IOException when a blob the entry names is gone, or an attachment is missing or corrupt
    */
-  private Optional<Artifact> complete(Pusher check, Artifact artifact) throws IOException {
+  private Artifact complete(Pusher check, Artifact artifact) throws IOException {
     if (artifact instanceof ImageIndex index) {
       Map<Digest, Artifact> children = new HashMap<>();
       for (Descriptor d : index.indexManifest().manifests()) {
-        Optional<Artifact> child = complete(check, index.child(d));
-        if (child.isEmpty()) {
-          return Optional.empty();
-        }
-        children.put(d.digest(), child.get());
+        children.put(d.digest(), complete(check, index.child(d)));
       }
       artifact = new BuiltIndex(index.manifestContent(), children, List.of());
     } else {
       requireBlobs(check, (Image) artifact);
     }
-    if (!sbom) {
-      return Optional.of(artifact);
+    if (attached.sbom()) {
+      artifact = artifact.withAttachment(sbom(check, artifact.digest()));
     }
-    return attachment(check, artifact.digest(), "sbom").map(artifact::withAttachment);
+    if (attached.provenance()) {
+      artifact = artifact.withAttachment(provenance(check, artifact.digest()));
+    }
+    return artifact;
   }
 
   /**
@@ -143,17 +153,50 @@ final class CacheEntries {
     }
   }
 
-  private Optional<Attachment> attachment(Pusher check, Digest subject, String name)
-      throws IOException {
-    String tag = subject.algorithm() + "-" + subject.hex() + "." + name;
-    if (check.headManifest(tag).isEmpty()) {
-      return Optional.empty();
-    }
-    Artifact a = client.pull(repository.tag(tag));
-    if (!(a instanceof Image file) || file.layers().size() != 1) {
+  private Attachment sbom(Pusher check, Digest subject) throws IOException {
+    String tag = attachmentTag(subject, "sbom");
+    Image file = attachmentImage(check, tag, "SBOM");
+    if (file.layers().size() != 1) {
       throw new IOException(tag + " is not a one-file attachment");
     }
     Layer layer = file.layers().get(0);
+    return new Attachment("sbom", layer.mediaType(), read(tag, layer));
+  }
+
+  /**
+   * The provenance predicate of the statement about {@code subject} under its {@code .att} tag,
+   * which an entry's recorder (no signer) pushes as the bare statement.
+   */
+  private Attachment provenance(Pusher check, Digest subject) throws IOException {
+    String tag = attachmentTag(subject, Attestor.ATTACHMENT);
+    Image file = attachmentImage(check, tag, "provenance");
+    for (Layer layer : file.layers()) {
+      if (!layer.mediaType().equals(Attestor.STATEMENT_MEDIA_TYPE)) {
+        continue;
+      }
+      Statement s = Statement.parse(read(tag, layer));
+      if (s.predicateType().equals(Provenance.PREDICATE_TYPE) && s.subject().equals(subject)) {
+        return Provenance.attachment(s.predicateJson());
+      }
+    }
+    throw new IOException(tag + " has no provenance statement about " + subject);
+  }
+
+  private static String attachmentTag(Digest subject, String suffix) {
+    return subject.algorithm() + "-" + subject.hex() + "." + suffix;
+  }
+
+  private Image attachmentImage(Pusher check, String tag, String what) throws IOException {
+    if (check.headManifest(tag).isEmpty()) {
+      throw new IOException("it has no " + what + " (" + repository + ":" + tag + ")");
+    }
+    if (!(client.pull(repository.tag(tag)) instanceof Image file)) {
+      throw new IOException(tag + " is not an image");
+    }
+    return file;
+  }
+
+  private static byte[] read(String tag, Layer layer) throws IOException {
     byte[] bytes;
     try (InputStream in = layer.compressed()) {
       bytes = in.readAllBytes();
@@ -161,7 +204,7 @@ final class CacheEntries {
     if (!Digest.of(bytes).equals(layer.digest())) {
       throw new IOException(tag + ": the file does not match its digest");
     }
-    return Optional.of(new Attachment(name, layer.mediaType(), bytes));
+    return bytes;
   }
 
   /**

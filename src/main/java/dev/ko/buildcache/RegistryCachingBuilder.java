@@ -4,10 +4,7 @@ import dev.ko.build.Builder;
 import dev.ko.build.ForwardingBuilder;
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
-import dev.ko.name.Repository;
 import dev.ko.oci.Artifact;
-import dev.ko.publish.BlobPlacements;
-import dev.ko.registry.RegistryClient;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -44,23 +41,14 @@ public final class RegistryCachingBuilder extends ForwardingBuilder {
   private final Log log;
 
   /**
-   * @param sbom whether images carry an SBOM, which an entry must then have too
-   * @param placements the run's blob placements, shared with its other publishes
+   * @param entries the cache repository's entries, shared with the run's per-platform lookups
    */
   public RegistryCachingBuilder(
-      Builder inner,
-      KeySource keys,
-      SideFiles sideFiles,
-      RegistryClient client,
-      Repository repository,
-      boolean insecure,
-      boolean sbom,
-      BlobPlacements placements,
-      Log log) {
+      Builder inner, KeySource keys, SideFiles sideFiles, CacheEntries entries, Log log) {
     super(inner);
     this.keys = keys;
     this.sideFiles = sideFiles;
-    this.entries = new CacheEntries(client, repository, insecure, sbom, placements, log);
+    this.entries = entries;
     this.log = log;
   }
 

@@ -3,11 +3,8 @@ package dev.ko.buildcache;
 import dev.ko.build.PlatformCache;
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
-import dev.ko.name.Repository;
 import dev.ko.oci.Image;
 import dev.ko.oci.Platform;
-import dev.ko.publish.BlobPlacements;
-import dev.ko.registry.RegistryClient;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -21,16 +18,10 @@ public final class RegistryPlatformCache implements PlatformCache {
   private final Log log;
 
   /**
-   * @param placements the run's blob placements, shared with its other publishes
+   * @param entries the cache repository's entries, shared with the run's whole-artifact lookups
    */
-  public RegistryPlatformCache(
-      RegistryClient client,
-      Repository repository,
-      boolean insecure,
-      boolean sbom,
-      BlobPlacements placements,
-      Log log) {
-    this.entries = new CacheEntries(client, repository, insecure, sbom, placements, log);
+  public RegistryPlatformCache(CacheEntries entries, Log log) {
+    this.entries = entries;
     this.log = log;
   }
 

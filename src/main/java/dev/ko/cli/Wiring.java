@@ -8,6 +8,7 @@ import dev.ko.build.GoBuilder;
 import dev.ko.build.PlatformCache;
 import dev.ko.build.ProcessGoToolchain;
 import dev.ko.build.RegistryBaseSboms;
+import dev.ko.buildcache.CacheEntries;
 import dev.ko.buildcache.RegistryCachingBuilder;
 import dev.ko.buildcache.RegistryPlatformCache;
 import dev.ko.concurrent.TaskGroup;
@@ -151,16 +152,23 @@ final class Wiring implements AutoCloseable {
   Builder builder(Options all) throws IOException {
     BuildOptions options = all.build();
     String version = Version.get();
+    Optional<CacheEntries> cacheEntries =
+        all.cache()
+            .repository()
+            .map(
+                repository ->
+                    new CacheEntries(
+                        registryClient(),
+                        repository,
+                        all.cache().insecure(),
+                        new CacheEntries.Attached(
+                            options.sbom().enabled(), options.supplyChain().provenance()),
+                        placements,
+                        log));
     PlatformCache platformCache =
-        all.cache().repository().isPresent()
-            ? new RegistryPlatformCache(
-                registryClient(),
-                all.cache().repository().get(),
-                all.cache().insecure(),
-                options.sbom().enabled(),
-                placements,
-                log)
-            : PlatformCache.NONE;
+        cacheEntries
+            .<PlatformCache>map(entries -> new RegistryPlatformCache(entries, log))
+            .orElse(PlatformCache.NONE);
     boolean referrers = referrers(all.publish());
     GoBuilder go =
         GoBuilder.start(
@@ -175,17 +183,13 @@ final class Wiring implements AutoCloseable {
             version,
             log);
     Builder builder = go;
-    if (all.cache().repository().isPresent()) {
+    if (cacheEntries.isPresent()) {
       builder =
           new RegistryCachingBuilder(
               go,
               (reference, t) -> go.cacheKey(reference, version, t),
               go::writeSideFiles,
-              registryClient(),
-              all.cache().repository().get(),
-              all.cache().insecure(),
-              options.sbom().enabled(),
-              placements,
+              cacheEntries.get(),
               log);
     }
     return new CachingBuilder(builder);

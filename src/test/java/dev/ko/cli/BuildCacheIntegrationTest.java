@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ko.testing.JsonSchemas;
 import dev.ko.testing.KoRunner;
 import dev.ko.testing.Podman;
 import dev.ko.testing.Proc;
@@ -162,8 +163,12 @@ class BuildCacheIntegrationTest {
       m.env.put("KO_DEFAULTBASEIMAGE", bed.get("TESTBED_BASE"));
     }
     String platforms = "--platform=linux/amd64,linux/arm64";
+    long mark = bed.logMark();
     Run first = a.build(platforms);
     assertThat(first.outcome()).as(first.r().describe()).isEqualTo("miss");
+    // Both platform images missed at once and share the kodata layer (and the base's layers, if
+    // the platforms share any): each blob went into the cache repository once.
+    assertEachBlobPlacedOnce(bed.requestsSince(mark), cacheRepo);
     Run second = b.build(platforms);
     assertThat(second.outcome()).as(second.r().describe()).isEqualTo("hit");
     assertThat(b.goCommands()).as("machine B's go commands").doesNotContain("build");
@@ -185,6 +190,77 @@ class BuildCacheIntegrationTest {
       String sbomTag = repo + ":" + s.replace(':', '-') + ".sbom";
       assertThat(bed.skopeoInspect(sbomTag, "--raw")).as(sbomTag).contains("spdx");
     }
+  }
+
+  @Test
+  void aHitWithProvenanceCarriesTheProvenanceOfTheBuildItReuses() throws Exception {
+    cacheRepo = bed.registry() + "/buildcache-provenance-" + System.nanoTime();
+    Machine a = new Machine("prova");
+    Machine b = new Machine("provb");
+    for (Machine m : List.of(a, b)) {
+      m.env.put("KO_DEFAULTBASEIMAGE", bed.get("TESTBED_BASE"));
+      // Targets of this run alone: an .att tag left by an earlier run must not pass for B's.
+      m.env.put("KO_DOCKER_REPO", m.env.get("KO_DOCKER_REPO") + "-" + System.nanoTime());
+    }
+    String[] args = {"--platform=linux/amd64,linux/arm64", "--provenance"};
+    Run first = a.build(args);
+    assertThat(first.outcome()).as(first.r().describe()).isEqualTo("miss");
+    Run second = b.build(args);
+    assertThat(second.outcome()).as(second.r().describe()).isEqualTo("hit");
+    assertThat(b.goCommands()).as("machine B's go commands").doesNotContain("build");
+    String digest = digestOf(second.r().stdout());
+    assertThat(digest).isEqualTo(digestOf(first.r().stdout()));
+
+    // Every subject in B's target (the index and both images) has the provenance statement A's
+    // build made, now about B's repository: same predicate, same go build times.
+    String repoA = repositoryOf(first.r().stdout());
+    String repoB = repositoryOf(second.r().stdout());
+    String index = bed.skopeoInspect(second.r().stdout().strip(), "--raw");
+    List<String> subjects = new ArrayList<>(List.of(digest));
+    JSON.readTree(index).path("manifests").forEach(m -> subjects.add(m.path("digest").asText()));
+    assertThat(subjects).hasSize(3);
+    for (String subject : subjects) {
+      JsonNode fromA = provenanceStatement(repoA, subject);
+      JsonNode fromB = provenanceStatement(repoB, subject);
+      assertThat(fromB.at("/subject/0/name").asText()).isEqualTo(bed.registry() + "/" + repoB);
+      assertThat(fromB.at("/subject/0/digest/sha256").asText()).isEqualTo(subject.substring(7));
+      assertThat(fromB.get("predicate"))
+          .as("the predicate of " + subject)
+          .isEqualTo(fromA.get("predicate"));
+      assertThat(JsonSchemas.slsaProvenanceV1(JSON.writeValueAsBytes(fromB.get("predicate"))))
+          .isEmpty();
+    }
+
+    // An entry recorded without provenance is another key: a --provenance build never takes an
+    // image whose provenance it cannot give.
+    Machine plain = new Machine("provplain");
+    plain.env.put("KO_DEFAULTBASEIMAGE", bed.get("TESTBED_BASE"));
+    Run withoutProvenance = plain.build("--platform=linux/amd64,linux/arm64");
+    assertThat(withoutProvenance.outcome()).as(withoutProvenance.r().describe()).isEqualTo("miss");
+    assertThat(withoutProvenance.key()).isNotEqualTo(first.key());
+  }
+
+  /** The path of the repository a printed reference names, without the registry. */
+  private static String repositoryOf(String ref) {
+    String r = ref.strip();
+    return r.substring(r.indexOf('/') + 1, r.indexOf('@'));
+  }
+
+  /** The unsigned SLSA provenance statement about {@code subject} under its cosign .att tag. */
+  private JsonNode provenanceStatement(String repo, String subject) throws Exception {
+    String tag = bed.registry() + "/" + repo + ":" + subject.replace(':', '-') + ".att";
+    JsonNode manifest = JSON.readTree(bed.skopeoInspect(tag, "--raw"));
+    for (JsonNode layer : manifest.path("layers")) {
+      if (layer
+          .at("/annotations/dev.cosignproject.cosign~1predicateType")
+          .asText()
+          .equals("https://slsa.dev/provenance/v1")) {
+        byte[] statement = bed.blob(repo, layer.path("digest").asText());
+        assertThat(JsonSchemas.inTotoStatementV1(statement)).as(tag).isEmpty();
+        return JSON.readTree(statement);
+      }
+    }
+    throw new AssertionError(tag + " has no provenance layer: " + manifest);
   }
 
   @Test
