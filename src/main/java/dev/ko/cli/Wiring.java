@@ -136,11 +136,9 @@ final class Wiring implements AutoCloseable {
               Keychain.firstOf(
                   new DockerConfigKeychain(EnvironmentOptions.keychainSources(env)),
                   new GitHubKeychain(EnvironmentOptions.gitHubToken(env))),
-              Version.userAgent(),
               log,
-              EnvironmentOptions.network(env),
-              env.cacheDirectory().resolve("registry"),
-              warm.tokens());
+              RegistryClient.Options.of(Version.userAgent(), EnvironmentOptions.network(env))
+                  .keeping(env.cacheDirectory().resolve("registry"), warm.tokens()));
     }
     return registryClient;
   }

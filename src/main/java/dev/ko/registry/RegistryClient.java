@@ -74,140 +74,69 @@ public final class RegistryClient {
   }
 
   /**
+   * What a client is given besides its HTTP engine, credentials and log.
+   *
    * @param network how long temporary failures are retried, and how long a silent registry is
    *     waited for
+   * @param cacheDirectory where pulled manifests and configs are kept by digest (a base pinned by
+   *     digest is then never fetched again, and one named by a tag costs one {@code HEAD}), and
+   *     which local registries answered over plain HTTP only; empty keeps nothing
+   * @param tokens where Bearer tokens are kept: a run's own, or the build server's, which its
+   *     requests share while the tokens are valid (each request's own credentials still choose
+   *     which)
    */
-  public RegistryClient(
-      HttpTransport transport,
-      Keychain keychain,
-      String userAgent,
-      Log log,
-      NetworkSettings network) {
-    this(
-        transport,
-        keychain,
-        userAgent,
-        log,
-        network,
-        Clock.systemUTC(),
-        PingTransport.TLS_PROBE_TIMEOUT,
-        InternalHosts.DNS,
-        ContentCache.NONE);
+  public record Options(
+      String userAgent, NetworkSettings network, Optional<Path> cacheDirectory, TokenCache tokens) {
+    /** Nothing kept on disk, tokens kept for this client alone. */
+    public static Options of(String userAgent, NetworkSettings network) {
+      return new Options(userAgent, network, Optional.empty(), new TokenCache());
+    }
+
+    /** The same, keeping what {@code cacheDirectory} and {@code tokens} hold. */
+    public Options keeping(Path cacheDirectory, TokenCache tokens) {
+      return new Options(userAgent, network, Optional.of(cacheDirectory), tokens);
+    }
   }
 
   /**
-   * As above, keeping pulled manifests and configs under {@code cacheDirectory} by digest (a base
-   * pinned by digest is then never fetched again, and one named by a tag costs one {@code HEAD}),
-   * and Bearer tokens in {@code tokens}: a run's own, or the build server's, which its requests
-   * share while the tokens are valid (each request's own credentials still choose which).
+   * What tests replace: the clock that decides when tokens expire (tests move it forward), the time
+   * a TLS probe of a maybe-plain registry may take (the JDK's test HTTP server never answers one)
+   * and the name resolution that decides which hosts are internal (tests make a loopback stub look
+   * public).
    */
-  public RegistryClient(
-      HttpTransport transport,
-      Keychain keychain,
-      String userAgent,
-      Log log,
-      NetworkSettings network,
-      Path cacheDirectory,
-      TokenCache tokens) {
-    this(
-        transport,
-        keychain,
-        userAgent,
-        log,
-        network,
-        RetryPolicy.of(network.retryBudget(), network.firstRetryWait()),
-        Clock.systemUTC(),
-        PingTransport.TLS_PROBE_TIMEOUT,
-        InternalHosts.DNS,
-        new ContentCache(cacheDirectory),
-        tokens);
+  record Internals(Clock clock, Duration tlsProbeTimeout, InternalHosts.Resolver resolver) {
+    static final Internals DEFAULT =
+        new Internals(Clock.systemUTC(), PingTransport.TLS_PROBE_TIMEOUT, InternalHosts.DNS);
   }
 
-  /**
-   * With the clock that decides when tokens expire (tests move it forward), the time a TLS probe of
-   * a maybe-plain registry may take (the JDK's test HTTP server never answers one) and the name
-   * resolution that decides which hosts are internal (tests make a loopback stub look public).
-   */
+  public RegistryClient(HttpTransport transport, Keychain keychain, Log log, Options options) {
+    this(transport, keychain, log, options, Internals.DEFAULT);
+  }
+
   RegistryClient(
-      HttpTransport transport,
-      Keychain keychain,
-      String userAgent,
-      Log log,
-      NetworkSettings network,
-      Clock clock,
-      Duration tlsProbeTimeout,
-      InternalHosts.Resolver resolver) {
-    this(
-        transport,
-        keychain,
-        userAgent,
-        log,
-        network,
-        clock,
-        tlsProbeTimeout,
-        resolver,
-        ContentCache.NONE);
-  }
-
-  private RegistryClient(
-      HttpTransport transport,
-      Keychain keychain,
-      String userAgent,
-      Log log,
-      NetworkSettings network,
-      Clock clock,
-      Duration tlsProbeTimeout,
-      InternalHosts.Resolver resolver,
-      ContentCache cache) {
-    this(
-        transport,
-        keychain,
-        userAgent,
-        log,
-        network,
-        RetryPolicy.of(network.retryBudget(), network.firstRetryWait()),
-        clock,
-        tlsProbeTimeout,
-        resolver,
-        cache,
-        new TokenCache());
-  }
-
-  /**
-   * With the retry policy itself (tests count its waits instead of sleeping them) and where Bearer
-   * tokens are kept (tests share one between clients, as the server does).
-   */
-  RegistryClient(
-      HttpTransport transport,
-      Keychain keychain,
-      String userAgent,
-      Log log,
-      NetworkSettings network,
-      RetryPolicy retry,
-      Clock clock,
-      Duration tlsProbeTimeout,
-      InternalHosts.Resolver resolver,
-      ContentCache cache,
-      TokenCache tokens) {
+      HttpTransport transport, Keychain keychain, Log log, Options options, Internals internals) {
+    NetworkSettings network = options.network();
+    RetryPolicy retry = RetryPolicy.of(network.retryBudget(), network.firstRetryWait());
+    ContentCache cache = options.cacheDirectory().map(ContentCache::new).orElse(ContentCache.NONE);
     this.log = log;
     this.cache = cache;
     this.retry = retry;
-    Locations locations = new Locations(new InternalHosts(resolver));
+    Locations locations = new Locations(new InternalHosts(internals.resolver()));
     // Bottom to top. Every idempotent request is retried on its own, pings and token requests
     // included; the TLS probe of a registry that may speak plain HTTP is not (it is expected to
     // fail). Upload sequences and manifest PUTs are retried whole, by their callers.
     Transport exchange =
         transport.engine() == HttpTransport.Engine.URL_CONNECTION
-            ? new UrlConnectionTransport(transport, userAgent, network.silence())
-            : new JdkTransport(transport, userAgent, network.silence());
+            ? new UrlConnectionTransport(transport, options.userAgent(), network.silence())
+            : new JdkTransport(transport, options.userAgent(), network.silence());
     Transport wire = new LoggingTransport(exchange, log);
     Transport retrying = new RetryTransport(wire, retry, log);
     this.pings =
         new PingTransport(
-            new AuthTransport(retrying, keychain, clock, tokens),
+            new AuthTransport(retrying, keychain, internals.clock(), options.tokens()),
             retrying,
             wire,
-            tlsProbeTimeout,
+            internals.tlsProbeTimeout(),
             cache);
     this.transport = pings;
     this.following = new RedirectTransport(pings, locations);

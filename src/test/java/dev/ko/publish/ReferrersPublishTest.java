@@ -55,9 +55,10 @@ class ReferrersPublishTest {
                 TrustStores::unverified,
                 TrustStores::unverified),
             Keychain.ANONYMOUS,
-            "ko-test",
             Log.NONE,
-            new NetworkSettings(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30)));
+            RegistryClient.Options.of(
+                "ko-test",
+                new NetworkSettings(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30))));
   }
 
   @AfterAll

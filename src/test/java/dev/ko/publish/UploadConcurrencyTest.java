@@ -125,10 +125,11 @@ class UploadConcurrencyTest {
         new RegistryClient(
             transport,
             Keychain.ANONYMOUS,
-            "ko-test",
             Log.NONE,
-            new NetworkSettings(
-                Duration.ofSeconds(1), Duration.ofMillis(1), Duration.ofSeconds(30)));
+            RegistryClient.Options.of(
+                "ko-test",
+                new NetworkSettings(
+                    Duration.ofSeconds(1), Duration.ofMillis(1), Duration.ofSeconds(30))));
     Image image = image(16);
 
     assertThat(publish(client, registry, image, 1, 4))

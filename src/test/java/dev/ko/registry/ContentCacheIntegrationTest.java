@@ -34,11 +34,12 @@ class ContentCacheIntegrationTest {
         new HttpTransport(
             Wire.engine(), RegistryClientTest::defaultTls, RegistryClientTest::defaultTls),
         Keychain.ANONYMOUS,
-        "ko-test",
         Log.NONE,
-        new NetworkSettings(Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofSeconds(30)),
-        cache,
-        new TokenCache());
+        RegistryClient.Options.of(
+                "ko-test",
+                new NetworkSettings(
+                    Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofSeconds(30)))
+            .keeping(cache, new TokenCache()));
   }
 
   /** The index, each child image and its config: what a build of every platform reads. */

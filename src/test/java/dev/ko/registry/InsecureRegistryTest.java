@@ -87,12 +87,12 @@ class InsecureRegistryTest {
     return new RegistryClient(
         transport,
         Keychain.ANONYMOUS,
-        "ko-test",
         Log.NONE,
-        new NetworkSettings(Duration.ofSeconds(1), Duration.ofMillis(1), Duration.ofSeconds(30)),
-        Clock.systemUTC(),
-        Duration.ofSeconds(10),
-        InternalHosts.DNS);
+        RegistryClient.Options.of(
+            "ko-test",
+            new NetworkSettings(
+                Duration.ofSeconds(1), Duration.ofMillis(1), Duration.ofSeconds(30))),
+        new RegistryClient.Internals(Clock.systemUTC(), Duration.ofSeconds(10), InternalHosts.DNS));
   }
 
   private String host() {

@@ -69,12 +69,13 @@ class RegistryClientTest {
     return new RegistryClient(
         transport,
         keychain,
-        "ko-test",
         log,
-        new NetworkSettings(Duration.ofSeconds(1), Duration.ofMillis(1), Duration.ofSeconds(30)),
-        java.time.Clock.systemUTC(),
-        Duration.ofMillis(300),
-        resolver);
+        RegistryClient.Options.of(
+            "ko-test",
+            new NetworkSettings(
+                Duration.ofSeconds(1), Duration.ofMillis(1), Duration.ofSeconds(30))),
+        new RegistryClient.Internals(
+            java.time.Clock.systemUTC(), Duration.ofMillis(300), resolver));
   }
 
   static SSLContext defaultTls() {

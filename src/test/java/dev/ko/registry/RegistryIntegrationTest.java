@@ -75,10 +75,11 @@ class RegistryIntegrationTest {
             transport,
             new DockerConfigKeychain(
                 new KeychainSources(tmp.resolve("config.json"), List.of(), Map.of(), tmp)),
-            "ko-test",
             Log.NONE,
-            new NetworkSettings(
-                Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofSeconds(30)));
+            RegistryClient.Options.of(
+                "ko-test",
+                new NetworkSettings(
+                    Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofSeconds(30))));
     byte[] blob = ("a blob for " + team).getBytes(StandardCharsets.UTF_8);
     Digest digest = Digest.of(blob);
     Repository app = Repository.parse(reg + "/" + team + "/app");

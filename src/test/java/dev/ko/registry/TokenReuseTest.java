@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
@@ -133,13 +134,12 @@ class TokenReuseTest {
         new RegistryClient(
             transport,
             r -> Credential.ANONYMOUS,
-            "test",
             Log.NONE,
-            new NetworkSettings(
-                Duration.ofSeconds(1), Duration.ofMillis(1), Duration.ofSeconds(30)),
-            clock,
-            Duration.ofSeconds(10),
-            InternalHosts.DNS);
+            RegistryClient.Options.of(
+                "test",
+                new NetworkSettings(
+                    Duration.ofSeconds(1), Duration.ofMillis(1), Duration.ofSeconds(30))),
+            new RegistryClient.Internals(clock, Duration.ofSeconds(10), InternalHosts.DNS));
     Repository target =
         Repository.parse("127.0.0.1:" + server.getAddress().getPort() + "/team/app");
     Repository base =
@@ -177,15 +177,9 @@ class TokenReuseTest {
     return new RegistryClient(
         transport,
         r -> credential,
-        "test",
         Log.NONE,
-        network,
-        RetryPolicy.of(network.retryBudget(), network.firstRetryWait()),
-        clock,
-        Duration.ofSeconds(10),
-        InternalHosts.DNS,
-        ContentCache.NONE,
-        tokens);
+        new RegistryClient.Options("test", network, Optional.empty(), tokens),
+        new RegistryClient.Internals(clock, Duration.ofSeconds(10), InternalHosts.DNS));
   }
 
   /** As the build server's requests share its cache: each makes its own client. */
