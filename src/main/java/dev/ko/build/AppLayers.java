@@ -2,6 +2,7 @@ package dev.ko.build;
 
 import dev.ko.oci.GoPath;
 import dev.ko.oci.LayerFile;
+import dev.ko.oci.LayerSink;
 import dev.ko.oci.MediaType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -75,6 +76,20 @@ final class AppLayers {
       Executor helpers,
       int parallelism)
       throws IOException {
+    return kodata(target, mediaType, entries, windows, mtime, helpers, parallelism, LayerSink.NONE);
+  }
+
+  /** As above, the compressed bytes offered to {@code sink} too (see {@link LayerFile#write}). */
+  static LayerFile kodata(
+      Path target,
+      MediaType mediaType,
+      List<KodataEntry> entries,
+      boolean windows,
+      long mtime,
+      Executor helpers,
+      int parallelism,
+      LayerSink sink)
+      throws IOException {
     return LayerFile.write(
         target,
         mediaType,
@@ -99,7 +114,8 @@ final class AppLayers {
           }
         },
         helpers,
-        parallelism);
+        parallelism,
+        sink);
   }
 
   /**
@@ -298,6 +314,30 @@ final class AppLayers {
       Executor helpers,
       int parallelism)
       throws IOException {
+    return binary(
+        target,
+        mediaType,
+        binary,
+        name,
+        windows,
+        capabilities,
+        helpers,
+        parallelism,
+        LayerSink.NONE);
+  }
+
+  /** As above, the compressed bytes offered to {@code sink} too (see {@link LayerFile#write}). */
+  static LayerFile binary(
+      Path target,
+      MediaType mediaType,
+      Path binary,
+      String name,
+      boolean windows,
+      byte[] capabilities,
+      Executor helpers,
+      int parallelism,
+      LayerSink sink)
+      throws IOException {
     return LayerFile.write(
         target,
         mediaType,
@@ -321,7 +361,8 @@ final class AppLayers {
           }
         },
         helpers,
-        parallelism);
+        parallelism,
+        sink);
   }
 
   /** The binary's name in the image: the import path's last element, or {@code ko-app}. */

@@ -7,6 +7,7 @@ import dev.ko.concurrent.Futures.IoTask;
 import dev.ko.io.AtomicFile;
 import dev.ko.oci.Digest;
 import dev.ko.oci.LayerFile;
+import dev.ko.oci.LayerSink;
 import dev.ko.oci.MediaType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,6 +54,19 @@ final class BinaryLayerCache {
       IoTask<String> versionM,
       Executor helpers)
       throws IOException {
+    return get(binary, name, windows, capabilities, versionM, helpers, LayerSink.NONE);
+  }
+
+  /** As above; a layer that is written is offered to {@code sink} too. */
+  Entry get(
+      Path binary,
+      String name,
+      boolean windows,
+      byte[] capabilities,
+      IoTask<String> versionM,
+      Executor helpers,
+      LayerSink sink)
+      throws IOException {
     Path dir = binary.getParent();
     Path meta = dir.resolve("layer.json");
     Path blobs = dir.resolve("layers");
@@ -68,7 +82,7 @@ final class BinaryLayerCache {
         return new Entry(layer, text);
       }
     } else {
-      layer = write(binary, blobs, name, windows, capabilities, helpers);
+      layer = write(binary, blobs, name, windows, capabilities, helpers, sink);
     }
     if (textMissing) {
       text = versionM.call();
@@ -88,7 +102,13 @@ final class BinaryLayerCache {
   }
 
   private static LayerFile write(
-      Path binary, Path blobs, String name, boolean windows, byte[] capabilities, Executor helpers)
+      Path binary,
+      Path blobs,
+      String name,
+      boolean windows,
+      byte[] capabilities,
+      Executor helpers,
+      LayerSink sink)
       throws IOException {
     Files.createDirectories(blobs);
     Path temp = Files.createTempFile(blobs, "new-", ".tmp");
@@ -102,7 +122,8 @@ final class BinaryLayerCache {
               windows,
               capabilities,
               helpers,
-              Runtime.getRuntime().availableProcessors());
+              Runtime.getRuntime().availableProcessors(),
+              sink);
       Path blob = blobs.resolve(written.digest().hex() + ".tar.gz");
       Files.move(temp, blob, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return new LayerFile(

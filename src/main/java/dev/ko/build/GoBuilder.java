@@ -11,6 +11,7 @@ import dev.ko.oci.Digest;
 import dev.ko.oci.Image;
 import dev.ko.oci.ImageIndex;
 import dev.ko.oci.LayerFile;
+import dev.ko.oci.LayerSink;
 import dev.ko.oci.Platform;
 import dev.ko.sbom.BaseSbom;
 import dev.ko.sbom.SbomAttacher;
@@ -44,6 +45,7 @@ public final class GoBuilder implements Builder {
   private final SbomAttacher sboms;
   private final PlatformCache platformCache;
   private final String keyVersion;
+  private final LayerSink.PerImage layerSinks;
 
   /**
    * The builder for resolved options: starts fetching the default base image, then matches the
@@ -55,6 +57,8 @@ public final class GoBuilder implements Builder {
    *
    * @param fetcher pulls base images
    * @param tasks runs the base image fetches
+   * @param layerSinks where each image's new layers are streamed while they are written (an upload
+   *     that starts early), if anywhere
    * @throws IllegalArgumentException for a build config {@code go list} cannot match
    */
   public static GoBuilder start(
@@ -66,6 +70,7 @@ public final class GoBuilder implements Builder {
       EarlyGo early,
       PlatformCache platformCache,
       String keyVersion,
+      LayerSink.PerImage layerSinks,
       Log log)
       throws IOException {
     BaseImages bases = new BaseImages(fetcher, options, tasks, log);
@@ -82,6 +87,7 @@ public final class GoBuilder implements Builder {
         early,
         platformCache,
         keyVersion,
+        layerSinks,
         log);
   }
 
@@ -94,7 +100,16 @@ public final class GoBuilder implements Builder {
 
   /** As above, using what {@code early} started when it is exactly what the build needs. */
   public GoBuilder(BuildOptions options, GoToolchain go, BaseImages bases, EarlyGo early, Log log) {
-    this(options, go, bases, BaseSboms.NONE, early, PlatformCache.NONE, "", log);
+    this(
+        options,
+        go,
+        bases,
+        BaseSboms.NONE,
+        early,
+        PlatformCache.NONE,
+        "",
+        LayerSink.PerImage.NONE,
+        log);
   }
 
   private GoBuilder(
@@ -105,8 +120,10 @@ public final class GoBuilder implements Builder {
       EarlyGo early,
       PlatformCache platformCache,
       String keyVersion,
+      LayerSink.PerImage layerSinks,
       Log log) {
     this.options = options;
+    this.layerSinks = layerSinks;
     this.platformCache = platformCache;
     this.keyVersion = keyVersion;
     this.bases = bases;
@@ -115,7 +132,7 @@ public final class GoBuilder implements Builder {
     this.matcher = new PlatformMatcher(options.platforms());
     this.sboms = new SbomAttacher(options.sbom(), options.workingDirectory(), log);
     this.packages = new GoPackages(options, early.listingsFirst(go), log);
-    this.compiler = new GoCompiler(options, go, packages, sboms, early, log);
+    this.compiler = new GoCompiler(options, go, packages, sboms, early, layerSinks, log);
     this.assembly = new ImageAssembly(options, sboms);
     this.kodataCache = new KodataLayerCache(options.cacheDirectory().resolve("kodata"));
     this.keys = new BuildKeys(options, go, packages, bases, matcher);
@@ -446,7 +463,8 @@ public final class GoBuilder implements Builder {
                         windows,
                         mtime,
                         tasks,
-                        Runtime.getRuntime().availableProcessors());
+                        Runtime.getRuntime().availableProcessors(),
+                        layerSinks.forImportPath(importPath));
                   }));
     }
 

@@ -4,6 +4,7 @@ import dev.ko.concurrent.Slots;
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.io.FileLocks;
 import dev.ko.log.Log;
+import dev.ko.oci.LayerSink;
 import dev.ko.oci.Platform;
 import dev.ko.sbom.SbomAttacher;
 import java.io.IOException;
@@ -34,6 +35,7 @@ final class GoCompiler {
   private final Slots goBuilds;
   private final EarlyGo early;
   private final BinaryLayerCache binaryLayers = new BinaryLayerCache();
+  private final LayerSink.PerImage layerSinks;
   private final ConcurrentMap<Path, Slots> outputs = new ConcurrentHashMap<>();
 
   GoCompiler(
@@ -42,7 +44,9 @@ final class GoCompiler {
       GoPackages packages,
       SbomAttacher sboms,
       EarlyGo early,
+      LayerSink.PerImage layerSinks,
       Log log) {
+    this.layerSinks = layerSinks;
     this.options = options;
     this.early = early;
     this.go = go;
@@ -117,7 +121,8 @@ final class GoCompiler {
             sboms.enabled() || options.supplyChain().provenance()
                 ? () -> SbomAttacher.inImagePath(versionM(out), out.toString(), appPath)
                 : null,
-            tasks);
+            tasks,
+            layerSinks.forImportPath(invocation.importPath()));
     log.debug("binary layer " + entry.layer().digest() + " ready");
     List<String> goBuild = new ArrayList<>(List.of("build"));
     goBuild.addAll(invocation.flags());

@@ -7,6 +7,7 @@ import dev.ko.build.AppLayers.KodataEntry;
 import dev.ko.io.AtomicFile;
 import dev.ko.oci.Digest;
 import dev.ko.oci.LayerFile;
+import dev.ko.oci.LayerSink;
 import dev.ko.oci.MediaType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +56,19 @@ final class KodataLayerCache {
       Executor helpers,
       int parallelism)
       throws IOException {
+    return get(kodataDir, entries, windows, mtime, helpers, parallelism, LayerSink.NONE);
+  }
+
+  /** As above; a layer that is written is offered to {@code sink} too. */
+  LayerFile get(
+      Path kodataDir,
+      List<KodataEntry> entries,
+      boolean windows,
+      long mtime,
+      Executor helpers,
+      int parallelism,
+      LayerSink sink)
+      throws IOException {
     String key = key(entries, windows, mtime);
     Path dir = root.resolve(sha256(kodataDir.toAbsolutePath().normalize() + "|" + windows));
     Path meta = dir.resolve("layer.json");
@@ -71,7 +85,7 @@ final class KodataLayerCache {
     try {
       LayerFile written =
           AppLayers.kodata(
-              temp, MediaType.OCI_LAYER, entries, windows, mtime, helpers, parallelism);
+              temp, MediaType.OCI_LAYER, entries, windows, mtime, helpers, parallelism, sink);
       Path blob = blobs.resolve(written.digest().hex() + ".tar.gz");
       Files.move(temp, blob, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       layer =

@@ -1,5 +1,6 @@
 package dev.ko.publish;
 
+import dev.ko.concurrent.Futures;
 import dev.ko.concurrent.Slots;
 import dev.ko.concurrent.TaskGroup;
 import dev.ko.log.Log;
@@ -67,8 +68,20 @@ final class RepositoryUploads {
     return TaskGroup.all(pending).thenApply(done -> null);
   }
 
-  /** Each digest once per run, taking an upload slot before its task is submitted. */
+  /**
+   * Each digest once per run, taking an upload slot before its task is submitted; a layer that was
+   * being streamed in ({@link StreamedUploads}) and whose stream was abandoned is uploaded now.
+   */
   private CompletableFuture<Void> blob(Digest digest, IoAction action) {
+    return place(digest, action)
+        .exceptionallyCompose(
+            e ->
+                Futures.cause(e) instanceof StreamedUploads.Abandoned
+                    ? place(digest, action)
+                    : CompletableFuture.failedFuture(e));
+  }
+
+  private CompletableFuture<Void> place(Digest digest, IoAction action) {
     return placements.once(
         repo,
         digest,

@@ -5,6 +5,7 @@ import dev.ko.name.Registry;
 import dev.ko.name.Repository;
 import dev.ko.oci.Digest;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
@@ -12,6 +13,8 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * The blob upload sequence: a mount, or a new upload session and one PUT of the whole blob, tried
@@ -90,6 +93,53 @@ final class BlobUploads {
         }
         schedule.retry(what, e, log);
       }
+    }
+  }
+
+  /**
+   * See {@link Pusher#streamBlob}: POST, one chunked PATCH of {@code body}, PUT of the digest; each
+   * sent once. A failure deletes the session (best effort) and is thrown.
+   */
+  void stream(Access access, Repository repo, InputStream body, Supplier<Digest> digest)
+      throws IOException {
+    URI session = startUpload(access, repo);
+    URI location = session;
+    try {
+      AtomicBoolean opened = new AtomicBoolean();
+      RegistryClient.BlobSource once =
+          () -> {
+            if (!opened.compareAndSet(false, true)) {
+              throw new IOException("a streamed blob can be sent only once");
+            }
+            return body;
+          };
+      Request patch =
+          Request.of(repo.registry(), "PATCH", location)
+              .withAccess(access)
+              .withHeader("Content-Type", "application/octet-stream")
+              .withBody(new Request.Streamed(once, -1))
+              .once();
+      HttpResponse<byte[]> r =
+          RegistryClient.send(transport, patch, BodyHandlers.ofByteArray(), Set.of(202));
+      location = locations.target(repo.registry(), "PATCH", r.uri(), r.headers());
+      Digest d = digest.get();
+      String sep = location.getRawQuery() == null ? "?" : "&";
+      URI uri = URI.create(location + sep + "digest=" + encode(d.toString()));
+      Request put = Request.of(repo.registry(), "PUT", uri).withAccess(access).once();
+      RegistryClient.send(transport, put, BodyHandlers.ofByteArray(), Set.of(201));
+    } catch (IOException | RuntimeException e) {
+      delete(access, repo.registry(), location);
+      throw e;
+    }
+  }
+
+  /** Ends an upload session that will not be finished; a failure is only logged. */
+  private void delete(Access access, Registry registry, URI location) {
+    try {
+      Request request = Request.of(registry, "DELETE", location).withAccess(access).once();
+      transport.send(request, BodyHandlers.discarding());
+    } catch (IOException | RuntimeException e) {
+      log.debug("deleting upload session: " + e.getMessage());
     }
   }
 

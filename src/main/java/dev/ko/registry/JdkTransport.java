@@ -101,7 +101,12 @@ final class JdkTransport implements Transport {
       Duration limit)
       throws IOException, InterruptedException {
     StreamedBody body = new StreamedBody();
-    b.method(method, BodyPublishers.fromPublisher(body, streamed.size()));
+    // Of unknown length (a blob still being written): sent chunked.
+    b.method(
+        method,
+        streamed.size() < 0
+            ? BodyPublishers.fromPublisher(body)
+            : BodyPublishers.fromPublisher(body, streamed.size()));
     try (InputStream in = streamed.source().open()) {
       CompletableFuture<HttpResponse<T>> sent = client.sendAsync(b.build(), handler);
       // Wakes the feeding thread when the registry answers before it has read the whole body.

@@ -5,7 +5,9 @@ import dev.ko.oci.Descriptor;
 import dev.ko.oci.Digest;
 import dev.ko.oci.MediaType;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Pushing to one repository, from {@link RegistryClient#pusher}: every request asks for the same
@@ -44,6 +46,16 @@ public final class Pusher {
       Digest digest, long size, RegistryClient.BlobSource source, Optional<Repository> mountFrom)
       throws IOException {
     return client.uploadBlob(access, target(), digest, size, source, mountFrom);
+  }
+
+  /**
+   * Streams a blob that is still being produced into the repository: a new upload session, one
+   * chunked {@code PATCH} of {@code body} as it is read, then a {@code PUT} of {@code digest}
+   * (asked for once the body has ended). Sent once, never retried; on any failure the session is
+   * deleted (best effort) and the failure thrown, so the caller can upload the blob the usual way.
+   */
+  public void streamBlob(InputStream body, Supplier<Digest> digest) throws IOException {
+    client.streamBlob(access, target(), body, digest);
   }
 
   /**

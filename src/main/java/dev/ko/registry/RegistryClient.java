@@ -412,6 +412,13 @@ public final class RegistryClient {
     return uploads.upload(access, repo, digest, size, source, mountFrom);
   }
 
+  /** See {@link Pusher#streamBlob}. */
+  void streamBlob(
+      Access access, Repository repo, InputStream body, java.util.function.Supplier<Digest> digest)
+      throws IOException {
+    uploads.stream(access, repo, body, digest);
+  }
+
   /**
    * See {@link Pusher#putManifest}. Tried again as a sequence after a temporary failure: first a
    * {@code HEAD} asks whether the registry has the manifest under {@code identifier} after all (a

@@ -58,7 +58,8 @@ record Request(
 
   /**
    * A blob read from its source while it is sent, by the sending thread (see {@link StreamedBody});
-   * the source is opened again for each sending.
+   * the source is opened again for each sending. A negative size is an unknown one: the body is
+   * sent chunked.
    */
   record Streamed(RegistryClient.BlobSource source, long size) implements Body {}
 

@@ -60,15 +60,24 @@ final class UrlConnectionTransport implements Transport {
   private final String userAgent;
   private final Duration silence;
 
+  /** For the one method HttpURLConnection cannot send (a streamed layer's PATCH). */
+  private final JdkTransport patches;
+
   UrlConnectionTransport(HttpTransport clients, String userAgent, Duration silence) {
     this.clients = clients;
     this.userAgent = userAgent;
     this.silence = silence;
+    this.patches = new JdkTransport(clients, userAgent, silence);
   }
 
   @Override
   public <T> HttpResponse<T> send(Request request, HttpResponse.BodyHandler<T> handler)
       throws IOException {
+    if (request.method().equals("PATCH")) {
+      // HttpURLConnection refuses the method outright ("Invalid HTTP method: PATCH"); the JDK
+      // client, built on this first use, sends it.
+      return patches.send(request, handler);
+    }
     String shown = request.shown();
     // The flag stays set (isInterrupted, not interrupted), so that the caller's waits stop too.
     if (Thread.currentThread().isInterrupted()) {
@@ -113,7 +122,11 @@ final class UrlConnectionTransport implements Transport {
     try {
       if (request.body() instanceof Request.Streamed body) {
         c.setDoOutput(true);
-        c.setFixedLengthStreamingMode(body.size());
+        if (body.size() < 0) {
+          c.setChunkedStreamingMode(CHUNK); // of unknown length: a blob still being written
+        } else {
+          c.setFixedLengthStreamingMode(body.size());
+        }
         sendStreamed(c, body, limit);
       } else if (request.method().equals("POST") || request.method().equals("PUT")) {
         // Streamed (of a known length) even from memory: the JDK sends a buffered request again

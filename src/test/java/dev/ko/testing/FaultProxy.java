@@ -50,6 +50,7 @@ public final class FaultProxy implements AutoCloseable {
   private final AtomicInteger requests = new AtomicInteger();
   private final Map<Fault, AtomicInteger> faults = new EnumMap<>(Fault.class);
   private volatile boolean faulty = true;
+  private volatile String onlyMethod;
 
   private FaultProxy(String upstreamHostPort, double rate, long seed) throws IOException {
     int colon = upstreamHostPort.lastIndexOf(':');
@@ -99,6 +100,11 @@ public final class FaultProxy implements AutoCloseable {
   /** Whether faults are injected (a test may set up through the proxy without them). */
   public void faulty(boolean on) {
     faulty = on;
+  }
+
+  /** Faults only requests of {@code method} (null: any); the others pass untouched. */
+  public void onlyFaulting(String method) {
+    onlyMethod = method;
   }
 
   public int requests() {
@@ -152,7 +158,8 @@ public final class FaultProxy implements AutoCloseable {
           return;
         }
         requests.incrementAndGet();
-        Fault fault = draw();
+        String only = onlyMethod;
+        Fault fault = only == null || only.equals(request.method) ? draw() : null;
         if (fault != null) {
           faults.get(fault).incrementAndGet();
         }
